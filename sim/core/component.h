@@ -1,0 +1,133 @@
+// Components and their self-registering factory. A hardware YAML is a tree: each key that is
+// a declared slot holds a child component, whose `type:` picks a registered implementation of
+// the slot's kind. Implementations register with one macro in their own .cpp:
+//
+//   NPUSIM_REGISTER_COMPONENT(SimpleDram, "dram", "simple_dram", "Channel-interleaved DRAM");
+//
+// The class provides `static const ParamTable& param_table()` and a constructor taking
+// `const ComponentArgs&`. The library is linked whole (a CMake OBJECT library) so every
+// registration runs; tests/unit/test_registry.cpp checks the expected set.
+#pragma once
+
+#include <yaml-cpp/yaml.h>
+
+#include <functional>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "sim/core/clock.h"
+#include "sim/core/config.h"
+#include "sim/core/errors.h"
+#include "sim/core/params.h"
+#include "sim/core/stats.h"
+
+namespace npusim {
+
+class Component;
+class Timeline;
+
+// State shared by the whole tree while it is built and run.
+struct BuildContext {
+  const ClockDomain* clock = nullptr;  // set by the accelerator before it makes its children
+  Timeline* timeline = nullptr;        // null unless --timeline
+};
+
+struct ComponentArgs {
+  ConfigNode config;  // this component's mapping (may be absent: all defaults)
+  std::string slot;   // key in the parent; also the SystemC module name
+  std::string type;   // registered implementation name
+  Component* parent = nullptr;
+  StatGroup* stats = nullptr;
+  BuildContext* ctx = nullptr;
+};
+
+class Component {
+ public:
+  explicit Component(const ComponentArgs& args);
+  virtual ~Component() = default;
+  Component(const Component&) = delete;
+  Component& operator=(const Component&) = delete;
+
+  const std::string& path() const { return config_.path(); }
+  const std::string& type() const { return type_; }
+  const std::string& slot() const { return slot_; }
+  StatGroup& stats() const { return *stats_; }
+  const ClockDomain& clock() const;
+  Timeline* timeline() const { return ctx_->timeline; }
+
+  // Writes `type`, every parameter (defaults resolved) and every child.
+  void emit_resolved(YAML::Emitter& out) const;
+  Json params_json() const;
+
+ protected:
+  // Reads this component's parameters through `table`; call once, in the constructor.
+  template <class P>
+  P load_params(const ParamTable& table, const std::vector<std::string>& extra_keys = {}) {
+    P p{};
+    std::vector<std::string> extra = extra_keys;
+    extra.push_back("type");
+    table.load(config_, &p, extra);
+    table_ = &table;
+    emit_params_ = [&table, p](YAML::Emitter& out) { table.emit(out, &p); };
+    params_json_ = [&table, p]() { return table.to_json(&p); };
+    return p;
+  }
+
+  // Builds the child in `slot` (declared in this component's table) and returns it as I.
+  template <class I>
+  std::unique_ptr<I> make_child(const std::string& slot) {
+    std::unique_ptr<Component> c = build_child(slot);
+    I* typed = dynamic_cast<I*>(c.get());
+    NPUSIM_ASSERT(typed != nullptr, "component type `" + c->type() + "` in slot " + slot +
+                                        " does not implement the slot's interface");
+    c.release();
+    return std::unique_ptr<I>(typed);
+  }
+
+  BuildContext& context() const { return *ctx_; }
+  const ConfigNode& config() const { return config_; }
+
+ private:
+  std::unique_ptr<Component> build_child(const std::string& slot);
+
+  ConfigNode config_;
+  std::string slot_, type_;
+  StatGroup* stats_;
+  BuildContext* ctx_;
+  const ParamTable* table_ = nullptr;
+  std::function<void(YAML::Emitter&)> emit_params_;
+  std::function<Json()> params_json_;
+  std::vector<const Component*> children_;
+};
+
+struct ComponentInfo {
+  std::string kind, type, doc;
+  const ParamTable& (*table)();
+  std::function<std::unique_ptr<Component>(const ComponentArgs&)> make;
+};
+
+class Registry {
+ public:
+  static bool add(ComponentInfo info);
+  static const ComponentInfo* find(const std::string& kind, const std::string& type);
+  // Any kind; nullptr when no implementation has that type name.
+  static const ComponentInfo* find_type(const std::string& type);
+  static std::vector<const ComponentInfo*> all();  // sorted by kind, then type
+  static std::vector<std::string> types_of(const std::string& kind);
+
+  // Builds a component from a mapping with a `type:` key (used for the root of a hw file).
+  static std::unique_ptr<Component> build(const std::string& kind, const ConfigNode& node,
+                                          const std::string& slot, Component* parent,
+                                          StatGroup& stats, BuildContext& ctx,
+                                          const std::string& default_type = "");
+};
+
+}  // namespace npusim
+
+#define NPUSIM_REGISTER_COMPONENT(CLASS, KIND, TYPE, DOC)                                      \
+  [[maybe_unused]] static const bool npusim_registered_##CLASS = ::npusim::Registry::add(      \
+      {KIND, TYPE, DOC, &CLASS::param_table,                                                   \
+       [](const ::npusim::ComponentArgs& a) -> std::unique_ptr<::npusim::Component> {          \
+         return std::make_unique<CLASS>(a);                                                    \
+       }})

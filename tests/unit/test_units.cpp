@@ -1,0 +1,67 @@
+#include <catch2/catch.hpp>
+
+#include <stdexcept>
+
+#include "sim/core/clock.h"
+#include "sim/core/units.h"
+
+using namespace npusim;
+
+TEST_CASE("sizes use decimal and binary prefixes exactly", "[units]") {
+  CHECK(parse_bytes("256KiB").n == 256 * 1024);
+  CHECK(parse_bytes("4MB").n == 4000000);
+  CHECK(parse_bytes("1GiB").n == 1073741824ull);
+  CHECK(parse_bytes("64B").n == 64);
+  CHECK(parse_bytes("1.5KiB").n == 1536);
+  CHECK(parse_bytes("2 MiB").n == 2ull << 20);
+  CHECK_THROWS_AS(parse_bytes("0.5B"), std::invalid_argument);   // not whole bytes
+  CHECK_THROWS_AS(parse_bytes("64"), std::invalid_argument);     // unit required
+  CHECK_THROWS_AS(parse_bytes("64Kb"), std::invalid_argument);   // bits are rejected
+  CHECK_THROWS_AS(parse_bytes("-1KiB"), std::invalid_argument);
+  CHECK_THROWS_AS(parse_bytes("KiB"), std::invalid_argument);
+}
+
+TEST_CASE("bandwidth, time and frequency parse with their units", "[units]") {
+  CHECK(parse_bandwidth("32GB/s").bytes_per_s == 32e9);
+  CHECK(parse_bandwidth("16GiB/s").bytes_per_s == 16.0 * 1073741824.0);
+  CHECK(parse_time("100ns").ps == 100000);
+  CHECK(parse_time("1.5us").ps == 1500000);
+  CHECK(parse_time("0.1ns").ps == 100);
+  CHECK(parse_frequency("1GHz").hz == 1000000000ull);
+  CHECK(parse_frequency("1.5GHz").hz == 1500000000ull);
+  CHECK(parse_frequency("200MHz").hz == 200000000ull);
+  CHECK_THROWS_AS(parse_time("0.1ps"), std::invalid_argument);
+  CHECK_THROWS_AS(parse_frequency("0GHz"), std::invalid_argument);
+  CHECK_THROWS_AS(parse_bandwidth("32Gb/s"), std::invalid_argument);
+  CHECK_THROWS_AS(parse_time("5 parsecs"), std::invalid_argument);
+}
+
+TEST_CASE("formatting reads back to the same value", "[units]") {
+  for (const char* s : {"256KiB", "4MB", "64B", "1536B", "3GiB", "1000B"}) {
+    CHECK(parse_bytes(format_bytes(parse_bytes(s))).n == parse_bytes(s).n);
+  }
+  CHECK(format_bytes(parse_bytes("256KiB")) == "256KiB");
+  CHECK(format_bytes(parse_bytes("4MB")) == "4MB");
+  CHECK(format_bandwidth(parse_bandwidth("32GB/s")) == "32GB/s");
+  CHECK(format_bandwidth(parse_bandwidth("12.8GB/s")) == "12.8GB/s");
+  CHECK(format_bandwidth(parse_bandwidth("16GiB/s")) == "16GiB/s");
+  CHECK(format_time(parse_time("100ns")) == "100ns");
+  CHECK(format_time(parse_time("1500ps")) == "1500ps");
+  CHECK(format_frequency(parse_frequency("1.5GHz")) == "1500MHz");
+  CHECK(format_double(0.1) == "0.1");
+}
+
+TEST_CASE("clock domain converts cycles and time without drift", "[units]") {
+  ClockDomain ghz(Frequency{1000000000});
+  CHECK(ghz.ps_of(Cycles(7)) == 7000);
+  CHECK(ghz.cycle_at_ps(7000).n == 7);
+  CHECK(ghz.cycle_at_ps(7001).n == 8);  // rounds up to the next boundary
+  // 1.5 GHz: period 666.67 ps. Cycle 3 starts at exactly 2000 ps; cycle 1 at ceil(666.67).
+  ClockDomain odd(Frequency{1500000000});
+  CHECK(odd.ps_of(Cycles(3)) == 2000);
+  CHECK(odd.ps_of(Cycles(1)) == 667);
+  CHECK(odd.cycle_at_ps(667).n == 1);
+  CHECK(odd.cycle_at_ps(668).n == 2);
+  // One billion cycles at 1.5 GHz is exactly 2/3 s, not a sum of rounded periods.
+  CHECK(odd.ps_of(Cycles(1500000000)) == 1000000000000ull);
+}
