@@ -9,9 +9,11 @@
 // registration runs; tests/unit/test_registry.cpp checks the expected set.
 #pragma once
 
+#include <systemc>
 #include <yaml-cpp/yaml.h>
 
 #include <functional>
+#include <type_traits>
 #include <memory>
 #include <string>
 #include <vector>
@@ -123,11 +125,23 @@ class Registry {
                                           const std::string& default_type = "");
 };
 
+// Builds T. A SystemC module takes its name from the sc_module_name on top of SystemC's name
+// stack, which must stay alive for the whole constructor (a temporary in a mem-initializer
+// would not); so the factory owns it, and module classes use sc_module's default constructor
+// (listing sc_module as their first base).
+template <class T>
+std::unique_ptr<Component> make_component(const ComponentArgs& a) {
+  if constexpr (std::is_base_of_v<sc_core::sc_module, T>) {
+    sc_core::sc_module_name name(a.slot.c_str());
+    return std::make_unique<T>(a);
+  } else {
+    return std::make_unique<T>(a);
+  }
+}
+
 }  // namespace npusim
 
 #define NPUSIM_REGISTER_COMPONENT(CLASS, KIND, TYPE, DOC)                                      \
   [[maybe_unused]] static const bool npusim_registered_##CLASS = ::npusim::Registry::add(      \
       {KIND, TYPE, DOC, &CLASS::param_table,                                                   \
-       [](const ::npusim::ComponentArgs& a) -> std::unique_ptr<::npusim::Component> {          \
-         return std::make_unique<CLASS>(a);                                                    \
-       }})
+       &::npusim::make_component<CLASS>})

@@ -1,0 +1,51 @@
+#include "sim/mem/calendar.h"
+
+#include <algorithm>
+
+namespace npusim {
+
+uint64_t Calendar::probe(uint64_t arrival, uint64_t duration) const {
+  uint64_t t = arrival;
+  // First interval that ends after the arrival; gaps before it are too early.
+  auto it = std::upper_bound(busy_.begin(), busy_.end(), t,
+                             [](uint64_t v, const Interval& iv) { return v < iv.end; });
+  for (; it != busy_.end(); ++it) {
+    if (t + duration <= it->start) return t;
+    t = std::max(t, it->end);
+  }
+  return t;
+}
+
+uint64_t Calendar::reserve(uint64_t arrival, uint64_t duration) {
+  uint64_t start = probe(arrival, duration);
+  if (duration == 0) return start;
+  uint64_t end = start + duration;
+  busy_total_ += duration;
+  auto it = std::lower_bound(busy_.begin(), busy_.end(), start,
+                             [](const Interval& iv, uint64_t v) { return iv.start < v; });
+  // Merge with a neighbour that touches the new interval, so streaming keeps one interval.
+  bool merged_prev = false;
+  if (it != busy_.begin() && std::prev(it)->end == start) {
+    std::prev(it)->end = end;
+    merged_prev = true;
+  }
+  if (it != busy_.end() && it->start == end) {
+    if (merged_prev) {
+      std::prev(it)->end = it->end;
+      busy_.erase(it);
+    } else {
+      it->start = start;
+    }
+    return start;
+  }
+  if (!merged_prev) busy_.insert(it, {start, end});
+  return start;
+}
+
+void Calendar::retire(uint64_t now) {
+  auto it = busy_.begin();
+  while (it != busy_.end() && it->end <= now) ++it;
+  busy_.erase(busy_.begin(), it);
+}
+
+}  // namespace npusim

@@ -1,0 +1,34 @@
+// A reservation calendar for one bandwidth resource (a DRAM channel's data bus, a scratchpad
+// port). Each request occupies the resource for its transfer time; it is placed in the
+// earliest gap at or after its arrival, so the resource never serves two requests at once
+// (bandwidth can never exceed its peak) and requests from several initiators are served in
+// arrival order even when initiators call at different simulated moments. Idle time costs
+// nothing: the calendar only holds intervals that have not yet ended.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <vector>
+
+namespace npusim {
+
+class Calendar {
+ public:
+  // Earliest start >= arrival of a gap of `duration`, without reserving it.
+  uint64_t probe(uint64_t arrival, uint64_t duration) const;
+  // Reserves the earliest gap and returns its start.
+  uint64_t reserve(uint64_t arrival, uint64_t duration);
+  // Drops intervals that ended at or before `now` (called with the current time).
+  void retire(uint64_t now);
+  uint64_t busy_total() const { return busy_total_; }
+  size_t pending() const { return busy_.size(); }
+
+ private:
+  struct Interval {
+    uint64_t start, end;
+  };
+  std::vector<Interval> busy_;  // sorted, disjoint, non-adjacent (adjacent ones are merged)
+  uint64_t busy_total_ = 0;
+};
+
+}  // namespace npusim

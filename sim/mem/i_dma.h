@@ -1,0 +1,38 @@
+// DMA engine: descriptor-driven transfers between any two mapped memories.
+//
+// A descriptor moves `rows` rows of `bytes` each (row r from src + r*src_stride to
+// dst + r*dst_stride). The engine splits rows into transactions of at most
+// `transaction_bytes`, keeps up to `max_outstanding` of them in flight per queue, and reads
+// each from the source before writing it to the destination. Descriptors on one queue start in
+// order but overlap in flight; separate queues run independently and share the memories'
+// bandwidth through their calendars. `done` completes when the descriptor's last write ends.
+#pragma once
+
+#include <tlm>
+
+#include <memory>
+#include <string>
+
+#include "sim/core/completion.h"
+#include "sim/core/component.h"
+
+namespace npusim {
+
+struct DmaDescriptor {
+  uint64_t src = 0, dst = 0;  // router (global) addresses
+  uint64_t bytes = 0;         // per row
+  uint64_t rows = 1;
+  uint64_t src_stride = 0, dst_stride = 0;
+  std::string label;  // for the timeline
+};
+
+class IDma : public Component {
+ public:
+  using Component::Component;
+  virtual tlm::tlm_initiator_socket<>& initiator_socket() = 0;
+  virtual int queues() const = 0;
+  // Queues a transfer (callable from any process, at the current simulated time).
+  virtual void submit(int queue, const DmaDescriptor& d, std::shared_ptr<Completion> done) = 0;
+};
+
+}  // namespace npusim
