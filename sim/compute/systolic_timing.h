@@ -1,0 +1,80 @@
+// Cycle rules of an R x C systolic array, derived from its register-level behaviour and
+// checked exactly against the per-cycle PE model in tests/unit/systolic_reference.h.
+//
+// GEMM O[M x N] = A[M x K] . W[K x N]. Each PE may hold `lanes` weights (narrow operands
+// packed into one multiplier), so a tile N' wide uses cols = ceil(N' / lanes) PE columns.
+//
+// Weight-stationary (WS). A tile holds W[K' x N'] (K' <= R rows, cols <= C columns). A row of A
+// enters row r of the array skewed by r cycles: A[m][r] is at PE(r, c) in cycle T + m + r + c,
+// meeting the partial sum of output (m, c), which flows down and leaves the bottom row (row
+// sums pass every physical row; rows >= K' add nothing). The last output leaves in cycle
+// T + (M-1) + (R-1) + (cols-1), so a tile injected at T finishes at
+//     end = T + M + R + cols - 2.
+// Weights enter through a vertical shift chain, one row per cycle: K' cycles to place a tile.
+//  - overlap off: the chain writes the active weights, so loading waits until the array has
+//    drained:  T_{i+1} = T_i + M_i + R + cols_i - 2 + K'_{i+1}.
+//  - overlap on: the chain writes shadow registers; PE(r, c) swaps shadow -> active when the
+//    first activation of a tile reaches it (cycle T + r + c). Shifting the next tile may start
+//    once every used PE has swapped (the last, PE(K'-1, cols-1), in cycle T + K' + cols - 2),
+//    and the next tile may enter once its shift is done and row 0 has taken the current
+//    tile's last activation:
+//        T_{i+1} = max(T_i + M_i, T_i + K'_i + cols_i - 1 + K'_{i+1}).
+//  In both modes T_0 = K'_0 (the first tile is shifted in from cycle 0).
+// Input-stationary (IS) is WS with the roles of A and W swapped: A^T[K' x M'] is stationary
+// (cols = ceil(M' / lanes)) and the N columns of W stream through; the same rules hold with M
+// and N exchanged.
+// Output-stationary (OS). PE(r, c) accumulates O[r][c]; A[r][k] enters row r and W[k][c]
+// enters column c, both skewed, meeting at PE(r, c) in cycle T + k + r + c. The last MAC of a
+// tile (M' <= R rows, cols <= C, any K) is in cycle T + K + M' + cols - 3, so its results are
+// complete at F = T + K + M' + cols - 2. Results drain down the columns through R registers
+// (R cycles, cycles F .. F+R-1).
+//  - overlap off: the drain shifts the accumulators themselves: T_{i+1} = F_i + R.
+//  - overlap on: the accumulators are copied into a separate drain chain at F_i and the next
+//    tile enters at once (T_{i+1} = F_i); a tile whose results are ready before the chain has
+//    drained the previous tile stalls: F_i = max(T_i + K_i + M'_i + cols_i - 2, F_{i-1} + R).
+//  In both modes the block ends when the last drain does: F_last + R.
+//
+// Operands wider than the multiplier run in several passes (ceil(a_bits / mac_bits) x
+// ceil(w_bits / mac_bits)), each streaming the same data again.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+namespace npusim {
+
+enum class Dataflow { WeightStationary, OutputStationary, InputStationary };
+
+Dataflow parse_dataflow(const std::string& name);
+const char* dataflow_name(Dataflow d);
+
+struct ArrayGeometry {
+  uint64_t rows = 0, cols = 0;
+  Dataflow dataflow = Dataflow::WeightStationary;
+  bool overlap = true;  // shadow weights (WS/IS) or double-buffered accumulators (OS)
+};
+
+// One tile in the array's own terms: `depth` = rows used (K' for WS/IS, M' for OS), `width` =
+// PE columns used, `stream` = streamed length (M for WS, N for IS, K for OS).
+struct ArrayTile {
+  uint64_t depth, width, stream;
+};
+
+// Cycles from an empty array until the last result of `tiles` (executed in order) has left.
+uint64_t tile_sequence_cycles(const ArrayGeometry& g, const std::vector<ArrayTile>& tiles);
+
+// The tiles of a GEMM block in the array's canonical order:
+//   WS: for each column strip of W, for each row strip (K) -> tile (K', cols, M)
+//   IS: for each column strip of A^T (M), for each row strip (K) -> tile (K', cols, N)
+//   OS: for each row strip of O (M), for each column strip (N) -> tile (M', cols, K)
+std::vector<ArrayTile> gemm_tiles(const ArrayGeometry& g, uint64_t m, uint64_t k, uint64_t n,
+                                  uint64_t lanes);
+
+// Cycles of a GEMM block; equal to tile_sequence_cycles(g, gemm_tiles(...)), but evaluated per
+// run of equal tiles (tiles come in at most four shapes), so the cost grows with the number of
+// column strips, not with the number of tiles.
+uint64_t gemm_block_cycles(const ArrayGeometry& g, uint64_t m, uint64_t k, uint64_t n,
+                           uint64_t lanes);
+
+}  // namespace npusim
