@@ -121,6 +121,12 @@ class ParamTable {
     return *this;
   }
 
+  // A fully built spec (for tables generated in a loop).
+  ParamTable& add_spec(ParamSpec p) {
+    params_.push_back(std::move(p));
+    return *this;
+  }
+
   // Modifiers for the last declared parameter.
   ParamTable& def(const ParamValue& v);
   ParamTable& def(const char* text);  // parsed with the parameter's type ("100ns", "fp16")

@@ -1,0 +1,32 @@
+// A matrix unit executes GEMM blocks O[m x n] += A[m x k] . W[k x n] out of on-chip buffers.
+// `execute` suspends the calling process for exactly the block's cycles (computed from the
+// unit's micro-architecture, never ticked) and accounts the work in the unit's stats.
+#pragma once
+
+#include <string>
+
+#include "sim/core/component.h"
+
+namespace npusim {
+
+struct MatrixWork {
+  uint64_t m = 0, k = 0, n = 0;
+  int a_bits = 8, w_bits = 8;
+  uint64_t count = 1;  // independent identical blocks executed back to back (heads, groups)
+};
+
+// Block sizes that fill the unit's tiles exactly; the tiler rounds blocks to these.
+struct MatrixGranule {
+  uint64_t m = 1, k = 1, n = 1;
+};
+
+class IMatrixUnit : public Component {
+ public:
+  using Component::Component;
+  virtual uint64_t cycles(const MatrixWork& w) = 0;
+  virtual void execute(const MatrixWork& w, const std::string& label) = 0;
+  virtual uint64_t peak_macs_per_cycle(int a_bits, int w_bits) const = 0;
+  virtual MatrixGranule granule(int a_bits, int w_bits) const = 0;
+};
+
+}  // namespace npusim

@@ -1,0 +1,162 @@
+// Systolic matrix unit: an R x C PE array whose block timing follows systolic_timing.h.
+//
+// Precision: each PE multiplies operands of up to `mac_bits`. Narrower operands pack up to
+// `max_lanes` MACs into one PE (lanes = mac_bits / widest operand, rounded down to a power of
+// two), which widens the array along N (WS/OS) or M (IS). Wider operands take
+// ceil(a_bits / mac_bits) x ceil(w_bits / mac_bits) passes, each streaming the data again.
+#include <unordered_map>
+
+#include "sim/compute/i_matrix_unit.h"
+#include "sim/compute/systolic_timing.h"
+#include "sim/core/kernel.h"
+#include "sim/report/timeline.h"
+
+namespace npusim {
+namespace {
+
+struct SystolicParams {
+  int64_t rows, cols;
+  std::string dataflow;
+  bool overlap_stationary_load;
+  int64_t mac_bits;
+  int64_t max_lanes;
+};
+
+uint64_t floor_pow2(uint64_t v) {
+  uint64_t p = 1;
+  while (p * 2 <= v) p *= 2;
+  return p;
+}
+
+}  // namespace
+
+class SystolicArray : public IMatrixUnit {
+ public:
+  static const ParamTable& param_table() {
+    using P = SystolicParams;
+    static const ParamTable t =
+        ParamTable("systolic_array",
+                   "R x C systolic array with weight-, output- or input-stationary dataflow "
+                   "(timing derived in sim/compute/systolic_timing.h).")
+            .param("rows", &P::rows, "PE rows (R)").def(32).min(1).max(4096).unit("PEs")
+            .param("cols", &P::cols, "PE columns (C)").def(32).min(1).max(4096).unit("PEs")
+            .param("dataflow", &P::dataflow, "which operand stays in the PEs")
+            .def("weight_stationary")
+            .choices({"weight_stationary", "output_stationary", "input_stationary"})
+            .param("overlap_stationary_load", &P::overlap_stationary_load,
+                   "shadow weight registers (WS/IS) or double-buffered accumulators (OS), so "
+                   "the next tile loads while the current one computes")
+            .def(ParamValue(true))
+            .param("mac_bits", &P::mac_bits, "operand width of one PE multiplier")
+            .def(8).min(1).max(64).unit("bits")
+            .param("max_lanes", &P::max_lanes,
+                   "most narrow-operand MACs packed into one PE per cycle (1: no packing)")
+            .def(1).min(1).max(16);
+    return t;
+  }
+
+  explicit SystolicArray(const ComponentArgs& a)
+      : IMatrixUnit(a), p_(load_params<SystolicParams>(param_table())),
+        blocks_(stats().counter("blocks", "blocks", "GEMM blocks executed")),
+        macs_(stats().counter("macs", "MACs", "multiply-accumulates performed")),
+        busy_(stats().counter("busy_cycles", "cycles", "cycles spent computing")),
+        capacity_(stats().counter("mac_capacity", "MACs",
+                                  "MACs the array could have done while busy (peak x cycles)")) {
+    geometry_ = {static_cast<uint64_t>(p_.rows), static_cast<uint64_t>(p_.cols),
+                 parse_dataflow(p_.dataflow), p_.overlap_stationary_load};
+    stats().formula("utilisation_while_busy", "fraction",
+                    "MACs / peak MACs over the busy cycles", [this] {
+                      return capacity_.value() ? static_cast<double>(macs_.value()) /
+                                                     static_cast<double>(capacity_.value())
+                                               : 0.0;
+                    });
+  }
+
+  uint64_t lanes(int a_bits, int w_bits) const {
+    auto widest = static_cast<uint64_t>(std::max(a_bits, w_bits));
+    if (widest >= static_cast<uint64_t>(p_.mac_bits)) return 1;
+    return std::min(static_cast<uint64_t>(p_.max_lanes),
+                    floor_pow2(static_cast<uint64_t>(p_.mac_bits) / widest));
+  }
+
+  uint64_t passes(int a_bits, int w_bits) const {
+    auto mb = static_cast<uint64_t>(p_.mac_bits);
+    return ((static_cast<uint64_t>(a_bits) + mb - 1) / mb) *
+           ((static_cast<uint64_t>(w_bits) + mb - 1) / mb);
+  }
+
+  uint64_t cycles(const MatrixWork& w) override {
+    Key key{w.m, w.k, w.n, w.a_bits, w.w_bits};
+    auto it = memo_.find(key);
+    uint64_t one;
+    if (it != memo_.end()) {
+      one = it->second;
+    } else {
+      uint64_t m = w.m, k = w.k, n = w.n, ps = passes(w.a_bits, w.w_bits);
+      switch (geometry_.dataflow) {  // the streamed dimension carries the passes
+        case Dataflow::WeightStationary: m *= ps; break;
+        case Dataflow::InputStationary: n *= ps; break;
+        case Dataflow::OutputStationary: k *= ps; break;
+      }
+      one = gemm_block_cycles(geometry_, m, k, n, lanes(w.a_bits, w.w_bits));
+      memo_.emplace(key, one);
+    }
+    return one * w.count;
+  }
+
+  void execute(const MatrixWork& w, const std::string& label) override {
+    uint64_t c = cycles(w);
+    uint64_t start = time_to_ps(sc_core::sc_time_stamp());
+    clock().wait(Cycles(c));
+    ++blocks_;
+    macs_ += w.m * w.k * w.n * w.count;
+    busy_ += c;
+    capacity_ += c * peak_macs_per_cycle(w.a_bits, w.w_bits);
+    if (timeline() != nullptr) {
+      timeline()->record(path(), label, start, time_to_ps(sc_core::sc_time_stamp()));
+    }
+  }
+
+  uint64_t peak_macs_per_cycle(int a_bits, int w_bits) const override {
+    return static_cast<uint64_t>(p_.rows * p_.cols) * lanes(a_bits, w_bits) /
+           passes(a_bits, w_bits);
+  }
+
+  MatrixGranule granule(int a_bits, int w_bits) const override {
+    auto r = static_cast<uint64_t>(p_.rows), c = static_cast<uint64_t>(p_.cols) * lanes(a_bits, w_bits);
+    switch (geometry_.dataflow) {
+      case Dataflow::WeightStationary: return {1, r, c};
+      case Dataflow::InputStationary: return {c, r, 1};
+      case Dataflow::OutputStationary: return {r, 1, c};
+    }
+    return {};
+  }
+
+ private:
+  struct Key {
+    uint64_t m, k, n;
+    int a, w;
+    bool operator==(const Key& o) const {
+      return m == o.m && k == o.k && n == o.n && a == o.a && w == o.w;
+    }
+  };
+  struct KeyHash {
+    size_t operator()(const Key& k) const {
+      size_t h = k.m * 1000003u ^ k.k * 10007u ^ k.n * 101u;
+      return h ^ (static_cast<size_t>(k.a) << 48) ^ (static_cast<size_t>(k.w) << 56);
+    }
+  };
+
+  SystolicParams p_;
+  ArrayGeometry geometry_;
+  std::unordered_map<Key, uint64_t, KeyHash> memo_;
+  Counter& blocks_;
+  Counter& macs_;
+  Counter& busy_;
+  Counter& capacity_;
+};
+
+NPUSIM_REGISTER_COMPONENT(SystolicArray, "matrix_unit", "systolic_array",
+                          "R x C systolic array (WS/OS/IS dataflows)");
+
+}  // namespace npusim
