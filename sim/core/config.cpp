@@ -62,7 +62,7 @@ std::shared_ptr<YamlDoc> load_yaml_text(const std::string& text, const std::stri
 }
 
 void apply_override(YamlDoc& doc, const std::string& raw_path, const std::string& value) {
-  std::string flag = "--set " + raw_path + "=" + value;
+  std::string flag = "override " + raw_path + "=" + value;
   std::string path = raw_path;
   if (path.rfind(doc.root_path + ".", 0) == 0) path = path.substr(doc.root_path.size() + 1);
   if (path.empty()) throw_user_error(doc.kind, "bad override `" + flag + "`: empty path");

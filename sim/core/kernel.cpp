@@ -38,10 +38,10 @@ SimKernel::SimKernel() {
 
 SimKernel::~SimKernel() {
   delete sc_core::sc_curr_simcontext;
-  // The next SimKernel (or any SystemC call) gets a fresh context.
-  sc_core::sc_curr_simcontext = nullptr;
-  sc_core::sc_default_global_context = nullptr;
-  if (previous_ != nullptr) delete previous_;
+  // The context that existed before (libsystemc creates one for its own static objects at load
+  // time) stays alive and current: those statics refer to it until the process exits.
+  sc_core::sc_curr_simcontext = previous_;
+  sc_core::sc_default_global_context = previous_;
   g_active = false;
 }
 

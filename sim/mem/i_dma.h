@@ -5,7 +5,8 @@
 // `transaction_bytes`, keeps up to `max_outstanding` of them in flight per queue, and reads
 // each from the source before writing it to the destination. Descriptors on one queue start in
 // order but overlap in flight; separate queues run independently and share the memories'
-// bandwidth through their calendars. `done` completes when the descriptor's last write ends.
+// bandwidth through their calendars. `done` completes when the descriptor's last write ends,
+// and never before the previous descriptor of the same queue (completions are in order).
 #pragma once
 
 #include <tlm>

@@ -1,2 +1,142 @@
+// The Python module `npusim` (built by CMake into build/python; run scripts with
+// PYTHONPATH=build/python /usr/bin/python3).
+//
+//   npusim.run(hw, workload, overrides={}, timeline=None) -> dict   same content as stats.json
+//   npusim.validate(hw, workload=None, overrides={})                raises on a problem
+//   npusim.resolve(hw, overrides={}) -> str                         the resolved hw YAML
+//   npusim.describe(type) -> dict                                    a component's parameters
+//   npusim.list_types() -> list of {kind, type, doc}
+//   npusim.Error (ConfigError, WorkloadError subclass it)            the CLI's message
+//
+// hw and workload are file paths or dicts shaped like the YAML. Simulations in one process
+// run one at a time (SystemC has global state); the GIL is released while they run.
 #include <pybind11/pybind11.h>
-PYBIND11_MODULE(npusim, m) { m.doc() = "x"; }
+#include <pybind11/stl.h>
+
+#include <mutex>
+
+#include "sim/app/reference_docs.h"
+#include "sim/app/session.h"
+#include "sim/core/component.h"
+#include "sim/core/errors.h"
+
+namespace py = pybind11;
+using namespace npusim;
+
+namespace {
+
+std::mutex g_sim_mutex;
+
+// Python value -> YAML text fragment. JSON is valid YAML, and Python's json module renders
+// floats exactly (repr), so the document reads back to the same numbers.
+std::string to_yaml_text(const py::object& obj) {
+  py::module_ json = py::module_::import("json");
+  return json.attr("dumps")(obj).cast<std::string>();
+}
+
+std::shared_ptr<YamlDoc> load_doc(const py::object& obj, ErrorKind kind, const std::string& root,
+                                  const char* what) {
+  if (py::isinstance<py::str>(obj)) return load_yaml_file(obj.cast<std::string>(), kind, root);
+  if (py::hasattr(obj, "__fspath__")) {
+    return load_yaml_file(py::str(obj.attr("__fspath__")()).cast<std::string>(), kind, root);
+  }
+  if (py::isinstance<py::dict>(obj)) return load_yaml_text(to_yaml_text(obj), std::string("<") + what + " dict>", kind, root);
+  throw_user_error(kind, std::string(what) + " must be a file path or a dict");
+}
+
+SessionInput make_input(const py::object& hw, const py::object& workload, const py::dict& overrides) {
+  SessionInput in;
+  in.hw = load_doc(hw, ErrorKind::Config, "hw", "hw");
+  if (!workload.is_none()) in.workload = load_doc(workload, ErrorKind::Workload, "workload", "workload");
+  for (const auto& kv : overrides) {
+    std::string key = py::str(kv.first).cast<std::string>();
+    py::object v = py::reinterpret_borrow<py::object>(kv.second);
+    std::string value = py::isinstance<py::str>(v) ? v.cast<std::string>() : to_yaml_text(v);
+    in.overrides.emplace_back(key, value);
+  }
+  return in;
+}
+
+py::object json_to_python(const Json& j) {
+  return py::module_::import("json").attr("loads")(j.dump(0));
+}
+
+}  // namespace
+
+PYBIND11_MODULE(npusim, m) {
+  m.doc() = "npusim: cycle-level NPU and DNN-accelerator simulator";
+  m.attr("__version__") = NPUSIM_VERSION;
+  static py::exception<UserError> error(m, "Error");
+  static py::exception<ConfigError> config_error(m, "ConfigError", error.ptr());
+  static py::exception<WorkloadError> workload_error(m, "WorkloadError", error.ptr());
+  static py::exception<InternalError> internal_error(m, "InternalError");
+  py::register_exception_translator([](std::exception_ptr p) {
+    try {
+      if (p) std::rethrow_exception(p);
+    } catch (const ConfigError& e) {
+      PyErr_SetString(config_error.ptr(), e.what());
+    } catch (const WorkloadError& e) {
+      PyErr_SetString(workload_error.ptr(), e.what());
+    } catch (const UserError& e) {
+      PyErr_SetString(error.ptr(), e.what());
+    } catch (const InternalError& e) {
+      PyErr_SetString(internal_error.ptr(), e.what());
+    }
+  });
+
+  m.def(
+      "run",
+      [](const py::object& hw, const py::object& workload, const py::dict& overrides,
+         const py::object& timeline) {
+        SessionInput in = make_input(hw, workload, overrides);
+        if (!timeline.is_none()) in.timeline_path = py::str(timeline).cast<std::string>();
+        SessionOutput out;
+        {
+          py::gil_scoped_release release;
+          std::lock_guard<std::mutex> lock(g_sim_mutex);
+          out = run_session(std::move(in));
+        }
+        return json_to_python(out.stats);
+      },
+      py::arg("hw"), py::arg("workload"), py::arg("overrides") = py::dict(),
+      py::arg("timeline") = py::none(),
+      "Run one simulation; returns the stats.json content as a dict.");
+
+  m.def(
+      "validate",
+      [](const py::object& hw, const py::object& workload, const py::dict& overrides) {
+        SessionInput in = make_input(hw, workload, overrides);
+        py::gil_scoped_release release;
+        std::lock_guard<std::mutex> lock(g_sim_mutex);
+        validate_session(std::move(in));
+      },
+      py::arg("hw"), py::arg("workload") = py::none(), py::arg("overrides") = py::dict(),
+      "Check a hardware file (and a workload) without simulating.");
+
+  m.def(
+      "resolve",
+      [](const py::object& hw, const py::dict& overrides) {
+        SessionInput in = make_input(hw, py::none(), overrides);
+        py::gil_scoped_release release;
+        std::lock_guard<std::mutex> lock(g_sim_mutex);
+        return validate_session(std::move(in));
+      },
+      py::arg("hw"), py::arg("overrides") = py::dict(),
+      "The fully resolved hardware config (YAML text): every parameter with its default.");
+
+  m.def(
+      "describe", [](const std::string& type) { return json_to_python(describe_type(type)); },
+      py::arg("type"), "Parameters of a component type or trace operator, as a dict.");
+
+  m.def("list_types", [] {
+    py::list out;
+    for (const ComponentInfo* c : Registry::all()) {
+      py::dict d;
+      d["kind"] = c->kind;
+      d["type"] = c->type;
+      d["doc"] = c->doc;
+      out.append(d);
+    }
+    return out;
+  });
+}

@@ -101,9 +101,9 @@ TEST_CASE("--set overrides edit the tree and are named in errors", "[params]") {
   CHECK(load("bandwidth: 16GB/s\n", {{"channels", "8"}}).channels == 8);
   CHECK(load("bandwidth: 16GB/s\n", {{"hw.sub.latency", "9"}}).sub.latency == 9);
   CHECK(error_of("bandwidth: 16GB/s\n", {{"channels", "99"}}) ==
-        "`hw.channels` = 99 is above the maximum 64 (from --set channels=99)");
+        "`hw.channels` = 99 is above the maximum 64 (from override channels=99)");
   CHECK(error_of("bandwidth: 16GB/s\n", {{"chanels", "4"}}) ==
-        "unknown key `chanels` in hw (did you mean `channels`?) (from --set chanels=4)");
+        "unknown key `chanels` in hw (did you mean `channels`?) (from override chanels=4)");
   CHECK(error_of("bandwidth: 16GB/s\n", {{"bandwidth.x", "4"}}).find("is a value, not a section") !=
         std::string::npos);
 }

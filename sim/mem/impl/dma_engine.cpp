@@ -80,6 +80,7 @@ class DmaEngine : public sc_core::sc_module, public IDma {
     sc_core::sc_event wake;
     // Completion times of transactions in flight (min-heap).
     std::priority_queue<uint64_t, std::vector<uint64_t>, std::greater<uint64_t>> in_flight;
+    uint64_t last_done = 0;  // completion of the previous descriptor (completions are in order)
   };
 
   uint64_t now_ps() const { return time_to_ps(sc_core::sc_time_stamp()); }
@@ -134,6 +135,8 @@ class DmaEngine : public sc_core::sc_module, public IDma {
           last = std::max(last, done);
         }
       }
+      last = std::max(last, q.last_done);
+      q.last_done = last;
       bytes_ += it.d.bytes * it.d.rows;
       ++descriptors_;
       if (timeline() != nullptr) timeline()->record(path(), it.d.label, start, last);

@@ -1,0 +1,85 @@
+// Lowering of trace operators to the generic NPU's pipeline steps.
+//
+// A step is one trip through the double-buffered pipeline: DMA loads into the input buffers,
+// one compute on the matrix or vector unit, and (when it completes an output block) a DMA
+// store. GEMM-like operators (gemm, gemv, conv2d via implicit im2col, attention's two
+// products, depthwise when mapped to the array) become the blocks of plan_gemm; the rest run
+// on the vector unit in chunks that fit the buffers.
+//
+// Fidelity notes: tensors are laid out in DRAM in block order, so each block is one
+// contiguous transfer. A conv block loads the input rows its output rows need (halo
+// included) for the channels its k range covers, never more than its im2col size. Fused
+// output activations are applied as results leave the array and cost no extra cycles.
+// Attention is unfused: scores go to DRAM between Q.K^T, softmax and P.V; grouped K/V heads
+// are shared by their query heads (the group's queries form the rows of one GEMM); the causal
+// mask is not exploited.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <unordered_map>
+#include <vector>
+
+#include "models/generic_npu/tiler.h"
+#include "sim/compute/i_matrix_unit.h"
+#include "sim/compute/i_vector_unit.h"
+#include "sim/workload/trace.h"
+
+namespace npusim {
+
+struct Step {
+  uint64_t weight_bytes = 0, weight_addr = 0;
+  uint64_t input_bytes = 0, input_addr = 0;
+  bool weight_static = true;  // false: the "weights" are runtime tensors (attention K/V)
+  bool matrix = true;
+  MatrixWork mw;
+  VectorWork vw;
+  bool opens_output = true, closes_output = true;
+  uint64_t store_bytes = 0, store_addr = 0;
+};
+
+struct TensorAddresses {
+  uint64_t input = 0, weight = 0, output = 0;  // DRAM bases of this operator's tensors
+};
+
+class Lowering {
+ public:
+  struct Options {
+    BufferBudget budget;
+    int acc_bits = 32;
+    bool depthwise_on_vector = true;
+    bool bitmap_weights = false;  // store sparse weights as a bitmap plus non-zeros
+  };
+
+  Lowering(IMatrixUnit& array, IVectorUnit& vector, Options options)
+      : array_(array), vector_(vector), opt_(options) {}
+
+  // Appends the operator's steps to `out`.
+  void lower(const Operator& op, const TensorAddresses& at, std::vector<Step>& out);
+
+  // Weight bytes this operator keeps in DRAM (after compression), for the address plan.
+  uint64_t weight_footprint(const Operator& op) const;
+
+ private:
+  struct Gemm {
+    GemmProblem problem;
+    uint64_t count = 1;  // independent repetitions (groups, heads)
+    bool weights_are_static = true;
+  };
+  void lower_gemm(const Operator& op, const Gemm& g, const TensorAddresses& at,
+                  std::vector<Step>& out);
+  // Vector work over `units` independent units (rows, channels, elements), chunked to fit.
+  void lower_vector(const Operator& op, VectorFn fn, uint64_t units, uint64_t in_bytes_per_unit,
+                    uint64_t weight_bytes_per_unit, uint64_t out_bytes_per_unit,
+                    uint64_t work_per_unit, int bits, const TensorAddresses& at,
+                    std::vector<Step>& out);
+  const GemmPlan& plan(const Operator& op, const Gemm& g);
+  uint64_t compressed_weight_bytes(const Operator& op, uint64_t elements, int64_t bits) const;
+
+  IMatrixUnit& array_;
+  IVectorUnit& vector_;
+  Options opt_;
+  std::unordered_map<std::string, GemmPlan> plans_;
+};
+
+}  // namespace npusim

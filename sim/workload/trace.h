@@ -1,0 +1,108 @@
+// Workload traces, schema v1 (docs/trace_format.md): the contract between the exporters
+// and the simulator. A workload names one or more models; a model is either an operator list
+// or an LLM description that the simulator expands into prefill and decode steps.
+#pragma once
+
+#include <cstdint>
+#include <map>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "sim/core/config.h"
+
+namespace npusim {
+
+constexpr int kTraceSchemaVersion = 1;
+
+enum class OpType {
+  Gemm, Gemv, Conv2d, DepthwiseConv2d, Pool, Elementwise, Norm, Softmax, Activation, Attention
+};
+
+const std::vector<std::string>& op_type_names();  // indexed by OpType
+const char* op_type_name(OpType t);
+
+// Operand widths in bits. 0 means "inherit from the model" while loading; every loaded
+// operator has all four set.
+struct Precision {
+  int64_t activation = 0, weight = 0, output = 0, kv = 0;
+};
+
+// Static weight sparsity. density = fraction of non-zero weights.
+struct WeightSparsity {
+  double density = 1.0;
+  std::string pattern = "dense";  // dense | unstructured | n_m | block
+  int64_t n = 0, m = 0;           // n_m: n non-zeros in every m
+  int64_t block = 0;              // block: side of the zero blocks
+};
+
+// One operator. Fields are a superset; each op type reads only its own (the per-type tables in
+// op_tables.cpp say which, and they generate the reference documentation).
+struct Operator {
+  std::string name;
+  OpType type = OpType::Gemm;
+  std::string phase;  // optional label ("prefill", "decode", "encoder" ...)
+  // GEMM family (gemm: m x k . k x n; gemv: m = 1)
+  int64_t m = 1, k = 1, n = 1;
+  std::string b_operand = "weight";  // weight | activation (e.g. Q.K^T)
+  // convolution and pooling
+  int64_t batch = 1, in_channels = 1, in_h = 1, in_w = 1, out_channels = 1, channels = 1;
+  int64_t kernel_h = 1, kernel_w = 1, stride = 1, padding = 0, dilation = 1, groups = 1;
+  std::string kind;  // pool: max | avg | global_avg; norm: layernorm | rmsnorm | batchnorm
+  // element-wise
+  int64_t rows = 1, cols = 1, elements = 1;
+  std::string fn;          // elementwise: add | mul; activation: relu | gelu | silu | ...
+  std::string activation;  // fused output activation of gemm/conv ("" = none)
+  // attention
+  int64_t heads = 1, kv_heads = 0, q_len = 1, kv_len = 1, head_dim = 1;
+  bool causal = false;
+  Precision precision;
+  WeightSparsity sparsity;
+  std::string source;  // "file:line", for messages
+};
+
+// Decoder-only transformer, expanded by the simulator (llm.h).
+struct LlmArch {
+  int64_t layers = 0, hidden = 0, ffn = 0, heads = 0, kv_heads = 0, head_dim = 0, vocab = 0;
+  int64_t max_context = 0;
+  std::string ffn_kind = "swiglu";  // swiglu | gelu
+  std::string norm = "rmsnorm";     // rmsnorm | layernorm
+  bool parallel_attention_mlp = false;
+  bool lm_head = true;
+};
+
+struct Generation {
+  int64_t prompt_len = 0, gen_len = 0;
+};
+
+// Per-sample dynamic sparsity (activation density per layer), from CSV.
+struct DynamicSparsity {
+  std::string file;
+  std::vector<std::string> layers;                 // column order of `density`
+  std::vector<std::vector<double>> density;        // [sample][layer index]
+};
+
+struct Model {
+  std::string name;
+  int64_t batch = 1;
+  Precision precision;
+  std::vector<Operator> layers;
+  std::optional<LlmArch> llm;
+  Generation generation;
+  std::optional<DynamicSparsity> dynamic_sparsity;
+  std::string source;
+};
+
+struct Workload {
+  int64_t schema_version = kTraceSchemaVersion;
+  std::string name;
+  std::vector<Model> models;
+  std::string file;
+};
+
+// Loads and validates a trace; every problem is a WorkloadError naming file, line and field.
+Workload load_workload(const std::shared_ptr<const YamlDoc>& doc);
+Workload load_workload_file(const std::string& path);
+
+}  // namespace npusim

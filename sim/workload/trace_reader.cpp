@@ -1,0 +1,220 @@
+// Trace reader: YAML -> Workload, with every check the schema documents. Errors are
+// WorkloadErrors that name the file, line and field.
+#include <algorithm>
+#include <fstream>
+#include <set>
+#include <sstream>
+
+#include "sim/core/errors.h"
+#include "sim/core/text.h"
+#include "sim/workload/op_math.h"
+#include "sim/workload/op_tables.h"
+#include "sim/workload/trace.h"
+
+namespace npusim {
+namespace {
+
+std::string location(const ConfigNode& n) {
+  YAML::Mark m = n.node().IsDefined() ? n.node().Mark() : YAML::Mark::null_mark();
+  if (m.is_null() || m.line < 0) return n.doc().file;
+  return n.doc().file + ":" + std::to_string(m.line + 1);
+}
+
+void inherit(int64_t& v, int64_t from) {
+  if (v == 0) v = from;
+}
+
+Operator load_operator(const ConfigNode& node, const Model& model) {
+  if (!node.node().IsMap()) node.fail("each entry of `layers` must be a mapping with an `op:`");
+  const YAML::Node& op_key = node.node()["op"];
+  if (!op_key) node.fail("layer `" + node.path() + "` has no `op:` (one of: " + join(op_type_names(), ", ") + ")");
+  if (!op_key.IsScalar()) node.fail_at(op_key, "op", "`op` must be an operator name");
+  const std::string type_name = op_key.Scalar();
+  const auto& names = op_type_names();
+  auto it = std::find(names.begin(), names.end(), type_name);
+  if (it == names.end()) {
+    node.fail_at(op_key, "op", "unknown operator `" + type_name + "`" + did_you_mean(type_name, names) +
+                                   "; known: " + join(names, ", "));
+  }
+  Operator op;
+  op.type = static_cast<OpType>(it - names.begin());
+  op.source = location(node);
+  op_table(op.type).load(node, &op, {"op"});
+  if (op.type == OpType::Gemv) op.m = 1;
+  if (op.activation == "none") op.activation.clear();
+  inherit(op.precision.activation, model.precision.activation);
+  inherit(op.precision.weight, model.precision.weight);
+  inherit(op.precision.output, model.precision.output);
+  inherit(op.precision.kv, model.precision.kv);
+  inherit(op.precision.kv, op.precision.activation);
+  validate_shapes(op);
+  return op;
+}
+
+std::string trim(const std::string& s) {
+  size_t a = s.find_first_not_of(" \t\r"), b = s.find_last_not_of(" \t\r");
+  return a == std::string::npos ? "" : s.substr(a, b - a + 1);
+}
+
+DynamicSparsity load_sparsity_csv(const ConfigNode& node, const Model& model) {
+  DynamicSparsityRef ref;
+  dynamic_sparsity_table().load(node, &ref);
+  std::string path = ref.file;
+  if (!path.empty() && path[0] != '/') path = node.doc().dir + "/" + path;
+  std::ifstream in(path, std::ios::binary);
+  if (!in) node.fail("cannot open dynamic sparsity file " + path);
+  DynamicSparsity ds;
+  ds.file = path;
+  for (const auto& op : model.layers) ds.layers.push_back(op.name);
+  std::map<int64_t, std::vector<double>> samples;
+  std::string line;
+  int line_no = 0;
+  bool header = false;
+  auto fail = [&](const std::string& why) {
+    throw WorkloadError(path + ":" + std::to_string(line_no) + ": " + why);
+  };
+  while (std::getline(in, line)) {
+    ++line_no;
+    if (line.find('\0') != std::string::npos) fail("not a text file");
+    line = trim(line);
+    if (line.empty() || line[0] == '#') continue;
+    std::vector<std::string> cells;
+    std::stringstream ss(line);
+    for (std::string c; std::getline(ss, c, ',');) cells.push_back(trim(c));
+    if (!line.empty() && line.back() == ',') cells.push_back("");
+    if (!header) {
+      if (cells != std::vector<std::string>{"sample", "layer", "activation_density"}) {
+        fail("expected the header `sample,layer,activation_density`");
+      }
+      header = true;
+      continue;
+    }
+    if (cells.size() != 3) fail("expected 3 columns, found " + std::to_string(cells.size()));
+    int64_t sample = 0;
+    double density = 0;
+    try {
+      size_t used = 0;
+      sample = std::stoll(cells[0], &used);
+      if (used != cells[0].size() || sample < 0) throw std::invalid_argument("");
+    } catch (...) {
+      fail("sample `" + cells[0] + "` is not a non-negative integer");
+    }
+    try {
+      size_t used = 0;
+      density = std::stod(cells[2], &used);
+      if (used != cells[2].size()) throw std::invalid_argument("");
+    } catch (...) {
+      fail("activation_density `" + cells[2] + "` is not a number");
+    }
+    if (!(density >= 0.0 && density <= 1.0)) fail("activation_density " + cells[2] + " is outside [0, 1]");
+    auto lit = std::find(ds.layers.begin(), ds.layers.end(), cells[1]);
+    if (lit == ds.layers.end()) {
+      fail("layer `" + cells[1] + "` is not in model `" + model.name + "`" + did_you_mean(cells[1], ds.layers));
+    }
+    auto& row = samples[sample];
+    if (row.empty()) row.assign(ds.layers.size(), -1.0);
+    double& slot = row[static_cast<size_t>(lit - ds.layers.begin())];
+    if (slot >= 0) fail("sample " + cells[0] + " gives layer `" + cells[1] + "` twice");
+    slot = density;
+  }
+  if (!header) throw WorkloadError(path + ": empty file; expected the header `sample,layer,activation_density`");
+  int64_t expect = 0;
+  for (auto& [id, row] : samples) {
+    if (id != expect) {
+      throw WorkloadError(path + ": samples must be numbered 0, 1, 2, ...; sample " +
+                          std::to_string(expect) + " is missing");
+    }
+    for (size_t i = 0; i < row.size(); ++i) {
+      if (row[i] < 0) {
+        throw WorkloadError(path + ": sample " + std::to_string(id) + " has no density for layer `" +
+                            ds.layers[i] + "`");
+      }
+    }
+    ds.density.push_back(row);
+    ++expect;
+  }
+  return ds;
+}
+
+Model load_model(const ConfigNode& node) {
+  if (!node.node().IsMap()) node.fail("each entry of `models` must be a mapping");
+  Model model;
+  model.source = location(node);
+  model_table().load(node, &model, {"layers", "llm", "generation", "dynamic_sparsity"});
+  inherit(model.precision.kv, model.precision.activation);
+  ConfigNode llm = node.child("llm"), layers = node.child("layers");
+  if (llm.present()) {
+    if (layers.present()) node.fail("model `" + model.name + "` has both `layers` and `llm`; give one");
+    LlmArch arch;
+    llm_arch_table().load(llm, &arch);
+    if (arch.kv_heads == 0) arch.kv_heads = arch.heads;
+    if (arch.head_dim == 0) arch.head_dim = arch.hidden / arch.heads;
+    ConfigNode gen = node.child("generation");
+    if (!gen.present()) node.fail("LLM model `" + model.name + "` needs a `generation:` section (prompt_len, gen_len)");
+    generation_table().load(gen, &model.generation);
+    if (model.generation.prompt_len + model.generation.gen_len > arch.max_context) {
+      gen.fail("prompt_len + gen_len (" + std::to_string(model.generation.prompt_len) + " + " +
+               std::to_string(model.generation.gen_len) + ") exceeds max_context (" +
+               std::to_string(arch.max_context) + ")");
+    }
+    model.llm = arch;
+  } else {
+    if (node.child("generation").present()) node.fail("`generation` applies only to `llm` models");
+    if (!layers.present()) node.fail("model `" + model.name + "` needs `layers:` (an operator list) or `llm:`");
+    if (!layers.node().IsSequence() || layers.node().size() == 0) {
+      layers.fail("`layers` must be a non-empty list of operators");
+    }
+    std::set<std::string> seen;
+    for (size_t i = 0; i < layers.node().size(); ++i) {
+      Operator op = load_operator(layers.element(i), model);
+      if (!seen.insert(op.name).second) {
+        throw WorkloadError("duplicate layer name `" + op.name + "` in model `" + model.name + "` at " + op.source);
+      }
+      model.layers.push_back(std::move(op));
+    }
+  }
+  ConfigNode dyn = node.child("dynamic_sparsity");
+  if (dyn.present()) {
+    if (model.llm) dyn.fail("dynamic_sparsity applies to operator-list models");
+    model.dynamic_sparsity = load_sparsity_csv(dyn, model);
+  }
+  return model;
+}
+
+}  // namespace
+
+Workload load_workload(const std::shared_ptr<const YamlDoc>& doc) {
+  ConfigNode root(doc, doc->root, "workload");
+  // The version is checked first: a future schema may differ in everything else.
+  const YAML::Node& v = doc->root["schema_version"];
+  if (!v) root.fail("missing `schema_version` (this simulator reads version 1)");
+  if (!v.IsScalar() || v.Scalar() != std::to_string(kTraceSchemaVersion)) {
+    root.fail_at(v, "schema_version", "unsupported schema_version `" + (v.IsScalar() ? v.Scalar() : std::string("?")) +
+                                          "` (this simulator reads version 1)");
+  }
+  WorkloadHeader h;
+  workload_header_table().load(root, &h, {"models"});
+  Workload w;
+  w.schema_version = h.schema_version;
+  w.name = h.name;
+  w.file = doc->file;
+  ConfigNode models = root.child("models");
+  if (!models.present() || !models.node().IsSequence() || models.node().size() == 0) {
+    root.fail("`models` must be a non-empty list");
+  }
+  std::set<std::string> names;
+  for (size_t i = 0; i < models.node().size(); ++i) {
+    Model m = load_model(models.element(i));
+    if (!names.insert(m.name).second) {
+      throw WorkloadError("duplicate model name `" + m.name + "` at " + m.source);
+    }
+    w.models.push_back(std::move(m));
+  }
+  return w;
+}
+
+Workload load_workload_file(const std::string& path) {
+  return load_workload(load_yaml_file(path, ErrorKind::Workload, "workload"));
+}
+
+}  // namespace npusim
