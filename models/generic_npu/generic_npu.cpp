@@ -73,6 +73,8 @@ GenericNpu::GenericNpu(const ComponentArgs& a)
   o.acc_bits = static_cast<int>(p_.accumulator_bits);
   o.depthwise_on_vector = p_.depthwise_on == "vector";
   o.bitmap_weights = p_.weight_format == "bitmap";
+  o.dram_bytes_per_cycle = dram_->peak_bandwidth() / static_cast<double>(clock_.frequency().hz);
+  o.transfer_fixed_cycles = dma_->setup_cycles() + clock_.cycle_at_ps(dram_->access_latency().ps).n;
   lowering_ = std::make_unique<Lowering>(*array_, *vector_, o);
   sc_core::sc_spawn([this] { guarded([this] { loader(); }); }, "loader");
   sc_core::sc_spawn([this] { guarded([this] { compute(); }); }, "compute");
@@ -156,8 +158,11 @@ bool GenericNpu::next_operator() {
       OpRun run;
       run.row = breakdown_.row(phase_names_.back(), op.name, op_type_name(op.type));
       run.phase = phase_names_.size() - 1;
-      run.acct.peak_macs_per_cycle = array_->peak_macs_per_cycle(
-          static_cast<int>(op.precision.activation), static_cast<int>(op.precision.weight));
+      // Utilisation is measured against the unit that runs the operator's MACs.
+      const int ab = static_cast<int>(op.precision.activation), wb = static_cast<int>(op.precision.weight);
+      const bool on_vector = op.type == OpType::DepthwiseConv2d && p_.depthwise_on == "vector";
+      run.acct.peak_macs_per_cycle = on_vector ? vector_->peak_elements_per_cycle(std::max(ab, wb))
+                                               : array_->peak_macs_per_cycle(ab, wb);
       pending_.clear();
       pending_next_ = 0;
       TensorAddresses at = addresses_for(op);
@@ -252,6 +257,7 @@ void GenericNpu::compute() {
       acct.macs += s.step.mw.m * s.step.mw.k * s.step.mw.n * s.step.mw.count;
     } else {
       vector_->execute(s.step.vw, "");
+      if (s.step.vw.fn == VectorFn::Mac) acct.macs += s.step.vw.elements;
     }
     acct.compute_cycles += clock_.now().n - start;
     ops_[s.op].raw_end_ps = time_to_ps(sc_core::sc_time_stamp());

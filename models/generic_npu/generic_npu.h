@@ -108,7 +108,7 @@ class GenericNpu : public sc_core::sc_module, public IAccelerator {
   std::deque<std::shared_ptr<Completion>> output_stores_;  // per output block, pruned
   uint64_t output_base_ = 0, outputs_opened_ = 0;
 
-  std::vector<OpRun> ops_;
+  std::deque<OpRun> ops_;  // deque: the threads hold references while the loader appends
   std::vector<std::string> phase_names_;
   std::vector<std::string> model_names_;
   Breakdown breakdown_;

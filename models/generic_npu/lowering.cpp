@@ -40,7 +40,13 @@ const GemmPlan& Lowering::plan(const Operator& op, const Gemm& g) {
   auto it = plans_.find(key);
   if (it != plans_.end()) return it->second;
   MatrixGranule gr = array_.granule(p.a_bits, p.w_bits);
-  return plans_.emplace(key, plan_gemm(p, gr, opt_.budget, op.name)).first->second;
+  GemmCost cost;
+  cost.block_cycles = [this, &p](uint64_t mb, uint64_t kb, uint64_t nb) {
+    return array_.cycles({mb, kb, nb, p.a_bits, p.w_bits, 1});
+  };
+  cost.dram_bytes_per_cycle = opt_.dram_bytes_per_cycle;
+  cost.transfer_fixed_cycles = opt_.transfer_fixed_cycles;
+  return plans_.emplace(key, plan_gemm(p, gr, opt_.budget, cost, op.name)).first->second;
 }
 
 void Lowering::lower_gemm(const Operator& op, const Gemm& g, const TensorAddresses& at,

@@ -49,6 +49,8 @@ class Lowering {
     int acc_bits = 32;
     bool depthwise_on_vector = true;
     bool bitmap_weights = false;  // store sparse weights as a bitmap plus non-zeros
+    double dram_bytes_per_cycle = 1;     // for the tiler's time estimate
+    uint64_t transfer_fixed_cycles = 0;  // DMA set-up + DRAM latency, per block
   };
 
   Lowering(IMatrixUnit& array, IVectorUnit& vector, Options options)

@@ -1,5 +1,6 @@
 #include "models/generic_npu/tiler.h"
 
+#include <tuple>
 #include <vector>
 
 #include "sim/core/errors.h"
@@ -28,8 +29,28 @@ uint64_t weight_bytes(const GemmProblem& p, uint64_t kb, uint64_t nb) {
   return p.weight_block_bytes ? p.weight_block_bytes(kb, nb) : bytes_for(kb * nb, p.w_bits);
 }
 
+// Cycles of all blocks, each max(compute, transfer); every dimension has full blocks and at most
+// one edge block, so there are at most eight block shapes.
+uint64_t blocks_time(const GemmProblem& p, uint64_t mb, uint64_t kb, uint64_t nb, double transfer_per_block,
+                     const GemmCost& cost) {
+  auto pieces = [](uint64_t dim, uint64_t b) {
+    std::vector<std::pair<uint64_t, uint64_t>> v;  // (size, count)
+    if (dim / b) v.push_back({b, dim / b});
+    if (dim % b) v.push_back({dim % b, 1});
+    return v;
+  };
+  uint64_t total = 0;
+  for (auto [ms, mc] : pieces(p.m, mb))
+    for (auto [ks, kc] : pieces(p.k, kb))
+      for (auto [ns, nc] : pieces(p.n, nb)) {
+        auto c = static_cast<double>(cost.block_cycles(ms, ks, ns));
+        total += mc * kc * nc * static_cast<uint64_t>(std::max(c, transfer_per_block));
+      }
+  return total;
+}
+
 GemmPlan plan_gemm(const GemmProblem& p, const MatrixGranule& g, const BufferBudget& budget,
-                   const std::string& op_name) {
+                   const GemmCost& cost, const std::string& op_name) {
   NPUSIM_ASSERT(p.m > 0 && p.k > 0 && p.n > 0, "empty GEMM " + op_name);
   GemmPlan best;
   bool found = false;
@@ -55,8 +76,20 @@ GemmPlan plan_gemm(const GemmProblem& p, const MatrixGranule& g, const BufferBud
         } else {
           plan.dram_bytes = a_all * nblocks + w_all * mblocks + out_total;
         }
-        if (!found || plan.dram_bytes < best.dram_bytes ||
-            (plan.dram_bytes == best.dram_bytes && plan.blocks < best.blocks)) {
+        const double bw = cost.dram_bytes_per_cycle;
+        const double per_block = static_cast<double>(cost.transfer_fixed_cycles) +
+                                 static_cast<double>(plan.dram_bytes) / static_cast<double>(plan.blocks) / bw;
+        plan.compute_cycles = blocks_time(p, mb, kb, nb, 0.0, cost);
+        const uint64_t overlapped = std::max<uint64_t>(blocks_time(p, mb, kb, nb, per_block, cost),
+                                                       static_cast<uint64_t>(static_cast<double>(plan.dram_bytes) / bw));
+        const double exposed = static_cast<double>(input_bytes(p, mb, kb) + weight_bytes(p, kb, nb) +
+                                                   bytes_for(mb * nb, p.out_bits)) / bw +
+                               2.0 * static_cast<double>(cost.transfer_fixed_cycles);
+        plan.estimated_cycles = overlapped + static_cast<uint64_t>(exposed);
+        auto rank = [](const GemmPlan& x) {
+          return std::make_tuple(x.estimated_cycles, x.dram_bytes, x.blocks);
+        };
+        if (!found || rank(plan) < rank(best)) {
           best = plan;
           found = true;
         }

@@ -14,7 +14,12 @@
 //     weights resident (n outer): inputs x (n-blocks) + weights + outputs
 //     inputs resident  (m outer): inputs + weights x (m-blocks) + outputs
 // Candidate block sizes are the full dimension or multiples of the matrix unit's granule (its
-// tile) by powers of two; the plan with the least DRAM traffic wins, then the fewest blocks.
+// tile) by powers of two. The plan with the shortest estimated time wins. Double buffering
+// overlaps a block's compute with the next block's transfer, so a block costs
+// max(compute, fixed transfer latency + its bytes / DRAM bytes per cycle), where compute is the
+// matrix unit's exact cycle count for that block shape (full and edge blocks differ); the sum
+// over blocks is bounded below by the whole traffic time, and the first block's loads and the
+// last block's store are exposed. Ties go to less traffic, then to fewer blocks.
 #pragma once
 
 #include <cstdint>
@@ -41,11 +46,19 @@ struct BufferBudget {
 
 enum class LoopOrder { WeightsResident, InputsResident, Streaming };
 
+struct GemmCost {
+  std::function<uint64_t(uint64_t mb, uint64_t kb, uint64_t nb)> block_cycles;
+  double dram_bytes_per_cycle = 1;
+  uint64_t transfer_fixed_cycles = 0;  // per block: DMA set-up and DRAM access latency
+};
+
 struct GemmPlan {
   uint64_t mb = 0, kb = 0, nb = 0;
   LoopOrder order = LoopOrder::Streaming;
   uint64_t dram_bytes = 0;  // predicted traffic (inputs + weights + outputs)
   uint64_t blocks = 0;
+  uint64_t compute_cycles = 0;    // predicted matrix-unit cycles
+  uint64_t estimated_cycles = 0;  // max(compute, traffic time)
 };
 
 uint64_t input_bytes(const GemmProblem& p, uint64_t mb, uint64_t kb);
@@ -53,6 +66,6 @@ uint64_t weight_bytes(const GemmProblem& p, uint64_t kb, uint64_t nb);
 
 // The best plan, or ConfigError naming the buffer that cannot hold even one granule.
 GemmPlan plan_gemm(const GemmProblem& p, const MatrixGranule& g, const BufferBudget& budget,
-                   const std::string& op_name);
+                   const GemmCost& cost, const std::string& op_name);
 
 }  // namespace npusim

@@ -32,6 +32,8 @@ class IVectorUnit : public Component {
  public:
   using Component::Component;
   virtual uint64_t cycles(const VectorWork& w) const = 0;
+  // Elements (or MACs, for fn = mac) per cycle at full rate for `bits`-wide elements.
+  virtual uint64_t peak_elements_per_cycle(int bits) const = 0;
   virtual void execute(const VectorWork& w, const std::string& label) = 0;
 };
 

@@ -32,6 +32,7 @@ class IDma : public Component {
   using Component::Component;
   virtual tlm::tlm_initiator_socket<>& initiator_socket() = 0;
   virtual int queues() const = 0;
+  virtual uint64_t setup_cycles() const = 0;  // per descriptor
   // Queues a transfer (callable from any process, at the current simulated time).
   virtual void submit(int queue, const DmaDescriptor& d, std::shared_ptr<Completion> done) = 0;
 };

@@ -29,6 +29,8 @@ class IDram : public IMemory {
   using IMemory::IMemory;
   // Configured peak over all channels, bytes per second (before the efficiency derating).
   virtual double peak_bandwidth() const = 0;
+  // Fixed time before a request's data starts to move (for planners' estimates).
+  virtual Time access_latency() const = 0;
 };
 
 // On-chip SRAM / scratchpad.

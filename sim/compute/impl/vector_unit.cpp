@@ -120,13 +120,15 @@ class VectorUnit : public IVectorUnit {
         elements_(stats().counter("elements", "elements", "elements processed")),
         busy_(stats().counter("busy_cycles", "cycles", "cycles spent computing")) {}
 
+  uint64_t peak_elements_per_cycle(int bits) const override {
+    int64_t packing = 1;
+    if (bits > 0 && bits < p_.native_bits) packing = std::min<int64_t>(p_.max_packing, p_.native_bits / bits);
+    return static_cast<uint64_t>(p_.lanes * packing);
+  }
+
   uint64_t cycles(const VectorWork& w) const override {
     const FnCost& f = p_.functions.fns[static_cast<size_t>(w.fn)];
-    int64_t packing = 1;
-    if (w.bits > 0 && w.bits < p_.native_bits) {
-      packing = std::min<int64_t>(p_.max_packing, p_.native_bits / w.bits);
-    }
-    double per_cycle = static_cast<double>(p_.lanes * packing);
+    double per_cycle = static_cast<double>(peak_elements_per_cycle(w.bits));
     auto stream = static_cast<uint64_t>(std::ceil(static_cast<double>(w.elements) * f.cost / per_cycle));
     return static_cast<uint64_t>(f.latency) + stream;
   }

@@ -61,6 +61,7 @@ class DmaEngine : public sc_core::sc_module, public IDma {
 
   tlm::tlm_initiator_socket<>& initiator_socket() override { return socket_; }
   int queues() const override { return static_cast<int>(p_.queues); }
+  uint64_t setup_cycles() const override { return static_cast<uint64_t>(p_.setup_cycles); }
 
   void submit(int queue, const DmaDescriptor& d, std::shared_ptr<Completion> done) override {
     NPUSIM_ASSERT(queue >= 0 && queue < queues(), path() + ": no queue " + std::to_string(queue));

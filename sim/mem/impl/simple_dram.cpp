@@ -93,6 +93,7 @@ class SimpleDram : public sc_core::sc_module, public IDram {
   uint64_t capacity_bytes() const override { return p_.capacity.n; }
   uint64_t bytes_read() const override { return bytes_read_.value(); }
   uint64_t bytes_written() const override { return bytes_written_.value(); }
+  Time access_latency() const override { return p_.latency; }
   double peak_bandwidth() const override {
     return p_.channel_bandwidth.bytes_per_s * static_cast<double>(p_.channels);
   }
