@@ -2,6 +2,12 @@
 
 #include <cstdlib>
 #include <iostream>
+#include <vector>
+
+#if defined(__SANITIZE_ADDRESS__)
+#include <pthread.h>
+#include <sanitizer/common_interface_defs.h>
+#endif
 
 #include "sim/core/errors.h"
 
@@ -45,8 +51,52 @@ SimKernel::~SimKernel() {
   g_active = false;
 }
 
+#if defined(__SANITIZE_ADDRESS__)
+// libsystemc tells AddressSanitizer about its coroutine switches, but gives the main coroutine
+// an empty stack (0 bytes at address 0). Back on the main stack after sc_start, ASan then
+// believes the thread has no stack and cannot unpoison it when an exception is thrown, which
+// produces false stack-overflow reports later. Re-announce the real main stack.
+static void restore_main_stack_bounds() {
+  pthread_attr_t attr;
+  void* base = nullptr;
+  size_t size = 0;
+  if (pthread_getattr_np(pthread_self(), &attr) != 0) return;
+  pthread_attr_getstack(&attr, &base, &size);
+  pthread_attr_destroy(&attr);
+  void* fake = nullptr;
+  __sanitizer_start_switch_fiber(&fake, base, size);
+  __sanitizer_finish_switch_fiber(fake, nullptr, nullptr);
+}
+#endif
+
+// Ends every process still waiting when the simulation runs out of events (DMA queues idle
+// forever, for instance), so their stacks unwind and the objects on them are destroyed. Only a
+// process may kill another, so a reaper process does it at the final simulated time.
+static void kill_waiting_processes() {
+  std::vector<sc_core::sc_object*> todo = sc_core::sc_get_top_level_objects();
+  std::vector<sc_core::sc_process_handle> processes;
+  while (!todo.empty()) {
+    sc_core::sc_object* o = todo.back();
+    todo.pop_back();
+    sc_core::sc_process_handle h(o);
+    if (h.valid()) processes.push_back(h);
+    for (sc_core::sc_object* c : o->get_child_objects()) todo.push_back(c);
+  }
+  sc_core::sc_process_handle self = sc_core::sc_get_current_process_handle();
+  for (auto& h : processes) {
+    if (h.valid() && h != self && !h.terminated()) h.kill();
+  }
+}
+
 void SimKernel::run() {
   sc_core::sc_start();
+  if (sc_core::sc_get_status() == sc_core::SC_PAUSED) {
+    sc_core::sc_spawn(&kill_waiting_processes, "npusim_reaper");
+    sc_core::sc_start();
+  }
+#if defined(__SANITIZE_ADDRESS__)
+  restore_main_stack_bounds();
+#endif
   if (g_error) {
     std::exception_ptr e = g_error;
     g_error = nullptr;
@@ -60,7 +110,7 @@ void SimKernel::count_activation() { ++g_activations; }
 void SimKernel::record_exception(std::exception_ptr e) {
   if (g_error) return;  // the first failure is the one to report
   g_error = e;
-  sc_core::sc_stop();
+  sc_core::sc_pause();  // (not sc_stop: the reaper must still be able to run)
 }
 
 void guarded(const std::function<void()>& body) {
