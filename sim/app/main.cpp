@@ -190,7 +190,7 @@ int main(int argc, char** argv) {
     std::cerr << "npusim: error: " << e.what() << "\n";
     return 2;
   } catch (const po::error& e) {
-    std::cerr << "npusim: error: " << e.what() << "\n" << kUsage;
+    std::cerr << "npusim: error: " << e.what() << " (see npusim --help)\n";
     return 2;
   } catch (const std::exception& e) {
     std::cerr << "npusim: internal error: " << e.what() << "\n";

@@ -103,7 +103,7 @@ void apply_override(YamlDoc& doc, const std::string& raw_path, const std::string
         YAML::Node next = cur[idx];
         cur.reset(next);
       }
-    } else if (cur.IsMap() || cur.IsNull() || !cur.IsDefined()) {
+    } else if (!cur.IsDefined() || cur.IsNull() || cur.IsMap()) {
       if (last) {
         cur[k] = value_node;
       } else {
@@ -127,8 +127,8 @@ ConfigNode ConfigNode::child(const std::string& key) const {
   // operator[] on a const node never inserts; a missing key yields an undefined node, which
   // may be copied but not assigned.
   const YAML::Node& cn = node_;
-  return ConfigNode(doc_, node_.IsMap() ? cn[key] : YAML::Node(YAML::NodeType::Undefined),
-                    path_ + "." + key);
+  const bool map = node_.IsDefined() && node_.IsMap();
+  return ConfigNode(doc_, map ? cn[key] : YAML::Node(YAML::NodeType::Undefined), path_ + "." + key);
 }
 
 ConfigNode ConfigNode::element(size_t i) const {
