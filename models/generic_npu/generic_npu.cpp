@@ -117,10 +117,11 @@ void GenericNpu::plan_memory() {
   act_base_[1] = act_base_[0] + act_max;
   const uint64_t need = act_base_[1] + act_max;
   if (need > dram_->capacity_bytes()) {
-    config().fail("the workload needs " + format_bytes(Bytes{need}) + " of DRAM (weights " +
-                  format_bytes(Bytes{weight_next_}) + ", activations 2 x " +
-                  format_bytes(Bytes{act_max}) + ") but " + config().path() +
-                  ".dram.capacity is " + format_bytes(Bytes{dram_->capacity_bytes()}));
+    throw MappingError("the workload needs " + format_bytes(Bytes{need}) + " of DRAM (weights " +
+                       format_bytes(Bytes{weight_next_}) + ", activations 2 x " +
+                       format_bytes(Bytes{act_max}) + ") but " + config().path() +
+                       ".dram.capacity is " + format_bytes(Bytes{dram_->capacity_bytes()}) +
+                       config().where());
   }
 }
 

@@ -117,7 +117,7 @@ void Lowering::lower_vector(const Operator& op, VectorFn fn, uint64_t units,
   if (weight_bytes_per_unit > 0) per_step = std::min(per_step, opt_.budget.weight / weight_bytes_per_unit);
   if (out_bytes_per_unit > 0) per_step = std::min(per_step, opt_.budget.ofmap / out_bytes_per_unit);
   if (per_step == 0) {
-    throw ConfigError("operator `" + op.name + "` does not fit the generic NPU: one unit of its " +
+    throw MappingError("operator `" + op.name + "` does not fit the generic NPU: one unit of its " +
                       "vector work needs " + std::to_string(in_bytes_per_unit) + " B of input, " +
                       std::to_string(out_bytes_per_unit) + " B of output; enlarge the buffers");
   }

@@ -103,7 +103,7 @@ GemmPlan plan_gemm(const GemmProblem& p, const MatrixGranule& g, const BufferBud
     std::string which = gw > budget.weight  ? "weight_sram (" + format_bytes(Bytes{budget.weight}) + " per block) cannot hold one " + format_bytes(Bytes{gw}) + " weight tile"
                         : gi > budget.ifmap ? "ifmap_sram (" + format_bytes(Bytes{budget.ifmap}) + " per block) cannot hold one " + format_bytes(Bytes{gi}) + " input tile"
                                             : "ofmap_sram (" + format_bytes(Bytes{budget.ofmap}) + " per block) cannot hold one " + format_bytes(Bytes{go}) + " output tile";
-    throw ConfigError("operator `" + op_name + "` does not fit the generic NPU: " + which +
+    throw MappingError("operator `" + op_name + "` does not fit the generic NPU: " + which +
                       "; enlarge the buffer or shrink the array");
   }
   return best;

@@ -271,10 +271,13 @@ def load(path, check=True, sim=None):
     return spec
 
 
-def _override_fault(err):
+def _override_fault(err, sim=None):
     """True if npusim blames the override itself (unknown key, bad type/unit/range, bad index),
-    as opposed to the configuration as a whole (an operator that does not fit, too little DRAM),
-    which can depend on the other axes and is left to the point to report."""
+    as opposed to the configuration as a whole (an operator that does not fit, too little DRAM:
+    npusim.MappingError), which can depend on the other axes and is left to the point to report."""
+    mapping = getattr(sim, "MappingError", None) if sim is not None else None
+    if mapping is not None:
+        return not isinstance(err, mapping)
     msg = str(err)
     return "(from override " in msg or "bad override" in msg
 
@@ -291,7 +294,7 @@ def validate(spec, sim):
     try:
         sim.validate(hw, wl, fixed)
     except sim.Error as e:
-        if _override_fault(e) or isinstance(e, sim.WorkloadError):
+        if _override_fault(e, sim) or isinstance(e, sim.WorkloadError):
             problems.append(f"{spec.file}: base configuration (hw + workload + overrides): {e}")
     if problems:
         raise SweepSpecError("\n".join(problems))
@@ -306,7 +309,7 @@ def validate(spec, sim):
                 else:
                     sim.validate(hw, wl, {**fixed, a.path: v})
             except sim.Error as e:
-                if a.path == "hw" or _override_fault(e) or isinstance(e, sim.WorkloadError):
+                if a.path == "hw" or _override_fault(e, sim) or isinstance(e, sim.WorkloadError):
                     problems.append(f"{a.label(spec.file)} = {v!r}: {e}")
                     break  # one message per axis is enough
     if problems:

@@ -24,6 +24,14 @@ class ConfigError : public UserError {
   using UserError::UserError;
 };
 
+// A valid configuration cannot run a valid workload: a block that fits no buffer, a model
+// larger than DRAM. Sweeps use the distinction: such a point fails on its own, while a bad
+// key or value is rejected before the sweep starts.
+class MappingError : public ConfigError {
+ public:
+  using ConfigError::ConfigError;
+};
+
 // A workload trace (YAML or CSV) is wrong.
 class WorkloadError : public UserError {
  public:

@@ -6,7 +6,8 @@
 //   npusim.resolve(hw, overrides={}) -> str                         the resolved hw YAML
 //   npusim.describe(type) -> dict                                    a component's parameters
 //   npusim.list_types() -> list of {kind, type, doc}
-//   npusim.Error (ConfigError, WorkloadError subclass it)            the CLI's message
+//   npusim.Error (ConfigError, WorkloadError subclass it; MappingError subclasses ConfigError:
+//   a valid config that cannot run the workload)                     the CLI's message
 //
 // hw and workload are file paths or dicts shaped like the YAML. Simulations in one process
 // run one at a time (SystemC has global state); the GIL is released while they run.
@@ -19,6 +20,7 @@
 #include "sim/app/session.h"
 #include "sim/core/component.h"
 #include "sim/core/errors.h"
+#include "sim/core/version.h"
 
 namespace py = pybind11;
 using namespace npusim;
@@ -65,14 +67,17 @@ py::object json_to_python(const Json& j) {
 
 PYBIND11_MODULE(npusim, m) {
   m.doc() = "npusim: cycle-level NPU and DNN-accelerator simulator";
-  m.attr("__version__") = NPUSIM_VERSION;
+  m.attr("__version__") = build_id();
   static py::exception<UserError> error(m, "Error");
   static py::exception<ConfigError> config_error(m, "ConfigError", error.ptr());
+  static py::exception<MappingError> mapping_error(m, "MappingError", config_error.ptr());
   static py::exception<WorkloadError> workload_error(m, "WorkloadError", error.ptr());
   static py::exception<InternalError> internal_error(m, "InternalError");
   py::register_exception_translator([](std::exception_ptr p) {
     try {
       if (p) std::rethrow_exception(p);
+    } catch (const MappingError& e) {
+      PyErr_SetString(mapping_error.ptr(), e.what());
     } catch (const ConfigError& e) {
       PyErr_SetString(config_error.ptr(), e.what());
     } catch (const WorkloadError& e) {
