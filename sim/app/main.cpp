@@ -11,6 +11,7 @@
 #include "sim/app/summary.h"
 #include "sim/core/component.h"
 #include "sim/core/errors.h"
+#include "sim/core/version.h"
 #include "sim/report/atomic_file.h"
 
 namespace po = boost::program_options;
@@ -157,7 +158,7 @@ int dispatch(int argc, char** argv) {
     return 0;
   }
   if (cmd == "--version") {
-    std::cout << "npusim " << NPUSIM_VERSION << "\n";
+    std::cout << "npusim " << build_id() << "\n";
     return 0;
   }
   po::options_description opts("options");

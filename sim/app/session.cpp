@@ -1,6 +1,7 @@
 #include "sim/app/session.h"
 
 #include "sim/core/kernel.h"
+#include "sim/core/version.h"
 #include "sim/mem/i_memory.h"
 #include "sim/report/timeline.h"
 #include "sim/workload/trace.h"
@@ -90,7 +91,7 @@ SessionOutput run_session(SessionInput in) {
 
   Json j = Json::object();
   j["schema_version"] = kStatsSchemaVersion;
-  j["simulator"] = std::string("npusim ") + NPUSIM_VERSION;
+  j["simulator"] = std::string("npusim ") + build_id();
   j["hw"] = hw_name(*in.hw);
   j["workload"] = workload.name;
   j["total_cycles"] = r.total_cycles;
