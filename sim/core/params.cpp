@@ -351,7 +351,9 @@ std::string describe_markdown(const ParamTable& t, int heading_level) {
     out += "| key | type | default | range | description |\n|---|---|---|---|---|\n";
     for (const auto& p : t.params()) {
       std::string def = p.type == ParamType::Section ? "(section)"
-                        : p.default_value ? "`" + format_param_value(*p.default_value) + "`"
+                        : p.default_value ? (format_param_value(*p.default_value).empty()
+                                                 ? std::string("`\"\"`")
+                                                 : "`" + format_param_value(*p.default_value) + "`")
                                           : "**required**";
       std::string range;
       if (p.min) range += "≥ " + format_param_value(*p.min);

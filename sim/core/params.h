@@ -95,7 +95,9 @@ class ParamTable {
     p.get = [field](const void* obj) -> ParamValue {
       return static_cast<typename Tr::V>(static_cast<const S*>(obj)->*field);
     };
-    if constexpr (std::is_unsigned_v<T> && std::is_integral_v<T>) p.min = int64_t{0};
+    if constexpr (std::is_unsigned_v<T> && std::is_integral_v<T> && !std::is_same_v<T, bool>) {
+      p.min = int64_t{0};
+    }
     params_.push_back(std::move(p));
     return *this;
   }

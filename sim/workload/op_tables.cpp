@@ -26,11 +26,11 @@ const ParamTable& precision_table(bool model_level) {
                  model ? "Default operand widths of the model's operators, in bits."
                        : "Operand widths of this operator, in bits; 0 inherits the model's.");
     t.param("activation", &Precision::activation, (std::string("input activations") + inherit).c_str())
-        .def(model ? 8 : 0).min(0).max(64).unit("bits")
+        .def(model ? 8 : 0).min(model ? 1 : 0).max(64).unit("bits")
         .param("weight", &Precision::weight, (std::string("weights") + inherit).c_str())
-        .def(model ? 8 : 0).min(0).max(64).unit("bits")
+        .def(model ? 8 : 0).min(model ? 1 : 0).max(64).unit("bits")
         .param("output", &Precision::output, (std::string("outputs") + inherit).c_str())
-        .def(model ? 8 : 0).min(0).max(64).unit("bits")
+        .def(model ? 8 : 0).min(model ? 1 : 0).max(64).unit("bits")
         .param("kv", &Precision::kv, "KV cache entries (LLMs; 0: same as activation)")
         .def(0).min(0).max(64).unit("bits");
     return t;
@@ -239,7 +239,9 @@ const ParamTable& model_table() {
                  "One model: an operator list under `layers:`, or an LLM under `llm:` with "
                  "`generation:`.")
           .param("name", &Model::name, "model name")
-          .param("batch", &Model::batch, "inputs per inference (reported throughput counts them)")
+          .param("batch", &Model::batch,
+                 "inputs one pass over `layers` processes (the operators' own batch / m already "
+                 "include them); throughput counts this many inferences per pass")
           .def(1).min(1)
           .section("precision", &Model::precision, precision_table(true), "default operand widths");
   return t;
