@@ -13,6 +13,7 @@
 #include "sim/core/errors.h"
 #include "sim/core/version.h"
 #include "sim/report/atomic_file.h"
+#include "sim/report/layers_csv.h"
 
 namespace po = boost::program_options;
 using namespace npusim;
@@ -91,10 +92,11 @@ int cmd_run(const po::variables_map& vm) {
   progress.finish();
   write_file_atomic(out_dir + "/stats.json", out.stats.dump(2) + "\n");
   write_file_atomic(out_dir + "/resolved_config.yaml", out.resolved_yaml);
+  write_file_atomic(out_dir + "/layers.csv", layers_csv(out.stats));
   if (!quiet) {
     std::cout << summary_table(out.stats);
     std::cout << "  simulated in " << format_double(std::round(wall * 1000) / 1000) << " s wall\n";
-    std::cout << "  wrote " << out_dir << "/stats.json and " << out_dir << "/resolved_config.yaml";
+    std::cout << "  wrote " << out_dir << "/stats.json, resolved_config.yaml, layers.csv";
     if (vm.count("timeline")) std::cout << " and " << vm["timeline"].as<std::string>();
     std::cout << "\n";
   }

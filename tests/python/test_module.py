@@ -96,3 +96,31 @@ def test_many_runs_in_one_process_are_independent():
     first = npusim.run(HW, tiny)
     for _ in range(20):
         assert npusim.run(HW, tiny) == first
+
+
+def test_cli_writes_timeline_and_layers_csv(tmp_path):
+    timeline = tmp_path / "t" / "timeline.json"
+    p = cli("run", "--hw", HW, "--workload", WL, "--out", str(tmp_path), "--quiet",
+            "--timeline", str(timeline))
+    assert p.returncode == 0, p.stderr
+    with open(timeline) as f:
+        trace = json.load(f)
+    events = [e for e in trace["traceEvents"] if e["ph"] == "X"]
+    tracks = {e["args"]["name"] for e in trace["traceEvents"] if e["ph"] == "M"}
+    assert {"hw.dma", "hw.array", "hw.vector"} <= tracks
+    assert all(e["dur"] >= 0 for e in events) and len(events) > 100
+    with open(tmp_path / "stats.json") as f:
+        stats = json.load(f)
+    # The last event ends when the simulation does.
+    end_us = max(e["ts"] + e["dur"] for e in events)
+    assert end_us <= stats["total_seconds"] * 1e6 * (1 + 1e-9)
+    lines = (tmp_path / "layers.csv").read_text().splitlines()
+    assert lines[0].startswith("phase,name,op,count,cycles")
+    assert len(lines) == 1 + len(stats["breakdown"]["layers"])
+    assert sum(int(l.split(",")[4]) for l in lines[1:]) == stats["total_cycles"]
+
+
+def test_failed_run_leaves_no_output(tmp_path):
+    p = cli("run", "--hw", HW, "--workload", WL, "--out", str(tmp_path), "--set", "array.rows=-3")
+    assert p.returncode == 2
+    assert not any(tmp_path.iterdir())

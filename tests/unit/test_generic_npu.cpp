@@ -155,3 +155,21 @@ TEST_CASE("the tiler weighs compute against traffic", "[generic_npu]") {
   SessionOutput o = run_session(std::move(in));
   CHECK(num(o, "generic_npu.mac_utilisation") > 0.85);
 }
+
+TEST_CASE("weight precision sets the bytes moved", "[generic_npu]") {
+  // 64 x 128 x 128: weights are 16 KiB at 8 bits, 8 KiB at 4 and 32 KiB at 16, inputs 8 KiB.
+  // With memory this fast the tiler runs the whole problem as one block (buffer halves are
+  // 32 KiB) rather than pipelining smaller ones, so each byte is read once and the reads differ
+  // by exactly the weight bytes.
+  const std::string wl8 = gemm_workload(64, 128, 128);
+  auto reads = [&](const char* bits) {
+    SessionOutput o = run(small_npu(true), wl8, {{"workload.models.0.precision.weight", bits},
+                                                {"dram.channel_bandwidth", "1000GB/s"}});
+    REQUIRE(num(o, "generic_npu.steps") == 1);
+    return num(o, "dram.bytes_read");
+  };
+  const double r8 = reads("8"), r4 = reads("4"), r16 = reads("16");
+  CHECK(r8 == 64.0 * 128 + 128.0 * 128);
+  CHECK(r8 - r4 == 128.0 * 128 / 2);
+  CHECK(r16 - r8 == 128.0 * 128);
+}
