@@ -253,7 +253,9 @@ void GenericNpu::compute() {
     }
     OpAccount& acct = ops_[s.op].acct;
     const uint64_t start = clock_.now().n;
-    if (s.step.matrix) {
+    NPUSIM_ASSERT(s.step.kind != Step::Kind::Attention && !s.step.dequant,
+                  "generic_npu received a step it has no unit for");
+    if (s.step.kind == Step::Kind::Matrix) {
       array_->execute(s.step.mw, "");
       acct.macs += s.step.mw.m * s.step.mw.k * s.step.mw.n * s.step.mw.count;
     } else {

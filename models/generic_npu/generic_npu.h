@@ -20,7 +20,7 @@
 #include <optional>
 #include <vector>
 
-#include "models/generic_npu/lowering.h"
+#include "sim/mapping/lowering.h"
 #include "sim/core/completion.h"
 #include "sim/core/i_accelerator.h"
 #include "sim/mem/i_dma.h"

@@ -35,6 +35,12 @@ class IDma : public Component {
   virtual uint64_t setup_cycles() const = 0;  // per descriptor
   // Queues a transfer (callable from any process, at the current simulated time).
   virtual void submit(int queue, const DmaDescriptor& d, std::shared_ptr<Completion> done) = 0;
+
+  // Loosely-timed, temporally decoupled use (TLM-2.0 LT with a local time): moves `d` as if
+  // issued at `issue_ps` (>= now) and returns its completion, without waiting. Exact when the
+  // caller is the only initiator of the memories involved and issues in nondecreasing time,
+  // as an in-order controller does (models/llm_npu); the same window and set-up rules apply.
+  virtual uint64_t transfer_decoupled(int queue, const DmaDescriptor& d, uint64_t issue_ps) = 0;
 };
 
 }  // namespace npusim

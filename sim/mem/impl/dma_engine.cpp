@@ -63,6 +63,17 @@ class DmaEngine : public sc_core::sc_module, public IDma {
   int queues() const override { return static_cast<int>(p_.queues); }
   uint64_t setup_cycles() const override { return static_cast<uint64_t>(p_.setup_cycles); }
 
+  uint64_t transfer_decoupled(int queue, const DmaDescriptor& d, uint64_t issue_ps) override {
+    NPUSIM_ASSERT(queue >= 0 && queue < queues(), path() + ": no queue " + std::to_string(queue));
+    NPUSIM_ASSERT(d.bytes > 0 && d.rows > 0, path() + ": empty descriptor " + d.label);
+    Queue& q = queues_[static_cast<size_t>(queue)];
+    NPUSIM_ASSERT(q.pending.empty(), path() + ": decoupled transfer on a queue with pending submits");
+    NPUSIM_ASSERT(issue_ps >= q.last_issue && issue_ps >= now_ps(),
+                  path() + ": decoupled transfers must be issued in time order, not in the past");
+    q.last_issue = issue_ps;
+    return process(q, d, issue_ps, true);
+  }
+
   void submit(int queue, const DmaDescriptor& d, std::shared_ptr<Completion> done) override {
     NPUSIM_ASSERT(queue >= 0 && queue < queues(), path() + ": no queue " + std::to_string(queue));
     NPUSIM_ASSERT(d.bytes > 0 && d.rows > 0, path() + ": empty descriptor " + d.label);
@@ -81,24 +92,17 @@ class DmaEngine : public sc_core::sc_module, public IDma {
     sc_core::sc_event wake;
     // Completion times of transactions in flight (min-heap).
     std::priority_queue<uint64_t, std::vector<uint64_t>, std::greater<uint64_t>> in_flight;
-    uint64_t last_done = 0;  // completion of the previous descriptor (completions are in order)
+    uint64_t last_done = 0;   // completion of the previous descriptor (completions are in order)
+    uint64_t last_issue = 0;  // decoupled use: issue times must not go back
   };
 
   uint64_t now_ps() const { return time_to_ps(sc_core::sc_time_stamp()); }
 
-  // Waits until the window has room for one more transaction.
-  void wait_for_slot(Queue& q) {
-    while (true) {
-      uint64_t now = now_ps();
-      while (!q.in_flight.empty() && q.in_flight.top() <= now) q.in_flight.pop();
-      if (q.in_flight.size() < static_cast<size_t>(p_.max_outstanding)) return;
-      sim_wait(ps_to_time(q.in_flight.top() - now));
-    }
-  }
-
-  // Issues one read+write pair and returns when its write completes (absolute ps).
-  uint64_t issue(uint64_t src, uint64_t dst, uint64_t len) {
-    sc_core::sc_time delay = sc_core::SC_ZERO_TIME;
+  // Issues one read+write pair at absolute time `at` (>= now; the TLM delay annotation carries
+  // the difference) and returns when its write completes (absolute ps).
+  uint64_t issue(uint64_t at, uint64_t src, uint64_t dst, uint64_t len) {
+    const uint64_t now = now_ps();
+    sc_core::sc_time delay = ps_to_time(at - now);
     payload_.set_command(tlm::TLM_READ_COMMAND);
     payload_.set_address(src);
     payload_.set_data_length(static_cast<unsigned>(len));
@@ -113,35 +117,52 @@ class DmaEngine : public sc_core::sc_module, public IDma {
     socket_->b_transport(payload_, delay);  // arrives when the read data does
     NPUSIM_ASSERT(payload_.is_response_ok(), path() + ": write failed");
     ++transactions_;
-    return now_ps() + time_to_ps(delay);
+    return now + time_to_ps(delay);
+  }
+
+  // Moves one descriptor starting no earlier than `t` and returns its completion. Threaded
+  // (decoupled == false): the calling process waits in simulated time for the set-up and for
+  // window slots. Decoupled: the same times are computed without waiting.
+  uint64_t process(Queue& q, const DmaDescriptor& d, uint64_t t, bool decoupled) {
+    auto advance = [&](uint64_t target) {
+      if (!decoupled && target > now_ps()) sim_wait(ps_to_time(target - now_ps()));
+    };
+    if (p_.setup_cycles > 0) {
+      t = clock().ps_of(clock().cycle_at_ps(t) + Cycles(static_cast<uint64_t>(p_.setup_cycles)));
+    }
+    advance(t);
+    const uint64_t start = t, chunk = p_.transaction_bytes.n;
+    uint64_t last = start;
+    for (uint64_t r = 0; r < d.rows; ++r) {
+      for (uint64_t off = 0; off < d.bytes; off += chunk) {
+        const uint64_t len = std::min(chunk, d.bytes - off);
+        while (true) {  // a free slot in the window of outstanding transactions
+          while (!q.in_flight.empty() && q.in_flight.top() <= t) q.in_flight.pop();
+          if (q.in_flight.size() < static_cast<size_t>(p_.max_outstanding)) break;
+          t = q.in_flight.top();
+          advance(t);
+        }
+        const uint64_t done = issue(t, d.src + r * d.src_stride + off, d.dst + r * d.dst_stride + off, len);
+        q.in_flight.push(done);
+        last = std::max(last, done);
+      }
+    }
+    last = std::max(last, q.last_done);
+    q.last_done = last;
+    bytes_ += d.bytes * d.rows;
+    ++descriptors_;
+    if (timeline() != nullptr) timeline()->record(path(), d.label, start, last);
+    return last;
   }
 
   void run_queue(size_t index) {
     Queue& q = queues_[index];
-    const uint64_t chunk = p_.transaction_bytes.n;
     while (true) {
       while (q.pending.empty()) sim_wait(q.wake);
       Item it = std::move(q.pending.front());
       q.pending.pop_front();
-      if (p_.setup_cycles > 0) clock().wait(Cycles(static_cast<uint64_t>(p_.setup_cycles)));
-      const uint64_t start = now_ps();
-      uint64_t last = start;
-      for (uint64_t r = 0; r < it.d.rows; ++r) {
-        for (uint64_t off = 0; off < it.d.bytes; off += chunk) {
-          uint64_t len = std::min(chunk, it.d.bytes - off);
-          wait_for_slot(q);
-          uint64_t done = issue(it.d.src + r * it.d.src_stride + off,
-                                it.d.dst + r * it.d.dst_stride + off, len);
-          q.in_flight.push(done);
-          last = std::max(last, done);
-        }
-      }
-      last = std::max(last, q.last_done);
-      q.last_done = last;
-      bytes_ += it.d.bytes * it.d.rows;
-      ++descriptors_;
-      if (timeline() != nullptr) timeline()->record(path(), it.d.label, start, last);
-      if (it.done) it.done->complete_at_ps(last);
+      const uint64_t done = process(q, it.d, now_ps(), false);
+      if (it.done) it.done->complete_at_ps(done);
     }
   }
 

@@ -1,6 +1,7 @@
-// Lowering of trace operators to the generic NPU's pipeline steps.
+// Tiled lowering of trace operators to pipeline steps, shared by the NPU models (the generic
+// NPU for everything, the LLM NPU for prefill and operator-list workloads).
 //
-// A step is one trip through the double-buffered pipeline: DMA loads into the input buffers,
+// A step is one trip through a double-buffered pipeline: DMA loads into the input buffers,
 // one compute on the matrix or vector unit, and (when it completes an output block) a DMA
 // store. GEMM-like operators (gemm, gemv, conv2d via implicit im2col, attention's two
 // products, depthwise when mapped to the array) become the blocks of plan_gemm; the rest run
@@ -16,26 +17,42 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <string>
 #include <unordered_map>
 #include <vector>
 
-#include "models/generic_npu/tiler.h"
+#include "sim/mapping/tiler.h"
 #include "sim/compute/i_matrix_unit.h"
 #include "sim/compute/i_vector_unit.h"
 #include "sim/workload/trace.h"
 
 namespace npusim {
 
+// What a DRAM transfer carries, for the traffic report by tensor class.
+enum class TensorClass : uint8_t { Weights, Luts, Kv, Activations };
+constexpr size_t kTensorClasses = 4;
+const char* tensor_class_name(TensorClass c);
+
 struct Step {
-  uint64_t weight_bytes = 0, weight_addr = 0;
-  uint64_t input_bytes = 0, input_addr = 0;
+  enum class Kind : uint8_t {
+    Matrix,     // mw on the matrix unit
+    Vector,     // vw on the vector unit
+    Attention,  // fused attention chunk: mw (Q.K^T), vw (softmax), mw2 (P.V)
+  };
+  uint64_t weight_bytes = 0, weight_addr = 0;  // into the weight buffer
+  TensorClass weight_class = TensorClass::Weights;
+  uint64_t lut_bytes = 0, lut_addr = 0;        // centroid tables, loaded with the weights
+  uint64_t input_bytes = 0, input_addr = 0;    // into the input buffer
+  TensorClass input_class = TensorClass::Activations;
   bool weight_static = true;  // false: the "weights" are runtime tensors (attention K/V)
-  bool matrix = true;
-  MatrixWork mw;
+  Kind kind = Kind::Matrix;
+  bool dequant = false;  // weights pass a dequantisation unit on their way to the matrix unit
+  MatrixWork mw, mw2;
   VectorWork vw;
   bool opens_output = true, closes_output = true;
   uint64_t store_bytes = 0, store_addr = 0;
+  TensorClass store_class = TensorClass::Activations;
 };
 
 struct TensorAddresses {
@@ -51,6 +68,10 @@ class Lowering {
     bool bitmap_weights = false;  // store sparse weights as a bitmap plus non-zeros
     double dram_bytes_per_cycle = 1;     // for the tiler's time estimate
     uint64_t transfer_fixed_cycles = 0;  // DMA set-up + DRAM latency, per block
+    // Optional: DRAM bytes of `rows` x `k` weights of an operator (default: elements x bits / 8
+    // or the bitmap format); lets a model describe its own weight layout (bit-planes).
+    std::function<uint64_t(const Operator& op, uint64_t k, uint64_t rows)> weight_layout_bytes;
+    bool dequant_weights = false;  // mark weight-carrying matrix steps for a dequant unit
   };
 
   Lowering(IMatrixUnit& array, IVectorUnit& vector, Options options)

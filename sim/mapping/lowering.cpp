@@ -1,4 +1,4 @@
-#include "models/generic_npu/lowering.h"
+#include "sim/mapping/lowering.h"
 
 #include <algorithm>
 #include <cmath>
@@ -14,6 +14,16 @@ uint64_t u(int64_t v) { return static_cast<uint64_t>(v); }
 int bits(int64_t b) { return static_cast<int>(b); }
 
 }  // namespace
+
+const char* tensor_class_name(TensorClass c) {
+  switch (c) {
+    case TensorClass::Weights: return "weights";
+    case TensorClass::Luts: return "luts";
+    case TensorClass::Kv: return "kv";
+    case TensorClass::Activations: return "activations";
+  }
+  return "?";
+}
 
 uint64_t Lowering::compressed_weight_bytes(const Operator& op, uint64_t elements, int64_t b) const {
   if (!opt_.bitmap_weights || op.sparsity.pattern == "dense") return bytes_for(elements, b);
@@ -60,9 +70,11 @@ void Lowering::lower_gemm(const Operator& op, const Gemm& g, const TensorAddress
     const uint64_t mb = std::min(pl.mb, p.m - mi * pl.mb), kb = std::min(pl.kb, p.k - ki * pl.kb),
                    nb = std::min(pl.nb, p.n - ni * pl.nb);
     Step s;
-    s.matrix = true;
+    s.kind = Step::Kind::Matrix;
     s.mw = {mb, kb, nb, p.a_bits, p.w_bits, rep_n};
     s.weight_static = g.weights_are_static;
+    s.weight_class = g.weights_are_static ? TensorClass::Weights : TensorClass::Activations;
+    s.dequant = g.weights_are_static && opt_.dequant_weights;
     if (load_w) {
       s.weight_bytes = weight_bytes(p, kb, nb) * rep_n;
       s.weight_addr = at.weight + w_off;
@@ -124,7 +136,7 @@ void Lowering::lower_vector(const Operator& op, VectorFn fn, uint64_t units,
   for (uint64_t done = 0; done < units; done += per_step) {
     const uint64_t n = std::min(per_step, units - done);
     Step s;
-    s.matrix = false;
+    s.kind = Step::Kind::Vector;
     s.vw = {fn, n * work_per_unit, b};
     s.input_bytes = n * in_bytes_per_unit;
     s.input_addr = at.input + done * in_bytes_per_unit;
@@ -145,6 +157,12 @@ void Lowering::lower(const Operator& op, const TensorAddresses& at, std::vector<
     return p;
   };
   auto with_compression = [&](GemmProblem& p) {
+    if (opt_.weight_layout_bytes) {
+      p.weight_block_bytes = [this, &op](uint64_t kb, uint64_t nb) {
+        return opt_.weight_layout_bytes(op, kb, nb);
+      };
+      return;
+    }
     if (!opt_.bitmap_weights || op.sparsity.pattern == "dense") return;
     p.weight_block_bytes = [this, op](uint64_t kb, uint64_t nb) {
       return compressed_weight_bytes(op, kb * nb, op.precision.weight);

@@ -1,4 +1,4 @@
-#include "models/generic_npu/tiler.h"
+#include "sim/mapping/tiler.h"
 
 #include <tuple>
 #include <vector>
