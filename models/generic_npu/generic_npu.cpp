@@ -150,20 +150,18 @@ bool GenericNpu::next_operator() {
     if (!current_phase_) {
       current_phase_ = make_phase(m, phase_);
       op_in_phase_ = 0;
-      std::string label = workload_->models.size() > 1 ? m.name + ":" + current_phase_->name
-                                                       : current_phase_->name;
-      phase_names_.push_back(label);
+      acc_.begin_phase(workload_->models.size() > 1 ? m.name + ":" + current_phase_->name
+                                                    : current_phase_->name);
     }
     if (op_in_phase_ < current_phase_->ops.size()) {
       const Operator& op = current_phase_->ops[op_in_phase_++];
-      OpRun run;
-      run.row = breakdown_.row(phase_names_.back(), op.name, op_type_name(op.type));
-      run.phase = phase_names_.size() - 1;
       // Utilisation is measured against the unit that runs the operator's MACs.
       const int ab = static_cast<int>(op.precision.activation), wb = static_cast<int>(op.precision.weight);
       const bool on_vector = op.type == OpType::DepthwiseConv2d && p_.depthwise_on == "vector";
-      run.acct.peak_macs_per_cycle = on_vector ? vector_->peak_elements_per_cycle(std::max(ab, wb))
-                                               : array_->peak_macs_per_cycle(ab, wb);
+      OpRun run;
+      run.id = acc_.begin_op(op.name, op_type_name(op.type),
+                             on_vector ? vector_->peak_elements_per_cycle(std::max(ab, wb))
+                                       : array_->peak_macs_per_cycle(ab, wb));
       pending_.clear();
       pending_next_ = 0;
       TensorAddresses at = addresses_for(op);
@@ -207,11 +205,11 @@ void GenericNpu::loader() {
     s.step = st;
     s.op = op;
     const uint64_t half = loaded_ % slots_;
-    auto load = [&](uint64_t src, uint64_t dst, uint64_t bytes, const char* what) {
+    auto load = [&](uint64_t src, uint64_t dst, uint64_t bytes, TensorClass c, const char* what) {
       auto done = std::make_shared<Completion>();
       dma_->submit(0, {src, dst, bytes, 1, 0, 0, timeline() != nullptr ? what : ""}, done);
       s.loads.push_back(done);
-      ops_[op].acct.dram_read += bytes;
+      acc_.add_read(ops_[op].id, c, bytes);
     };
     // The operator's inputs (and runtime "weights" such as K/V) are the previous operator's
     // outputs: wait until they are in DRAM. Static weights prefetch freely.
@@ -222,8 +220,12 @@ void GenericNpu::loader() {
       prev.last_store->wait();
       first_of_op = false;
     }
-    if (st.weight_bytes > 0) load(st.weight_addr, kWeightBase + half * weight_half, st.weight_bytes, "weights");
-    if (st.input_bytes > 0) load(st.input_addr, kIfmapBase + half * ifmap_half, st.input_bytes, "inputs");
+    if (st.weight_bytes > 0) {
+      load(st.weight_addr, kWeightBase + half * weight_half, st.weight_bytes, st.weight_class, "weights");
+    }
+    if (st.input_bytes > 0) {
+      load(st.input_addr, kIfmapBase + half * ifmap_half, st.input_bytes, st.input_class, "inputs");
+    }
     s.last_of_op = pending_next_ == pending_.size();
     window_.push_back(std::move(s));
     ++loaded_;
@@ -251,7 +253,7 @@ void GenericNpu::compute() {
       output_stores_.push_back(std::make_shared<Completion>());
       ++outputs_opened_;
     }
-    OpAccount& acct = ops_[s.op].acct;
+    OpAccount& acct = acc_.account(ops_[s.op].id);
     const uint64_t start = clock_.now().n;
     NPUSIM_ASSERT(s.step.kind != Step::Kind::Attention && !s.step.dequant,
                   "generic_npu received a step it has no unit for");
@@ -285,7 +287,7 @@ void GenericNpu::storer() {
       auto done = output_stores_[closed - output_base_];
       dma_->submit(1, {kOfmapBase + (closed % slots_) * ofmap_half, s.step.store_addr,
                        s.step.store_bytes, 1, 0, 0, timeline() != nullptr ? "outputs" : ""}, done);
-      op.acct.dram_written += s.step.store_bytes;
+      acc_.add_written(op.id, s.step.store_class, s.step.store_bytes);
       op.last_store = done;
       ++closed;
     }
@@ -315,47 +317,30 @@ void GenericNpu::retire_slots() {
 
 RunResult GenericNpu::result() {
   RunResult r;
-  uint64_t prev_end = 0, macs = 0, capacity = 0;
-  std::vector<uint64_t> phase_end(phase_names_.size(), 0);
+  uint64_t macs = 0, capacity = 0;
   for (OpRun& op : ops_) {
     uint64_t raw = op.raw_end_ps;
     if (op.last_store) raw = std::max(raw, op.last_store->at_ps());
-    const uint64_t end = std::max(prev_end, clock_.cycle_at_ps(raw).n);
-    op.acct.cycles = end - prev_end;
-    prev_end = end;
-    phase_end[op.phase] = end;
-    breakdown_.add(op.row, op.acct);
-    macs += op.acct.macs;
-    capacity += op.acct.cycles * op.acct.peak_macs_per_cycle;
+    acc_.set_end_ps(op.id, raw);
   }
-  uint64_t phase_start = 0, prefill = 0, decode = 0, decode_steps = 0;
-  for (size_t i = 0; i < phase_names_.size(); ++i) {
-    const uint64_t cycles = phase_end[i] - phase_start;
-    const std::string& name = phase_names_[i];
-    breakdown_.add_phase(name, cycles, 1);
-    if (name.size() >= 7 && name.compare(name.size() - 7, 7, "prefill") == 0) prefill += cycles;
-    if (name.size() >= 6 && name.compare(name.size() - 6, 6, "decode") == 0) decode += cycles, ++decode_steps;
-    phase_start = phase_end[i];
+  Breakdown breakdown;
+  r.total_cycles = acc_.finish(clock_, breakdown);
+  for (size_t i = 0; i < acc_.ops(); ++i) {
+    macs += acc_.account(i).macs;
+    capacity += acc_.account(i).cycles * acc_.account(i).peak_macs_per_cycle;
   }
-  r.total_cycles = prev_end;
-  r.total_seconds = clock_.seconds(Cycles(prev_end));
+  r.total_seconds = clock_.seconds(Cycles(r.total_cycles));
   const double hz = static_cast<double>(clock_.frequency().hz);
   if (has_llm_) {
-    const double decode_s = static_cast<double>(decode) / hz;
-    r.throughput = decode_s > 0 ? static_cast<double>(tokens_) / decode_s : 0;
+    Json llm = llm_section(acc_.phase_totals(), tokens_, hz, r.total_seconds);
+    r.throughput = llm.find("decode_tokens_per_s")->as_double();
     r.throughput_unit = "tokens/s";
-    Json llm = Json::object();
-    llm["generated_tokens"] = tokens_;
-    llm["time_to_first_token_s"] = static_cast<double>(prefill) / hz;
-    llm["time_per_output_token_s"] = decode_steps ? decode_s / static_cast<double>(decode_steps) : 0.0;
-    llm["decode_tokens_per_s"] = r.throughput;
-    llm["end_to_end_tokens_per_s"] = r.total_seconds > 0 ? static_cast<double>(tokens_) / r.total_seconds : 0.0;
     r.sections["llm"] = llm;
   } else {
     r.throughput = r.total_seconds > 0 ? static_cast<double>(inferences_) / r.total_seconds : 0;
     r.throughput_unit = "inferences/s";
   }
-  r.breakdown = breakdown_.to_json(hz);
+  r.breakdown = breakdown.to_json(hz);
   Json g = Json::object();
   g["steps"] = loaded_;
   g["operators"] = static_cast<uint64_t>(ops_.size());

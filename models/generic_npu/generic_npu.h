@@ -26,7 +26,7 @@
 #include "sim/mem/i_dma.h"
 #include "sim/mem/i_memory.h"
 #include "sim/mem/router.h"
-#include "sim/report/breakdown.h"
+#include "sim/report/run_accounting.h"
 #include "sim/workload/phases.h"
 
 namespace npusim {
@@ -58,9 +58,7 @@ class GenericNpu : public sc_core::sc_module, public IAccelerator {
     bool last_of_op = false;
   };
   struct OpRun {
-    size_t row;     // breakdown row
-    size_t phase;   // index into phase_names_
-    OpAccount acct;
+    size_t id;                                // in acc_
     uint64_t raw_end_ps = 0;                  // last compute end
     std::shared_ptr<Completion> last_store;   // completion of its last store
     bool stores_issued = false;               // the storer has issued all its stores
@@ -109,9 +107,7 @@ class GenericNpu : public sc_core::sc_module, public IAccelerator {
   uint64_t output_base_ = 0, outputs_opened_ = 0;
 
   std::deque<OpRun> ops_;  // deque: the threads hold references while the loader appends
-  std::vector<std::string> phase_names_;
-  std::vector<std::string> model_names_;
-  Breakdown breakdown_;
+  RunAccounting acc_;
   uint64_t inferences_ = 0, tokens_ = 0;
   bool has_llm_ = false;
 };

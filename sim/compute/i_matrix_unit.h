@@ -1,6 +1,7 @@
 // A matrix unit executes GEMM blocks O[m x n] += A[m x k] . W[k x n] out of on-chip buffers.
-// `execute` suspends the calling process for exactly the block's cycles (computed from the
-// unit's micro-architecture, never ticked) and accounts the work in the unit's stats.
+// `cycles` is the unit's timing rule (from its micro-architecture, never ticked). `execute`
+// suspends the calling process for exactly those cycles and accounts the work; a controller
+// that keeps its own local time (temporal decoupling) calls `cycles` and `account` instead.
 #pragma once
 
 #include <string>
@@ -24,7 +25,9 @@ class IMatrixUnit : public Component {
  public:
   using Component::Component;
   virtual uint64_t cycles(const MatrixWork& w) = 0;
-  virtual void execute(const MatrixWork& w, const std::string& label) = 0;
+  // Adds a block that took `cycles` to the unit's stats.
+  virtual void account(const MatrixWork& w, uint64_t cycles) = 0;
+  void execute(const MatrixWork& w, const std::string& label);
   virtual uint64_t peak_macs_per_cycle(int a_bits, int w_bits) const = 0;
   virtual MatrixGranule granule(int a_bits, int w_bits) const = 0;
 };

@@ -1,7 +1,9 @@
 // A vector / special-function unit: `lanes` element pipelines, each function with its own
-// per-element cost and pipeline latency. `execute` suspends the caller for
+// per-element cost and pipeline latency. An operation takes
 //     latency(fn) + ceil(elements x cost(fn) / (lanes x packing))
 // cycles, where packing > 1 when the operands are narrower than the lanes (see the impl).
+// `execute` waits those cycles and accounts the work; decoupled controllers use `cycles` and
+// `account`.
 #pragma once
 
 #include <string>
@@ -32,9 +34,10 @@ class IVectorUnit : public Component {
  public:
   using Component::Component;
   virtual uint64_t cycles(const VectorWork& w) const = 0;
+  virtual void account(const VectorWork& w, uint64_t cycles) = 0;
+  void execute(const VectorWork& w, const std::string& label);
   // Elements (or MACs, for fn = mac) per cycle at full rate for `bits`-wide elements.
   virtual uint64_t peak_elements_per_cycle(int bits) const = 0;
-  virtual void execute(const VectorWork& w, const std::string& label) = 0;
 };
 
 }  // namespace npusim

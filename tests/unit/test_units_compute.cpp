@@ -29,7 +29,7 @@ TEST_CASE("systolic array: narrow operands pack, wide ones take passes", "[compu
   SimKernel k;
   Harness h;
   auto a = h.build<IMatrixUnit>("matrix_unit", "array",
-                                "rows: 16\ncols: 16\nmac_bits: 8\nmax_lanes: 2\n");
+                                "type: systolic_array\nrows: 16\ncols: 16\nmac_bits: 8\nmax_lanes: 2\n");
   ArrayGeometry g{16, 16, Dataflow::WeightStationary, true};
   // int8 x int8: one lane per PE.
   CHECK(a->cycles({256, 64, 64, 8, 8, 1}) == gemm_block_cycles(g, 256, 64, 64, 1));

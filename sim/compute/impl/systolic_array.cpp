@@ -8,8 +8,6 @@
 
 #include "sim/compute/i_matrix_unit.h"
 #include "sim/compute/systolic_timing.h"
-#include "sim/core/kernel.h"
-#include "sim/report/timeline.h"
 
 namespace npusim {
 namespace {
@@ -104,17 +102,11 @@ class SystolicArray : public IMatrixUnit {
     return one * w.count;
   }
 
-  void execute(const MatrixWork& w, const std::string& label) override {
-    uint64_t c = cycles(w);
-    uint64_t start = time_to_ps(sc_core::sc_time_stamp());
-    clock().wait(Cycles(c));
+  void account(const MatrixWork& w, uint64_t c) override {
     ++blocks_;
     macs_ += w.m * w.k * w.n * w.count;
     busy_ += c;
     capacity_ += c * peak_macs_per_cycle(w.a_bits, w.w_bits);
-    if (timeline() != nullptr) {
-      timeline()->record(path(), label, start, time_to_ps(sc_core::sc_time_stamp()));
-    }
   }
 
   uint64_t peak_macs_per_cycle(int a_bits, int w_bits) const override {

@@ -6,8 +6,6 @@
 #include <cmath>
 
 #include "sim/compute/i_vector_unit.h"
-#include "sim/core/kernel.h"
-#include "sim/report/timeline.h"
 
 namespace npusim {
 
@@ -133,16 +131,10 @@ class VectorUnit : public IVectorUnit {
     return static_cast<uint64_t>(f.latency) + stream;
   }
 
-  void execute(const VectorWork& w, const std::string& label) override {
-    uint64_t c = cycles(w);
-    uint64_t start = time_to_ps(sc_core::sc_time_stamp());
-    clock().wait(Cycles(c));
+  void account(const VectorWork& w, uint64_t c) override {
     ++ops_;
     elements_ += w.elements;
     busy_ += c;
-    if (timeline() != nullptr) {
-      timeline()->record(path(), label, start, time_to_ps(sc_core::sc_time_stamp()));
-    }
   }
 
  private:

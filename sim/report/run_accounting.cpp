@@ -1,0 +1,100 @@
+#include "sim/report/run_accounting.h"
+
+#include <algorithm>
+
+#include "sim/core/errors.h"
+
+namespace npusim {
+
+void RunAccounting::begin_phase(const std::string& label) { phases_.push_back(label); }
+
+size_t RunAccounting::begin_op(const std::string& name, const std::string& op_type,
+                               uint64_t peak_macs_per_cycle) {
+  NPUSIM_ASSERT(!phases_.empty(), "operator outside a phase");
+  Op op;
+  op.phase = phases_.size() - 1;
+  op.row_hint = 0;
+  op.name = name;
+  op.op_type = op_type;
+  op.acct.peak_macs_per_cycle = peak_macs_per_cycle;
+  ops_.push_back(std::move(op));
+  return ops_.size() - 1;
+}
+
+void RunAccounting::add_read(size_t id, TensorClass c, uint64_t bytes) {
+  ops_[id].traffic.read[static_cast<size_t>(c)] += bytes;
+  ops_[id].acct.dram_read += bytes;
+}
+
+void RunAccounting::add_written(size_t id, TensorClass c, uint64_t bytes) {
+  ops_[id].traffic.written[static_cast<size_t>(c)] += bytes;
+  ops_[id].acct.dram_written += bytes;
+}
+
+void RunAccounting::set_end_ps(size_t id, uint64_t ps) { ops_[id].end_ps = std::max(ops_[id].end_ps, ps); }
+
+uint64_t RunAccounting::finish(const ClockDomain& clock, Breakdown& out) {
+  std::vector<uint64_t> phase_end(phases_.size(), 0);
+  std::vector<bool> phase_seen(phases_.size(), false);
+  uint64_t prev = 0;
+  for (Op& op : ops_) {
+    const uint64_t end = std::max(prev, clock.cycle_at_ps(op.end_ps).n);
+    op.acct.cycles = end - prev;
+    prev = end;
+    phase_end[op.phase] = end;
+    phase_seen[op.phase] = true;
+    out.add(out.row(phases_[op.phase], op.name, op.op_type), op.acct);
+  }
+  uint64_t start = 0;
+  for (size_t i = 0; i < phases_.size(); ++i) {
+    if (!phase_seen[i]) phase_end[i] = start;  // an empty phase takes no time
+    const uint64_t cycles = phase_end[i] - start;
+    out.add_phase(phases_[i], cycles, 1);
+    auto it = std::find_if(phase_totals_.begin(), phase_totals_.end(),
+                           [&](const PhaseTotal& p) { return p.label == phases_[i]; });
+    if (it == phase_totals_.end()) {
+      phase_totals_.push_back({phases_[i], cycles, 1});
+    } else {
+      it->cycles += cycles;
+      ++it->count;
+    }
+    start = phase_end[i];
+  }
+  return prev;
+}
+
+OpTraffic RunAccounting::total_traffic() const {
+  OpTraffic t;
+  for (const Op& op : ops_) {
+    for (size_t c = 0; c < kTensorClasses; ++c) {
+      t.read[c] += op.traffic.read[c];
+      t.written[c] += op.traffic.written[c];
+    }
+  }
+  return t;
+}
+
+Json llm_section(const std::vector<PhaseTotal>& phases, uint64_t generated_tokens, double clock_hz,
+                 double total_seconds) {
+  uint64_t prefill = 0, decode = 0, decode_steps = 0;
+  auto ends_with = [](const std::string& s, const std::string& suffix) {
+    return s.size() >= suffix.size() && s.compare(s.size() - suffix.size(), suffix.size(), suffix) == 0;
+  };
+  for (const PhaseTotal& p : phases) {
+    if (ends_with(p.label, "prefill")) prefill += p.cycles;
+    if (ends_with(p.label, "decode")) decode += p.cycles, decode_steps += p.count;
+  }
+  const double decode_s = static_cast<double>(decode) / clock_hz;
+  Json llm = Json::object();
+  llm["generated_tokens"] = generated_tokens;
+  llm["decode_steps"] = decode_steps;
+  llm["time_to_first_token_s"] = static_cast<double>(prefill) / clock_hz;
+  llm["decode_seconds"] = decode_s;
+  llm["time_per_output_token_s"] = generated_tokens ? decode_s / static_cast<double>(generated_tokens) : 0.0;
+  llm["decode_tokens_per_s"] = decode_s > 0 ? static_cast<double>(generated_tokens) / decode_s : 0.0;
+  llm["end_to_end_tokens_per_s"] =
+      total_seconds > 0 ? static_cast<double>(generated_tokens) / total_seconds : 0.0;
+  return llm;
+}
+
+}  // namespace npusim

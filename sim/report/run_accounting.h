@@ -1,0 +1,67 @@
+// Per-operator and per-phase accounting shared by the models. A model registers each operator
+// as it starts (in program order), adds its traffic and compute to the operator's account, and
+// tells the end time once known; finish() charges each operator the time from the previous
+// operator's end to its own (so the rows add up to the total) and folds rows and phases into
+// a Breakdown. Phases are contiguous runs of operators; an LLM's decode steps are phases with
+// the same label, so they fold into one row per operator with a count.
+#pragma once
+
+#include <array>
+#include <cstdint>
+#include <deque>
+#include <string>
+#include <vector>
+
+#include "sim/core/clock.h"
+#include "sim/mapping/lowering.h"
+#include "sim/report/breakdown.h"
+
+namespace npusim {
+
+struct OpTraffic {
+  std::array<uint64_t, kTensorClasses> read{}, written{};
+};
+
+struct PhaseTotal {
+  std::string label;
+  uint64_t cycles = 0;  // summed over the phases with this label
+  uint64_t count = 0;   // how many phases had this label
+};
+
+class RunAccounting {
+ public:
+  // Starts a new phase (the next operators belong to it).
+  void begin_phase(const std::string& label);
+  // Registers an operator of the current phase; returns its id.
+  size_t begin_op(const std::string& name, const std::string& op_type, uint64_t peak_macs_per_cycle);
+  OpAccount& account(size_t id) { return ops_[id].acct; }
+  OpTraffic& traffic(size_t id) { return ops_[id].traffic; }
+  void add_read(size_t id, TensorClass c, uint64_t bytes);
+  void add_written(size_t id, TensorClass c, uint64_t bytes);
+  // The operator's raw end (a later operator never ends before it in the report).
+  void set_end_ps(size_t id, uint64_t ps);
+  size_t ops() const { return ops_.size(); }
+
+  // Fills `out` and returns the total cycles. Call once, after the simulation.
+  uint64_t finish(const ClockDomain& clock, Breakdown& out);
+  const std::vector<PhaseTotal>& phase_totals() const { return phase_totals_; }
+  OpTraffic total_traffic() const;
+
+ private:
+  struct Op {
+    size_t phase, row_hint;
+    std::string name, op_type;
+    OpAccount acct;
+    OpTraffic traffic;
+    uint64_t end_ps = 0;
+  };
+  std::deque<Op> ops_;  // deque: references stay valid while operators are appended
+  std::vector<std::string> phases_;
+  std::vector<PhaseTotal> phase_totals_;
+};
+
+// The "llm" section of stats.json from the phase totals ("prefill", "decode" labels).
+Json llm_section(const std::vector<PhaseTotal>& phases, uint64_t generated_tokens,
+                 double clock_hz, double total_seconds);
+
+}  // namespace npusim
