@@ -9,6 +9,7 @@ constexpr unsigned __int128 kPsPerSecond = 1000000000000ull;
 }
 
 uint64_t ClockDomain::ps_of(Cycles c) const {
+  if (period_ps_ != 0) return c.n * period_ps_;
   unsigned __int128 num = static_cast<unsigned __int128>(c.n) * kPsPerSecond;
   return static_cast<uint64_t>((num + f_.hz - 1) / f_.hz);
 }
@@ -16,6 +17,7 @@ uint64_t ClockDomain::ps_of(Cycles c) const {
 sc_core::sc_time ClockDomain::time_of(Cycles c) const { return ps_to_time(ps_of(c)); }
 
 Cycles ClockDomain::cycle_at_ps(uint64_t ps) const {
+  if (period_ps_ != 0) return Cycles((ps + period_ps_ - 1) / period_ps_);
   // Smallest c with ps_of(c) >= ps, i.e. ceil(ps * f / 1e12) (ps_of rounds up, so checking
   // the candidate below keeps the two functions exact inverses on cycle boundaries).
   unsigned __int128 num = static_cast<unsigned __int128>(ps) * f_.hz;

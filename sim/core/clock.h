@@ -11,7 +11,8 @@ namespace npusim {
 
 class ClockDomain {
  public:
-  explicit ClockDomain(Frequency f) : f_(f) {}
+  explicit ClockDomain(Frequency f)
+      : f_(f), period_ps_(1000000000000ull % f.hz == 0 ? 1000000000000ull / f.hz : 0) {}
   Frequency frequency() const { return f_; }
 
   // Time of the boundary that starts cycle `c` (cycle 0 starts at t = 0), rounded up to 1 ps.
@@ -30,6 +31,7 @@ class ClockDomain {
 
  private:
   Frequency f_;
+  uint64_t period_ps_;  // whole picoseconds per cycle, or 0 when the period is fractional
 };
 
 // Converts picoseconds to SystemC time (the suite runs SystemC at 1 ps resolution).

@@ -20,6 +20,7 @@ const char* param_type_name(ParamType t) {
     case ParamType::Bytes: return "size";
     case ParamType::Bandwidth: return "bandwidth";
     case ParamType::IntList: return "int list";
+    case ParamType::FloatList: return "number list";
     case ParamType::Section: return "section";
   }
   return "?";
@@ -40,6 +41,11 @@ std::string format_param_value(const ParamValue& v) {
       for (size_t i = 0; i < l.size(); ++i) s += (i ? ", " : "") + std::to_string(l[i]);
       return s + "]";
     }
+    std::string operator()(const std::vector<double>& l) const {
+      std::string s = "[";
+      for (size_t i = 0; i < l.size(); ++i) s += (i ? ", " : "") + format_double(l[i]);
+      return s + "]";
+    }
   };
   return std::visit(Visitor{}, v);
 }
@@ -58,6 +64,7 @@ long double magnitude(const ParamValue& v) {
     long double operator()(Bytes b) const { return static_cast<long double>(b.n); }
     long double operator()(Bandwidth b) const { return b.bytes_per_s; }
     long double operator()(const std::vector<int64_t>&) const { return 0; }
+    long double operator()(const std::vector<double>&) const { return 0; }
   };
   return std::visit(Visitor{}, v);
 }
@@ -133,6 +140,20 @@ ParamValue ParamTable::parse_text(const ParamSpec& p, const std::string& text) c
 
 ParamValue ParamTable::parse_node(const ParamSpec& p, const ConfigNode& parent,
                                   const YAML::Node& n) const {
+  if (p.type == ParamType::FloatList) {
+    if (!n.IsSequence()) bad_value(parent, n, p.name, "must be a list of numbers, e.g. [1.5, 2]");
+    std::vector<double> out;
+    for (const auto& e : n) {
+      try {
+        out.push_back(e.as<double>());
+      } catch (const YAML::Exception&) {
+        bad_value(parent, n, p.name, "must be a list of numbers; `" + (e.IsScalar() ? e.Scalar() : std::string("?")) +
+                                         "` is not one");
+      }
+      if (!std::isfinite(out.back())) bad_value(parent, n, p.name, "must hold finite numbers");
+    }
+    return out;
+  }
   if (p.type == ParamType::IntList) {
     if (!n.IsSequence()) bad_value(parent, n, p.name, "must be a list of integers, e.g. [1, 2]");
     std::vector<int64_t> out;
@@ -263,6 +284,10 @@ void ParamTable::emit(YAML::Emitter& out, const void* obj) const {
     if (auto l = std::get_if<std::vector<int64_t>>(&v)) {
       out << YAML::Flow << YAML::BeginSeq;
       for (auto x : *l) out << x;
+      out << YAML::EndSeq;
+    } else if (auto f = std::get_if<std::vector<double>>(&v)) {
+      out << YAML::Flow << YAML::BeginSeq;
+      for (auto x : *f) out << format_double(x);
       out << YAML::EndSeq;
     } else if (auto b = std::get_if<bool>(&v)) {
       out << (*b ? "true" : "false");

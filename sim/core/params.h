@@ -28,12 +28,12 @@
 namespace npusim {
 
 enum class ParamType { Bool, Int, Float, String, Enum, Time, Frequency, Bytes, Bandwidth, IntList,
-                       Section };
+                       FloatList, Section };
 
 const char* param_type_name(ParamType t);
 
 using ParamValue = std::variant<bool, int64_t, double, std::string, Time, Frequency, Bytes,
-                                Bandwidth, std::vector<int64_t>>;
+                                Bandwidth, std::vector<int64_t>, std::vector<double>>;
 
 std::string format_param_value(const ParamValue& v);
 
@@ -76,6 +76,7 @@ template <> struct ParamTraits<Frequency> { static constexpr ParamType type = Pa
 template <> struct ParamTraits<Bytes> { static constexpr ParamType type = ParamType::Bytes; using V = Bytes; };
 template <> struct ParamTraits<Bandwidth> { static constexpr ParamType type = ParamType::Bandwidth; using V = Bandwidth; };
 template <> struct ParamTraits<std::vector<int64_t>> { static constexpr ParamType type = ParamType::IntList; using V = std::vector<int64_t>; };
+template <> struct ParamTraits<std::vector<double>> { static constexpr ParamType type = ParamType::FloatList; using V = std::vector<double>; };
 }  // namespace detail
 
 class ParamTable {

@@ -36,6 +36,30 @@ uint64_t Lowering::weight_footprint(const Operator& op) const {
   return compressed_weight_bytes(op, tensor_sizes(op).weight, op.precision.weight);
 }
 
+bool elementwise_work(const Operator& op, VectorWork* out) {
+  const int ab = static_cast<int>(op.precision.activation);
+  switch (op.type) {
+    case OpType::Elementwise:
+      *out = {op.fn == "mul" ? VectorFn::Mul : VectorFn::Add, u(op.elements), ab};
+      return true;
+    case OpType::Norm:
+      *out = {op.kind == "layernorm" ? VectorFn::LayerNorm : op.kind == "rmsnorm" ? VectorFn::RmsNorm : VectorFn::BatchNorm,
+              u(op.rows) * u(op.cols), ab};
+      return true;
+    case OpType::Softmax:
+      *out = {VectorFn::Softmax, u(op.rows) * u(op.cols), ab};
+      return true;
+    case OpType::Activation: {
+      VectorFn fn = VectorFn::Relu;
+      NPUSIM_ASSERT(parse_vector_fn(op.fn, &fn), "activation function " + op.fn);
+      *out = {fn, u(op.elements), ab};
+      return true;
+    }
+    default:
+      return false;
+  }
+}
+
 const GemmPlan& Lowering::plan(const Operator& op, const Gemm& g) {
   const GemmProblem& p = g.problem;
   std::string key = std::to_string(static_cast<int>(op.type)) + ':' + std::to_string(p.m) + ',' +
@@ -217,25 +241,16 @@ void Lowering::lower(const Operator& op, const TensorAddresses& at, std::vector<
       return;
     }
     case OpType::Elementwise:
-      lower_vector(op, op.fn == "mul" ? VectorFn::Mul : VectorFn::Add, u(op.elements),
-                   bytes_for(2, ab), 0, bytes_for(1, ob), 1, ab, at, out);
-      return;
-    case OpType::Norm: {
-      VectorFn fn = op.kind == "layernorm" ? VectorFn::LayerNorm
-                    : op.kind == "rmsnorm" ? VectorFn::RmsNorm
-                                           : VectorFn::BatchNorm;
-      lower_vector(op, fn, u(op.rows), bytes_for(u(op.cols), ab), 0, bytes_for(u(op.cols), ob),
-                   u(op.cols), ab, at, out);
-      return;
-    }
+    case OpType::Norm:
     case OpType::Softmax:
-      lower_vector(op, VectorFn::Softmax, u(op.rows), bytes_for(u(op.cols), ab), 0,
-                   bytes_for(u(op.cols), ob), u(op.cols), ab, at, out);
-      return;
     case OpType::Activation: {
-      VectorFn fn = VectorFn::Relu;
-      NPUSIM_ASSERT(parse_vector_fn(op.fn, &fn), "activation function " + op.fn);
-      lower_vector(op, fn, u(op.elements), bytes_for(1, ab), 0, bytes_for(1, ob), 1, ab, at, out);
+      // Chunked by rows (norm, softmax: a row is normalised as a whole) or by elements.
+      VectorWork w;
+      elementwise_work(op, &w);
+      const bool rowwise = op.type == OpType::Norm || op.type == OpType::Softmax;
+      const uint64_t units = rowwise ? u(op.rows) : u(op.elements), per = rowwise ? u(op.cols) : 1;
+      const uint64_t inputs = op.type == OpType::Elementwise ? 2 : 1;
+      lower_vector(op, w.fn, units, bytes_for(inputs * per, ab), 0, bytes_for(per, ob), per, ab, at, out);
       return;
     }
     case OpType::Attention: {

@@ -55,6 +55,10 @@ struct Step {
   TensorClass store_class = TensorClass::Activations;
 };
 
+// The vector-unit work of an element-wise operator (norm, softmax, activation, elementwise);
+// false for operators that are not element-wise.
+bool elementwise_work(const Operator& op, VectorWork* out);
+
 struct TensorAddresses {
   uint64_t input = 0, weight = 0, output = 0;  // DRAM bases of this operator's tensors
 };

@@ -5,6 +5,9 @@
 namespace npusim {
 
 uint64_t Calendar::probe(uint64_t arrival, uint64_t duration) const {
+  // Common cases first: nothing booked after the arrival, or a request queued behind the
+  // last booking (streaming).
+  if (busy_.empty() || arrival >= busy_.back().end) return arrival;
   uint64_t t = arrival;
   // First interval that ends after the arrival; gaps before it are too early.
   auto it = std::upper_bound(busy_.begin(), busy_.end(), t,
@@ -21,6 +24,14 @@ uint64_t Calendar::reserve(uint64_t arrival, uint64_t duration) {
   if (duration == 0) return start;
   uint64_t end = start + duration;
   busy_total_ += duration;
+  if (busy_.empty() || start > busy_.back().end) {  // after everything booked
+    busy_.push_back({start, end});
+    return start;
+  }
+  if (start == busy_.back().end) {  // right behind the last booking
+    busy_.back().end = end;
+    return start;
+  }
   auto it = std::lower_bound(busy_.begin(), busy_.end(), start,
                              [](const Interval& iv, uint64_t v) { return iv.start < v; });
   // Merge with a neighbour that touches the new interval, so streaming keeps one interval.

@@ -24,7 +24,7 @@ struct DmaDescriptor {
   uint64_t bytes = 0;         // per row
   uint64_t rows = 1;
   uint64_t src_stride = 0, dst_stride = 0;
-  std::string label;  // for the timeline
+  const char* label = "";  // for the timeline (a string literal)
 };
 
 class IDma : public Component {

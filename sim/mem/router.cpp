@@ -25,9 +25,11 @@ uint64_t AddressRouter::base_of(const IMemory& memory) const {
 
 void AddressRouter::b_transport(int, tlm::tlm_generic_payload& trans, sc_core::sc_time& delay) {
   const uint64_t addr = trans.get_address(), len = trans.get_data_length();
-  for (size_t i = 0; i < ranges_.size(); ++i) {
+  for (size_t k = 0; k < ranges_.size(); ++k) {
+    const size_t i = k == 0 ? last_ : (k <= last_ ? k - 1 : k);  // last hit first, then the rest
     const Range& r = ranges_[i];
     if (addr >= r.base && addr < r.base + r.size) {
+      last_ = i;
       NPUSIM_ASSERT(addr + len <= r.base + r.size,
                     "transaction crosses the end of " + r.memory->path());
       trans.set_address(addr - r.base);

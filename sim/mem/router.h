@@ -33,6 +33,7 @@ class AddressRouter : public sc_core::sc_module {
   };
   void b_transport(int, tlm::tlm_generic_payload& trans, sc_core::sc_time& delay);
   std::vector<Range> ranges_;  // index == initiator socket index
+  size_t last_ = 0;            // most recent hit, tried first
 };
 
 }  // namespace npusim

@@ -45,6 +45,14 @@ uint64_t RunAccounting::finish(const ClockDomain& clock, Breakdown& out) {
     phase_seen[op.phase] = true;
     out.add(out.row(phases_[op.phase], op.name, op.op_type), op.acct);
   }
+  std::vector<PhaseTotal> per_phase(phases_.size());
+  for (const Op& op : ops_) {
+    PhaseTotal& t = per_phase[op.phase];
+    t.macs += op.acct.macs;
+    t.mac_capacity += op.acct.cycles * op.acct.peak_macs_per_cycle;
+    t.dram_read += op.acct.dram_read;
+    t.dram_written += op.acct.dram_written;
+  }
   uint64_t start = 0;
   for (size_t i = 0; i < phases_.size(); ++i) {
     if (!phase_seen[i]) phase_end[i] = start;  // an empty phase takes no time
@@ -53,11 +61,15 @@ uint64_t RunAccounting::finish(const ClockDomain& clock, Breakdown& out) {
     auto it = std::find_if(phase_totals_.begin(), phase_totals_.end(),
                            [&](const PhaseTotal& p) { return p.label == phases_[i]; });
     if (it == phase_totals_.end()) {
-      phase_totals_.push_back({phases_[i], cycles, 1});
-    } else {
-      it->cycles += cycles;
-      ++it->count;
+      phase_totals_.push_back({phases_[i], 0, 0, 0, 0, 0, 0});
+      it = phase_totals_.end() - 1;
     }
+    it->cycles += cycles;
+    ++it->count;
+    it->macs += per_phase[i].macs;
+    it->mac_capacity += per_phase[i].mac_capacity;
+    it->dram_read += per_phase[i].dram_read;
+    it->dram_written += per_phase[i].dram_written;
     start = phase_end[i];
   }
   return prev;

@@ -26,6 +26,8 @@ struct PhaseTotal {
   std::string label;
   uint64_t cycles = 0;  // summed over the phases with this label
   uint64_t count = 0;   // how many phases had this label
+  uint64_t macs = 0, mac_capacity = 0;  // MACs done, and peak MACs x cycles of their operators
+  uint64_t dram_read = 0, dram_written = 0;
 };
 
 class RunAccounting {

@@ -91,6 +91,9 @@ struct Model {
   std::optional<LlmArch> llm;
   Generation generation;
   std::optional<DynamicSparsity> dynamic_sparsity;
+  // LLM run-time choices, read by the accelerator that supports them (models/llm_npu):
+  // `schedule` picks a precision policy (type + its parameters), `decoding` tree decoding.
+  std::optional<ConfigNode> schedule, decoding;
   std::string source;
 };
 

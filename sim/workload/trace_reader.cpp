@@ -140,7 +140,14 @@ Model load_model(const ConfigNode& node) {
   if (!node.node().IsMap()) node.fail("each entry of `models` must be a mapping");
   Model model;
   model.source = location(node);
-  model_table().load(node, &model, {"layers", "llm", "generation", "dynamic_sparsity"});
+  model_table().load(node, &model, {"layers", "llm", "generation", "dynamic_sparsity", "schedule", "decoding"});
+  for (const char* key : {"schedule", "decoding"}) {
+    ConfigNode section = node.child(key);
+    if (!section.present()) continue;
+    if (!node.child("llm").present()) section.fail(std::string("`") + key + "` applies only to `llm` models");
+    section.require_map();
+    (std::string(key) == "schedule" ? model.schedule : model.decoding) = section;
+  }
   inherit(model.precision.kv, model.precision.activation);
   ConfigNode llm = node.child("llm"), layers = node.child("layers");
   if (llm.present()) {

@@ -65,7 +65,7 @@ class DmaEngine : public sc_core::sc_module, public IDma {
 
   uint64_t transfer_decoupled(int queue, const DmaDescriptor& d, uint64_t issue_ps) override {
     NPUSIM_ASSERT(queue >= 0 && queue < queues(), path() + ": no queue " + std::to_string(queue));
-    NPUSIM_ASSERT(d.bytes > 0 && d.rows > 0, path() + ": empty descriptor " + d.label);
+    NPUSIM_ASSERT(d.bytes > 0 && d.rows > 0, path() + ": empty descriptor " + std::string(d.label));
     Queue& q = queues_[static_cast<size_t>(queue)];
     NPUSIM_ASSERT(q.pending.empty(), path() + ": decoupled transfer on a queue with pending submits");
     NPUSIM_ASSERT(issue_ps >= q.last_issue && issue_ps >= now_ps(),
@@ -76,7 +76,7 @@ class DmaEngine : public sc_core::sc_module, public IDma {
 
   void submit(int queue, const DmaDescriptor& d, std::shared_ptr<Completion> done) override {
     NPUSIM_ASSERT(queue >= 0 && queue < queues(), path() + ": no queue " + std::to_string(queue));
-    NPUSIM_ASSERT(d.bytes > 0 && d.rows > 0, path() + ": empty descriptor " + d.label);
+    NPUSIM_ASSERT(d.bytes > 0 && d.rows > 0, path() + ": empty descriptor " + std::string(d.label));
     Queue& q = queues_[static_cast<size_t>(queue)];
     q.pending.push_back({d, std::move(done)});
     q.wake.notify();
@@ -94,6 +94,7 @@ class DmaEngine : public sc_core::sc_module, public IDma {
     std::priority_queue<uint64_t, std::vector<uint64_t>, std::greater<uint64_t>> in_flight;
     uint64_t last_done = 0;   // completion of the previous descriptor (completions are in order)
     uint64_t last_issue = 0;  // decoupled use: issue times must not go back
+    uint64_t cursor = 0;      // when the queue issued its last transaction
   };
 
   uint64_t now_ps() const { return time_to_ps(sc_core::sc_time_stamp()); }
@@ -127,6 +128,7 @@ class DmaEngine : public sc_core::sc_module, public IDma {
     auto advance = [&](uint64_t target) {
       if (!decoupled && target > now_ps()) sim_wait(ps_to_time(target - now_ps()));
     };
+    t = std::max(t, q.cursor);  // the queue handles one descriptor at a time
     if (p_.setup_cycles > 0) {
       t = clock().ps_of(clock().cycle_at_ps(t) + Cycles(static_cast<uint64_t>(p_.setup_cycles)));
     }
@@ -149,6 +151,7 @@ class DmaEngine : public sc_core::sc_module, public IDma {
     }
     last = std::max(last, q.last_done);
     q.last_done = last;
+    q.cursor = t;
     bytes_ += d.bytes * d.rows;
     ++descriptors_;
     if (timeline() != nullptr) timeline()->record(path(), d.label, start, last);

@@ -106,6 +106,12 @@ class SimpleDram : public sc_core::sc_module, public IDram {
     const auto channels = static_cast<uint64_t>(p_.channels);
     uint64_t b0 = addr / burst, b1 = (addr + len + burst - 1) / burst;  // burst range [b0, b1)
     uint64_t u0 = b0 / per_unit, u1 = (b1 - 1) / per_unit;              // first and last unit
+    if (b0 % per_unit == 0 && b1 % per_unit == 0 && (u1 + 1 - u0) % channels == 0) {
+      // Whole interleave units covering every channel equally (streaming transfers).
+      const uint64_t each = (b1 - b0) / channels;
+      for (auto& c : channel_bursts_) c = each;
+      return;
+    }
     if (u0 == u1) {
       channel_bursts_[u0 % channels] += b1 - b0;
       return;

@@ -1,0 +1,121 @@
+// The LLM NPU's instruction scheduler: executes pipeline steps strictly in program order.
+//
+// Memory: one in-order DMA queue carries every transfer (weight tiles, LUTs, K/V chunks,
+// activation tiles, stores), the way FlightLLM's memory instructions issue in program order.
+// A step's loads issue as soon as its buffer half is free (the step `slots` earlier in the same
+// buffer has computed) and the queue has issued everything before them, so loads run up to
+// `slots` steps ahead of compute, across operator boundaries. The compiler places a step's
+// store after the loads of the step `slots` later, so stores never hold back prefetching;
+// a load of data an earlier operator wrote waits until that store has completed.
+// Compute: the MPE, the dequantiser and the SFU process steps in order; a weight tile takes
+// max(MPE, dequant) + the dequant pipeline depth; a fused attention chunk takes
+// MPE(Q.K^T) + SFU(softmax) + MPE(P.V); an on-chip SFU operation exposes only its latency and
+// the last sub-vector when `sfu_overlap` (it consumes the producer's output as it streams).
+//
+// Time: the controller keeps a local time ahead of the SystemC kernel (TLM-2.0 loosely timed
+// with temporal decoupling) and issues each transfer through the DMA's decoupled interface at
+// its exact issue time; the DRAM and scratchpads time it with their calendars. Because this
+// queue is the only initiator and issues in nondecreasing time, the result does not depend on
+// how far ahead it runs: `quantum` 0 (synchronise before every transfer, as a threaded model
+// would) gives the same cycles as any other quantum (tests/unit/test_llm_npu.cpp).
+#pragma once
+
+#include <array>
+#include <deque>
+#include <vector>
+
+#include "models/llm_npu/i_dequant_unit.h"
+#include "sim/compute/i_matrix_unit.h"
+#include "sim/compute/i_vector_unit.h"
+#include "sim/mapping/lowering.h"
+#include "sim/mem/i_dma.h"
+#include "sim/report/run_accounting.h"
+
+namespace npusim {
+
+class Timeline;
+
+struct StepBases {  // DRAM bases added to the step's offsets
+  uint64_t weight = 0, input = 0, store = 0;
+};
+
+class InOrderController {
+ public:
+  enum Buffer { kWeight, kAct, kKv, kOut, kBuffers };
+  struct Config {
+    IDma* dma = nullptr;
+    int queue = 0;
+    IMatrixUnit* mpe = nullptr;
+    IVectorUnit* sfu = nullptr;
+    IDequantUnit* dequant = nullptr;
+    const ClockDomain* clock = nullptr;
+    std::array<uint64_t, kBuffers> base{}, half{};  // router address and bytes of one half
+    uint64_t slots = 2;
+    bool sfu_overlap = true;
+    uint64_t sfu_overlap_elements = 64;
+    uint64_t quantum_ps = 0;  // how far the local time may run ahead of the kernel
+    Timeline* timeline = nullptr;
+  };
+
+  InOrderController(Config c, RunAccounting& acc);
+
+  // Appends an operator's steps (run after everything fed before). `overhead` cycles of fixed
+  // per-operator cost precede its first compute. `feed_shared` keeps pointers to the caller's
+  // steps (they must outlive the run: cached templates); `feed` takes ownership.
+  void feed(std::vector<Step>&& steps, size_t op_id, const StepBases& bases, uint64_t overhead);
+  void feed_shared(const std::vector<Step>& steps, size_t op_id, const StepBases& bases, uint64_t overhead);
+  // Holds the next computation until at least `cycles` after the last one (a precision switch).
+  void stall(uint64_t cycles);
+  // Runs everything fed, issues the remaining stores, and brings the kernel to the end.
+  void finish();
+  uint64_t end_ps() const { return end_ps_; }
+
+ private:
+  struct Batch {  // steps the controller owns, freed once all of them have run
+    std::vector<Step> steps;
+    size_t unretired = 0;
+  };
+  struct Pending {
+    const Step* s;
+    Batch* batch;
+    size_t op;
+    StepBases bases;
+    uint64_t overhead = 0;
+    bool first_of_op = false, last_of_op = false;
+    uint64_t arrival = 0;        // when its loads completed
+    bool loaded = false;
+    int8_t holds[2] = {-1, -1};  // buffers whose half it occupies until it computes
+    uint64_t compute_end = 0;
+  };
+  void push(const std::vector<Step>& steps, Batch* batch, size_t op_id, const StepBases& bases, uint64_t overhead);
+  void advance();               // issue/compute everything the fed steps allow
+  bool try_load(Pending& p, uint64_t index);
+  void compute(Pending& p, uint64_t index);
+  void issue_store(Pending& p);
+  uint64_t transfer(uint64_t src, uint64_t dst, uint64_t bytes, uint64_t at, const char* what);
+  void sync_to(uint64_t ps);
+  Buffer buffer_of(const Step& s) const;
+  uint64_t compute_cycles(const Step& s);
+
+  Config c_;
+  RunAccounting& acc_;
+  std::deque<Pending> q_;     // fed, not yet retired
+  std::deque<Batch> batches_;
+  uint64_t base_index_ = 0;   // absolute index of q_.front()
+  uint64_t next_load_ = 0, next_compute_ = 0;
+  std::deque<size_t> stores_waiting_;  // indices whose store waits behind later loads
+  // Per buffer: the last `slots` steps that loaded into it, and when their compute frees the half.
+  struct SlotUse {
+    uint64_t index, free_at;
+  };
+  std::array<std::deque<SlotUse>, kBuffers> slot_users_;
+  uint64_t claim_half(int buffer, uint64_t index);  // returns the half's router address
+  std::deque<uint64_t> out_free_;  // store completions of the last output blocks
+  uint64_t issue_cursor_ = 0;      // program order of the memory queue
+  uint64_t compute_free_ = 0;      // when the compute units finish the previous step
+  uint64_t producer_done_ = 0;     // completion of the latest store
+  uint64_t end_ps_ = 0;
+  size_t current_op_ = SIZE_MAX;
+};
+
+}  // namespace npusim

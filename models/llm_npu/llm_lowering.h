@@ -1,0 +1,59 @@
+// Lowering of one transformer forward pass to the LLM NPU's steps (decode, tree verification,
+// and prefill attention). Step addresses are offsets from per-operator bases the controller
+// adds, so a lowered operator is a template reused for every layer and token.
+//
+//   linear, activations on chip (decode, tree): the layer's weights stream through the weight
+//     buffer in row tiles (bit-plane layout, bitplane.h); each tile is one step: load its b
+//     planes (+ b-bit LUTs when counted), dequantise, multiply on the MPE. Nothing is stored.
+//   attention (fused): per K/V head, the K and V of the cached context stream through the KV
+//     buffer in chunks; each chunk is one step computing Q.K^T, the softmax update and P.V on
+//     chip (scores never reach DRAM); the positions of the current forward pass, whose K/V are
+//     on chip, take one more step without loads. With queries on chip (decode, tree) nothing
+//     else moves; in prefill the queries are loaded in tiles and each tile's output is stored.
+//     The new tokens' K/V are appended to the DRAM cache by the first step's store.
+//   element-wise ops on chip: one vector step, no traffic.
+#pragma once
+
+#include <cstdint>
+#include <vector>
+
+#include "models/llm_npu/bitplane.h"
+#include "sim/compute/i_matrix_unit.h"
+#include "sim/compute/i_vector_unit.h"
+#include "sim/mapping/lowering.h"
+
+namespace npusim {
+
+struct LlmBudgets {
+  uint64_t weight = 0, act = 0, kv = 0, out = 0;  // bytes one step may place in each buffer
+};
+
+class LlmLowering {
+ public:
+  LlmLowering(const BitPlaneLayout& layout, LlmBudgets budgets, bool count_lut)
+      : layout_(layout), b_(budgets), count_lut_(count_lut) {}
+
+  // m x k activations (on chip) times k x n weights of width `weight_bits`.
+  void linear_on_chip(uint64_t m, uint64_t k, uint64_t n, int weight_bits, int act_bits,
+                      std::vector<Step>& out) const;
+  // A fused attention operator over op.kv_len positions, of which the last `on_chip_positions`
+  // (the tokens of this forward pass) are already on chip; `append_tokens` new tokens' K/V
+  // are written to the cache.
+  void attention(const Operator& op, bool queries_on_chip, uint64_t on_chip_positions,
+                 uint64_t append_tokens, std::vector<Step>& out) const;
+  // An element-wise operator whose data stays on chip.
+  void elementwise_on_chip(const Operator& op, std::vector<Step>& out) const;
+
+  // Rows of a weight tile for inputs of width k (the tile holds the widest pass).
+  uint64_t tile_rows(uint64_t k, bool fp16) const;
+  // DRAM footprint of a k x n weight matrix in this layout.
+  uint64_t stored_weight_bytes(uint64_t k, uint64_t n, bool fp16) const;
+  const BitPlaneLayout& layout() const { return layout_; }
+
+ private:
+  BitPlaneLayout layout_;
+  LlmBudgets b_;
+  bool count_lut_;
+};
+
+}  // namespace npusim

@@ -1,0 +1,128 @@
+// The LLM-optimised NPU (FlightLLM template, PMPD spec §2): prefill and decode with
+// per-phase, per-step weight precision (PMPD) and tree decoding (PPD).
+//
+//   DRAM <-> router <-> DMA (one in-order queue) <-> weight / act / KV / out buffers
+//   weight buffer -> dequant (bit-planes + LUT -> fp16) -> MPE (MV / MM modes)
+//   SFU (softmax, norms, RoPE, activations, residuals) beside the MPE
+//
+// Weights live in DRAM in the bit-plane layout (bitplane.h): a b-bit step streams only the
+// first b planes (and the b-bit LUTs when `count_lut`); fp16 runs use a separate fp16 copy.
+// In decode, activations stay on chip; only weights, LUTs and the KV cache cross the DRAM
+// interface. Prefill runs tiled (sim/mapping) with activations spilling to DRAM. A precision
+// policy (policy/) picks each phase's and decode step's width; `decoding:` selects tree
+// decoding. The in-order controller (controller.h) executes the steps.
+//
+// Modelling choices the PMPD spec leaves open are parameters with its defaults: LUT traffic
+// (A4, off), lm_head and embedding traffic (A3, off), switch penalty (A14, 0), SFU overlap
+// (A10, on), DRAM efficiency (A1, on the DRAM), MAC count and geometry (A7, on the MPE);
+// docs/llm_npu.md records them.
+#pragma once
+
+#include <memory>
+#include <unordered_map>
+#include <vector>
+
+#include "models/llm_npu/bitplane.h"
+#include "models/llm_npu/controller.h"
+#include "models/llm_npu/llm_lowering.h"
+#include "models/llm_npu/policy/i_precision_policy.h"
+#include "models/llm_npu/tree.h"
+#include "sim/core/i_accelerator.h"
+#include "sim/mem/i_memory.h"
+#include "sim/mem/router.h"
+#include "sim/workload/phases.h"
+
+namespace npusim {
+
+struct LlmNpuParams {
+  Frequency clock;
+  int64_t max_weight_bits;
+  Bytes plane_align;
+  bool count_lut;
+  bool include_lm_head;
+  int64_t lm_head_bits;
+  bool include_embedding;
+  int64_t embedding_bits;
+  bool sfu_overlap;
+  int64_t sfu_overlap_elements;
+  int64_t switch_penalty_cycles;
+  Time kernel_overhead;
+  Time sync_quantum;
+  bool double_buffer;
+  bool lowering_cache;
+};
+
+class LlmNpu : public sc_core::sc_module, public IAccelerator {
+ public:
+  static const ParamTable& param_table();
+  explicit LlmNpu(const ComponentArgs& a);
+
+  void prepare(const Workload& w, const RunOptions& options) override;
+  RunResult result() override;
+  const IDram& main_memory() const override { return *dram_; }
+  const ClockDomain& accelerator_clock() const override { return clock_; }
+
+ private:
+  struct ModelRun {
+    const Model* model = nullptr;
+    std::unique_ptr<IPrecisionPolicy> policy;
+    TreeDecoding tree;
+  };
+  struct Placement {  // DRAM layout of one model
+    std::unordered_map<std::string, uint64_t> weights;  // linear name -> bit-plane copy
+    std::unordered_map<std::string, uint64_t> fp16;     // linear name -> fp16 copy
+    uint64_t kv_base = 0, kv_layer_bytes = 0;
+    uint64_t embedding = 0, classifier = 0;  // embedding table, learned scheduler's MLP
+  };
+
+  // llm_program.cpp: the controller thread and the lowering of each phase.
+  void run();
+  void run_operator_list(const Model& m, size_t model_index);
+  void run_llm(ModelRun& r, size_t model_index);
+  void run_prefill(ModelRun& r, size_t model_index);
+  void run_classifier(const ModelRun& r, const ClassifierJob& job, size_t model_index);
+  void run_decode(ModelRun& r, size_t model_index);
+  void feed_tiled(const Operator& op, const std::string& weight_key, size_t model_index, int weight_bits);
+  void feed_on_chip(const Operator& op, const Model& m, size_t model_index, int bits,
+                    uint64_t on_chip_positions, uint64_t append_tokens, uint64_t kv_position);
+  // Feeds the steps `make` lowers; with lowering_cache they are made once per key and reused.
+  void feed_lowered(const std::string& key, const std::function<void(std::vector<Step>&)>& make,
+                    size_t op_id, const StepBases& bases, uint64_t overhead);
+  size_t begin_op(const Operator& op);
+  int layer_of(const std::string& name) const;
+
+  // llm_npu.cpp
+  void build_policy(ModelRun& r, size_t model_index);
+  void place(const ModelRun& r, size_t model_index, uint64_t& next);
+  uint64_t weight_bytes_of(const Operator& op, uint64_t k, uint64_t rows) const;
+  bool supported(int bits) const { return layout_.supports(bits); }
+
+  LlmNpuParams p_;
+  ClockDomain clock_;
+  std::unique_ptr<IDram> dram_;
+  std::unique_ptr<IDma> dma_;
+  std::unique_ptr<IScratchpad> weight_buf_, act_buf_, kv_buf_, out_buf_;
+  std::unique_ptr<IMatrixUnit> mpe_;
+  std::unique_ptr<IVectorUnit> sfu_;
+  std::unique_ptr<IDequantUnit> dequant_;
+  AddressRouter router_;
+  BitPlaneLayout layout_;
+  std::unique_ptr<LlmLowering> lowering_;
+  std::unique_ptr<Lowering> tiled_;
+  RunAccounting acc_;
+  std::unique_ptr<InOrderController> ctrl_;
+
+  const Workload* workload_ = nullptr;
+  RunOptions options_;
+  std::vector<ModelRun> runs_;
+  std::vector<Placement> placement_;
+  uint64_t act_base_[2] = {0, 0};
+  size_t op_parity_ = 0;
+  std::unordered_map<std::string, std::vector<Step>> cache_;
+  uint64_t total_ops_ = 0, ops_started_ = 0;
+  // Results.
+  uint64_t generated_ = 0, inferences_ = 0, decode_steps_ = 0, bit_tokens_ = 0;
+  bool has_llm_ = false;
+};
+
+}  // namespace npusim

@@ -1,0 +1,71 @@
+// `type: python`: the schedule is a Python callable f(step, context) -> bits, passed to
+// npusim.run(..., policy=f) and called before every decode step. Its result is checked like
+// any other width; an exception inside it stops the run with its message.
+#include "models/llm_npu/policy/i_precision_policy.h"
+
+namespace npusim {
+namespace {
+
+ExternalPolicy& slot() {
+  static ExternalPolicy f;
+  return f;
+}
+
+struct PythonParams {
+  int64_t prefill_bits;
+};
+
+}  // namespace
+
+void set_external_policy(ExternalPolicy f) { slot() = std::move(f); }
+const ExternalPolicy& external_policy() { return slot(); }
+
+class PythonPolicy : public IPrecisionPolicy {
+ public:
+  static const ParamTable& param_table() {
+    using P = PythonParams;
+    static const ParamTable t =
+        ParamTable("python", "A Python callable f(step, context) -> bits called before every decode step "
+                             "(npusim.run(hw, workload, policy=f)).")
+            .param("prefill_bits", &P::prefill_bits, "weight width of prefill").min(1).max(16).unit("bits");
+    return t;
+  }
+
+  explicit PythonPolicy(const ComponentArgs& a) : IPrecisionPolicy(a), p_(load_params<PythonParams>(param_table())) {
+    if (!external_policy()) {
+      config().fail("schedule type `python` needs a policy callable: run through Python with "
+                    "npusim.run(hw, workload, policy=f)");
+    }
+  }
+
+  int prefill_bits() const override { return static_cast<int>(p_.prefill_bits); }
+
+  int bits_for_token(const DecodeContext& c) override {
+    int bits = external_policy()(c);
+    if (!supported_ || !supported_(bits)) {
+      throw WorkloadError("the python precision policy returned " + std::to_string(bits) +
+                          " bits at decode step " + std::to_string(c.step) + "; supported: " + supported_text_);
+    }
+    return bits;
+  }
+
+  void validate(const Generation&, const std::function<bool(int)>& ok, const std::string& s) const override {
+    if (!ok(static_cast<int>(p_.prefill_bits))) {
+      config().fail_at(config().node()["prefill_bits"], "prefill_bits",
+                       "`" + config().path() + ".prefill_bits` = " + std::to_string(p_.prefill_bits) +
+                           " bits is not supported by the weight layout; supported: " + s);
+    }
+    supported_ = ok;
+    supported_text_ = s;
+  }
+
+ private:
+  PythonParams p_;
+  mutable std::function<bool(int)> supported_;
+  mutable std::string supported_text_;
+};
+
+NPUSIM_REGISTER_COMPONENT(PythonPolicy, "precision_policy", "python",
+                          "A Python callable chooses the bits of every decode step");
+
+}  // namespace npusim
