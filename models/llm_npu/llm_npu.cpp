@@ -98,7 +98,14 @@ LlmNpu::LlmNpu(const ComponentArgs& a)
   o.budget = {b.act, b.weight, b.out};
   o.dram_bytes_per_cycle = dram_->peak_bandwidth() / static_cast<double>(clock_.frequency().hz);
   o.transfer_fixed_cycles = dma_->setup_cycles() + clock_.cycle_at_ps(dram_->access_latency().ps).n;
-  o.weight_layout_bytes = [this](const Operator& op, uint64_t k, uint64_t rows) { return weight_bytes_of(op, k, rows); };
+  o.weight_layout_bytes = [this](const Operator& op, uint64_t k, uint64_t rows) {
+    return layout_.weight_bytes(rows, k, static_cast<int>(op.precision.weight));
+  };
+  if (p_.count_lut) {  // prefill blocks carry the LUTs of their rows too
+    o.lut_layout_bytes = [this](const Operator& op, uint64_t rows) {
+      return layout_.lut_bytes(rows, static_cast<int>(op.precision.weight));
+    };
+  }
   o.dequant_weights = true;
   tiled_ = std::make_unique<Lowering>(*mpe_, *sfu_, o);
   InOrderController::Config c;
@@ -116,13 +123,6 @@ LlmNpu::LlmNpu(const ComponentArgs& a)
   c.timeline = timeline();
   ctrl_ = std::make_unique<InOrderController>(c, acc_);
   sc_core::sc_spawn([this] { guarded([this] { run(); }); }, "controller");
-}
-
-uint64_t LlmNpu::weight_bytes_of(const Operator& op, uint64_t k, uint64_t rows) const {
-  const int bits = static_cast<int>(op.precision.weight);
-  uint64_t bytes = layout_.weight_bytes(rows, k, bits);
-  if (p_.count_lut) bytes += layout_.lut_bytes(rows, bits);  // prefill tiles carry their LUTs
-  return bytes;
 }
 
 // ---- preparation ---------------------------------------------------------------------------

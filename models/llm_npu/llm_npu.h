@@ -94,7 +94,6 @@ class LlmNpu : public sc_core::sc_module, public IAccelerator {
   // llm_npu.cpp
   void build_policy(ModelRun& r, size_t model_index);
   void place(const ModelRun& r, size_t model_index, uint64_t& next);
-  uint64_t weight_bytes_of(const Operator& op, uint64_t k, uint64_t rows) const;
   bool supported(int bits) const { return layout_.supports(bits); }
 
   LlmNpuParams p_;

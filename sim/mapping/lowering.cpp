@@ -83,8 +83,10 @@ const GemmPlan& Lowering::plan(const Operator& op, const Gemm& g) {
   return plans_.emplace(key, plan_gemm(p, gr, opt_.budget, cost, op.name)).first->second;
 }
 
-void Lowering::lower_gemm(const Operator& op, const Gemm& g, const TensorAddresses& at,
+void Lowering::lower_gemm(const Operator& op, const Gemm& g_in, const TensorAddresses& at,
                           std::vector<Step>& out) {
+  Gemm g = g_in;
+  g.op = &op;
   const GemmProblem& p = g.problem;
   const GemmPlan& pl = plan(op, g);
   const uint64_t mblocks = ceil_div(p.m, pl.mb), kblocks = ceil_div(p.k, pl.kb),
@@ -100,9 +102,11 @@ void Lowering::lower_gemm(const Operator& op, const Gemm& g, const TensorAddress
     s.weight_class = g.weights_are_static ? TensorClass::Weights : TensorClass::Activations;
     s.dequant = g.weights_are_static && opt_.dequant_weights;
     if (load_w) {
-      s.weight_bytes = weight_bytes(p, kb, nb) * rep_n;
+      s.lut_bytes = g.weights_are_static && opt_.lut_layout_bytes ? opt_.lut_layout_bytes(*g.op, nb) * rep_n : 0;
+      s.weight_bytes = weight_bytes(p, kb, nb) * rep_n - s.lut_bytes;
       s.weight_addr = at.weight + w_off;
-      w_off += s.weight_bytes;
+      s.lut_addr = s.weight_addr + s.weight_bytes;
+      w_off += s.weight_bytes + s.lut_bytes;
     }
     if (load_a) {
       s.input_bytes = input_bytes(p, mb, kb) * rep_n;
@@ -181,9 +185,9 @@ void Lowering::lower(const Operator& op, const TensorAddresses& at, std::vector<
     return p;
   };
   auto with_compression = [&](GemmProblem& p) {
-    if (opt_.weight_layout_bytes) {
+    if (opt_.weight_layout_bytes) {  // the model's layout; LUTs (if any) travel with the block
       p.weight_block_bytes = [this, &op](uint64_t kb, uint64_t nb) {
-        return opt_.weight_layout_bytes(op, kb, nb);
+        return opt_.weight_layout_bytes(op, kb, nb) + (opt_.lut_layout_bytes ? opt_.lut_layout_bytes(op, nb) : 0);
       };
       return;
     }

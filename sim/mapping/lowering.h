@@ -75,6 +75,8 @@ class Lowering {
     // Optional: DRAM bytes of `rows` x `k` weights of an operator (default: elements x bits / 8
     // or the bitmap format); lets a model describe its own weight layout (bit-planes).
     std::function<uint64_t(const Operator& op, uint64_t k, uint64_t rows)> weight_layout_bytes;
+    // Optional: centroid-table bytes loaded with such a block (reported as LUT traffic).
+    std::function<uint64_t(const Operator& op, uint64_t rows)> lut_layout_bytes;
     bool dequant_weights = false;  // mark weight-carrying matrix steps for a dequant unit
   };
 
@@ -92,6 +94,7 @@ class Lowering {
     GemmProblem problem;
     uint64_t count = 1;  // independent repetitions (groups, heads)
     bool weights_are_static = true;
+    const Operator* op = nullptr;
   };
   void lower_gemm(const Operator& op, const Gemm& g, const TensorAddresses& at,
                   std::vector<Step>& out);

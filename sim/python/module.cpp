@@ -1,7 +1,9 @@
 // The Python module `npusim` (built by CMake into build/python; run scripts with
 // PYTHONPATH=build/python /usr/bin/python3).
 //
-//   npusim.run(hw, workload, overrides={}, timeline=None) -> dict   same content as stats.json
+//   npusim.run(hw, workload, overrides={}, timeline=None, policy=None) -> dict
+//       the stats.json content; `policy` is a callable f(step, context) -> bits that drives
+//       a `schedule: {type: python}` workload, called before every decode step
 //   npusim.validate(hw, workload=None, overrides={})                raises on a problem
 //   npusim.resolve(hw, overrides={}) -> str                         the resolved hw YAML
 //   npusim.describe(type) -> dict                                    a component's parameters
@@ -16,6 +18,7 @@
 
 #include <mutex>
 
+#include "models/llm_npu/policy/i_precision_policy.h"
 #include "sim/app/reference_docs.h"
 #include "sim/app/session.h"
 #include "sim/core/component.h"
@@ -63,6 +66,44 @@ py::object json_to_python(const Json& j) {
   return py::module_::import("json").attr("loads")(j.dump(0));
 }
 
+// Installs a Python callable as the `type: python` precision policy for one run. The
+// simulation runs without the GIL; the callback takes it for each call.
+class PolicyScope {
+ public:
+  explicit PolicyScope(const py::object& f) : active_(!f.is_none()) {
+    if (!active_) return;
+    if (!PyCallable_Check(f.ptr())) throw ConfigError("policy must be callable: f(step, context) -> bits");
+    auto holder = std::make_shared<py::object>(f);
+    set_external_policy([holder](const DecodeContext& c) {
+      py::gil_scoped_acquire gil;
+      try {
+        py::dict ctx;
+        ctx["prompt_len"] = c.prompt_len;
+        ctx["gen_len"] = c.gen_len;
+        ctx["kv_len"] = c.kv_len;
+        ctx["previous_bits"] = c.previous_bits;
+        py::object r = (*holder)(c.step, ctx);
+        if (!py::isinstance<py::int_>(r) || py::isinstance<py::bool_>(r)) {
+          throw WorkloadError("the python precision policy returned " + py::repr(r).cast<std::string>() +
+                              " at decode step " + std::to_string(c.step) + "; it must return an int (bits)");
+        }
+        return r.cast<int>();
+      } catch (py::error_already_set& e) {
+        std::string what = e.what();
+        what = what.substr(0, what.find("\n\nAt:"));  // the message, without pybind's traceback
+        throw WorkloadError("the python precision policy raised at decode step " + std::to_string(c.step) +
+                            ": " + what);
+      }
+    });
+  }
+  ~PolicyScope() {
+    if (active_) set_external_policy(nullptr);
+  }
+
+ private:
+  bool active_;
+};
+
 }  // namespace
 
 PYBIND11_MODULE(npusim, m) {
@@ -92,11 +133,12 @@ PYBIND11_MODULE(npusim, m) {
   m.def(
       "run",
       [](const py::object& hw, const py::object& workload, const py::dict& overrides,
-         const py::object& timeline) {
+         const py::object& timeline, const py::object& policy) {
         SessionInput in = make_input(hw, workload, overrides);
         if (!timeline.is_none()) in.timeline_path = py::str(timeline).cast<std::string>();
         SessionOutput out;
         {
+          PolicyScope scope(policy);
           py::gil_scoped_release release;
           std::lock_guard<std::mutex> lock(g_sim_mutex);
           out = run_session(std::move(in));
@@ -104,8 +146,9 @@ PYBIND11_MODULE(npusim, m) {
         return json_to_python(out.stats);
       },
       py::arg("hw"), py::arg("workload"), py::arg("overrides") = py::dict(),
-      py::arg("timeline") = py::none(),
-      "Run one simulation; returns the stats.json content as a dict.");
+      py::arg("timeline") = py::none(), py::arg("policy") = py::none(),
+      "Run one simulation; returns the stats.json content as a dict. `policy`, a callable\n"
+      "f(step, context) -> bits, drives a `schedule: {type: python}` workload.");
 
   m.def(
       "validate",
