@@ -148,9 +148,18 @@ uint64_t InOrderController::compute_cycles(const Step& s) {
       return c_.sfu->cycles(tail);
     }
     case Step::Kind::Attention: {
-      const uint64_t qk = c_.mpe->cycles(s.mw), sm = c_.sfu->cycles(s.vw), pv = c_.mpe->cycles(s.mw2);
-      c_.mpe->account(s.mw, qk);
+      const uint64_t sm = c_.sfu->cycles(s.vw);
       c_.sfu->account(s.vw, sm);
+      if (c_.attention_on_sfu) {
+        const VectorWork qk{VectorFn::Mac, s.mw.m * s.mw.k * s.mw.n * s.mw.count, s.mw.a_bits};
+        const VectorWork pv{VectorFn::Mac, s.mw2.m * s.mw2.k * s.mw2.n * s.mw2.count, s.mw2.a_bits};
+        const uint64_t a = c_.sfu->cycles(qk), b = c_.sfu->cycles(pv);
+        c_.sfu->account(qk, a);
+        c_.sfu->account(pv, b);
+        return a + sm + b;
+      }
+      const uint64_t qk = c_.mpe->cycles(s.mw), pv = c_.mpe->cycles(s.mw2);
+      c_.mpe->account(s.mw, qk);
       c_.mpe->account(s.mw2, pv);
       return qk + sm + pv;
     }

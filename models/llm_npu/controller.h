@@ -9,7 +9,8 @@
 // a load of data an earlier operator wrote waits until that store has completed.
 // Compute: the MPE, the dequantiser and the SFU process steps in order; a weight tile takes
 // max(MPE, dequant) + the dequant pipeline depth; a fused attention chunk takes
-// MPE(Q.K^T) + SFU(softmax) + MPE(P.V); an on-chip SFU operation exposes only its latency and
+// MPE(Q.K^T) + SFU(softmax) + MPE(P.V) (or all three on the SFU, `attention_on_sfu`, for
+// machines that run attention in vector math); an on-chip SFU operation exposes only its latency and
 // the last sub-vector when `sfu_overlap` (it consumes the producer's output as it streams).
 //
 // Time: the controller keeps a local time ahead of the SystemC kernel (TLM-2.0 loosely timed
@@ -52,6 +53,7 @@ class InOrderController {
     std::array<uint64_t, kBuffers> base{}, half{};  // router address and bytes of one half
     uint64_t slots = 2;
     bool sfu_overlap = true;
+    bool attention_on_sfu = false;  // Q.K^T and P.V as MACs on the SFU lanes instead of the MPE
     uint64_t sfu_overlap_elements = 64;
     uint64_t quantum_ps = 0;  // how far the local time may run ahead of the kernel
     Timeline* timeline = nullptr;

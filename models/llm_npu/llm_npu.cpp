@@ -43,6 +43,10 @@ const ParamTable& LlmNpu::param_table() {
           .def(ParamValue(true))
           .param("sfu_overlap_elements", &P::sfu_overlap_elements, "sub-vector the SFU waits for when overlapped")
           .def(64).min(1)
+          .param("attention_unit", &P::attention_unit,
+                 "unit for attention's Q.K^T and P.V: the MPE, or the SFU lanes (vector math, e.g. a "
+                 "GPU attention kernel computing in fp32)")
+          .def("mpe").choices({"mpe", "sfu"})
           .param("switch_penalty_cycles", &P::switch_penalty_cycles, "stall when the precision changes (spec A14)")
           .def(0).min(0).unit("cycles")
           .param("kernel_overhead", &P::kernel_overhead,
@@ -118,6 +122,7 @@ LlmNpu::LlmNpu(const ComponentArgs& a)
   c.half = {b.weight, b.act, b.kv, b.out};
   c.slots = slots;
   c.sfu_overlap = p_.sfu_overlap;
+  c.attention_on_sfu = p_.attention_unit == "sfu";
   c.sfu_overlap_elements = static_cast<uint64_t>(p_.sfu_overlap_elements);
   c.quantum_ps = p_.sync_quantum.ps;
   c.timeline = timeline();

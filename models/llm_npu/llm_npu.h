@@ -44,6 +44,7 @@ struct LlmNpuParams {
   bool include_embedding;
   int64_t embedding_bits;
   bool sfu_overlap;
+  std::string attention_unit;
   int64_t sfu_overlap_elements;
   int64_t switch_penalty_cycles;
   Time kernel_overhead;
