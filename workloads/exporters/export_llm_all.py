@@ -1,0 +1,215 @@
+"""Write the committed LLM traces under workloads/llm/ (deterministic).
+
+  /usr/bin/python3 workloads/exporters/export_llm_all.py            # rewrite in place
+  /usr/bin/python3 workloads/exporters/export_llm_all.py --check    # exit 1 if any file is stale
+  /usr/bin/python3 workloads/exporters/export_llm_all.py --out-dir /tmp/wl
+
+export_all.py calls generate() too, so it rewrites these with every other trace. Inputs:
+workloads/llm/models/<id>.json (Hugging Face config.json copies) and workloads/llm/pmpd_tasks.yaml
+(one PMPD scenario per (model, task)); output workloads/llm/<id>/<task>.yaml plus the speed
+benchmark workloads/llm/vicuna-7b/speed.yaml. See docs/llm_workloads.md.
+"""
+import argparse
+import os
+import sys
+
+import yaml
+
+if __package__ in (None, ""):  # run as a script: make the package importable
+    sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+from exporters import llm_export  # noqa: E402
+
+WORKLOADS_DIR = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+LLM_DIR = os.path.join(WORKLOADS_DIR, "llm")
+MODELS_DIR = os.path.join(LLM_DIR, "models")
+TASKS_FILE = os.path.join(LLM_DIR, "pmpd_tasks.yaml")
+COMMAND = "/usr/bin/python3 workloads/exporters/export_all.py"
+
+# Model id (config file workloads/llm/models/<id>.json) -> (Hugging Face id, title).
+MODELS = {
+    "vicuna-7b": ("lmsys/vicuna-7b-v1.5", "Vicuna-7B v1.5"),
+    "vicuna-13b": ("lmsys/vicuna-13b-v1.3", "Vicuna-13B v1.3"),
+    "mobilellama-1.4b": ("mtgv/MobileLLaMA-1.4B-Chat", "MobileLLaMA-1.4B-Chat"),
+    "phi-1.5": ("microsoft/phi-1_5", "Phi-1.5"),
+    "stablelm-zephyr-3b": ("stabilityai/stablelm-zephyr-3b", "StableLM-Zephyr-3B"),
+    "llama-2-7b": ("meta-llama/Llama-2-7b-hf", "Llama-2-7B"),
+}
+
+# The speed benchmark: Vicuna-7B, prompt 512, 256 generated tokens, PMPD static 3 -> 2 bits
+# switching at decode step 100 (not a paper scenario; a fixed, long decode for timing).
+SPEED = {"model": "vicuna-7b", "prompt_len": 512, "gen_len": 256,
+         "schedule": {"type": "static", "prefill_bits": 3, "high_bits": 3, "low_bits": 2,
+                      "switch_step": 100},
+         "hw": "hw_configs/llm_npu/pmpd_16k.yaml"}
+
+
+def config_path(model_id):
+    return os.path.join(MODELS_DIR, model_id + ".json")
+
+
+def load_tasks(path=TASKS_FILE):
+    with open(path) as f:
+        return yaml.safe_load(f)
+
+
+def round_half_up(f, gen_len):
+    """round(f x G) with halves rounded up, exactly for f given to two decimals."""
+    hundredths = int(round(f * 100))
+    return (hundredths * gen_len + 50) // 100
+
+
+def check_scenario(scenario, pair):
+    """ValueError when the hand-written numbers of a scenario disagree with each other."""
+    where = "%s/%s" % (scenario["model"], scenario["task"])
+    for method in ("static", "learned"):
+        if method not in scenario:
+            continue
+        s = scenario[method]
+        if abs(s["avg_bits"] - (pair["low_bits"] + s["f"])) > 1e-9:
+            raise ValueError("%s %s: avg_bits %.2f != p_l %d + f %.2f"
+                             % (where, method, s["avg_bits"], pair["low_bits"], s["f"]))
+        expect = round_half_up(s["f"], scenario["gen_len"])
+        if s["switch_step"] != expect:
+            raise ValueError("%s %s: switch_step %d != round(%.2f x %d) = %d"
+                             % (where, method, s["switch_step"], s["f"], scenario["gen_len"], expect))
+    if scenario["trace"] not in ("static", "learned", "repo") or \
+            (scenario["trace"] != "repo" and scenario["trace"] not in scenario):
+        raise ValueError("%s: trace %r names no schedule of the scenario" % (where, scenario["trace"]))
+
+
+def trace_schedule(scenario, pair):
+    """(schedule section, provenance text) that the scenario's trace uses."""
+    check_scenario(scenario, pair)
+    how = scenario["trace"]
+    g = scenario["gen_len"]
+    if how in ("static", "learned"):
+        s = scenario[how]
+        step = s["switch_step"]
+        why = "%s, avg %.2f bits, f = %.2f [P] Table %d; switch_step = round(%.2f x %d) = %d [D]" % (
+            how, s["avg_bits"], s["f"], 2 if scenario["task"] == "mtbench" else 1, s["f"], g, step)
+    elif how == "repo":
+        step = scenario["repo_high_bit_steps"]
+        how = "static"
+        why = ("static at the repo's --high-bit-steps %d of %d [R] (the paper has no static or learned "
+               "result for this model and task)" % (step, g))
+    else:
+        raise ValueError("scenario %s/%s: unknown trace schedule %r"
+                         % (scenario["model"], scenario["task"], scenario["trace"]))
+    schedule = {"type": how, "prefill_bits": pair["prefill_bits"], "high_bits": pair["high_bits"],
+                "low_bits": pair["low_bits"], "switch_step": step}
+    return schedule, why
+
+
+def average_bits(schedule, gen_len):
+    step = min(schedule["switch_step"], gen_len)
+    return (step * schedule["high_bits"] + (gen_len - step) * schedule["low_bits"]) / gen_len
+
+
+def _equivalent(model_id, entry, name):
+    sched = llm_export.schedule_text(entry["schedule"])
+    g = entry["generation"]
+    return ("/usr/bin/python3 workloads/exporters/llm_export.py workloads/llm/models/%s.json "
+            "--prompt-len %d --gen-len %d --schedule %s --name %s"
+            % (model_id, g["prompt_len"], g["gen_len"], sched, name))
+
+
+def render_scenario(scenario, data):
+    model_id, task_id = scenario["model"], scenario["task"]
+    pair, task = data["models"][model_id], data["tasks"][task_id]
+    hf_id, title = MODELS[model_id]
+    with open(config_path(model_id)) as f:
+        config = yaml.safe_load(f)  # JSON is YAML
+    schedule, why = trace_schedule(scenario, pair)
+    llm, entry = llm_export.build(config, model_id, scenario["prompt_len"], scenario["gen_len"],
+                                  schedule)
+    name = "%s-%s" % (model_id, task_id)
+    other = [m for m in ("static", "learned") if m in scenario and m != schedule["type"]]
+    header = [
+        "Generated by workloads/exporters; do not edit by hand.",
+        "Regenerate with: " + COMMAND,
+        "Same model entry as: " + _equivalent(model_id, entry, name),
+        "PMPD scenario (workloads/llm/pmpd_tasks.yaml): %s (%s) on %s; NPU %s"
+        % (title, hf_id, task["title"], pair["hw"]),
+        "prompt_len %d: %s" % (scenario["prompt_len"], task["prompt_source"]),
+        "gen_len %d: %s" % (scenario["gen_len"], task["gen_source"]),
+        "Precision: prefill %d-bit, decode %d -> %d-bit [P] pmpd.md 3.4"
+        % (pair["prefill_bits"], pair["high_bits"], pair["low_bits"]),
+        "Schedule: " + why,
+    ] + ["Alternative: %s, avg %.2f bits, switch_step %d (--schedule %s)"
+         % (m, scenario[m]["avg_bits"], scenario[m]["switch_step"],
+            llm_export.schedule_text(dict(schedule, type=m, switch_step=scenario[m]["switch_step"])))
+         for m in other] + [llm_export.size_line(llm)]
+    description = "%s on %s (PMPD scenario): prompt %d, generate %d; %s (avg %.2f decode bits)" % (
+        title, task["title"], scenario["prompt_len"], scenario["gen_len"],
+        llm_export.describe_schedule(schedule), average_bits(schedule, scenario["gen_len"]))
+    return "llm/%s/%s.yaml" % (model_id, task_id), llm_export.render(name, description, [entry], header)
+
+
+def render_speed():
+    model_id = SPEED["model"]
+    hf_id, title = MODELS[model_id]
+    with open(config_path(model_id)) as f:
+        config = yaml.safe_load(f)
+    schedule = dict(SPEED["schedule"])
+    llm, entry = llm_export.build(config, model_id, SPEED["prompt_len"], SPEED["gen_len"], schedule)
+    name = "%s-speed" % model_id
+    header = [
+        "Generated by workloads/exporters; do not edit by hand.",
+        "Regenerate with: " + COMMAND,
+        "Same model entry as: " + _equivalent(model_id, entry, name),
+        "Speed benchmark: %s (%s), fixed request; NPU %s" % (title, hf_id, SPEED["hw"]),
+        llm_export.size_line(llm),
+    ]
+    description = "%s speed benchmark: prompt %d, generate %d; %s (avg %.4g decode bits)" % (
+        title, SPEED["prompt_len"], SPEED["gen_len"], llm_export.describe_schedule(schedule),
+        average_bits(schedule, SPEED["gen_len"]))
+    return "llm/%s/speed.yaml" % model_id, llm_export.render(name, description, [entry], header)
+
+
+def generate(data=None):
+    """{path relative to workloads/: file text} of every committed LLM trace."""
+    data = data or load_tasks()
+    files = dict(render_scenario(s, data) for s in data["scenarios"])
+    path, text = render_speed()
+    files[path] = text
+    return files
+
+
+def hw_for(rel, data=None):
+    """The NPU configuration a committed LLM trace is meant for (relative to the repo)."""
+    data = data or load_tasks()
+    model_id = rel.split("/")[1]
+    if rel == "llm/%s/speed.yaml" % SPEED["model"]:
+        return SPEED["hw"]
+    return data["models"][model_id]["hw"]
+
+
+def main(argv=None):
+    p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    p.add_argument("--out-dir", default=WORKLOADS_DIR, help="root to write under (default: workloads/)")
+    p.add_argument("--check", action="store_true", help="compare with the files; write nothing")
+    args = p.parse_args(argv)
+    stale = []
+    for path, text in sorted(generate().items()):
+        target = os.path.join(args.out_dir, path)
+        if args.check:
+            try:
+                with open(target, newline="") as f:
+                    same = f.read() == text
+            except FileNotFoundError:
+                same = False
+            if not same:
+                stale.append(path)
+            continue
+        os.makedirs(os.path.dirname(target), exist_ok=True)
+        with open(target, "w", newline="\n") as f:
+            f.write(text)
+        print("wrote", target)
+    if stale:
+        print("stale or missing (run %s):\n  %s" % (COMMAND, "\n  ".join(stale)), file=sys.stderr)
+        return 1
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
