@@ -52,6 +52,10 @@ const ParamTable& LlmNpu::param_table() {
           .param("kernel_overhead", &P::kernel_overhead,
                  "fixed cost before each operator (instruction issue; a GPU's kernel launch)")
           .def("0ps")
+          .param("step_overhead", &P::step_overhead,
+                 "fixed cost before each forward pass (prefill, decode step): host work and launch, "
+                 "the t0 of PPD's latency model; about 0 on an NPU")
+          .def("0ps")
           .param("sync_quantum", &P::sync_quantum,
                  "how far the controller's local time may run ahead of the kernel (0: every transfer)")
           .def("1ms")

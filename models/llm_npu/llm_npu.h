@@ -48,6 +48,7 @@ struct LlmNpuParams {
   int64_t sfu_overlap_elements;
   int64_t switch_penalty_cycles;
   Time kernel_overhead;
+  Time step_overhead;
   Time sync_quantum;
   bool double_buffer;
   bool lowering_cache;

@@ -106,6 +106,7 @@ void LlmNpu::run_prefill(ModelRun& r, size_t model_index) {
   const auto prompt = static_cast<uint64_t>(m.generation.prompt_len);
   const int bits = r.policy->prefill_bits();
   acc_.begin_phase(workload_->models.size() > 1 ? m.name + ":prefill" : "prefill");
+  ctrl_->stall(clock_.cycle_at_ps(p_.step_overhead.ps).n);
   for (const Operator& op : llm_forward_ops(m, prompt, prompt, true, true, "prefill")) {
     if (op.name == "lm_head" && !p_.include_lm_head) continue;
     const int w = op.name == "lm_head" ? static_cast<int>(p_.lm_head_bits) : bits;
@@ -201,6 +202,7 @@ void LlmNpu::run_decode(ModelRun& r, size_t model_index) {
     // Tree tokens whose K/V stay on chip are appended only once accepted; otherwise all are written.
     const uint64_t append = (n == 1 || tree.kv_on_chip) ? accepted : n;
     acc_.begin_phase(label);
+    ctrl_->stall(clock_.cycle_at_ps(p_.step_overhead.ps).n);
     if (p_.include_embedding) {
       Operator emb;
       emb.name = "embedding";
