@@ -100,10 +100,13 @@ class DmaEngine : public sc_core::sc_module, public IDma {
   uint64_t now_ps() const { return time_to_ps(sc_core::sc_time_stamp()); }
 
   // Issues one read+write pair at absolute time `at` (>= now; the TLM delay annotation carries
-  // the difference) and returns when its write completes (absolute ps).
+  // the difference) and returns when both have completed (absolute ps). The engine cuts through:
+  // the write streams into its target as the read data arrives, so the pair takes as long as
+  // the slower side rather than the sum (a 192 KiB weight tile read at 32 B/cycle is not
+  // followed by another 1536 cycles of writing it at 128 B/cycle).
   uint64_t issue(uint64_t at, uint64_t src, uint64_t dst, uint64_t len) {
     const uint64_t now = now_ps();
-    sc_core::sc_time delay = ps_to_time(at - now);
+    sc_core::sc_time delay = ps_to_time(at - now), write_delay = delay;
     payload_.set_command(tlm::TLM_READ_COMMAND);
     payload_.set_address(src);
     payload_.set_data_length(static_cast<unsigned>(len));
@@ -115,10 +118,10 @@ class DmaEngine : public sc_core::sc_module, public IDma {
     payload_.set_command(tlm::TLM_WRITE_COMMAND);
     payload_.set_address(dst);
     payload_.set_response_status(tlm::TLM_INCOMPLETE_RESPONSE);
-    socket_->b_transport(payload_, delay);  // arrives when the read data does
+    socket_->b_transport(payload_, write_delay);
     NPUSIM_ASSERT(payload_.is_response_ok(), path() + ": write failed");
     ++transactions_;
-    return now + time_to_ps(delay);
+    return now + time_to_ps(std::max(delay, write_delay));
   }
 
   // Moves one descriptor starting no earlier than `t` and returns its completion. Threaded
