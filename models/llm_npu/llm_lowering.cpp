@@ -21,29 +21,45 @@ uint64_t LlmLowering::tile_rows(uint64_t k, bool fp16) const {
   return rows;
 }
 
+LlmLowering::TileShape LlmLowering::tile_shape(uint64_t k, uint64_t n, bool fp16) const {
+  const uint64_t rows = tile_rows(k, fp16), width = granule_.n;
+  // Whole multiples of the MPE's output width, so that many-token passes fill the array.
+  if (rows >= width) return {rows - rows % width, k};
+  if (!fp16 || n <= rows) return {rows, k};
+  // Blocked fp16: `width` rows, the longest K chunk (a multiple of the MPE's reduction width
+  // when it allows one) that fits the budget. 2 bytes per weight.
+  uint64_t chunk = b_.weight / (width * 2);
+  if (chunk >= granule_.k) chunk -= chunk % granule_.k;
+  return {width, std::min(chunk, k)};
+}
+
 uint64_t LlmLowering::stored_weight_bytes(uint64_t k, uint64_t n, bool fp16) const {
-  const uint64_t rows = tile_rows(k, fp16), full = n / rows, rest = n % rows;
+  const uint64_t rows = tile_shape(k, n, fp16).rows, full = n / rows, rest = n % rows;
   return full * layout_.stored_bytes(rows, k, fp16) + (rest ? layout_.stored_bytes(rest, k, fp16) : 0);
 }
 
 void LlmLowering::linear_on_chip(uint64_t m, uint64_t k, uint64_t n, int weight_bits, int act_bits,
                                  std::vector<Step>& out) const {
   const bool fp16 = weight_bits == 16;
-  const uint64_t rows = tile_rows(k, fp16), stride = layout_.stored_bytes(rows, k, fp16);
-  for (uint64_t r0 = 0, tile = 0; r0 < n; r0 += rows, ++tile) {
-    const uint64_t r = std::min(rows, n - r0);
-    Step s;
-    s.kind = Step::Kind::Matrix;
-    s.dequant = true;
-    s.weight_bytes = layout_.weight_bytes(r, k, weight_bits);
-    s.weight_addr = tile * stride;  // planes first, LUTs after the max_bits planes
-    if (count_lut_ && !fp16) {
-      s.lut_bytes = layout_.lut_bytes(r, weight_bits);
-      s.lut_addr = tile * stride + layout_.weight_bytes(r, k, layout_.max_bits);
+  const TileShape t = tile_shape(k, n, fp16);
+  const uint64_t stride = layout_.stored_bytes(t.rows, k, fp16);
+  for (uint64_t r0 = 0, tile = 0; r0 < n; r0 += t.rows, ++tile) {
+    const uint64_t r = std::min(t.rows, n - r0);
+    for (uint64_t k0 = 0; k0 < k; k0 += t.k) {  // one chunk unless blocked fp16
+      const uint64_t kc = std::min(t.k, k - k0);
+      Step s;
+      s.kind = Step::Kind::Matrix;
+      s.dequant = true;
+      s.weight_bytes = layout_.weight_bytes(r, kc, weight_bits);
+      s.weight_addr = tile * stride + k0 * r * 2;  // planes first, LUTs after the max_bits planes
+      if (count_lut_ && !fp16) {
+        s.lut_bytes = layout_.lut_bytes(r, weight_bits);
+        s.lut_addr = tile * stride + layout_.weight_bytes(r, k, layout_.max_bits);
+      }
+      s.mw = {m, kc, r, act_bits, weight_bits, 1};  // the MPE computes in fp16; w_bits tells the dequantiser
+      s.opens_output = s.closes_output = false;
+      out.push_back(s);
     }
-    s.mw = {m, k, r, act_bits, weight_bits, 1};  // the MPE computes in fp16; w_bits tells the dequantiser
-    s.opens_output = s.closes_output = false;
-    out.push_back(s);
   }
 }
 

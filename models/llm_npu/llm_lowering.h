@@ -5,6 +5,11 @@
 //   linear, activations on chip (decode, tree): the layer's weights stream through the weight
 //     buffer in row tiles (bit-plane layout, bitplane.h); each tile is one step: load its b
 //     planes (+ b-bit LUTs when counted), dequantise, multiply on the MPE. Nothing is stored.
+//     Tiles hold a whole multiple of the MPE's output width in rows (K = 11008, 4 planes in
+//     256 KiB: 47 rows -> 32 on a 32-wide array), so many-token passes (trees) fill the array.
+//     The fp16 copy is stored in blocks of R rows x a K chunk, R = that width, when a full-K
+//     row tile would be narrower than the array (K = 11008 at 256 KiB: 11 rows); the partial
+//     sums stay on chip.
 //   attention (fused): per K/V head, the K and V of the cached context stream through the KV
 //     buffer in chunks; each chunk is one step computing Q.K^T, the softmax update and P.V on
 //     chip (scores never reach DRAM); the positions of the current forward pass, whose K/V are
@@ -30,8 +35,8 @@ struct LlmBudgets {
 
 class LlmLowering {
  public:
-  LlmLowering(const BitPlaneLayout& layout, LlmBudgets budgets, bool count_lut)
-      : layout_(layout), b_(budgets), count_lut_(count_lut) {}
+  LlmLowering(const BitPlaneLayout& layout, LlmBudgets budgets, bool count_lut, MatrixGranule granule)
+      : layout_(layout), b_(budgets), count_lut_(count_lut), granule_(granule) {}
 
   // m x k activations (on chip) times k x n weights of width `weight_bits`.
   void linear_on_chip(uint64_t m, uint64_t k, uint64_t n, int weight_bits, int act_bits,
@@ -46,6 +51,11 @@ class LlmLowering {
 
   // Rows of a weight tile for inputs of width k (the tile holds the widest pass).
   uint64_t tile_rows(uint64_t k, bool fp16) const;
+  // Weight tile shape {rows, k chunk} for a k x n matrix (k chunk < k only for blocked fp16).
+  struct TileShape {
+    uint64_t rows, k;
+  };
+  TileShape tile_shape(uint64_t k, uint64_t n, bool fp16) const;
   // DRAM footprint of a k x n weight matrix in this layout.
   uint64_t stored_weight_bytes(uint64_t k, uint64_t n, bool fp16) const;
   const BitPlaneLayout& layout() const { return layout_; }
@@ -54,6 +64,7 @@ class LlmLowering {
   BitPlaneLayout layout_;
   LlmBudgets b_;
   bool count_lut_;
+  MatrixGranule granule_;
 };
 
 }  // namespace npusim

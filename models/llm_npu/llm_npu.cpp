@@ -101,7 +101,7 @@ LlmNpu::LlmNpu(const ComponentArgs& a)
   const uint64_t slots = p_.double_buffer ? 2 : 1;
   LlmBudgets b{weight_buf_->capacity_bytes() / slots, act_buf_->capacity_bytes() / slots,
                kv_buf_->capacity_bytes() / slots, out_buf_->capacity_bytes() / slots};
-  lowering_ = std::make_unique<LlmLowering>(layout_, b, p_.count_lut);
+  lowering_ = std::make_unique<LlmLowering>(layout_, b, p_.count_lut, mpe_->granule(16, 16));
   Lowering::Options o;
   o.budget = {b.act, b.weight, b.out};
   o.dram_bytes_per_cycle = dram_->peak_bandwidth() / static_cast<double>(clock_.frequency().hz);
@@ -163,10 +163,9 @@ void LlmNpu::place(const ModelRun& r, size_t model_index, uint64_t& next) {
   const Model& m = *r.model;
   Placement& pl = placement_[model_index];
   // Lowering the largest phases here raises mapping errors (a tile that fits no buffer) now.
-  std::vector<Operator> ops = m.llm ? llm_forward_ops(m, static_cast<uint64_t>(m.generation.prompt_len),
-                                                      static_cast<uint64_t>(m.generation.prompt_len), true, true,
-                                                      "prefill")
-                                    : m.layers;
+  // (A tree step whose activations spill uses the same regions, so size them for the larger.)
+  const auto tokens = static_cast<uint64_t>(std::max<int64_t>(m.generation.prompt_len, r.tree.tree_size));
+  std::vector<Operator> ops = m.llm ? llm_forward_ops(m, tokens, tokens, true, true, "prefill") : m.layers;
   for (const Operator& op : ops) {
     const TensorSizes t = tensor_sizes(op);
     if (t.weight > 0 && !pl.weights.count(op.name)) {
@@ -262,6 +261,10 @@ RunResult LlmNpu::result() {
         generated_ ? static_cast<double>(bit_tokens_) / static_cast<double>(generated_) : 0.0;
     llm["tokens_per_decode_step"] =
         decode_steps_ ? static_cast<double>(generated_) / static_cast<double>(decode_steps_) : 0.0;
+    // What the acceptance table predicts per step; tokens_per_decode_step differs from it only
+    // by the last step's cap at gen_len (and by whole tokens in short runs).
+    llm["decode_steps_spilled"] = spilled_steps_;  // activations through DRAM (did not fit on chip)
+    llm["expected_tokens_per_decode_step"] = decode_steps_ ? expected_accepted_ / static_cast<double>(decode_steps_) : 0.0;
     r.throughput = llm.find("decode_tokens_per_s")->as_double();
     r.throughput_unit = "tokens/s";
     r.sections["llm"] = llm;

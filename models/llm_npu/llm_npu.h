@@ -92,6 +92,10 @@ class LlmNpu : public sc_core::sc_module, public IAccelerator {
                     size_t op_id, const StepBases& bases, uint64_t overhead);
   size_t begin_op(const Operator& op);
   int layer_of(const std::string& name) const;
+  // True when every matrix operator's activations of a decode forward fit the on-chip buffers
+  // (inputs the activation buffer, outputs the output buffer); otherwise the step runs like a
+  // prefill chunk, its activations (and the tree's K/V) through DRAM.
+  bool activations_fit(const std::vector<Operator>& ops) const;
 
   // llm_npu.cpp
   void build_policy(ModelRun& r, size_t model_index);
@@ -122,7 +126,8 @@ class LlmNpu : public sc_core::sc_module, public IAccelerator {
   std::unordered_map<std::string, std::vector<Step>> cache_;
   uint64_t total_ops_ = 0, ops_started_ = 0;
   // Results.
-  uint64_t generated_ = 0, inferences_ = 0, decode_steps_ = 0, bit_tokens_ = 0;
+  uint64_t generated_ = 0, inferences_ = 0, decode_steps_ = 0, bit_tokens_ = 0, spilled_steps_ = 0;
+  double expected_accepted_ = 0;  // sum over decode steps of the tree's calibrated tau (1 untreed)
   bool has_llm_ = false;
 };
 

@@ -154,6 +154,20 @@ void LlmNpu::run_classifier(const ModelRun& r, const ClassifierJob& job, size_t 
   ctrl_->feed(std::move(steps), id, {pl.classifier, last_layer, 0}, 0);
 }
 
+bool LlmNpu::activations_fit(const std::vector<Operator>& ops) const {
+  for (const Operator& op : ops) {
+    if (op.type != OpType::Gemm && op.type != OpType::Attention) continue;  // SFU ops work in place
+    if (op.name == "lm_head" && !p_.include_lm_head) continue;
+    const TensorSizes t = tensor_sizes(op);
+    const uint64_t in = op.type == OpType::Attention ? t.output : t.input;  // queries; K/V stream
+    if (bytes_for(in, op.precision.activation) > act_buf_->capacity_bytes() ||
+        bytes_for(t.output, op.precision.output) > out_buf_->capacity_bytes()) {
+      return false;
+    }
+  }
+  return true;
+}
+
 void LlmNpu::feed_on_chip(const Operator& op, const Model& m, size_t model_index, int bits,
                           uint64_t on_chip_positions, uint64_t append_tokens, uint64_t kv_position) {
   const Placement& pl = placement_[model_index];
@@ -193,6 +207,7 @@ void LlmNpu::run_decode(ModelRun& r, size_t model_index) {
   uint64_t generated = 0, kv = static_cast<uint64_t>(m.generation.prompt_len);
   int previous = r.policy->prefill_bits();
   std::vector<Operator> decode_ops;
+  bool on_chip = true;
   for (int64_t step = 0; generated < gen; ++step) {
     DecodeContext c{static_cast<int64_t>(generated), m.generation.prompt_len, m.generation.gen_len,
                     static_cast<int64_t>(kv), previous};
@@ -216,16 +231,22 @@ void LlmNpu::run_decode(ModelRun& r, size_t model_index) {
       ctrl_->feed(std::vector<Step>{s}, id, {placement_[model_index].embedding, 0, 0}, 0);
     }
     // The forward pass is the same every step but for the attention's context length.
-    if (decode_ops.empty()) decode_ops = llm_forward_ops(m, n, kv + n, false, false, "decode");
+    if (decode_ops.empty()) {
+      decode_ops = llm_forward_ops(m, n, kv + n, false, false, "decode");
+      on_chip = activations_fit(decode_ops);
+    }
     for (Operator& op : decode_ops) {
       if (op.type == OpType::Attention) op.kv_len = static_cast<int64_t>(kv + n);
       if (op.name == "lm_head" && !p_.include_lm_head) continue;
       const int w = op.name == "lm_head" ? static_cast<int>(p_.lm_head_bits) : bits;
-      feed_on_chip(op, m, model_index, w, n, append, kv);
+      if (on_chip) feed_on_chip(op, m, model_index, w, n, append, kv);
+      else feed_tiled(op, op.name, model_index, w);  // all n positions' K/V go through DRAM
     }
+    spilled_steps_ += on_chip ? 0 : 1;
     generated += accepted;
     kv += accepted;
     bit_tokens_ += static_cast<uint64_t>(bits) * accepted;
+    expected_accepted_ += n == 1 ? 1.0 : tree.accepted_per_step(static_cast<int64_t>(n));
     ++decode_steps_;
     previous = bits;
   }

@@ -102,6 +102,7 @@ Json llm_section(const std::vector<PhaseTotal>& phases, uint64_t generated_token
   llm["decode_steps"] = decode_steps;
   llm["time_to_first_token_s"] = static_cast<double>(prefill) / clock_hz;
   llm["decode_seconds"] = decode_s;
+  llm["time_per_decode_step_s"] = decode_steps ? decode_s / static_cast<double>(decode_steps) : 0.0;
   llm["time_per_output_token_s"] = generated_tokens ? decode_s / static_cast<double>(generated_tokens) : 0.0;
   llm["decode_tokens_per_s"] = decode_s > 0 ? static_cast<double>(generated_tokens) / decode_s : 0.0;
   llm["end_to_end_tokens_per_s"] =

@@ -81,7 +81,7 @@ TEST_CASE("bit-plane layout: a b-bit pass reads exactly b planes", "[llm]") {
 
 TEST_CASE("on-chip GEMV tiles: bytes per precision and dequant-bound cycles", "[llm]") {
   BitPlaneLayout l;
-  LlmLowering low(l, {65536, 131072, 65536, 65536}, false);
+  LlmLowering low(l, {65536, 131072, 65536, 65536}, false, MatrixGranule{16, 16, 16});
   for (int b : {2, 3, 4, 16}) {
     std::vector<Step> steps;
     low.linear_on_chip(1, 1024, 512, b, 16, steps);
@@ -92,6 +92,18 @@ TEST_CASE("on-chip GEMV tiles: bytes per precision and dequant-bound cycles", "[
     CHECK(bytes == 512u * 1024 * static_cast<uint64_t>(b) / 8);
     CHECK(steps.size() == (b == 16 ? 16u : 4u));  // 32 rows per fp16 tile, 128 otherwise
   }
+  // Blocked fp16: with k = 4096 a full-K tile holds 65536 / 8192 = 8 rows, narrower than the
+  // MPE's 16 output lanes, so tiles are 16 rows x 65536 / (16 x 2) = 2048 inputs: 512 / 16 = 32
+  // row tiles x 2 K chunks = 64 steps of 64 KiB, the second chunk 2048 x 16 x 2 B further on.
+  std::vector<Step> blocked;
+  low.linear_on_chip(1, 4096, 512, 16, 16, blocked);
+  REQUIRE(blocked.size() == 64u);
+  for (const Step& s : blocked) CHECK(s.weight_bytes == 65536u);
+  CHECK(blocked[1].weight_addr == 65536u);
+  CHECK(blocked[2].weight_addr == 16u * 4096 * 2);
+  CHECK(blocked[1].mw.k == 2048u);
+  CHECK(blocked[1].mw.n == 16u);
+  CHECK(low.stored_weight_bytes(4096, 512, true) == 512u * 4096 * 2);
   // One 128-row tile on an MPE with 64 x 64 MV lanes and a 256 weights/cycle dequantiser:
   //   MPE: ceil(1024 / 64) x ceil(128 / 64) = 32 cycles + depth 8 = 40
   //   dequant: 128 x 1024 / 256 = 512 cycles + depth 4 = 516
@@ -214,6 +226,27 @@ TEST_CASE("tree decoding: a flat step below the knee accepts tau tokens", "[llm]
   CHECK(step_tree == Approx(step_plain).epsilon(0.05));
   CHECK(num(tree8, "llm.tokens_per_decode_step") == Approx(1.8).epsilon(0.06));
   CHECK(num(tree8, "llm.decode_tokens_per_s") > 1.6 * num(plain, "llm.decode_tokens_per_s"));
+}
+
+TEST_CASE("a tree whose activations overflow the buffers runs through DRAM", "[llm]") {
+  // Decode keeps activations on chip while every matrix operator's input fits the 256 KiB
+  // activation buffer and its output the 128 KiB output buffer. The tightest is gate/up's
+  // output, n x 1024 x 2 B: n <= 64 fits, n = 65 (130 KiB) spills.
+  auto tree = [&](int n) {
+    return run(llm(64, 8, "{type: uniform, bits: 4}",
+                   "    decoding: {tree_size: " + std::to_string(n) + ", sizes: [8, 64], tau: [1.8, 2.4]}\n"));
+  };
+  SessionOutput fits = tree(64), spills = tree(65);
+  CHECK(num(fits, "llm.decode_steps_spilled") == 0);
+  CHECK(num(spills, "llm.decode_steps_spilled") == num(spills, "llm.decode_steps"));
+  // Spilled, each step writes at least every matrix operator's output to DRAM: per layer
+  // q, k, v, o and down (n x 512 each) and gate, up (n x 1024 each), fp16. The prefill
+  // (64 tokens) is the same in both runs.
+  const double per_step = 4 * 65 * (5 * 512 + 2 * 1024) * 2.0;
+  const double extra = num(spills, "llm_npu.dram_bytes_by_class.activations.written") -
+                       num(fits, "llm_npu.dram_bytes_by_class.activations.written");
+  CHECK(extra >= num(spills, "llm.decode_steps") * per_step);
+  CHECK(num(spills, "llm.time_per_decode_step_s") > num(fits, "llm.time_per_decode_step_s"));
 }
 
 TEST_CASE("bad schedules are user errors naming the key", "[llm]") {
