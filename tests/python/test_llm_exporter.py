@@ -370,7 +370,7 @@ def test_ppd_acceptance_tables():
 
 def test_every_committed_trace_has_a_generator():
     expected = sorted(["llm/%s/%s.yaml" % (s["model"], s["task"]) for s in TASKS["scenarios"]]
-                      + ["llm/vicuna-7b/speed.yaml"])
+                      + list(export_llm_all.REQUESTS))
     assert committed_files() == expected
     assert sorted(export_llm_all.generate()) == expected
 
