@@ -120,6 +120,8 @@ int main(int argc, char** argv) {
        [] { return run_files("hw_configs/generic_npu/edge_32x32.yaml", "workloads/cnn/resnet50.yaml"); }},
       {"bert_base_edge", "BERT-base seq 128, int8, edge 32x32",
        [] { return run_files("hw_configs/generic_npu/edge_32x32.yaml", "workloads/transformer/bert_base_seq128.yaml"); }},
+      {"vicuna7b_pmpd_16k", "Vicuna-7B, prompt 512 + 256 tokens, PMPD static 3->2 bit, pmpd_16k",
+       [] { return run_files("hw_configs/llm_npu/pmpd_16k.yaml", "workloads/llm/vicuna-7b/speed.yaml"); }},
       {"dram_stream_10GiB", "10 GiB DRAM -> SPM stream at 32 GB/s, 64 KiB transactions",
        [] { return dram_stream(10ull << 30, "64KiB"); }},
       {"dram_stream_10GiB_16k", "10 GiB DRAM -> SPM stream at 32 GB/s, 16 KiB transactions",
