@@ -73,8 +73,7 @@ GenericNpu::GenericNpu(const ComponentArgs& a)
   o.acc_bits = static_cast<int>(p_.accumulator_bits);
   o.depthwise_on_vector = p_.depthwise_on == "vector";
   o.bitmap_weights = p_.weight_format == "bitmap";
-  o.dram_bytes_per_cycle = dram_->peak_bandwidth() / static_cast<double>(clock_.frequency().hz);
-  o.transfer_fixed_cycles = dma_->setup_cycles() + clock_.cycle_at_ps(dram_->access_latency().ps).n;
+  o.transfer_costs(*dram_, *dma_, clock_);
   lowering_ = std::make_unique<Lowering>(*array_, *vector_, o);
   sc_core::sc_spawn([this] { guarded([this] { loader(); }); }, "loader");
   sc_core::sc_spawn([this] { guarded([this] { compute(); }); }, "compute");

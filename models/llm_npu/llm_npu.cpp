@@ -104,8 +104,7 @@ LlmNpu::LlmNpu(const ComponentArgs& a)
   lowering_ = std::make_unique<LlmLowering>(layout_, b, p_.count_lut, mpe_->granule(16, 16));
   Lowering::Options o;
   o.budget = {b.act, b.weight, b.out};
-  o.dram_bytes_per_cycle = dram_->peak_bandwidth() / static_cast<double>(clock_.frequency().hz);
-  o.transfer_fixed_cycles = dma_->setup_cycles() + clock_.cycle_at_ps(dram_->access_latency().ps).n;
+  o.transfer_costs(*dram_, *dma_, clock_);
   o.weight_layout_bytes = [this](const Operator& op, uint64_t k, uint64_t rows) {
     return layout_.weight_bytes(rows, k, static_cast<int>(op.precision.weight));
   };

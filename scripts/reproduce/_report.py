@@ -18,7 +18,9 @@ def parse_args(description):
     ap = argparse.ArgumentParser(description=description)
     ap.add_argument("--quick", action="store_true", help="reduced run for CI")
     ap.add_argument("--out-dir", default=str(REPO / "docs" / "reproductions"))
-    return ap.parse_args()
+    args = ap.parse_args()
+    os.makedirs(args.out_dir, exist_ok=True)  # figures are written before the report
+    return args
 
 
 def npusim():
@@ -47,14 +49,17 @@ def md_table(headers, lines):
     return out
 
 
-def write(out_dir, paper, title, rows, notes, markdown):
+def write(out_dir, paper, title, rows, setup, markdown):
+    """Writes <paper>.json (notes: `setup` and the verdict) and <paper>.md."""
+    ok, total, worst = verdict_counts(rows)
+    notes = (f"{setup} {ok}/{total} numbers within tolerance; largest miss {worst['quantity']} "
+             f"({worst['ratio']:.3f}).")
     os.makedirs(out_dir, exist_ok=True)
     with open(os.path.join(out_dir, paper + ".json"), "w") as f:
         json.dump({"paper": paper, "title": title, "rows": rows, "notes": notes}, f, indent=1)
         f.write("\n")
     with open(os.path.join(out_dir, paper + ".md"), "w") as f:
         f.write(markdown)
-    ok, total, worst = verdict_counts(rows)
     print(f"{paper}: {ok}/{total} within tolerance; largest miss {worst['quantity']} "
           f"(ratio {worst['ratio']:.3f})")
 

@@ -15,7 +15,6 @@ measured on one NVIDIA H200 (/work/shared/data -> shared/data/h200_*.json).
 """
 import json
 import math
-from pathlib import Path
 
 import _report as R
 

@@ -25,6 +25,11 @@ const char* tensor_class_name(TensorClass c) {
   return "?";
 }
 
+void Lowering::Options::transfer_costs(const IDram& dram, const IDma& dma, const ClockDomain& clock) {
+  dram_bytes_per_cycle = dram.peak_bandwidth() / static_cast<double>(clock.frequency().hz);
+  transfer_fixed_cycles = dma.setup_cycles() + clock.cycle_at_ps(dram.access_latency().ps).n;
+}
+
 uint64_t Lowering::compressed_weight_bytes(const Operator& op, uint64_t elements, int64_t b) const {
   if (!opt_.bitmap_weights || op.sparsity.pattern == "dense") return bytes_for(elements, b);
   // Bitmap format: one presence bit per weight plus the non-zero values.

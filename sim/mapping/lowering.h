@@ -25,6 +25,8 @@
 #include "sim/mapping/tiler.h"
 #include "sim/compute/i_matrix_unit.h"
 #include "sim/compute/i_vector_unit.h"
+#include "sim/mem/i_dma.h"
+#include "sim/mem/i_memory.h"
 #include "sim/workload/trace.h"
 
 namespace npusim {
@@ -72,6 +74,8 @@ class Lowering {
     bool bitmap_weights = false;  // store sparse weights as a bitmap plus non-zeros
     double dram_bytes_per_cycle = 1;     // for the tiler's time estimate
     uint64_t transfer_fixed_cycles = 0;  // DMA set-up + DRAM latency, per block
+    // Sets the two above from the memory system the steps will run on.
+    void transfer_costs(const IDram& dram, const IDma& dma, const ClockDomain& clock);
     // Optional: DRAM bytes of `rows` x `k` weights of an operator (default: elements x bits / 8
     // or the bitmap format); lets a model describe its own weight layout (bit-planes).
     std::function<uint64_t(const Operator& op, uint64_t k, uint64_t rows)> weight_layout_bytes;

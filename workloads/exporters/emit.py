@@ -5,7 +5,9 @@ scalars and writes one flow mapping per operator line, so that the same inputs a
 the same bytes (no timestamps, no dependence on the PyYAML version).
 """
 import json
+import os
 import re
+import sys
 
 SCHEMA_VERSION = 1
 
@@ -87,3 +89,38 @@ def render(name, description, models, header):
         for layer in m["layers"]:
             out.append("      - " + flow(layer, OP_KEY_ORDER))
     return "\n".join(out) + "\n"
+
+
+def output(text, path=None):
+    """Write one trace to `path`, or to standard output without one."""
+    if path:
+        with open(path, "w", newline="\n") as f:
+            f.write(text)
+    else:
+        sys.stdout.write(text)
+    return 0
+
+
+def write_committed(files, out_dir, check, command):
+    """Write {relative path: text} under out_dir, or with `check` compare and write nothing.
+    Returns the exit status: 1 when checking found a stale or missing file."""
+    stale = []
+    for path, text in sorted(files.items()):
+        target = os.path.join(out_dir, path)
+        if check:
+            try:
+                with open(target, newline="") as f:
+                    same = f.read() == text
+            except FileNotFoundError:
+                same = False
+            if not same:
+                stale.append(path)
+            continue
+        os.makedirs(os.path.dirname(target), exist_ok=True)
+        with open(target, "w", newline="\n") as f:
+            f.write(text)
+        print("wrote", target)
+    if stale:
+        print("stale or missing (run %s):\n  %s" % (command, "\n  ".join(stale)), file=sys.stderr)
+        return 1
+    return 0

@@ -12,7 +12,7 @@ import sys
 
 if __package__ in (None, ""):  # run as a script: make the package importable
     sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
-from exporters import catalog  # noqa: E402
+from exporters import catalog, emit  # noqa: E402
 
 
 def parse_precision(text):
@@ -90,12 +90,7 @@ def main(argv=None):
                               pooler=args.pooler, width_mult=args.width_mult, name=args.name)
     except ValueError as e:
         p.error(str(e))
-    if args.output:
-        with open(args.output, "w", newline="\n") as f:
-            f.write(text)
-    else:
-        sys.stdout.write(text)
-    return 0
+    return emit.output(text, args.output)
 
 
 if __name__ == "__main__":

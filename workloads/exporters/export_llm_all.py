@@ -17,7 +17,7 @@ import yaml
 
 if __package__ in (None, ""):  # run as a script: make the package importable
     sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
-from exporters import llm_export  # noqa: E402
+from exporters import emit, llm_export  # noqa: E402
 
 WORKLOADS_DIR = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 LLM_DIR = os.path.join(WORKLOADS_DIR, "llm")
@@ -204,26 +204,7 @@ def main(argv=None):
     p.add_argument("--out-dir", default=WORKLOADS_DIR, help="root to write under (default: workloads/)")
     p.add_argument("--check", action="store_true", help="compare with the files; write nothing")
     args = p.parse_args(argv)
-    stale = []
-    for path, text in sorted(generate().items()):
-        target = os.path.join(args.out_dir, path)
-        if args.check:
-            try:
-                with open(target, newline="") as f:
-                    same = f.read() == text
-            except FileNotFoundError:
-                same = False
-            if not same:
-                stale.append(path)
-            continue
-        os.makedirs(os.path.dirname(target), exist_ok=True)
-        with open(target, "w", newline="\n") as f:
-            f.write(text)
-        print("wrote", target)
-    if stale:
-        print("stale or missing (run %s):\n  %s" % (COMMAND, "\n  ".join(stale)), file=sys.stderr)
-        return 1
-    return 0
+    return emit.write_committed(generate(), args.out_dir, args.check, COMMAND)
 
 
 if __name__ == "__main__":
