@@ -4,6 +4,7 @@ Builders hand over plain dicts (one per operator); this module fixes the key ord
 scalars and writes one flow mapping per operator line, so that the same inputs always give
 the same bytes (no timestamps, no dependence on the PyYAML version).
 """
+import argparse
 import json
 import os
 import re
@@ -99,6 +100,15 @@ def output(text, path=None):
     else:
         sys.stdout.write(text)
     return 0
+
+
+def committed_main(generate, doc, default_out, command, argv=None):
+    """The CLI of a script that writes a committed set of traces: --out-dir, --check."""
+    p = argparse.ArgumentParser(description=doc, formatter_class=argparse.RawDescriptionHelpFormatter)
+    p.add_argument("--out-dir", default=default_out, help="root to write under (default: workloads/)")
+    p.add_argument("--check", action="store_true", help="compare with the files; write nothing")
+    args = p.parse_args(argv)
+    return write_committed(generate(), args.out_dir, args.check, command)
 
 
 def write_committed(files, out_dir, check, command):

@@ -4,7 +4,6 @@
   /usr/bin/python3 workloads/exporters/export_all.py --check    # exit 1 if any file is stale
   /usr/bin/python3 workloads/exporters/export_all.py --out-dir /tmp/wl
 """
-import argparse
 import os
 import sys
 
@@ -27,11 +26,7 @@ def generate():
 
 
 def main(argv=None):
-    p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    p.add_argument("--out-dir", default=WORKLOADS_DIR, help="root to write under (default: workloads/)")
-    p.add_argument("--check", action="store_true", help="compare with the files; write nothing")
-    args = p.parse_args(argv)
-    return emit.write_committed(generate(), args.out_dir, args.check, COMMAND)
+    return emit.committed_main(generate, __doc__, WORKLOADS_DIR, COMMAND, argv)
 
 
 if __name__ == "__main__":

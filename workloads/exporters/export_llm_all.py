@@ -9,7 +9,6 @@ workloads/llm/models/<id>.json (Hugging Face config.json copies) and workloads/l
 (one PMPD scenario per (model, task)); output workloads/llm/<id>/<task>.yaml plus the fixed
 requests of REQUESTS (the speed benchmark, a PPD example). See docs/llm_workloads.md.
 """
-import argparse
 import os
 import sys
 
@@ -200,11 +199,7 @@ def hw_for(rel, data=None):
 
 
 def main(argv=None):
-    p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    p.add_argument("--out-dir", default=WORKLOADS_DIR, help="root to write under (default: workloads/)")
-    p.add_argument("--check", action="store_true", help="compare with the files; write nothing")
-    args = p.parse_args(argv)
-    return emit.write_committed(generate(), args.out_dir, args.check, COMMAND)
+    return emit.committed_main(generate, __doc__, WORKLOADS_DIR, COMMAND, argv)
 
 
 if __name__ == "__main__":
