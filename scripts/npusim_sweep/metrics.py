@@ -172,7 +172,8 @@ def flatten_rows(rows, metrics, derived=None, full=False):
     for r in rows:
         rec = {"point_id": r["point_id"], "status": r["status"]}
         for k in axis_cols:
-            rec[k] = r["axes"].get(k)
+            v = r["axes"].get(k)  # a mapping value (a whole schedule) goes out as JSON
+            rec[k] = json.dumps(v, sort_keys=True) if isinstance(v, (dict, list)) else v
         for m in metrics:
             try:
                 rec[m] = ev.value(m, r["stats"], r["axes"]) if r["stats"] is not None else None

@@ -5,9 +5,11 @@
   heatmap  a metric over two axes (the others fixed with --where), optional --facet
   pareto   two metrics against each other, the non-dominated front highlighted
 """
+import json
 import math
 
 import matplotlib
+import yaml
 
 matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
@@ -19,7 +21,28 @@ class PlotError(ValueError):
     pass
 
 
+def _key(v):
+    """The identity of an axis value when grouping points (a mapping value by its content)."""
+    return json.dumps(v, sort_keys=True, separators=(",", ":")) if isinstance(v, (dict, list)) else str(v)
+
+
+def _show(v):
+    """An axis value as a label; a mapping in YAML flow style: {bits: 3, type: uniform}."""
+    if isinstance(v, dict):
+        return "{" + ", ".join(f"{k}: {_show(x)}" for k, x in v.items()) + "}"
+    if isinstance(v, list):
+        return "[" + ", ".join(_show(x) for x in v) + "]"
+    return str(v)
+
+
 def _matches(value, want):
+    if isinstance(value, (dict, list)):  # --where 'path={type: uniform, bits: 3}'
+        if isinstance(want, str):
+            try:
+                want = yaml.safe_load(want)
+            except yaml.YAMLError:
+                return False
+        return _key(value) == _key(want)
     if str(value) == str(want):
         return True
     a, b = number(value), number(want)
@@ -44,12 +67,25 @@ def varying(rows):
         for k in r["axes"]:
             if k not in keys:
                 keys.append(k)
-    return [k for k in keys if len({str(r["axes"].get(k)) for r in rows}) > 1]
+    return [k for k in keys if len({_key(r["axes"].get(k)) for r in rows}) > 1]
 
 
 def _sort_key(v):
+    if isinstance(v, dict):  # by content, numbers numerically: bits 2 < 3 < 16
+        return (2, 0.0, "", tuple((k, _sort_key(x)) for k, x in sorted(v.items())))
+    if isinstance(v, list):
+        return (2, 0.0, "", tuple(("", _sort_key(x)) for x in v))
     n = number(v)
-    return (0, n, "") if n is not None else (1, 0.0, str(v))
+    return (0, n, "", ()) if n is not None else (1, 0.0, str(v), ())
+
+
+def _levels(rows, axis):
+    """The distinct values of an axis among rows, sorted: [(key, value)]."""
+    seen = {}
+    for r in rows:
+        v = r["axes"].get(axis)
+        seen.setdefault(_key(v), v)
+    return sorted(seen.items(), key=lambda kv: _sort_key(kv[1]))
 
 
 def _label(name, rows, labels):
@@ -63,7 +99,7 @@ def _label(name, rows, labels):
 def _tick(v):
     """A tick label: the number of a quantity (its unit is in the axis label)."""
     n = number(v)
-    return str(v) if n is None else f"{n:g}"
+    return _show(v) if n is None else f"{n:g}"
 
 
 def _short_num(v):
@@ -85,15 +121,15 @@ def _axis_positions(values):
     nums = [number(v) for v in values]
     if all(n is not None for n in nums):
         return nums, None
-    cats = sorted({str(v) for v in values}, key=_sort_key)
-    return [cats.index(str(v)) for v in values], cats
+    levels = sorted({_key(v): v for v in values}.items(), key=lambda kv: _sort_key(kv[1]))
+    keys = [k for k, _ in levels]
+    return [keys.index(_key(v)) for v in values], [_show(v) for _, v in levels]
 
 
 def _facets(rows, facet):
     if not facet:
         return [(None, rows)]
-    vals = sorted({str(r["axes"].get(facet)) for r in rows}, key=_sort_key)
-    return [(v, [r for r in rows if str(r["axes"].get(facet)) == v]) for v in vals]
+    return [(_show(v), [r for r in rows if _key(r["axes"].get(facet)) == k]) for k, v in _levels(rows, facet)]
 
 
 def _figure(n, size=(6.0, 4.2)):
@@ -136,18 +172,19 @@ def line(rows, out, x, y, series=None, facet=None, where=None, derived=None, log
     for ax, (fv, frows) in zip(axs, groups):
         lines = {}
         for r in frows:
-            key = tuple(str(r["axes"].get(s)) for s in series)
+            key = tuple(_key(r["axes"].get(s)) for s in series)
             lines.setdefault(key, []).append(r)
-        for key in sorted(lines, key=lambda k: [_sort_key(v) for v in k]):
+        for key in sorted(lines, key=lambda k: [_sort_key(lines[k][0]["axes"].get(s)) for s in series]):
             pts = sorted(lines[key], key=lambda r: _sort_key(r["axes"].get(x, _value(ev, x, r))))
             xs_raw = [r["axes"].get(x, _value(ev, x, r)) for r in pts]
-            if len({str(v) for v in xs_raw}) != len(xs_raw):
+            if len({_key(v) for v in xs_raw}) != len(xs_raw):
                 raise PlotError(f"several points share one `{x}` value on a line: axes "
                                 f"{', '.join(k for k in varying(pts) if k != x)} also vary; fix them with "
                                 "--where AXIS=VALUE or name them in --series")
             xs, cats = _axis_positions(xs_raw)
             ys = [_value(ev, y, r) for r in pts]
-            name = ", ".join(f"{(labels or {}).get(s, _short_key(s, series))}={v}" for s, v in zip(series, key)) or None
+            name = ", ".join(f"{(labels or {}).get(s, _short_key(s, series))}={_show(pts[0]['axes'].get(s))}"
+                             for s in series) or None
             ax.plot(xs, ys, marker="o", label=name)
             if cats:
                 ax.set_xticks(range(len(cats)), cats, rotation=20)
@@ -175,7 +212,7 @@ def heatmap(rows, out, x, y, z, facet=None, where=None, derived=None, title=None
     ev = Evaluator(derived)
     cells = {}
     for r in rows:
-        cells.setdefault(tuple(str(r["axes"].get(k)) for k in (facet, x, y)), []).append(r)
+        cells.setdefault(tuple(_key(r["axes"].get(k)) for k in (facet, x, y)), []).append(r)
     clash = next((c for c in cells.values() if len(c) > 1), None)
     if clash:
         extra = varying(clash)
@@ -184,19 +221,19 @@ def heatmap(rows, out, x, y, z, facet=None, where=None, derived=None, title=None
     groups = _facets(rows, facet)
     fig, axs = _figure(len(groups), size=(6.2, 4.8))
     for ax, (fv, frows) in zip(axs, groups):
-        xv = sorted({str(r["axes"].get(x)) for r in frows}, key=_sort_key)
-        yv = sorted({str(r["axes"].get(y)) for r in frows}, key=_sort_key)
-        grid = [[math.nan] * len(xv) for _ in yv]
+        xl, yl = _levels(frows, x), _levels(frows, y)
+        xk, yk = [k for k, _ in xl], [k for k, _ in yl]
+        grid = [[math.nan] * len(xl) for _ in yl]
         for r in frows:
             v = _value(ev, z, r)
-            grid[yv.index(str(r["axes"].get(y)))][xv.index(str(r["axes"].get(x)))] = (
+            grid[yk.index(_key(r["axes"].get(y)))][xk.index(_key(r["axes"].get(x)))] = (
                 math.nan if v is None else v)
         im = ax.imshow(grid, origin="lower", aspect="auto", cmap=cmap)
-        ax.set_xticks(range(len(xv)), [_tick(v) for v in xv], rotation=30 if len(xv) > 6 else 0)
-        ax.set_yticks(range(len(yv)), [_tick(v) for v in yv])
+        ax.set_xticks(range(len(xl)), [_tick(v) for _, v in xl], rotation=30 if len(xl) > 6 else 0)
+        ax.set_yticks(range(len(yl)), [_tick(v) for _, v in yl])
         ax.set_xlabel(_label(x, frows, labels))
         ax.set_ylabel(_label(y, frows, labels))
-        if annotate or (annotate is None and len(xv) * len(yv) <= 64):
+        if annotate or (annotate is None and len(xl) * len(yl) <= 64):
             finite = [v for row in grid for v in row if not math.isnan(v)]
             mid = (min(finite) + max(finite)) / 2 if finite else 0
             for i, row in enumerate(grid):
@@ -233,12 +270,12 @@ def pareto(rows, out, x, y, x_goal="min", y_goal="max", color=None, where=None, 
     front = pareto_front(pts, x_goal, y_goal)
     fig, (ax,) = _figure(1, size=(7.0, 5.0))
     if color:
-        vals = sorted({str(r["axes"].get(color, "")) for r in rows}, key=_sort_key)
+        vals = _levels(rows, color)
         cmap = plt.get_cmap("viridis", max(len(vals), 2))
-        for k, v in enumerate(vals):
-            sel = [i for i, r in enumerate(rows) if str(r["axes"].get(color, "")) == v]
+        for k, (key, v) in enumerate(vals):
+            sel = [i for i, r in enumerate(rows) if _key(r["axes"].get(color)) == key]
             ax.scatter([pts[i][0] for i in sel], [pts[i][1] for i in sel], s=22, alpha=0.6,
-                       color=cmap(k), label=f"{(labels or {}).get(color, color)}={v}")
+                       color=cmap(k), label=f"{(labels or {}).get(color, color)}={_show(v)}")
     else:
         ax.scatter([p[0] for p in pts], [p[1] for p in pts], s=22, alpha=0.5, color="tab:gray",
                    label="points")
@@ -249,7 +286,7 @@ def pareto(rows, out, x, y, x_goal="min", y_goal="max", color=None, where=None, 
         xmid = (min(p[0] for p in pts if p[0] is not None) + max(p[0] for p in pts if p[0] is not None)) / 2
         for i in front:
             right = pts[i][0] > xmid
-            a = ax.annotate(", ".join(f"{_short_key(k, vs)}={rows[i]['axes'][k]}" for k in vs), pts[i],
+            a = ax.annotate(", ".join(f"{_short_key(k, vs)}={_show(rows[i]['axes'][k])}" for k in vs), pts[i],
                             fontsize=6, xytext=(-6 if right else 6, -10), textcoords="offset points",
                             ha="right" if right else "left")
             a.set_in_layout(False)

@@ -13,6 +13,10 @@ points are the cartesian product of the blocks (see docs/sweeps.md for the forma
       - random: {n: 4, seed: 1, params: {dram.latency: {uniform: [50ns, 150ns]}}}
     metrics: [throughput.value, total_seconds]
     derived: {macs: 'axis("array.rows") * axis("array.cols")'}
+
+A value is a scalar (number, bool, string with or without a unit) or a mapping, which replaces
+the whole key it names, as `npusim.run` does: `workload.models.0.schedule: [{type: uniform,
+bits: 3}, {type: static, high_bits: 4, low_bits: 3, switch_step: 95}]`.
 """
 import difflib
 import hashlib
@@ -126,6 +130,24 @@ def _is_scalar(v):
     return isinstance(v, (str, int, float, bool)) and not (isinstance(v, float) and not math.isfinite(v))
 
 
+def _is_json_like(v):
+    if isinstance(v, dict):
+        return all(isinstance(k, str) and _is_json_like(x) for k, x in v.items())
+    if isinstance(v, list):
+        return all(_is_json_like(x) for x in v)
+    return _is_scalar(v)
+
+
+def _is_value(v):
+    """An override value: a scalar, or a mapping (of scalars, lists, mappings) that replaces the
+    whole key, e.g. workload.models.0.schedule: {type: uniform, bits: 3}. A bare list is not a
+    value (it is most often a mistyped axis), so it stays an error."""
+    return _is_scalar(v) or (isinstance(v, dict) and _is_json_like(v))
+
+
+NOT_A_VALUE = "is not a scalar (string, number or bool) or a mapping"
+
+
 def _check_path(file, where, path):
     if not isinstance(path, str) or not (path in FILE_AXES or PATH_RE.match(path)):
         _fail(file, f"{where}: `{path}` is not an override path (dotted keys such as "
@@ -138,8 +160,8 @@ def _check_values(file, where, values):
     if not values:
         _fail(file, f"{where}: empty axis (no values)")
     for v in values:
-        if not _is_scalar(v):
-            _fail(file, f"{where}: value {v!r} is not a scalar (string, number or bool)")
+        if not _is_value(v):
+            _fail(file, f"{where}: value {v!r} {NOT_A_VALUE}")
 
 
 def _parse_block(file, i, block, seen, axes):
@@ -200,6 +222,13 @@ def load(path, check=True, sim=None):
         text = Path(path).read_text()
     except OSError as e:
         raise SweepSpecError(f"{file}: cannot read the sweep file: {e.strerror}") from None
+    return loads(text, file, Path(path).resolve().parent, check=check, sim=sim)
+
+
+def loads(text, file, base_dir, check=True, sim=None):
+    """Parse sweep-file text that a program generated. `file` names it in messages and in the
+    results file (e.g. the generating script); relative paths in it are relative to base_dir."""
+    file = str(file)
     try:
         doc = yaml.safe_load(text)
     except yaml.YAMLError as e:
@@ -210,7 +239,7 @@ def load(path, check=True, sim=None):
     for k in ("hw", "workload", "axes"):
         if k not in doc:
             _fail(file, f"missing required key `{k}`")
-    base = Path(path).resolve().parent
+    base = Path(base_dir).resolve()
 
     def locate(p, what):
         if not isinstance(p, str) or not p:
@@ -220,7 +249,7 @@ def load(path, check=True, sim=None):
             _fail(file, f"`{what}`: no such file {p} (resolved to {full})")
         return str(full)
 
-    name = doc.get("name", Path(path).stem)
+    name = doc.get("name", Path(file).stem)
     if not isinstance(name, str) or not re.match(r"^[A-Za-z0-9_.-]+$", name):
         _fail(file, f"`name` must be a word of letters, digits, _ . -, got {name!r}")
     fixed = doc.get("overrides") or {}
@@ -231,8 +260,8 @@ def load(path, check=True, sim=None):
         _check_path(file, "overrides", p)
         if p in FILE_AXES:
             _fail(file, f"overrides: `{p}` is set by the top-level `{p}` key")
-        if not _is_scalar(v):
-            _fail(file, f"overrides `{p}`: value {v!r} is not a scalar")
+        if not _is_value(v):
+            _fail(file, f"overrides `{p}`: value {v!r} {NOT_A_VALUE}")
         seen[p] = "overrides"
     raw_axes = doc["axes"]
     if isinstance(raw_axes, dict):  # shorthand: one block, or a mapping of paths (a grid)
@@ -299,7 +328,10 @@ def validate(spec, sim):
     if problems:
         raise SweepSpecError("\n".join(problems))
     for a in spec.axes:
-        for v in list(dict.fromkeys(a.values))[:MAX_VALIDATED_VALUES]:
+        distinct = {}
+        for v in a.values:  # by content: mapping values are not hashable
+            distinct.setdefault(canonical_json(v), v)
+        for v in list(distinct.values())[:MAX_VALIDATED_VALUES]:
             try:
                 if a.path == "hw":
                     sim.validate(v)

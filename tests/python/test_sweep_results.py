@@ -165,3 +165,45 @@ def test_sweep_plan_skips_done_and_reruns_on_request(results):
         assert [p.point_id for p in execute.plan(spec, st, retry_failed=True)[0]] == ids[:1]
         version = st.rows(ids=ids[3:4])[0]["sim_version"]
         assert [p.point_id for p in execute.plan(spec, st, rerun_version=version)[0]] == ids[1:3]
+
+
+def test_sweep_mapping_axis_store_export_plot(tmp_path, npusim):
+    """A schedule (mapping) axis: stats come back from the store exactly as npusim.run gives them,
+    the export writes the mapping as JSON, plots group, order and select by content."""
+    from conftest import REPO
+    hw = REPO / "hw_configs" / "llm_npu" / "pmpd_4k.yaml"
+    wl = REPO / "workloads" / "llm" / "mobilellama-1.4b" / "iwslt.yaml"
+    path = "workload.models.0.schedule"
+    p = tmp_path / "m.yaml"
+    p.write_text(f"name: m\nhw: {hw}\nworkload: {wl}\noverrides: {{dram.channels: 1}}\n" + textwrap.dedent("""
+        axes:
+          - grid: {dram.channel_bandwidth: [16GB/s, 64GB/s]}
+          - zip: {workload.models.0.schedule: [{type: uniform, bits: 16}, {type: uniform, bits: 2},
+                                               {type: uniform, bits: 3}]}
+        metrics: [llm.decode_tokens_per_s]
+        """))
+    spec = specmod.load(p, sim=npusim)
+    db = tmp_path / "m.sqlite"
+    with Store(db, writer=True) as st:
+        st.register_sweep(spec)
+        run = st.begin_run(spec, 6, 0, "in-process")
+        for pt in spec.points():
+            st.record(spec.name, pt, worker.run_point(_task(pt)), run)
+        st.end_run(run, "finished")
+        rows = st.rows(ids=[pt.point_id for pt in spec.points()])
+    assert [r["status"] for r in rows] == ["done"] * 6
+    direct = npusim.run(str(hw), str(wl), {"dram.channels": 1, "dram.channel_bandwidth": "64GB/s",
+                                           path: {"type": "uniform", "bits": 3}})
+    stored = next(r for r in rows if r["axes"]["dram.channel_bandwidth"] == "64GB/s"
+                  and r["axes"][path] == {"type": "uniform", "bits": 3})
+    assert stored["stats"]["llm"] == direct["llm"]
+    recs, cols = metrics.flatten_rows(rows, spec.metrics)
+    assert path in cols and recs[0][path] == '{"bits": 16, "type": "uniform"}'
+    assert all(r["llm.decode_tokens_per_s"] > 0 for r in recs)
+    assert [v for _, v in plot._levels(rows, path)] == [{"bits": b, "type": "uniform"} for b in (2, 3, 16)]
+    assert plot._show(rows[0]["axes"][path]) == "{bits: 16, type: uniform}"
+    sel = plot.select(rows, {path: "{type: uniform, bits: 2}"})
+    assert len(sel) == 2 and all(r["axes"][path]["bits"] == 2 for r in sel)
+    plot.line(rows, tmp_path / "l.png", "dram.channel_bandwidth", "llm.decode_tokens_per_s", facet=path)
+    plot.heatmap(rows, tmp_path / "h.png", "dram.channel_bandwidth", path, "llm.decode_tokens_per_s")
+    assert (tmp_path / "l.png").stat().st_size > 5000 and (tmp_path / "h.png").stat().st_size > 5000

@@ -127,3 +127,57 @@ def test_sweep_cli_rejects_before_running(tmp_path, sim_env):
     r = subprocess.run([PYTHON, SCRIPTS / "sweep.py", "validate", DATA / "sweep_dask.yaml"], env=sim_env,
                        capture_output=True, text=True, timeout=60)
     assert r.returncode == 0 and "40 points" in r.stdout, r.stdout + r.stderr
+
+
+LLM_HW = REPO / "hw_configs" / "llm_npu" / "pmpd_4k.yaml"
+LLM_WL = REPO / "workloads" / "llm" / "mobilellama-1.4b" / "iwslt.yaml"
+
+
+def test_sweep_spec_mapping_values(tmp_path, npusim):
+    # A mapping value replaces the whole key (a precision schedule), as npusim.run does; the
+    # point id follows its content, not the key order it was written in.
+    p = tmp_path / "m.yaml"
+    p.write_text(f"hw: {LLM_HW}\nworkload: {LLM_WL}\n" + textwrap.dedent("""
+        overrides: {dram.channels: 1}
+        axes:
+          - zip:
+              workload.models.0.schedule:
+                - {type: uniform, bits: 16}
+                - {type: static, prefill_bits: 4, high_bits: 4, low_bits: 3, switch_step: 5}
+                - {bits: 16, type: uniform}
+          - grid: {dram.channel_bandwidth: [16GB/s, 32GB/s]}
+        """))
+    pts = specmod.load(p, sim=npusim).points()
+    assert len(pts) == 2 * 2  # the third schedule is the first one
+    scheds = [pt.overrides["workload.models.0.schedule"] for pt in pts]
+    assert scheds[0] == {"type": "uniform", "bits": 16} and scheds[2]["type"] == "static"
+    again = specmod.point_id(pts[0].hw, pts[0].workload,
+                             {"dram.channels": 1, "dram.channel_bandwidth": "16GB/s",
+                              "workload.models.0.schedule": {"bits": 16, "type": "uniform"}})
+    assert pts[0].point_id == again
+    # Keys inside the mapping are checked by npusim before anything runs.
+    p.write_text(f"hw: {LLM_HW}\nworkload: {LLM_WL}\n"
+                 "axes: {workload.models.0.schedule: [{type: uniform, bits: 3}, {type: uniform, bitz: 3}]}\n")
+    with pytest.raises(specmod.SweepSpecError) as ei:
+        specmod.load(p, sim=npusim)
+    msg = str(ei.value)
+    assert "axes[0] (grid) `workload.models.0.schedule`" in msg and "did you mean `bits`?" in msg, msg
+    # A value that is neither a scalar nor a mapping of JSON-like values stays an error.
+    p.write_text(f"hw: {LLM_HW}\nworkload: {LLM_WL}\n"
+                 "axes: {workload.models.0.schedule: [{type: uniform, bits: {1.5, 2}}]}\n")
+    with pytest.raises(specmod.SweepSpecError, match="is not a scalar"):
+        specmod.load(p, check=False)
+
+
+def test_sweep_spec_loads_generated_text(tmp_path, npusim):
+    # A program (a reproduction script) builds its sweep in memory; file names it, paths are
+    # relative to base_dir.
+    text = (f"name: gen\nhw: {os.path.relpath(LLM_HW, REPO)}\nworkload: {os.path.relpath(LLM_WL, REPO)}\n"
+            "overrides: {workload.models.0.schedule: {type: uniform, bits: 4}}\n"
+            "axes: {hw: [hw_configs/llm_npu/pmpd_4k.yaml, hw_configs/llm_npu/pmpd_16k.yaml]}\n")
+    s = specmod.loads(text, "scripts/reproduce/x.py", REPO, sim=npusim)
+    assert s.name == "gen" and s.text == text and s.file == "scripts/reproduce/x.py"
+    assert [pt.hw for pt in s.points()] == ["hw_configs/llm_npu/pmpd_4k.yaml", "hw_configs/llm_npu/pmpd_16k.yaml"]
+    assert s.points()[1].overrides == {"workload.models.0.schedule": {"type": "uniform", "bits": 4}}
+    with pytest.raises(specmod.SweepSpecError, match=r"^gen\.py: `hw`: no such file"):
+        specmod.loads("hw: nothere.yaml\nworkload: x.yaml\naxes: {a.b: [1]}\n", "gen.py", tmp_path, check=False)
