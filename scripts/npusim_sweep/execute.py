@@ -92,8 +92,10 @@ def _failure_from_exception(fut, exc):
 
 def run_sweep(spec, db_path, scheduler=None, scheduler_file=None, n_workers=None, retry_failed=False,
               progress=True, npusim_dir=None, delay=0.0, window=None, durable=False, log=None,
-              client=None, rerun_other_versions=False):
-    """Run the missing points of `spec` into `db_path`; return a RunSummary."""
+              client=None, rerun_other_versions=False, client_desc=None):
+    """Run the missing points of `spec` into `db_path`; return a RunSummary. With `client`, the
+    points run on that Dask client (several sweeps can share one cluster), `client_desc` naming
+    it in the results file's runs table."""
     log = log or (lambda msg: print(msg, file=sys.stderr, flush=True))
     _quiet_dask()
     sim = simenv.import_npusim(npusim_dir)
@@ -118,7 +120,7 @@ def run_sweep(spec, db_path, scheduler=None, scheduler_file=None, n_workers=None
                 raise SweepAborted(f"cannot start or reach the Dask cluster "
                                    f"({scheduler or scheduler_file or 'local'}): {e}") from None
         else:
-            where = "given client"
+            where = client_desc or "given client"
         import cloudpickle
         cloudpickle.register_pickle_by_value(worker)
         run_id = store.begin_run(spec, len(todo), skipped, where)

@@ -292,9 +292,15 @@ def loads(text, file, base_dir, check=True, sim=None):
                      fixed=dict(fixed), blocks=blocks, axes=axes, metrics=list(metrics),
                      derived=dict(derived), db=str((base / db).resolve()) if db else "", text=text)
     for a in axes:
-        if a.path in FILE_AXES:
+        if a.path in FILE_AXES:  # relative to the sweep file, in the axis and in its block
             a.values = [locate(v, f"{a.label(file)} value") if isinstance(v, str) else _fail(
                 file, f"{a.label(file)}: values must be file paths") for v in a.values]
+            kind, body = blocks[a.block]
+            if kind == "random":
+                dist = body["dists"][a.path]  # a `choice` (other distributions draw numbers)
+                body["dists"][a.path] = (dist[0], list(a.values)) + tuple(dist[2:])
+            else:
+                body[a.path] = list(a.values)
     if check:
         validate(spec, sim or simenv.import_npusim())
     return spec
@@ -328,21 +334,29 @@ def validate(spec, sim):
     if problems:
         raise SweepSpecError("\n".join(problems))
     for a in spec.axes:
+        kind, body = spec.blocks[a.block]
+        if kind == "zip" and any(p in body for p in FILE_AXES):
+            # Zipped with hw or workload files: a value only ever runs with its own row's files.
+            cases = [(r[a.path], r.get("hw", hw), r.get("workload", wl)) for r in _block_rows(kind, body)]
+        else:
+            cases = [(v, hw, wl) for v in a.values]
         distinct = {}
-        for v in a.values:  # by content: mapping values are not hashable
-            distinct.setdefault(canonical_json(v), v)
-        for v in list(distinct.values())[:MAX_VALIDATED_VALUES]:
+        for c in cases:  # by content: mapping values are not hashable
+            distinct.setdefault(canonical_json(c), c)
+        for v, hw_c, wl_c in list(distinct.values())[:MAX_VALIDATED_VALUES]:
             try:
                 if a.path == "hw":
                     sim.validate(v)
-                    sim.validate(v, wl, fixed)
+                    sim.validate(v, wl_c, fixed)
                 elif a.path == "workload":
-                    sim.validate(hw, v, fixed)
+                    sim.validate(hw_c, v, fixed)
                 else:
-                    sim.validate(hw, wl, {**fixed, a.path: v})
+                    sim.validate(hw_c, wl_c, {**fixed, a.path: v})
             except sim.Error as e:
                 if a.path == "hw" or _override_fault(e, sim) or isinstance(e, sim.WorkloadError):
-                    problems.append(f"{a.label(spec.file)} = {v!r}: {e}")
+                    row = "" if (hw_c, wl_c) == (hw, wl) else (
+                        f" (in its zip row with hw {file_identity(hw_c)}, workload {file_identity(wl_c)})")
+                    problems.append(f"{a.label(spec.file)} = {v!r}{row}: {e}")
                     break  # one message per axis is enough
     if problems:
         raise SweepSpecError("the sweep is invalid; nothing was run:\n  " + "\n  ".join(problems))

@@ -181,3 +181,37 @@ def test_sweep_spec_loads_generated_text(tmp_path, npusim):
     assert s.points()[1].overrides == {"workload.models.0.schedule": {"type": "uniform", "bits": 4}}
     with pytest.raises(specmod.SweepSpecError, match=r"^gen\.py: `hw`: no such file"):
         specmod.loads("hw: nothere.yaml\nworkload: x.yaml\naxes: {a.b: [1]}\n", "gen.py", tmp_path, check=False)
+
+
+def test_sweep_spec_file_axes_are_relative_to_the_sweep_file(tmp_path, npusim, monkeypatch):
+    # hw/workload axis values name files relative to the sweep file, wherever the sweep is run from.
+    (tmp_path / "sub").mkdir()
+    (tmp_path / "sub" / "hw2.yaml").write_text(HW.read_text())
+    p = tmp_path / "sub" / "s.yaml"
+    p.write_text(f"hw: {HW}\nworkload: {WL}\naxes:\n  - zip: {{hw: [hw2.yaml], array.rows: [16]}}\n"
+                 "  - random: {n: 2, seed: 3, params: {workload: {choice: [../wl.yaml]}}}\n")
+    (tmp_path / "wl.yaml").write_text(WL.read_text())
+    monkeypatch.chdir(tmp_path.parent)
+    pts = specmod.load(p, sim=npusim).points()
+    assert {pt.hw_path for pt in pts} == {str(tmp_path / "sub" / "hw2.yaml")}
+    assert {pt.workload_path for pt in pts} == {str(tmp_path / "wl.yaml")}
+
+
+def test_sweep_spec_zip_rows_validate_with_their_own_files(npusim):
+    # Zipped with hw/workload, a value is checked with its own row's files. The base here is
+    # Vicuna-7B (120 generated tokens) on the 16K preset: the 4K preset's DRAM is too small for
+    # it and switch step 200 is past its generation, but row 0 pairs both with MobileLLaMA (256).
+    text = ("hw: hw_configs/llm_npu/pmpd_16k.yaml\nworkload: workloads/llm/vicuna-7b/cnndm.yaml\n"
+            "axes:\n  - zip:\n"
+            "      hw: [hw_configs/llm_npu/pmpd_4k.yaml, hw_configs/llm_npu/pmpd_16k.yaml]\n"
+            "      workload: [workloads/llm/mobilellama-1.4b/cnndm.yaml, workloads/llm/vicuna-7b/cnndm.yaml]\n"
+            "      workload.models.0.schedule: [{type: static, prefill_bits: 4, high_bits: 4, low_bits: 3,\n"
+            "                                    switch_step: 200}, {type: uniform, bits: 3}]\n")
+    s = specmod.loads(text, "gen.py", REPO, sim=npusim)
+    assert [pt.hw for pt in s.points()] == ["hw_configs/llm_npu/pmpd_4k.yaml", "hw_configs/llm_npu/pmpd_16k.yaml"]
+    with pytest.raises(specmod.SweepSpecError) as ei:
+        specmod.loads(text.replace("switch_step: 200", "switch_step: 300"), "gen.py", REPO, sim=npusim)
+    msg = str(ei.value)
+    assert ("axes[0] (zip) `workload.models.0.schedule`" in msg and "in its zip row with hw "
+            "hw_configs/llm_npu/pmpd_4k.yaml, workload workloads/llm/mobilellama-1.4b/cnndm.yaml" in msg
+            and "past the generation length" in msg), msg
