@@ -8,7 +8,14 @@ workloads/llm/<model>/<task>.yaml; presets hw_configs/llm_npu/pmpd_{4k,16k}.yaml
 Paper values: the spec's table §5.1 (printed speedups; tok/s digitised from the figure).
 Writes docs/reproductions/pmpd.{md,json,png}.
 
-    /usr/bin/python3 scripts/reproduce/pmpd.py [--quick] [--out-dir DIR]
+The 43 simulations (32 bars, 9 realistic-mode and 2 MPE-size sensitivity points) run through the
+sweep engine (scripts/npusim_sweep, docs/sweeps.md) as three sweeps built here, pmpd_fig5,
+pmpd_realistic and pmpd_mpe, on a local Dask cluster (or --scheduler's) into one SQLite file,
+npusim-out/sweeps/pmpd.sqlite by default. A rerun with the same npusim build only reads them
+back; a rebuilt simulator (another npusim.__version__) reruns them.
+
+    /usr/bin/python3 scripts/reproduce/pmpd.py [--quick] [--out-dir DIR] [--workers N]
+        [--scheduler tcp://HOST:PORT] [--db FILE]
 """
 import os
 
@@ -32,6 +39,7 @@ FIG5 = {
     ("iwslt", "mobilellama-1.4b"): (13.2, (52.1, 4.0), (58.1, 4.4), (60.9, 4.6), 13.1),
 }
 METHODS = ["fp16", "uniform", "static", "learned"]
+SCHED = "workload.models.0.schedule"
 TOL_SPEEDUP, TOL_RATIO, TOL_ABS, TOL_ANALYTIC = 0.05, 0.04, 0.10, 0.02
 
 
@@ -66,18 +74,30 @@ def bits_by_step(method, m, sc):
     return [m["high_bits"] if i < s else m["low_bits"] for i in range(g)]
 
 
+def trace_of(task, model):
+    return f"workloads/llm/{model}/{task}.yaml"
+
+
+def fig5_points(spec, scen):
+    """{(task, model, method): (hw, trace, overrides)} for every bar of Figure 5."""
+    return {(task, model, method): (spec["models"][model]["hw"], trace_of(task, model),
+                                    {SCHED: schedule(method, spec["models"][model], scen[(task, model)])})
+            for (task, model) in FIG5 for method in METHODS}
+
+
 def main():
-    args = R.parse_args(__doc__)
-    sim = R.npusim()
+    args = R.parse_args(__doc__, sweep=True)
     spec = yaml.safe_load(TASKS.read_text())
     scen = {(s["task"], s["model"]): s for s in spec["scenarios"]}
+    realistic, mpe = sensitivity_points(spec, scen)
+    stats = R.simulate({"pmpd_fig5": fig5_points(spec, scen), "pmpd_realistic": realistic, "pmpd_mpe": mpe},
+                       args, __file__, "pmpd")
     results = {}
     for (task, model) in FIG5:
         sc, m = scen[(task, model)], spec["models"][model]
-        trace = str(R.REPO / "workloads" / "llm" / model / f"{task}.yaml")
-        arch = yaml.safe_load(open(trace))["models"][0]["llm"]
+        arch = yaml.safe_load((R.REPO / trace_of(task, model)).read_text())["models"][0]["llm"]
         for method in METHODS:
-            r = sim.run(str(R.REPO / m["hw"]), trace, {"workload.models.0.schedule": schedule(method, m, sc)})
+            r = stats["pmpd_fig5"][(task, model, method)]
             results[(task, model, method)] = {
                 "tps": r["llm"]["decode_tokens_per_s"], "e2e": r["llm"]["end_to_end_tokens_per_s"],
                 "bits": r["llm"]["average_weight_bits_per_token"],
@@ -127,7 +147,7 @@ def main():
     rows.append(R.row("orderings of spec 5.1 that hold", len(orderings), held, "all, exactly",
                       within=held == len(orderings)))
     plot(results, R.REPO, args.out_dir)
-    sens = sensitivity(sim, spec, scen)
+    sens = sensitivity(stats["pmpd_realistic"], stats["pmpd_mpe"])
     md = render(rows, lines, orderings, results, sens)
     R.write(args.out_dir, "pmpd", "PMPD Figure 5: end-to-end NPU throughput", rows,
             "Decode tokens/s (spec A11) in paper mode (100 % DRAM efficiency, no LUT or lm_head traffic).", md)
@@ -161,27 +181,38 @@ def plot(results, repo, out_dir):
     fig.savefig(os.path.join(out_dir, "pmpd.png"), dpi=110)
 
 
-def sensitivity(sim, spec, scen):
+SENS_CELLS = [("cnndm", "vicuna-7b"), ("dialogsum", "mobilellama-1.4b"), ("iwslt", "mobilellama-1.4b")]
+SENS_METHODS = ["fp16", "uniform", "static"]
+MPE_SIZES = ["16K MACs (16x32x32)", "8K MACs (16x32x16)"]
+
+
+def sensitivity_points(spec, scen):
     """Spec open questions 2, 3, 11: realistic mode (LUTs streamed, lm_head in fp16, DRAM at 66 %)
-    and the 16K-MACs-vs-16-TOPS ambiguity (prefill at 8K MACs)."""
+    and the 16K-MACs-vs-16-TOPS ambiguity (prefill at 8K MACs): the points of both sweeps."""
+    realistic = {}
+    for task, model in SENS_CELLS:
+        m = spec["models"][model]
+        for method in SENS_METHODS:
+            realistic[(task, model, method)] = (m["hw"], trace_of(task, model), {
+                "count_lut": True, "include_lm_head": True, "dram.efficiency": 0.66,
+                SCHED: schedule(method, m, scen[(task, model)])})
+    m = spec["models"]["vicuna-7b"]
+    preset_mm_n = yaml.safe_load((R.REPO / m["hw"]).read_text())["mpe"]["mm_n"]  # 32: the preset as it is
+    static = schedule("static", m, scen[("cnndm", "vicuna-7b")])
+    mpe = {label: (m["hw"], trace_of("cnndm", "vicuna-7b"), {"mpe.mm_n": mm_n, SCHED: static})
+           for label, mm_n in zip(MPE_SIZES, [preset_mm_n, 16])}
+    return realistic, mpe
+
+
+def sensitivity(realistic, mpe):
+    """The sensitivity tables from the stats of sensitivity_points' sweeps."""
     out = []
-    realistic = {"count_lut": True, "include_lm_head": True, "dram.efficiency": 0.66}
-    for task, model in [("cnndm", "vicuna-7b"), ("dialogsum", "mobilellama-1.4b"), ("iwslt", "mobilellama-1.4b")]:
-        sc, m = scen[(task, model)], spec["models"][model]
-        trace = str(R.REPO / "workloads" / "llm" / model / f"{task}.yaml")
-        tps = {}
-        for method in ["fp16", "uniform", "static"]:
-            o = dict(realistic, **{"workload.models.0.schedule": schedule(method, m, sc)})
-            tps[method] = sim.run(str(R.REPO / m["hw"]), trace, o)["llm"]["decode_tokens_per_s"]
+    for task, model in SENS_CELLS:
+        tps = {method: realistic[(task, model, method)]["llm"]["decode_tokens_per_s"] for method in SENS_METHODS}
         out.append([f"{task} {model}", f"{tps['fp16']:.2f}", f"{tps['uniform']:.2f} ({tps['uniform'] / tps['fp16']:.2f}x)",
                     f"{tps['static']:.2f} ({tps['static'] / tps['fp16']:.2f}x)"])
-    sc, m = scen[("cnndm", "vicuna-7b")], spec["models"]["vicuna-7b"]
-    trace = str(R.REPO / "workloads" / "llm" / "vicuna-7b" / "cnndm.yaml")
-    ttft = {}
-    for label, o in [("16K MACs (16x32x32)", {}), ("8K MACs (16x32x16)", {"mpe.mm_n": 16})]:
-        o = dict(o, **{"workload.models.0.schedule": schedule("static", m, sc)})
-        r = sim.run(str(R.REPO / m["hw"]), trace, o)["llm"]
-        ttft[label] = (r["time_to_first_token_s"], r["decode_tokens_per_s"])
+    ttft = {label: (mpe[label]["llm"]["time_to_first_token_s"], mpe[label]["llm"]["decode_tokens_per_s"])
+            for label in MPE_SIZES}
     return out, ttft
 
 

@@ -71,3 +71,68 @@ def test_sweep_reproduce_no_run_rebuilds_from_json(tmp_path):
                          "--no-run"], capture_output=True, text=True, timeout=60)
     readme = (tmp_path / "out" / "README.md").read_text()
     assert r2.returncode == 0 and "| 2 / 3 |" in readme and "not run" in readme
+
+
+SIMULATE = """
+import json, sys
+sys.path.insert(0, {reproduce!r})
+import _report as R
+from npusim_sweep import execute
+
+
+def no_cluster(*a, **k):
+    raise AssertionError("a rerun with every point done must not start a cluster")
+
+
+if __name__ == "__main__":  # the local cluster's worker processes import this module
+    points = {{name: {{k: tuple(v) for k, v in pts.items()}} for name, pts in json.loads(sys.argv[1]).items()}}
+    if sys.argv[3] == "no-cluster":
+        execute.make_client = no_cluster
+    args = type("Args", (), {{"db": sys.argv[2], "workers": 1, "scheduler": None}})
+    json.dump(R.simulate(points, args, "test.py", "unused"), sys.stdout)
+"""
+
+
+def test_reproduce_simulate_through_the_sweep_engine(tmp_path, npusim, sim_env):
+    """_report.simulate (pmpd.py's runner): points become zipped sweeps in one results file; the
+    stats come back exactly as npusim.run gives them, a rerun reads them without a cluster, and
+    a failed point stops the reproduction."""
+    import sys
+
+    import pytest
+    import yaml
+    from conftest import REPO
+    sys.path.insert(0, str(SCRIPTS / "reproduce"))
+    import _report as R
+    S = "workload.models.0.schedule"
+    hw4, hw16 = "hw_configs/llm_npu/pmpd_4k.yaml", "hw_configs/llm_npu/pmpd_16k.yaml"
+    mob, vic = "workloads/llm/mobilellama-1.4b/iwslt.yaml", "workloads/llm/vicuna-7b/iwslt.yaml"
+    pts = {"vicuna static": (hw16, vic, {S: {"type": "static", "prefill_bits": 3, "high_bits": 3, "low_bits": 2,
+                                             "switch_step": 25}, "dram.efficiency": 0.66}),
+           "mobile fp16": (hw4, mob, {S: {"type": "uniform", "bits": 16}, "dram.efficiency": 0.66}),
+           "mobile w3": (hw4, mob, {"dram.efficiency": 0.66, S: {"type": "uniform", "bits": 3}})}
+    doc = yaml.safe_load(R.sweep_text("t", pts))
+    assert doc["overrides"] == {"dram.efficiency": 0.66}  # the same in every point: fixed
+    assert doc["axes"] == [{"zip": {"hw": [hw16, hw4, hw4], "workload": [vic, mob, mob],
+                                    S: [p[2][S] for p in pts.values()]}}]
+    with pytest.raises(ValueError, match="same override paths"):
+        R.sweep_text("x", {1: (hw4, mob, {S: {"type": "uniform", "bits": 3}}), 2: (hw4, mob, {})})
+
+    script = tmp_path / "simulate.py"
+    script.write_text(SIMULATE.format(reproduce=str(SCRIPTS / "reproduce")))
+    db = tmp_path / "r.sqlite"
+
+    def simulate(sweeps, mode):
+        return subprocess.run([PYTHON, script, json.dumps(sweeps), db, mode], env=sim_env, cwd=tmp_path,
+                              capture_output=True, text=True, timeout=120)
+
+    fails = {"ok": (hw4, mob, {"dram.capacity": "16GiB"}), "small": (hw4, mob, {"dram.capacity": "1GiB"})}
+    r = simulate({"t": pts, "f": fails}, "cluster")
+    assert r.returncode == 1, r.stdout + r.stderr
+    assert "sweep f in " in r.stderr and "1 failed of 2" in r.stderr and "1GiB" in r.stderr, r.stderr
+    r = simulate({"t": pts}, "no-cluster")
+    assert r.returncode == 0, r.stdout + r.stderr
+    assert "3 already in" in r.stderr and "0 to run" in r.stderr
+    out = json.loads(r.stdout)["t"]
+    for key, (hw, wl, ov) in pts.items():
+        assert out[key] == npusim.run(str(REPO / hw), str(REPO / wl), ov), key
