@@ -14,6 +14,7 @@ class ClockDomain {
   explicit ClockDomain(Frequency f)
       : f_(f), period_ps_(1000000000000ull % f.hz == 0 ? 1000000000000ull / f.hz : 0) {}
   Frequency frequency() const { return f_; }
+  uint64_t period_ps() const { return period_ps_; }  // 0 when not a whole number of ps
 
   // Time of the boundary that starts cycle `c` (cycle 0 starts at t = 0), rounded up to 1 ps.
   sc_core::sc_time time_of(Cycles c) const;

@@ -1,6 +1,7 @@
 #include "sim/core/stats.h"
 
 #include <algorithm>
+#include <functional>
 
 #include "sim/core/errors.h"
 
@@ -15,6 +16,19 @@ void Histogram::sample(double v) {
   auto it = std::lower_bound(bounds_.begin(), bounds_.end(), v);
   ++counts_[static_cast<size_t>(it - bounds_.begin())];
   avg_.sample(v);
+}
+
+void Histogram::snapshot(StatSnapshot& out) const {
+  out.counts.insert(out.counts.end(), counts_.begin(), counts_.end());
+  out.counts.push_back(avg_.count());
+  out.sums.push_back(avg_.sum());
+}
+
+void Histogram::replay(const StatSnapshot& before, const StatSnapshot& after, size_t& ci, size_t& si,
+                       uint64_t k) {
+  for (uint64_t& c : counts_) c += k * (after.counts[ci] - before.counts[ci]), ++ci;
+  avg_.replay(after.counts[ci] - before.counts[ci], after.sums[si] - before.sums[si], k);
+  ++ci, ++si;
 }
 
 Json Histogram::to_json() const {
@@ -96,6 +110,46 @@ void StatGroup::describe(const std::string& prefix, std::vector<StatInfo>& out) 
       out.push_back({path, e.info.unit, e.info.desc});
     }
   }
+}
+
+void StatGroup::snapshot(StatSnapshot& out) const {
+  for (const Entry& e : entries_) {
+    switch (e.kind) {
+      case Kind::Counter: out.counts.push_back(counters_[e.index].value()); break;
+      case Kind::Average:
+        out.counts.push_back(averages_[e.index].count());
+        out.sums.push_back(averages_[e.index].sum());
+        break;
+      case Kind::Histogram: histograms_[e.index].snapshot(out); break;
+      case Kind::Group: groups_[e.index]->snapshot(out); break;
+      case Kind::Formula: break;
+    }
+  }
+}
+
+void StatGroup::replay(const StatSnapshot& before, const StatSnapshot& after, uint64_t k) {
+  NPUSIM_ASSERT(before.counts.size() == after.counts.size() && before.sums.size() == after.sums.size(),
+                "stats replay across snapshots of different trees");
+  size_t ci = 0, si = 0;
+  std::function<void(StatGroup&)> walk = [&](StatGroup& g) {
+    for (const Entry& e : g.entries_) {
+      switch (e.kind) {
+        case Kind::Counter:
+          g.counters_[e.index] += k * (after.counts[ci] - before.counts[ci]);
+          ++ci;
+          break;
+        case Kind::Average:
+          g.averages_[e.index].replay(after.counts[ci] - before.counts[ci], after.sums[si] - before.sums[si], k);
+          ++ci, ++si;
+          break;
+        case Kind::Histogram: g.histograms_[e.index].replay(before, after, ci, si, k); break;
+        case Kind::Group: walk(*g.groups_[e.index]); break;
+        case Kind::Formula: break;
+      }
+    }
+  };
+  walk(*this);
+  NPUSIM_ASSERT(ci == after.counts.size() && si == after.sums.size(), "stats replay out of step with its snapshots");
 }
 
 }  // namespace npusim

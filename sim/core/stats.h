@@ -19,6 +19,13 @@ struct StatInfo {
   std::string name, unit, desc;
 };
 
+// The accumulated values of a stats tree, for replaying a repeated stretch of simulation
+// (StatGroup::replay): counts exactly, sums of averages as doubles.
+struct StatSnapshot {
+  std::vector<uint64_t> counts;
+  std::vector<double> sums;
+};
+
 class Counter {
  public:
   void operator+=(uint64_t v) { value_ += v; }
@@ -39,6 +46,13 @@ class Average {
     if (v > max_) max_ = v;
   }
   uint64_t count() const { return count_; }
+  double sum() const { return sum_; }
+  // Adds `k` times the samples taken between two states of this average; min and max hold,
+  // since those samples are already in them.
+  void replay(uint64_t count_delta, double sum_delta, uint64_t k) {
+    count_ += k * count_delta;
+    sum_ += static_cast<double>(k) * sum_delta;
+  }
   double mean() const { return count_ ? sum_ / static_cast<double>(count_) : 0.0; }
   double min() const { return count_ ? min_ : 0.0; }
   double max() const { return count_ ? max_ : 0.0; }
@@ -56,6 +70,8 @@ class Histogram {
   explicit Histogram(std::vector<double> bounds);
   void sample(double v);
   Json to_json() const;
+  void snapshot(StatSnapshot& out) const;
+  void replay(const StatSnapshot& before, const StatSnapshot& after, size_t& ci, size_t& si, uint64_t k);
 
  private:
   std::vector<double> bounds_;
@@ -82,6 +98,11 @@ class StatGroup {
   Json to_json() const;
   // Name, unit and description of every stat (dotted paths), for docs.
   void describe(const std::string& prefix, std::vector<StatInfo>& out) const;
+  // Appends every accumulated value of the tree (counters, averages, histograms).
+  void snapshot(StatSnapshot& out) const;
+  // Adds `k` times the change from `before` to `after` (snapshots of this tree, whose stats
+  // have not been declared in between): the stats of k more repetitions of that stretch.
+  void replay(const StatSnapshot& before, const StatSnapshot& after, uint64_t k);
 
  private:
   enum class Kind { Counter, Average, Histogram, Formula, Group };

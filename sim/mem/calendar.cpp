@@ -2,6 +2,8 @@
 
 #include <algorithm>
 
+#include "sim/core/fast_forward.h"
+
 namespace npusim {
 
 uint64_t Calendar::probe(uint64_t arrival, uint64_t duration) const {
@@ -51,6 +53,27 @@ uint64_t Calendar::reserve(uint64_t arrival, uint64_t duration) {
   }
   if (!merged_prev) busy_.insert(it, {start, end});
   return start;
+}
+
+void Calendar::state(uint64_t from, uint64_t ref, std::vector<int64_t>& out) const {
+  auto it = std::upper_bound(busy_.begin(), busy_.end(), from,
+                             [](uint64_t v, const Interval& iv) { return v < iv.end; });
+  out.push_back(busy_.end() - it);
+  for (; it != busy_.end(); ++it) {
+    out.push_back(offset_from(it->start, from, ref));
+    out.push_back(offset_from(it->end, from, ref));
+  }
+}
+
+void Calendar::shift(uint64_t from, uint64_t delta, uint64_t busy) {
+  auto it = std::upper_bound(busy_.begin(), busy_.end(), from,
+                             [](uint64_t v, const Interval& iv) { return v < iv.end; });
+  busy_.erase(busy_.begin(), it);  // history: no request can reach it any more
+  for (Interval& iv : busy_) {
+    iv.start = std::max(iv.start, from) + delta;
+    iv.end += delta;
+  }
+  busy_total_ += busy;
 }
 
 void Calendar::retire(uint64_t now) {

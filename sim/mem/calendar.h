@@ -22,6 +22,11 @@ class Calendar {
   void retire(uint64_t now);
   uint64_t busy_total() const { return busy_total_; }
   size_t pending() const { return busy_.size(); }
+  // Fast-forward support (sim/core/fast_forward.h): the bookings that end after `from`, as
+  // offsets from `ref` (a booking under way at `from` counts from `from`); and moving them
+  // `delta` later while adding `busy` to the total.
+  void state(uint64_t from, uint64_t ref, std::vector<int64_t>& out) const;
+  void shift(uint64_t from, uint64_t delta, uint64_t busy);
 
  private:
   struct Interval {

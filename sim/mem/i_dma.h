@@ -41,6 +41,8 @@ class IDma : public Component {
   // caller is the only initiator of the memories involved and issues in nondecreasing time,
   // as an in-order controller does (models/llm_npu); the same window and set-up rules apply.
   virtual uint64_t transfer_decoupled(int queue, const DmaDescriptor& d, uint64_t issue_ps) = 0;
+  // When the queue issued its last transaction: no later one starts before it.
+  virtual uint64_t queue_cursor_ps(int queue) const = 0;
 };
 
 }  // namespace npusim

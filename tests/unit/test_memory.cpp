@@ -59,6 +59,24 @@ TEST_CASE("calendar fills gaps and never overlaps", "[mem]") {
   CHECK(c.busy_total() == 10 + 10 + 5 + 80 + 1);
 }
 
+TEST_CASE("calendar state and shift for fast-forward", "[mem]") {
+  Calendar c;
+  c.reserve(0, 10);    // [0, 10)
+  c.reserve(20, 10);   // [20, 30)
+  c.reserve(40, 20);   // [40, 60)
+  std::vector<int64_t> s;
+  // From 25 on only [25, 30) and [40, 60) can matter; offsets from ref = 20.
+  c.state(25, 20, s);
+  CHECK(s == std::vector<int64_t>{2, 5, 10, 20, 40});
+  // Moving them 100 later: history before 25 is dropped, the booking under way starts at 25.
+  c.shift(25, 100, 7);
+  s.clear();
+  c.state(125, 120, s);
+  CHECK(s == std::vector<int64_t>{2, 5, 10, 20, 40});
+  CHECK(c.busy_total() == 10 + 10 + 20 + 7);
+  CHECK(c.reserve(125, 5) == 130);  // behind the moved [125, 130)
+}
+
 TEST_CASE("DRAM single access: latency then burst transfer", "[mem]") {
   SimKernel k;
   Harness h;

@@ -3,6 +3,7 @@
 #include <stdexcept>
 
 #include "sim/core/clock.h"
+#include "sim/core/stats.h"
 #include "sim/core/units.h"
 
 using namespace npusim;
@@ -64,4 +65,33 @@ TEST_CASE("clock domain converts cycles and time without drift", "[units]") {
   CHECK(odd.cycle_at_ps(668).n == 2);
   // One billion cycles at 1.5 GHz is exactly 2/3 s, not a sum of rounded periods.
   CHECK(odd.ps_of(Cycles(1500000000)) == 1000000000000ull);
+}
+
+TEST_CASE("stats replay adds k times the change between two snapshots", "[units]") {
+  StatGroup root("hw");
+  Counter& bytes = root.counter("bytes", "B", "moved");
+  StatGroup& child = root.group("dram");
+  Average& wait = child.average("wait", "ns", "queueing");
+  Histogram& h = child.histogram("size", "B", "request sizes", {64, 256});
+  bytes += 100;
+  wait.sample(5);
+  StatSnapshot before, after;
+  root.snapshot(before);
+  // One "period": 30 bytes, waits of 2 and 4, sizes 32 and 300.
+  bytes += 30;
+  wait.sample(2);
+  wait.sample(4);
+  h.sample(32);
+  h.sample(300);
+  root.snapshot(after);
+  root.replay(before, after, 3);  // three more periods
+  CHECK(bytes.value() == 100 + 4 * 30);
+  CHECK(wait.count() == 1 + 4 * 2);
+  CHECK(wait.mean() == Approx((5.0 + 4 * 6.0) / 9));
+  CHECK(wait.min() == 2);  // replayed samples are within the ones seen
+  CHECK(wait.max() == 5);
+  const Json j = h.to_json();
+  CHECK(j.find("count")->as_uint() == 8);
+  CHECK(j.find("counts")->at(0).as_uint() == 4);  // <= 64
+  CHECK(j.find("counts")->at(2).as_uint() == 4);  // overflow
 }

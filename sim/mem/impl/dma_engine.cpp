@@ -3,11 +3,12 @@
 // is full, so an engine waiting on a slow memory costs one wake-up per transaction.
 #include <tlm_utils/simple_initiator_socket.h>
 
+#include <algorithm>
 #include <deque>
 #include <functional>
-#include <queue>
 #include <vector>
 
+#include "sim/core/fast_forward.h"
 #include "sim/core/kernel.h"
 #include "sim/mem/i_dma.h"
 #include "sim/report/timeline.h"
@@ -24,7 +25,7 @@ struct DmaParams {
 
 }  // namespace
 
-class DmaEngine : public sc_core::sc_module, public IDma {
+class DmaEngine : public sc_core::sc_module, public IDma, public IFastForward {
  public:
   static const ParamTable& param_table() {
     using P = DmaParams;
@@ -74,6 +75,37 @@ class DmaEngine : public sc_core::sc_module, public IDma {
     return process(q, d, issue_ps, true);
   }
 
+  uint64_t queue_cursor_ps(int queue) const override { return queues_[static_cast<size_t>(queue)].cursor; }
+
+  // Fast-forward (decoupled queues only): each queue's cursor, its last completion and the
+  // transactions still in flight after `from`.
+  void timed_state(uint64_t from_ps, uint64_t ref_ps, TimedState& out) const override {
+    for (const Queue& q : queues_) {
+      NPUSIM_ASSERT(q.pending.empty(), path() + ": fast-forward with queued descriptors");
+      out.times.push_back(offset_from(q.cursor, from_ps, ref_ps));
+      out.times.push_back(offset_from(q.last_done, from_ps, ref_ps));
+      const size_t count_at = out.times.size();
+      out.times.push_back(0);
+      for (uint64_t t : q.in_flight) {
+        if (t > from_ps) out.times.push_back(offset_from(t, from_ps, ref_ps));
+      }
+      out.times[count_at] = static_cast<int64_t>(out.times.size() - count_at - 1);
+      std::sort(out.times.begin() + static_cast<std::ptrdiff_t>(count_at) + 1, out.times.end());
+    }
+  }
+  void fast_forward(uint64_t from_ps, uint64_t delta_ps, const std::vector<uint64_t>&, uint64_t) override {
+    for (Queue& q : queues_) {
+      auto later = [&](uint64_t t) { return t >= from_ps ? t + delta_ps : t; };  // earlier: history
+      q.cursor = later(q.cursor);
+      q.last_done = later(q.last_done);
+      q.last_issue = later(q.last_issue);
+      auto& f = q.in_flight;
+      f.erase(std::remove_if(f.begin(), f.end(), [&](uint64_t t) { return t <= from_ps; }), f.end());
+      for (uint64_t& t : f) t += delta_ps;
+      std::make_heap(f.begin(), f.end(), std::greater<uint64_t>());
+    }
+  }
+
   void submit(int queue, const DmaDescriptor& d, std::shared_ptr<Completion> done) override {
     NPUSIM_ASSERT(queue >= 0 && queue < queues(), path() + ": no queue " + std::to_string(queue));
     NPUSIM_ASSERT(d.bytes > 0 && d.rows > 0, path() + ": empty descriptor " + std::string(d.label));
@@ -91,7 +123,7 @@ class DmaEngine : public sc_core::sc_module, public IDma {
     std::deque<Item> pending;
     sc_core::sc_event wake;
     // Completion times of transactions in flight (min-heap).
-    std::priority_queue<uint64_t, std::vector<uint64_t>, std::greater<uint64_t>> in_flight;
+    std::vector<uint64_t> in_flight;  // min-heap (std::greater)
     uint64_t last_done = 0;   // completion of the previous descriptor (completions are in order)
     uint64_t last_issue = 0;  // decoupled use: issue times must not go back
     uint64_t cursor = 0;      // when the queue issued its last transaction
@@ -142,13 +174,17 @@ class DmaEngine : public sc_core::sc_module, public IDma {
       for (uint64_t off = 0; off < d.bytes; off += chunk) {
         const uint64_t len = std::min(chunk, d.bytes - off);
         while (true) {  // a free slot in the window of outstanding transactions
-          while (!q.in_flight.empty() && q.in_flight.top() <= t) q.in_flight.pop();
+          while (!q.in_flight.empty() && q.in_flight.front() <= t) {
+            std::pop_heap(q.in_flight.begin(), q.in_flight.end(), std::greater<uint64_t>());
+            q.in_flight.pop_back();
+          }
           if (q.in_flight.size() < static_cast<size_t>(p_.max_outstanding)) break;
-          t = q.in_flight.top();
+          t = q.in_flight.front();
           advance(t);
         }
         const uint64_t done = issue(t, d.src + r * d.src_stride + off, d.dst + r * d.dst_stride + off, len);
-        q.in_flight.push(done);
+        q.in_flight.push_back(done);
+        std::push_heap(q.in_flight.begin(), q.in_flight.end(), std::greater<uint64_t>());
         last = std::max(last, done);
       }
     }

@@ -10,6 +10,7 @@
 
 #include <vector>
 
+#include "sim/core/fast_forward.h"
 #include "sim/mem/calendar.h"
 #include "sim/mem/i_memory.h"
 
@@ -27,7 +28,7 @@ struct ScratchpadParams {
 
 }  // namespace
 
-class Scratchpad : public sc_core::sc_module, public IScratchpad {
+class Scratchpad : public sc_core::sc_module, public IScratchpad, public IFastForward {
  public:
   static const ParamTable& param_table() {
     using P = ScratchpadParams;
@@ -70,6 +71,21 @@ class Scratchpad : public sc_core::sc_module, public IScratchpad {
 
   tlm::tlm_base_target_socket_b<>& target_socket() override { return socket_; }
   uint64_t capacity_bytes() const override { return p_.capacity.n; }
+
+  // Fast-forward: the ports' bookings (in cycles; the controller only moves whole cycles).
+  void timed_state(uint64_t from_ps, uint64_t ref_ps, TimedState& out) const override {
+    const uint64_t from = clock().cycle_at_ps(from_ps).n, ref = clock().cycle_at_ps(ref_ps).n;
+    for (const Calendar& c : ports_) {
+      c.state(from, ref, out.times);
+      out.totals.push_back(c.busy_total());
+    }
+  }
+  void fast_forward(uint64_t from_ps, uint64_t delta_ps, const std::vector<uint64_t>& per_period,
+                    uint64_t k) override {
+    const uint64_t from = clock().cycle_at_ps(from_ps).n, delta = clock().cycle_at_ps(delta_ps).n;
+    NPUSIM_ASSERT(clock().ps_of(Cycles(delta)) == delta_ps, path() + ": fast-forward by a fraction of a cycle");
+    for (size_t i = 0; i < ports_.size(); ++i) ports_[i].shift(from, delta, k * per_period[i]);
+  }
   uint64_t bytes_read() const override { return bytes_read_.value(); }
   uint64_t bytes_written() const override { return bytes_written_.value(); }
   uint64_t bytes_per_cycle() const override { return p_.port_width.n; }

@@ -14,6 +14,7 @@
 #include <cmath>
 #include <vector>
 
+#include "sim/core/fast_forward.h"
 #include "sim/core/kernel.h"
 #include "sim/mem/calendar.h"
 #include "sim/mem/i_memory.h"
@@ -33,7 +34,7 @@ struct SimpleDramParams {
 
 }  // namespace
 
-class SimpleDram : public sc_core::sc_module, public IDram {
+class SimpleDram : public sc_core::sc_module, public IDram, public IFastForward {
  public:
   static const ParamTable& param_table() {
     using P = SimpleDramParams;
@@ -91,6 +92,20 @@ class SimpleDram : public sc_core::sc_module, public IDram {
 
   tlm::tlm_base_target_socket_b<>& target_socket() override { return socket_; }
   uint64_t capacity_bytes() const override { return p_.capacity.n; }
+
+  // Fast-forward: the channels' bookings; the channel of an address repeats every
+  // channels x interleave bytes.
+  void timed_state(uint64_t from_ps, uint64_t ref_ps, TimedState& out) const override {
+    for (const Calendar& c : calendars_) {
+      c.state(from_ps, ref_ps, out.times);
+      out.totals.push_back(c.busy_total());
+    }
+  }
+  void fast_forward(uint64_t from_ps, uint64_t delta_ps, const std::vector<uint64_t>& per_period,
+                    uint64_t k) override {
+    for (size_t c = 0; c < calendars_.size(); ++c) calendars_[c].shift(from_ps, delta_ps, k * per_period[c]);
+  }
+  uint64_t address_period() const override { return static_cast<uint64_t>(p_.channels) * p_.interleave.n; }
   uint64_t bytes_read() const override { return bytes_read_.value(); }
   uint64_t bytes_written() const override { return bytes_written_.value(); }
   Time access_latency() const override { return p_.latency; }
