@@ -1,20 +1,19 @@
 #include "models/llm_npu/controller.h"
 
 #include <algorithm>
-#include <limits>
+#include <numeric>
 
 #include "sim/core/kernel.h"
 #include "sim/report/timeline.h"
 
 namespace npusim {
-namespace {
-
-constexpr uint64_t kPending = std::numeric_limits<uint64_t>::max();
-
-}  // namespace
 
 InOrderController::InOrderController(Config c, RunAccounting& acc) : c_(std::move(c)), acc_(acc) {
   NPUSIM_ASSERT(c_.dma && c_.mpe && c_.sfu && c_.dequant && c_.clock, "controller without its units");
+  // Fast-forward moves time by whole cycles (a fractional period would round differently
+  // later) and cannot replay timeline events.
+  ff_on_ = !c_.units.empty() && c_.stats != nullptr && c_.timeline == nullptr && c_.clock->period_ps() > 0;
+  for (const IFastForward* u : c_.units) addr_period_ = std::lcm(addr_period_, u->address_period());
 }
 
 InOrderController::Buffer InOrderController::buffer_of(const Step& s) const {
@@ -242,8 +241,10 @@ void InOrderController::advance() {
       compute(q_[next_compute_ - base_index_], next_compute_);
       ++next_compute_;
       progressed = true;
+      if (ff_on_) after_compute(next_compute_ - 1);
     }
-    while (!q_.empty() && base_index_ < next_compute_ &&
+    // (Fast-forward compares the last steps with those a period earlier: keep them a while.)
+    while (!q_.empty() && base_index_ + (ff_on_ ? 2 * kMaxPeriod : 0) < next_compute_ &&
            (stores_waiting_.empty() || base_index_ < stores_waiting_.front())) {
       if (q_.front().batch != nullptr) --q_.front().batch->unretired;
       q_.pop_front();

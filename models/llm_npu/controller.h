@@ -23,10 +23,13 @@
 
 #include <array>
 #include <deque>
+#include <unordered_map>
 #include <vector>
 
 #include "models/llm_npu/i_dequant_unit.h"
 #include "sim/compute/i_matrix_unit.h"
+#include "sim/core/fast_forward.h"
+#include "sim/core/stats.h"
 #include "sim/compute/i_vector_unit.h"
 #include "sim/mapping/lowering.h"
 #include "sim/mem/i_dma.h"
@@ -57,6 +60,10 @@ class InOrderController {
     uint64_t sfu_overlap_elements = 64;
     uint64_t quantum_ps = 0;  // how far the local time may run ahead of the kernel
     Timeline* timeline = nullptr;
+    // Fast-forward of periodic steady states (fast_forward.cpp): the memories' timing state
+    // (the DMA first) and the stats tree to replay. Empty `units`: off.
+    std::vector<IFastForward*> units;
+    StatGroup* stats = nullptr;
   };
 
   InOrderController(Config c, RunAccounting& acc);
@@ -71,8 +78,10 @@ class InOrderController {
   // Runs everything fed, issues the remaining stores, and brings the kernel to the end.
   void finish();
   uint64_t end_ps() const { return end_ps_; }
+  uint64_t fast_forwarded_steps() const { return skipped_steps_; }
 
  private:
+  static constexpr uint64_t kPending = ~uint64_t{0};  // a time not known yet
   struct Batch {  // steps the controller owns, freed once all of them have run
     std::vector<Step> steps;
     size_t unretired = 0;
@@ -117,7 +126,42 @@ class InOrderController {
   uint64_t compute_free_ = 0;      // when the compute units finish the previous step
   uint64_t producer_done_ = 0;     // completion of the latest store
   uint64_t end_ps_ = 0;
-  size_t current_op_ = SIZE_MAX;
+
+  // fast_forward.cpp: after each computed step, look for a state that repeats one period
+  // (1..kMaxPeriod steps) later and skip whole periods of the identical steps that follow.
+  static constexpr uint64_t kMaxPeriod = 8;
+  struct Record {  // the machine after computing step `index`
+    uint64_t index = 0, ref = 0, from = 0;  // compute end; the DMA queue's cursor
+    std::vector<int64_t> times;             // controller and units, relative to ref
+    bool full = false;              // with the memories' state and the stats
+    std::vector<TimedState> units;
+    StatSnapshot stats;
+    OpAccount acct;
+    OpTraffic traffic;
+  };
+  void after_compute(uint64_t index);
+  bool same_timing(const Pending& a, const Pending& b) const;
+  const Pending* step_at(uint64_t index) const {  // fed, or among the last computed ones kept
+    return index >= base_index_ && index - base_index_ < q_.size() ? &q_[index - base_index_] : nullptr;
+  }
+  bool periodic(uint64_t from, uint64_t to, uint64_t period) const;  // steps [from, to) vs period earlier
+  uint64_t periodic_run(uint64_t from, uint64_t period);              // how many steps from `from` on
+  bool repeats(const Record& now, const Record& before) const;       // same state, whole cycles later
+  void record(uint64_t index, bool full, Record& r) const;  // full: with the memories and stats
+  void skip(const Record& now, const Record& before, uint64_t periods);
+  bool ff_on_ = false;
+  uint64_t addr_period_ = 1;
+  size_t ff_op_ = SIZE_MAX;
+  uint64_t ff_tries_ = 0;
+  std::vector<Record> ring_;     // timing records of this operator's last candidate steps
+  size_t ring_used_ = 0, ring_next_ = 0;
+  Record anchor_;                // a state seen to repeat, with its stats: confirmed one period on
+  uint64_t anchor_target_ = 0;
+  bool anchored_ = false;
+  // periodic_run of shared (cached) step templates, by (first step, period): the same template
+  // is fed for every layer and token, and its bases cancel out of the comparison.
+  std::unordered_map<const Step*, std::array<uint64_t, kMaxPeriod + 1>> run_cache_;
+  uint64_t skipped_steps_ = 0;
 };
 
 }  // namespace npusim

@@ -65,6 +65,10 @@ const ParamTable& LlmNpu::param_table() {
                  "reuse an operator's lowered steps for every layer and token with the same shape "
                  "(changes no cycle count; off for checking that)")
           .def(ParamValue(true))
+          .param("fast_forward", &P::fast_forward,
+                 "skip whole periods of a run of identical steps once the machine's state repeats "
+                 "(exact; off with a timeline or a clock period that is not whole picoseconds)")
+          .def(ParamValue(true))
           .slot("dram", "dram", "simple_dram", "off-chip memory (weights, LUTs, KV cache, spills)")
           .slot("dma", "dma", "dma_engine", "memory controller's DMA (one in-order queue is used)")
           .slot("weight_buffer", "scratchpad", "scratchpad", "weight tiles (double-buffered)")
@@ -129,6 +133,19 @@ LlmNpu::LlmNpu(const ComponentArgs& a)
   c.sfu_overlap_elements = static_cast<uint64_t>(p_.sfu_overlap_elements);
   c.quantum_ps = p_.sync_quantum.ps;
   c.timeline = timeline();
+  if (p_.fast_forward) {  // every memory must expose its timing state, or none is used
+    for (Component* m : {static_cast<Component*>(dma_.get()), static_cast<Component*>(dram_.get()),
+                         static_cast<Component*>(weight_buf_.get()), static_cast<Component*>(act_buf_.get()),
+                         static_cast<Component*>(kv_buf_.get()), static_cast<Component*>(out_buf_.get())}) {
+      auto* u = dynamic_cast<IFastForward*>(m);
+      if (u == nullptr) {
+        c.units.clear();
+        break;
+      }
+      c.units.push_back(u);
+    }
+    c.stats = &stats();
+  }
   ctrl_ = std::make_unique<InOrderController>(c, acc_);
   sc_core::sc_spawn([this] { guarded([this] { run(); }); }, "controller");
 }
@@ -243,6 +260,7 @@ RunResult LlmNpu::result() {
     classes[tensor_class_name(static_cast<TensorClass>(c))] = e;
   }
   section["dram_bytes_by_class"] = classes;
+  section["fast_forwarded_steps"] = ctrl_->fast_forwarded_steps();
   Json phases = Json::object();
   for (const PhaseTotal& p : acc_.phase_totals()) {
     Json e = Json::object();

@@ -52,6 +52,7 @@ struct LlmNpuParams {
   Time sync_quantum;
   bool double_buffer;
   bool lowering_cache;
+  bool fast_forward;
 };
 
 class LlmNpu : public sc_core::sc_module, public IAccelerator {
