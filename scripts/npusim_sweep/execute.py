@@ -34,6 +34,15 @@ class SweepAborted(RuntimeError):
     pass
 
 
+
+def add_engine_args(ap, db_help="results file (default: npusim-out/sweeps/<name>.sqlite)"):
+    """The engine options a script that runs sweeps offers: --workers, --scheduler, --db,
+    --no-progress (scripts/studies, scripts/reproduce)."""
+    ap.add_argument("--workers", type=int, help="worker processes of the local Dask cluster (default: one per CPU)")
+    ap.add_argument("--scheduler", help="run on an existing Dask cluster, tcp://HOST:PORT")
+    ap.add_argument("--db", help=db_help)
+    ap.add_argument("--no-progress", action="store_true", help="no progress bar")
+
 def _file_ref(path):
     text = Path(path).read_text()
     return {"path": str(path), "text": text, "sha": hashlib.sha256(text.encode()).hexdigest()}

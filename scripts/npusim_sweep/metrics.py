@@ -189,6 +189,19 @@ def flatten_rows(rows, metrics, derived=None, full=False):
     return out, axis_cols
 
 
+RUN_COLUMNS = ("run_id", "worker", "finished_at", "wall_s", "config_hash")
+
+
+def write_results_csv(path, rows, spec):
+    """The rows of a sweep as CSV for committing: without the columns that change with every
+    run (run id, worker, finish time, wall time, config hash)."""
+    recs, _ = flatten_rows(rows, spec.metrics, spec.derived)
+    for r in recs:
+        for k in RUN_COLUMNS:
+            r.pop(k, None)
+    write_csv(path, recs)
+
+
 def write_csv(path, records):
     cols = []
     for r in records:

@@ -26,9 +26,8 @@ def parse_args(description, sweep=False):
     ap.add_argument("--quick", action="store_true", help="reduced run for CI")
     ap.add_argument("--out-dir", default=str(REPO / "docs" / "reproductions"))
     if sweep:
-        ap.add_argument("--workers", type=int, help="worker processes of the local Dask cluster (default: one per CPU)")
-        ap.add_argument("--scheduler", help="run on an existing Dask cluster, tcp://HOST:PORT")
-        ap.add_argument("--db", help="results file (default npusim-out/sweeps/<paper>.sqlite in the repository)")
+        from npusim_sweep import execute  # Dask only where a reproduction uses the engine
+        execute.add_engine_args(ap, "results file (default npusim-out/sweeps/<paper>.sqlite in the repository)")
     args = ap.parse_args()
     os.makedirs(args.out_dir, exist_ok=True)  # figures are written before the report
     return args
@@ -95,7 +94,7 @@ def simulate(sweeps, args, script, db_name):
                 raise SystemExit(f"cannot start or reach the Dask cluster ({args.scheduler or 'local'}): {e}")
         for spec in specs.values():
             execute.run_sweep(spec, db, client=client, client_desc=where, retry_failed=True,
-                              rerun_other_versions=True, progress=sys.stderr.isatty())
+                              rerun_other_versions=True, progress=sys.stderr.isatty() and not args.no_progress)
     finally:
         for c in (client, cluster):
             if c is not None:

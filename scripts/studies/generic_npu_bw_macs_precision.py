@@ -29,11 +29,8 @@ LABELS = {BW: "DRAM bandwidth [GB/s]", WBITS: "weight bits", ROWS: "array rows (
 
 def main(argv=None):
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument("--workers", type=int)
-    ap.add_argument("--scheduler")
-    ap.add_argument("--db")
+    execute.add_engine_args(ap)
     ap.add_argument("--out-dir", default=str(REPO / "docs" / "studies"))
-    ap.add_argument("--no-progress", action="store_true")
     args = ap.parse_args(argv)
     sim = simenv.import_npusim()
     spec = specmod.load(SPEC, sim=sim)
@@ -45,11 +42,7 @@ def main(argv=None):
     out = Path(args.out_dir)
     out.mkdir(parents=True, exist_ok=True)
     stem = out / spec.name
-    recs, _ = metrics.flatten_rows(rows, spec.metrics, spec.derived)
-    for r in recs:  # keep the committed CSV free of run-specific columns
-        for k in ("run_id", "worker", "finished_at", "wall_s", "config_hash"):
-            r.pop(k, None)
-    metrics.write_csv(f"{stem}.csv", recs)
+    metrics.write_results_csv(f"{stem}.csv", rows, spec)
     common = dict(derived=spec.derived, labels=LABELS)
     plot.line(rows, f"{stem}.png", BW, "throughput.value", series=[ROWS], facet=WBITS, logx=True, logy=True,
               title=f"ResNet-18 on the edge NPU ({sim.__version__}): throughput vs DRAM bandwidth", **common)

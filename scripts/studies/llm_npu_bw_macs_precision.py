@@ -59,14 +59,6 @@ def macs(r):
     return r["axes"]["mpe.mv_k"] * r["axes"]["mpe.mv_n"]
 
 
-def export_csv(path, rows, spec):
-    recs, _ = metrics.flatten_rows(rows, spec.metrics, spec.derived)
-    for r in recs:  # keep the committed CSV free of run-specific columns
-        for k in ("run_id", "worker", "finished_at", "wall_s", "config_hash"):
-            r.pop(k, None)
-    metrics.write_csv(path, recs)
-
-
 def print_table(title, rows, cell, row_key, col_key):
     rk = sorted({row_key(r) for r in rows})
     ck = sorted({col_key(r) for r in rows}, key=metrics.number)
@@ -79,11 +71,8 @@ def print_table(title, rows, cell, row_key, col_key):
 
 def main(argv=None):
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument("--workers", type=int)
-    ap.add_argument("--scheduler")
-    ap.add_argument("--db")
+    execute.add_engine_args(ap)
     ap.add_argument("--out-dir", default=str(REPO / "docs" / "studies"))
-    ap.add_argument("--no-progress", action="store_true")
     args = ap.parse_args(argv)
     sim = simenv.import_npusim()
     spec = specmod.load(SPEC, sim=sim)
@@ -100,8 +89,8 @@ def main(argv=None):
     out = Path(args.out_dir)
     out.mkdir(parents=True, exist_ok=True)
     stem = out / spec.name
-    export_csv(f"{stem}.csv", rows, spec)
-    export_csv(f"{stem}_dequant.csv", frows, follow)
+    metrics.write_results_csv(f"{stem}.csv", rows, spec)
+    metrics.write_results_csv(f"{stem}_dequant.csv", frows, follow)
     common = dict(derived=spec.derived, labels=LABELS)
     plot.line(rows, f"{stem}.png", BW, TPS, series=[SCHED], facet=MV, logx=True, logy=True,
               title=f"MobileLLaMA-1.4B CNN/DM on the LLM NPU ({sim.__version__}): decode tokens/s; "
