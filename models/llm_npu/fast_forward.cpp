@@ -195,9 +195,10 @@ void InOrderController::after_compute(uint64_t j) {
 void InOrderController::skip(const Record& now, const Record& before, uint64_t periods) {
   const uint64_t p = now.index - before.index, delta = periods * (now.ref - before.ref);
   // The memories: bookings and cursors later, busy totals up.
+  std::vector<uint64_t> per_period;
   for (size_t u = 0; u < c_.units.size(); ++u) {
-    std::vector<uint64_t> per_period(now.units[u].totals.size());
-    for (size_t i = 0; i < per_period.size(); ++i) per_period[i] = now.units[u].totals[i] - before.units[u].totals[i];
+    per_period.assign(now.units[u].totals.begin(), now.units[u].totals.end());
+    for (size_t i = 0; i < per_period.size(); ++i) per_period[i] -= before.units[u].totals[i];
     c_.units[u]->fast_forward(now.from, delta, per_period, periods);
   }
   c_.stats->replay(before.stats, now.stats, periods);

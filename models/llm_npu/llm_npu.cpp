@@ -134,9 +134,8 @@ LlmNpu::LlmNpu(const ComponentArgs& a)
   c.quantum_ps = p_.sync_quantum.ps;
   c.timeline = timeline();
   if (p_.fast_forward) {  // every memory must expose its timing state, or none is used
-    for (Component* m : {static_cast<Component*>(dma_.get()), static_cast<Component*>(dram_.get()),
-                         static_cast<Component*>(weight_buf_.get()), static_cast<Component*>(act_buf_.get()),
-                         static_cast<Component*>(kv_buf_.get()), static_cast<Component*>(out_buf_.get())}) {
+    for (Component* m : std::initializer_list<Component*>{dma_.get(), dram_.get(), weight_buf_.get(),
+                                                           act_buf_.get(), kv_buf_.get(), out_buf_.get()}) {
       auto* u = dynamic_cast<IFastForward*>(m);
       if (u == nullptr) {
         c.units.clear();

@@ -46,10 +46,10 @@ IDEAL = {"act_buffer.capacity": "16MiB", "out_buffer.capacity": "16MiB"}
 TOL_SPEEDUP, TOL_KNEE, TOL_FLAT, PLATEAU = 0.10, 0.15, 0.10, 0.98
 
 
-def traces(prompt_len, tmp):
+def traces(prompt_len, tmp, models=("vicuna-7b", "vicuna-13b", "mobilellama-1.4b")):
     """One-step traces exported from the models' config.json (so tree runs measure one forward)."""
     out = {}
-    for model in ["vicuna-7b", "vicuna-13b", "mobilellama-1.4b"]:
+    for model in models:
         path = os.path.join(tmp, f"{model}-S{prompt_len}.yaml")
         subprocess.run([sys.executable, str(R.REPO / "workloads" / "exporters" / "llm_export.py"),
                         str(LLM / "models" / f"{model}.json"), "--prompt-len", str(prompt_len), "--gen-len", "1",
@@ -108,7 +108,7 @@ def main():
     rows, npu, sens, gpu = [], {}, {}, {}
     with tempfile.TemporaryDirectory() as tmp:
         tr = traces(256, tmp)
-        tr1024 = traces(1024, tmp)
+        tr1024 = {} if args.quick else traces(1024, tmp, [m for _, m, _ in NPUS])
         for preset, model, macs in NPUS:
             hw = str(R.REPO / "hw_configs" / "llm_npu" / f"{preset}.yaml")
             for bits in BITS:
