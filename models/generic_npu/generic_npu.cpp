@@ -26,16 +26,24 @@ const ParamTable& GenericNpu::param_table() {
           .param("double_buffer", &P::double_buffer,
                  "split each buffer in halves so loads, compute and stores overlap")
           .def(ParamValue(true))
-          .param("depthwise_on", &P::depthwise_on,
-                 "unit that runs depthwise convolutions (the array wastes all but one column)")
-          .def("vector").choices({"vector", "array"})
+          .param_enum("depthwise_on", &P::depthwise_on, {{"vector", DepthwiseUnit::Vector}, {"array", DepthwiseUnit::Array}},
+                      "unit that runs depthwise convolutions (the array wastes all but one column)")
+          .def("vector")
           .param("accumulator_bits", &P::accumulator_bits,
                  "width of partial sums kept in the ofmap buffer while k is split")
           .def(32).min(8).max(64).unit("bits")
-          .param("weight_format", &P::weight_format,
-                 "DRAM format of sparse weights (bitmap: presence bits + non-zeros); compute "
-                 "stays dense")
-          .def("dense").choices({"dense", "bitmap"})
+          .param_enum("weight_format", &P::weight_format, {{"dense", WeightFormat::Dense}, {"bitmap", WeightFormat::Bitmap}},
+                      "DRAM format of sparse weights (bitmap: presence bits + non-zeros); compute "
+                      "stays dense")
+          .def("dense")
+          .param("sync_quantum", &P::sync_quantum,
+                 "how far the engine's local time may run ahead of the kernel (0: every transfer; "
+                 "a platform that shares the DRAM uses 0)")
+          .def("1ms")
+          .param("fast_forward", &P::fast_forward,
+                 "skip whole periods of a run of identical work units once the machine's state "
+                 "repeats (exact; off with a timeline)")
+          .def(ParamValue(true))
           .slot("dram", "dram", "simple_dram", "off-chip memory")
           .slot("dma", "dma", "dma_engine", "DMA engine (queue 0 loads, queue 1 stores)")
           .slot("ifmap_sram", "scratchpad", "scratchpad", "input activation buffer")
@@ -50,7 +58,12 @@ GenericNpu::GenericNpu(const ComponentArgs& a)
     : IAccelerator(a), p_(load_params<GenericNpuParams>(param_table(), {"name"})),
       clock_(p_.clock), router_("router") {
   context().clock = &clock_;
-  dram_ = make_child<IDram>("dram");
+  if (context().shared_dram != nullptr) {
+    dram_ = context().shared_dram;
+  } else {
+    own_dram_ = make_child<IDram>("dram");
+    dram_ = own_dram_.get();
+  }
   dma_ = make_child<IDma>("dma");
   ifmap_ = make_child<IScratchpad>("ifmap_sram");
   weight_ = make_child<IScratchpad>("weight_sram");
@@ -71,13 +84,46 @@ GenericNpu::GenericNpu(const ComponentArgs& a)
   o.budget = {ifmap_->capacity_bytes() / slots_, weight_->capacity_bytes() / slots_,
               ofmap_->capacity_bytes() / slots_};
   o.acc_bits = static_cast<int>(p_.accumulator_bits);
-  o.depthwise_on_vector = p_.depthwise_on == "vector";
-  o.bitmap_weights = p_.weight_format == "bitmap";
+  o.depthwise_on_vector = p_.depthwise_on == DepthwiseUnit::Vector;
+  o.bitmap_weights = p_.weight_format == WeightFormat::Bitmap;
   o.transfer_costs(*dram_, *dma_, clock_);
   lowering_ = std::make_unique<Lowering>(*array_, *vector_, o);
-  sc_core::sc_spawn([this] { guarded([this] { loader(); }); }, "loader");
-  sc_core::sc_spawn([this] { guarded([this] { compute(); }); }, "compute");
-  sc_core::sc_spawn([this] { guarded([this] { storer(); }); }, "storer");
+  compute_ = std::make_unique<GenericComputeRule>(*array_, *vector_);
+  enum : int8_t { kIfmap, kWeight, kOfmap };
+  ExecEngine::Config c;
+  c.dma = dma_.get();
+  c.load_queue = 0;
+  c.store_queue = 1;
+  c.compute = compute_.get();
+  c.clock = &clock_;
+  c.buffers = {{kIfmapBase, ifmap_->capacity_bytes() / slots_},
+               {kWeightBase, weight_->capacity_bytes() / slots_},
+               {kOfmapBase, ofmap_->capacity_bytes() / slots_}};
+  c.weight_side = {kWeight, kWeight, kWeight, kWeight};  // weights, or the B operand of Q.K^T
+  c.input_side = {kIfmap, kIfmap, kIfmap, kIfmap};
+  c.output = kOfmap;
+  c.slots = slots_;
+  c.dependency = ExecEngine::Dependency::OperatorBoundary;
+  c.quantum_ps = context().shared_memory ? 0 : p_.sync_quantum.ps;
+  c.timeline = timeline();
+  if (p_.fast_forward) {
+    c.units = fast_forward_units({dma_.get(), dram_, ifmap_.get(), weight_.get(), ofmap_.get()});
+  }
+  c.stats = &stats();
+  engine_ = std::make_unique<ExecEngine>(c, acc_);
+}
+
+IComputeRule::Cost GenericComputeRule::compute(const WorkUnit& u) {
+  NPUSIM_ASSERT(u.kind != WorkUnit::Kind::Fused && !u.transform_weights,
+                "generic_npu received a work unit it has no unit for");
+  if (u.kind == WorkUnit::Kind::Matrix) {
+    const uint64_t cycles = array_.cycles(u.mw);
+    array_.account(u.mw, cycles);
+    return {cycles, u.mw.m * u.mw.k * u.mw.n * u.mw.count, array_.path().c_str()};
+  }
+  const uint64_t cycles = vector_.cycles(u.vw);
+  vector_.account(u.vw, cycles);
+  return {cycles, u.vw.fn == VectorFn::Mac ? u.vw.elements : 0, vector_.path().c_str()};
 }
 
 // ---- preparation -----------------------------------------------------------------------
@@ -106,7 +152,7 @@ void GenericNpu::plan_memory() {
         }
         act_max = std::max({act_max, in, out});
         // Lowering here raises mapping errors (a block that fits no buffer) before the run.
-        std::vector<Step> scratch;
+        std::vector<WorkUnit> scratch;
         lowering_->lower(op, {}, scratch);
       }
     }
@@ -134,181 +180,43 @@ void GenericNpu::prepare(const Workload& w, const RunOptions& options) {
   plan_memory();
 }
 
-TensorAddresses GenericNpu::addresses_for(const Operator& op) {
-  const Model& m = workload_->models[model_];
-  size_t parity = ops_.size() % 2;
-  return {act_base_[parity], weight_addr_.count(m.name + "/" + op.name) ? weight_addr_[m.name + "/" + op.name] : 0,
-          act_base_[1 - parity]};
+TensorAddresses GenericNpu::addresses_for(const Model& m, const Operator& op) {
+  const size_t parity = ops_fed_++ % 2;
+  auto w = weight_addr_.find(m.name + "/" + op.name);
+  return {act_base_[parity], w == weight_addr_.end() ? 0 : w->second, act_base_[1 - parity]};
 }
 
-// ---- the pipeline ----------------------------------------------------------------------
+// ---- the program -------------------------------------------------------------------------
 
-bool GenericNpu::next_operator() {
-  while (model_ < workload_->models.size()) {
-    const Model& m = workload_->models[model_];
-    if (!current_phase_) {
-      current_phase_ = make_phase(m, phase_);
-      op_in_phase_ = 0;
-      acc_.begin_phase(workload_->models.size() > 1 ? m.name + ":" + current_phase_->name
-                                                    : current_phase_->name);
-    }
-    if (op_in_phase_ < current_phase_->ops.size()) {
-      const Operator& op = current_phase_->ops[op_in_phase_++];
+void GenericNpu::run_model(size_t index, IRequestContext& ctx) {
+  const Model& m = workload_->models[index];
+  const bool several = workload_->models.size() > 1;
+  for (size_t ph = 0; ph < phase_count(m); ++ph) {
+    const Phase phase = make_phase(m, ph);
+    ctx.begin_phase(several ? m.name + ":" + phase.name : phase.name);
+    for (const Operator& op : phase.ops) {
+      ctx.boundary();
       // Utilisation is measured against the unit that runs the operator's MACs.
       const int ab = static_cast<int>(op.precision.activation), wb = static_cast<int>(op.precision.weight);
-      const bool on_vector = op.type == OpType::DepthwiseConv2d && p_.depthwise_on == "vector";
-      OpRun run;
-      run.id = acc_.begin_op(op.name, op_type_name(op.type),
-                             on_vector ? vector_->peak_elements_per_cycle(std::max(ab, wb))
-                                       : array_->peak_macs_per_cycle(ab, wb));
-      pending_.clear();
-      pending_next_ = 0;
-      TensorAddresses at = addresses_for(op);
-      ops_.push_back(std::move(run));
-      lowering_->lower(op, at, pending_);
-      NPUSIM_ASSERT(!pending_.empty(), "operator " + op.name + " lowered to nothing");
+      const bool on_vector = op.type == OpType::DepthwiseConv2d && p_.depthwise_on == DepthwiseUnit::Vector;
+      const size_t id = acc_.begin_op(op.name, op_type_name(op.type),
+                                      on_vector ? vector_->peak_elements_per_cycle(std::max(ab, wb))
+                                                : array_->peak_macs_per_cycle(ab, wb));
+      std::vector<WorkUnit> units;
+      lowering_->lower(op, addresses_for(m, op), units);
+      NPUSIM_ASSERT(!units.empty(), "operator " + op.name + " lowered to nothing");
       ++ops_started_;
       if (options_.progress) {
         options_.progress(total_ops_ ? static_cast<double>(ops_started_) / static_cast<double>(total_ops_) : 0,
-                          m.name + " " + current_phase_->name + " " + op.name);
+                          m.name + " " + phase.name + " " + op.name);
       }
-      return true;
+      engine_->feed(std::move(units), id, {}, 0);
     }
     if (m.llm) {
-      if (current_phase_->name == "decode") ++tokens_;
+      if (phase.name == "decode") ++tokens_;
     } else {
       inferences_ += static_cast<uint64_t>(m.batch);
     }
-    current_phase_.reset();
-    if (++phase_ >= phase_count(m)) {
-      phase_ = 0;
-      ++model_;
-    }
-  }
-  return false;
-}
-
-void GenericNpu::loader() {
-  const uint64_t ifmap_half = ifmap_->capacity_bytes() / slots_,
-                 weight_half = weight_->capacity_bytes() / slots_;
-  bool first_of_op = false;
-  while (true) {
-    if (pending_next_ == pending_.size()) {
-      if (!next_operator()) break;
-      first_of_op = true;
-    }
-    const uint32_t op = static_cast<uint32_t>(ops_.size() - 1);
-    const Step& st = pending_[pending_next_++];
-    if (loaded_ >= slots_) slot(loaded_ - slots_).computed->wait();  // a free buffer half
-    Slot s;
-    s.step = st;
-    s.op = op;
-    const uint64_t half = loaded_ % slots_;
-    auto load = [&](uint64_t src, uint64_t dst, uint64_t bytes, TensorClass c, const char* what) {
-      auto done = std::make_shared<Completion>();
-      dma_->submit(0, {src, dst, bytes, 1, 0, 0, timeline() != nullptr ? what : ""}, done);
-      s.loads.push_back(done);
-      acc_.add_read(ops_[op].id, c, bytes);
-    };
-    // The operator's inputs (and runtime "weights" such as K/V) are the previous operator's
-    // outputs: wait until they are in DRAM. Static weights prefetch freely.
-    const bool dependent = st.input_bytes > 0 || (st.weight_bytes > 0 && !st.weight_static);
-    if (first_of_op && dependent && op > 0) {
-      OpRun& prev = ops_[op - 1];
-      while (!prev.stores_issued) sim_wait(store_issued_);
-      prev.last_store->wait();
-      first_of_op = false;
-    }
-    if (st.weight_bytes > 0) {
-      load(st.weight_addr, kWeightBase + half * weight_half, st.weight_bytes, st.weight_class, "weights");
-    }
-    if (st.input_bytes > 0) {
-      load(st.input_addr, kIfmapBase + half * ifmap_half, st.input_bytes, st.input_class, "inputs");
-    }
-    s.last_of_op = pending_next_ == pending_.size();
-    window_.push_back(std::move(s));
-    ++loaded_;
-    pushed_.notify();
-  }
-  loader_done_ = true;
-  pushed_.notify();
-}
-
-void GenericNpu::compute() {
-  while (true) {
-    while (computed_ >= loaded_) {
-      if (loader_done_) {
-        compute_done_ = true;
-        computed_event_.notify();
-        return;
-      }
-      sim_wait(pushed_);
-    }
-    Slot& s = slot(computed_);
-    for (auto& c : s.loads) c->wait();
-    if (s.step.opens_output) {
-      // The output half we are about to fill must have been stored.
-      if (outputs_opened_ >= slots_) output_stores_[outputs_opened_ - slots_ - output_base_]->wait();
-      output_stores_.push_back(std::make_shared<Completion>());
-      ++outputs_opened_;
-    }
-    OpAccount& acct = acc_.account(ops_[s.op].id);
-    const uint64_t start = clock_.now().n;
-    NPUSIM_ASSERT(s.step.kind != Step::Kind::Attention && !s.step.dequant,
-                  "generic_npu received a step it has no unit for");
-    if (s.step.kind == Step::Kind::Matrix) {
-      array_->execute(s.step.mw, "");
-      acct.macs += s.step.mw.m * s.step.mw.k * s.step.mw.n * s.step.mw.count;
-    } else {
-      vector_->execute(s.step.vw, "");
-      if (s.step.vw.fn == VectorFn::Mac) acct.macs += s.step.vw.elements;
-    }
-    acct.compute_cycles += clock_.now().n - start;
-    ops_[s.op].raw_end_ps = time_to_ps(sc_core::sc_time_stamp());
-    s.computed->complete_at_ps(time_to_ps(sc_core::sc_time_stamp()));
-    ++computed_;
-    computed_event_.notify();
-  }
-}
-
-void GenericNpu::storer() {
-  const uint64_t ofmap_half = ofmap_->capacity_bytes() / slots_;
-  uint64_t closed = 0;
-  while (true) {
-    while (stored_ >= computed_) {
-      if (compute_done_) return;
-      sim_wait(computed_event_);
-    }
-    Slot& s = slot(stored_);
-    s.computed->wait();
-    OpRun& op = ops_[s.op];
-    if (s.step.closes_output) {
-      auto done = output_stores_[closed - output_base_];
-      dma_->submit(1, {kOfmapBase + (closed % slots_) * ofmap_half, s.step.store_addr,
-                       s.step.store_bytes, 1, 0, 0, timeline() != nullptr ? "outputs" : ""}, done);
-      acc_.add_written(op.id, s.step.store_class, s.step.store_bytes);
-      op.last_store = done;
-      ++closed;
-    }
-    if (s.last_of_op) {
-      op.stores_issued = true;
-      store_issued_.notify();
-    }
-    ++stored_;
-    retire_slots();
-    // Output-store completions the compute thread can no longer ask for.
-    while (output_base_ + slots_ < outputs_opened_ && output_base_ < closed) {
-      output_stores_.pop_front();
-      ++output_base_;
-    }
-  }
-}
-
-void GenericNpu::retire_slots() {
-  const uint64_t keep_from = std::min(stored_, loaded_ >= slots_ ? loaded_ - slots_ : 0);
-  while (window_base_ < keep_from) {
-    window_.pop_front();
-    ++window_base_;
   }
 }
 
@@ -317,11 +225,6 @@ void GenericNpu::retire_slots() {
 RunResult GenericNpu::result() {
   RunResult r;
   uint64_t macs = 0, capacity = 0;
-  for (OpRun& op : ops_) {
-    uint64_t raw = op.raw_end_ps;
-    if (op.last_store) raw = std::max(raw, op.last_store->at_ps());
-    acc_.set_end_ps(op.id, raw);
-  }
   Breakdown breakdown;
   r.total_cycles = acc_.finish(clock_, breakdown);
   for (size_t i = 0; i < acc_.ops(); ++i) {
@@ -341,8 +244,8 @@ RunResult GenericNpu::result() {
   }
   r.breakdown = breakdown.to_json(hz);
   Json g = Json::object();
-  g["steps"] = loaded_;
-  g["operators"] = static_cast<uint64_t>(ops_.size());
+  g["steps"] = engine_->units_issued();
+  g["operators"] = ops_started_;
   g["macs"] = macs;
   g["mac_utilisation"] = capacity ? static_cast<double>(macs) / static_cast<double>(capacity) : 0.0;
   r.sections["generic_npu"] = g;

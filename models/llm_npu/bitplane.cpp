@@ -18,7 +18,7 @@ uint64_t BitPlaneLayout::weight_bytes(uint64_t rows, uint64_t k, int bits) const
   return static_cast<uint64_t>(bits) * plane_chunk_bytes(rows, k);
 }
 
-uint64_t BitPlaneLayout::lut_bytes(uint64_t rows, int bits) const {
+uint64_t BitPlaneLayout::table_bytes(uint64_t rows, int bits) const {
   if (bits == 16) return 0;
   return rows * (uint64_t{1} << bits) * lut_entry_bytes;
 }
@@ -26,14 +26,14 @@ uint64_t BitPlaneLayout::lut_bytes(uint64_t rows, int bits) const {
 uint64_t BitPlaneLayout::stored_bytes(uint64_t rows, uint64_t k, bool fp16) const {
   if (fp16) return rows * k * 2;
   uint64_t luts = 0;
-  for (int b = 1; b <= max_bits; ++b) luts += lut_bytes(rows, b);
+  for (int b = 1; b <= max_bits; ++b) luts += table_bytes(rows, b);
   return weight_bytes(rows, k, max_bits) + luts;
 }
 
 uint64_t BitPlaneLayout::tile_rows(uint64_t k, uint64_t budget, bool fp16, bool with_lut) const {
   auto widest = [&](uint64_t rows) {
     if (fp16) return weight_bytes(rows, k, 16);
-    return weight_bytes(rows, k, max_bits) + (with_lut ? lut_bytes(rows, max_bits) : 0);
+    return weight_bytes(rows, k, max_bits) + (with_lut ? table_bytes(rows, max_bits) : 0);
   };
   // Largest rows with widest(rows) <= budget (widest grows with rows).
   uint64_t lo = 0, hi = std::max<uint64_t>(1, budget);

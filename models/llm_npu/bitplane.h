@@ -23,7 +23,7 @@ struct BitPlaneLayout {
   // Bytes a `bits`-wide pass streams for rows x k weights (b plane chunks, or fp16).
   uint64_t weight_bytes(uint64_t rows, uint64_t k, int bits) const;
   // Bytes of the `bits`-wide centroid tables of `rows` rows (0 for fp16).
-  uint64_t lut_bytes(uint64_t rows, int bits) const;
+  uint64_t table_bytes(uint64_t rows, int bits) const;
   // Bytes a tile occupies in DRAM (all planes and all LUTs; or fp16).
   uint64_t stored_bytes(uint64_t rows, uint64_t k, bool fp16) const;
   // Rows per tile so that the widest pass (max_bits planes, plus their LUT when `with_lut`; or

@@ -39,7 +39,7 @@ uint64_t LlmLowering::stored_weight_bytes(uint64_t k, uint64_t n, bool fp16) con
 }
 
 void LlmLowering::linear_on_chip(uint64_t m, uint64_t k, uint64_t n, int weight_bits, int act_bits,
-                                 std::vector<Step>& out) const {
+                                 std::vector<WorkUnit>& out) const {
   const bool fp16 = weight_bits == 16;
   const TileShape t = tile_shape(k, n, fp16);
   const uint64_t stride = layout_.stored_bytes(t.rows, k, fp16);
@@ -47,14 +47,14 @@ void LlmLowering::linear_on_chip(uint64_t m, uint64_t k, uint64_t n, int weight_
     const uint64_t r = std::min(t.rows, n - r0);
     for (uint64_t k0 = 0; k0 < k; k0 += t.k) {  // one chunk unless blocked fp16
       const uint64_t kc = std::min(t.k, k - k0);
-      Step s;
-      s.kind = Step::Kind::Matrix;
-      s.dequant = true;
+      WorkUnit s;
+      s.kind = WorkUnit::Kind::Matrix;
+      s.transform_weights = true;
       s.weight_bytes = layout_.weight_bytes(r, kc, weight_bits);
       s.weight_addr = tile * stride + k0 * r * 2;  // planes first, LUTs after the max_bits planes
       if (count_lut_ && !fp16) {
-        s.lut_bytes = layout_.lut_bytes(r, weight_bits);
-        s.lut_addr = tile * stride + layout_.weight_bytes(r, k, layout_.max_bits);
+        s.table_bytes = layout_.table_bytes(r, weight_bits);
+        s.table_addr = tile * stride + layout_.weight_bytes(r, k, layout_.max_bits);
       }
       s.mw = {m, kc, r, act_bits, weight_bits, 1};  // the MPE computes in fp16; w_bits tells the dequantiser
       s.opens_output = s.closes_output = false;
@@ -63,16 +63,16 @@ void LlmLowering::linear_on_chip(uint64_t m, uint64_t k, uint64_t n, int weight_
   }
 }
 
-void LlmLowering::elementwise_on_chip(const Operator& op, std::vector<Step>& out) const {
-  Step s;
-  s.kind = Step::Kind::Vector;
+void LlmLowering::elementwise_on_chip(const Operator& op, std::vector<WorkUnit>& out) const {
+  WorkUnit s;
+  s.kind = WorkUnit::Kind::Vector;
   NPUSIM_ASSERT(elementwise_work(op, &s.vw), "not an element-wise operator: " + op.name);
   s.opens_output = s.closes_output = false;
   out.push_back(s);
 }
 
 void LlmLowering::attention(const Operator& op, bool queries_on_chip, uint64_t on_chip_positions,
-                            uint64_t append_tokens, std::vector<Step>& out) const {
+                            uint64_t append_tokens, std::vector<WorkUnit>& out) const {
   const uint64_t kvh = u(op.kv_heads == 0 ? op.heads : op.kv_heads), group = u(op.heads) / kvh;
   const uint64_t reps = u(op.batch) * kvh, hd = u(op.head_dim);
   NPUSIM_ASSERT(on_chip_positions <= u(op.kv_len), "more on-chip positions than keys");
@@ -111,8 +111,8 @@ void LlmLowering::attention(const Operator& op, bool queries_on_chip, uint64_t o
       if (on_chip_positions > 0) pieces.push_back({on_chip_positions, false});
       for (size_t i = 0; i < pieces.size(); ++i) {
         const auto [c, loaded] = pieces[i];
-        Step s;
-        s.kind = Step::Kind::Attention;
+        WorkUnit s;
+        s.kind = WorkUnit::Kind::Fused;
         s.weight_static = false;
         if (loaded) {
           s.input_bytes = heads * c * kv_pos_bytes;

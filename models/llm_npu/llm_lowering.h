@@ -1,5 +1,5 @@
 // Lowering of one transformer forward pass to the LLM NPU's steps (decode, tree verification,
-// and prefill attention). Step addresses are offsets from per-operator bases the controller
+// and prefill attention). WorkUnit addresses are offsets from per-operator bases the controller
 // adds, so a lowered operator is a template reused for every layer and token.
 //
 //   linear, activations on chip (decode, tree): the layer's weights stream through the weight
@@ -40,14 +40,14 @@ class LlmLowering {
 
   // m x k activations (on chip) times k x n weights of width `weight_bits`.
   void linear_on_chip(uint64_t m, uint64_t k, uint64_t n, int weight_bits, int act_bits,
-                      std::vector<Step>& out) const;
+                      std::vector<WorkUnit>& out) const;
   // A fused attention operator over op.kv_len positions, of which the last `on_chip_positions`
   // (the tokens of this forward pass) are already on chip; `append_tokens` new tokens' K/V
   // are written to the cache.
   void attention(const Operator& op, bool queries_on_chip, uint64_t on_chip_positions,
-                 uint64_t append_tokens, std::vector<Step>& out) const;
+                 uint64_t append_tokens, std::vector<WorkUnit>& out) const;
   // An element-wise operator whose data stays on chip.
-  void elementwise_on_chip(const Operator& op, std::vector<Step>& out) const;
+  void elementwise_on_chip(const Operator& op, std::vector<WorkUnit>& out) const;
 
   // Rows of a weight tile for inputs of width k (the tile holds the widest pass).
   uint64_t tile_rows(uint64_t k, bool fp16) const;

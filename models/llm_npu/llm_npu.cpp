@@ -14,6 +14,9 @@ constexpr uint64_t kWeightBase = 1ull << 50, kActBase = 2ull << 50, kKvBase = 3u
 
 uint64_t align_up(uint64_t v, uint64_t a) { return (v + a - 1) / a * a; }
 
+// This model's names for the tensor classes in its traffic report (weight tables are LUTs).
+constexpr const char* kClassNames[kTensorClasses] = {"weights", "luts", "kv", "activations"};
+
 }  // namespace
 
 const ParamTable& LlmNpu::param_table() {
@@ -43,10 +46,10 @@ const ParamTable& LlmNpu::param_table() {
           .def(ParamValue(true))
           .param("sfu_overlap_elements", &P::sfu_overlap_elements, "sub-vector the SFU waits for when overlapped")
           .def(64).min(1)
-          .param("attention_unit", &P::attention_unit,
+          .param_enum("attention_unit", &P::attention_unit, {{"mpe", AttentionUnit::Mpe}, {"sfu", AttentionUnit::Sfu}},
                  "unit for attention's Q.K^T and P.V: the MPE, or the SFU lanes (vector math, e.g. a "
                  "GPU attention kernel computing in fp32)")
-          .def("mpe").choices({"mpe", "sfu"})
+          .def("mpe")
           .param("switch_penalty_cycles", &P::switch_penalty_cycles, "stall when the precision changes (spec A14)")
           .def(0).min(0).unit("cycles")
           .param("kernel_overhead", &P::kernel_overhead,
@@ -85,7 +88,12 @@ LlmNpu::LlmNpu(const ComponentArgs& a)
     : IAccelerator(a), p_(load_params<LlmNpuParams>(param_table(), {"name"})), clock_(p_.clock),
       router_("router") {
   context().clock = &clock_;
-  dram_ = make_child<IDram>("dram");
+  if (context().shared_dram != nullptr) {
+    dram_ = context().shared_dram;
+  } else {
+    own_dram_ = make_child<IDram>("dram");
+    dram_ = own_dram_.get();
+  }
   dma_ = make_child<IDma>("dma");
   weight_buf_ = make_child<IScratchpad>("weight_buffer");
   act_buf_ = make_child<IScratchpad>("act_buffer");
@@ -113,40 +121,33 @@ LlmNpu::LlmNpu(const ComponentArgs& a)
     return layout_.weight_bytes(rows, k, static_cast<int>(op.precision.weight));
   };
   if (p_.count_lut) {  // prefill blocks carry the LUTs of their rows too
-    o.lut_layout_bytes = [this](const Operator& op, uint64_t rows) {
-      return layout_.lut_bytes(rows, static_cast<int>(op.precision.weight));
+    o.table_layout_bytes = [this](const Operator& op, uint64_t rows) {
+      return layout_.table_bytes(rows, static_cast<int>(op.precision.weight));
     };
   }
-  o.dequant_weights = true;
+  o.transform_weights = true;
   tiled_ = std::make_unique<Lowering>(*mpe_, *sfu_, o);
-  InOrderController::Config c;
+  compute_ = std::make_unique<LlmComputeRule>(LlmComputeRule::Config{
+      mpe_.get(), sfu_.get(), dequant_.get(), p_.sfu_overlap, p_.attention_unit == AttentionUnit::Sfu,
+      static_cast<uint64_t>(p_.sfu_overlap_elements)});
+  enum : int8_t { kWeight, kAct, kKv, kOut };
+  ExecEngine::Config c;
   c.dma = dma_.get();
-  c.mpe = mpe_.get();
-  c.sfu = sfu_.get();
-  c.dequant = dequant_.get();
+  c.compute = compute_.get();
   c.clock = &clock_;
-  c.base = {kWeightBase, kActBase, kKvBase, kOutBase};
-  c.half = {b.weight, b.act, b.kv, b.out};
+  c.buffers = {{kWeightBase, b.weight}, {kActBase, b.act}, {kKvBase, b.kv}, {kOutBase, b.out}};
+  // Weight-side operands: weights and their LUTs, or an activation used as the B operand;
+  // input-side: activations, or K/V chunks of the attention.
+  c.weight_side = {kWeight, kWeight, -1, kAct};
+  c.input_side = {-1, -1, kKv, kAct};
+  c.output = kOut;
   c.slots = slots;
-  c.sfu_overlap = p_.sfu_overlap;
-  c.attention_on_sfu = p_.attention_unit == "sfu";
-  c.sfu_overlap_elements = static_cast<uint64_t>(p_.sfu_overlap_elements);
-  c.quantum_ps = p_.sync_quantum.ps;
+  c.quantum_ps = context().shared_memory ? 0 : p_.sync_quantum.ps;
   c.timeline = timeline();
-  if (p_.fast_forward) {  // every memory must expose its timing state, or none is used
-    for (Component* m : std::initializer_list<Component*>{dma_.get(), dram_.get(), weight_buf_.get(),
-                                                           act_buf_.get(), kv_buf_.get(), out_buf_.get()}) {
-      auto* u = dynamic_cast<IFastForward*>(m);
-      if (u == nullptr) {
-        c.units.clear();
-        break;
-      }
-      c.units.push_back(u);
-    }
-    c.stats = &stats();
-  }
-  ctrl_ = std::make_unique<InOrderController>(c, acc_);
-  sc_core::sc_spawn([this] { guarded([this] { run(); }); }, "controller");
+  if (p_.fast_forward) c.units = fast_forward_units({dma_.get(), dram_, weight_buf_.get(), act_buf_.get(),
+                                                      kv_buf_.get(), out_buf_.get()});
+  c.stats = &stats();
+  engine_ = std::make_unique<ExecEngine>(c, acc_);
 }
 
 // ---- preparation ---------------------------------------------------------------------------
@@ -154,7 +155,8 @@ LlmNpu::LlmNpu(const ComponentArgs& a)
 void LlmNpu::build_policy(ModelRun& r, size_t model_index) {
   const Model& m = *r.model;
   StatGroup& group = stats().group("model" + std::to_string(model_index) + "_schedule");
-  std::optional<ConfigNode> node = m.schedule;
+  std::optional<ConfigNode> node;
+  if (const ConfigNode* given = m.section("schedule")) node = *given;
   if (!node) {  // no schedule: every phase at the model's weight width
     auto doc = load_yaml_text("{type: uniform, bits: " + std::to_string(m.precision.weight) + "}",
                               "<default schedule of " + m.name + ">", ErrorKind::Workload, "workload");
@@ -164,10 +166,10 @@ void LlmNpu::build_policy(ModelRun& r, size_t model_index) {
   r.policy.reset(dynamic_cast<IPrecisionPolicy*>(c.release()));
   NPUSIM_ASSERT(r.policy != nullptr, "precision policy type does not implement IPrecisionPolicy");
   r.policy->validate(m.generation, [this](int b) { return supported(b); }, layout_.supported_text());
-  if (m.decoding) {
-    TreeDecoding::table().load(*m.decoding, &r.tree);
+  if (const ConfigNode* decoding = m.section("decoding")) {
+    TreeDecoding::table().load(*decoding, &r.tree);
     if (m.generation.prompt_len + m.generation.gen_len + r.tree.tree_size > m.llm->max_context) {
-      m.decoding->fail("prompt_len + gen_len + tree_size (" + std::to_string(m.generation.prompt_len) + " + " +
+      decoding->fail("prompt_len + gen_len + tree_size (" + std::to_string(m.generation.prompt_len) + " + " +
                        std::to_string(m.generation.gen_len) + " + " + std::to_string(r.tree.tree_size) +
                        ") exceeds max_context (" + std::to_string(m.llm->max_context) + ")");
     }
@@ -222,7 +224,7 @@ void LlmNpu::prepare(const Workload& w, const RunOptions& options) {
       build_policy(runs_[i], i);
       total_ops_ += phase_count(w.models[i]) * make_phase(w.models[i], 0).ops.size();
     } else {
-      if (w.models[i].schedule || w.models[i].decoding) {
+      if (!w.models[i].sections.empty()) {
         throw MappingError("model `" + w.models[i].name + "`: schedules and tree decoding need an llm model");
       }
       total_ops_ += w.models[i].layers.size();
@@ -256,10 +258,10 @@ RunResult LlmNpu::result() {
     Json e = Json::object();
     e["read"] = traffic.read[c];
     e["written"] = traffic.written[c];
-    classes[tensor_class_name(static_cast<TensorClass>(c))] = e;
+    classes[kClassNames[c]] = e;
   }
   section["dram_bytes_by_class"] = classes;
-  section["fast_forwarded_steps"] = ctrl_->fast_forwarded_steps();
+  section["fast_forwarded_steps"] = engine_->fast_forwarded_units();
   Json phases = Json::object();
   for (const PhaseTotal& p : acc_.phase_totals()) {
     Json e = Json::object();
@@ -291,6 +293,10 @@ RunResult LlmNpu::result() {
   r.sections["llm_npu"] = section;
   return r;
 }
+
+[[maybe_unused]] static const bool npusim_llm_sections =
+    register_model_section({"schedule", "precision policy of an LLM on the LLM NPU (models/llm_npu/policy)", true}) &&
+    register_model_section({"decoding", "tree decoding of an LLM on the LLM NPU (PPD, models/llm_npu/tree.h)", true});
 
 NPUSIM_REGISTER_COMPONENT(LlmNpu, "accelerator", "llm_npu",
                           "LLM-optimised NPU: PMPD per-step precision, PPD tree decoding, bit-plane weights");

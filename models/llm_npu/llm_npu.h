@@ -10,7 +10,8 @@
 // In decode, activations stay on chip; only weights, LUTs and the KV cache cross the DRAM
 // interface. Prefill runs tiled (sim/mapping) with activations spilling to DRAM. A precision
 // policy (policy/) picks each phase's and decode step's width; `decoding:` selects tree
-// decoding. The in-order controller (controller.h) executes the steps.
+// decoding. The shared execution engine (sim/exec/engine.h) runs the work units with this
+// model's compute rule (llm_compute.h) and one in-order DMA queue.
 //
 // Modelling choices the PMPD spec leaves open are parameters with its defaults: LUT traffic
 // (A4, off), lm_head and embedding traffic (A3, off), switch penalty (A14, 0), SFU overlap
@@ -23,7 +24,7 @@
 #include <vector>
 
 #include "models/llm_npu/bitplane.h"
-#include "models/llm_npu/controller.h"
+#include "models/llm_npu/llm_compute.h"
 #include "models/llm_npu/llm_lowering.h"
 #include "models/llm_npu/policy/i_precision_policy.h"
 #include "models/llm_npu/tree.h"
@@ -33,6 +34,8 @@
 #include "sim/workload/phases.h"
 
 namespace npusim {
+
+enum class AttentionUnit { Mpe, Sfu };
 
 struct LlmNpuParams {
   Frequency clock;
@@ -44,7 +47,7 @@ struct LlmNpuParams {
   bool include_embedding;
   int64_t embedding_bits;
   bool sfu_overlap;
-  std::string attention_unit;
+  AttentionUnit attention_unit;
   int64_t sfu_overlap_elements;
   int64_t switch_penalty_cycles;
   Time kernel_overhead;
@@ -61,6 +64,9 @@ class LlmNpu : public sc_core::sc_module, public IAccelerator {
   explicit LlmNpu(const ComponentArgs& a);
 
   void prepare(const Workload& w, const RunOptions& options) override;
+  void run_model(size_t index, IRequestContext& ctx) override;
+  ExecEngine& engine() override { return *engine_; }
+  RunAccounting& accounting() override { return acc_; }
   RunResult result() override;
   const IDram& main_memory() const override { return *dram_; }
   const ClockDomain& accelerator_clock() const override { return clock_; }
@@ -78,8 +84,7 @@ class LlmNpu : public sc_core::sc_module, public IAccelerator {
     uint64_t embedding = 0, classifier = 0;  // embedding table, learned scheduler's MLP
   };
 
-  // llm_program.cpp: the controller thread and the lowering of each phase.
-  void run();
+  // llm_program.cpp: the program of each model and the lowering of each phase.
   void run_operator_list(const Model& m, size_t model_index);
   void run_llm(ModelRun& r, size_t model_index);
   void run_prefill(ModelRun& r, size_t model_index);
@@ -89,10 +94,9 @@ class LlmNpu : public sc_core::sc_module, public IAccelerator {
   void feed_on_chip(const Operator& op, const Model& m, size_t model_index, int bits,
                     uint64_t on_chip_positions, uint64_t append_tokens, uint64_t kv_position);
   // Feeds the steps `make` lowers; with lowering_cache they are made once per key and reused.
-  void feed_lowered(const std::string& key, const std::function<void(std::vector<Step>&)>& make,
-                    size_t op_id, const StepBases& bases, uint64_t overhead);
+  void feed_lowered(const std::string& key, const std::function<void(std::vector<WorkUnit>&)>& make,
+                    size_t op_id, const OperandBases& bases, uint64_t overhead);
   size_t begin_op(const Operator& op);
-  int layer_of(const std::string& name) const;
   // True when every matrix operator's activations of a decode forward fit the on-chip buffers
   // (inputs the activation buffer, outputs the output buffer); otherwise the step runs like a
   // prefill chunk, its activations (and the tree's K/V) through DRAM.
@@ -105,7 +109,8 @@ class LlmNpu : public sc_core::sc_module, public IAccelerator {
 
   LlmNpuParams p_;
   ClockDomain clock_;
-  std::unique_ptr<IDram> dram_;
+  std::unique_ptr<IDram> own_dram_;
+  IDram* dram_ = nullptr;  // own_dram_, or a platform's shared DRAM
   std::unique_ptr<IDma> dma_;
   std::unique_ptr<IScratchpad> weight_buf_, act_buf_, kv_buf_, out_buf_;
   std::unique_ptr<IMatrixUnit> mpe_;
@@ -116,7 +121,9 @@ class LlmNpu : public sc_core::sc_module, public IAccelerator {
   std::unique_ptr<LlmLowering> lowering_;
   std::unique_ptr<Lowering> tiled_;
   RunAccounting acc_;
-  std::unique_ptr<InOrderController> ctrl_;
+  std::unique_ptr<LlmComputeRule> compute_;
+  std::unique_ptr<ExecEngine> engine_;
+  IRequestContext* ctx_ = nullptr;  // of the request being fed
 
   const Workload* workload_ = nullptr;
   RunOptions options_;
@@ -124,7 +131,7 @@ class LlmNpu : public sc_core::sc_module, public IAccelerator {
   std::vector<Placement> placement_;
   uint64_t act_base_[2] = {0, 0};
   size_t op_parity_ = 0;
-  std::unordered_map<std::string, std::vector<Step>> cache_;
+  std::unordered_map<std::string, std::vector<WorkUnit>> cache_;
   uint64_t total_ops_ = 0, ops_started_ = 0;
   // Results.
   uint64_t generated_ = 0, inferences_ = 0, decode_steps_ = 0, bit_tokens_ = 0, spilled_steps_ = 0;

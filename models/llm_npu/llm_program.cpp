@@ -1,6 +1,6 @@
-// The LLM NPU's program: the controller thread walks the workload phase by phase, asks the
-// precision policy for each phase's width, lowers the operators and feeds the steps to the
-// in-order controller.
+// The LLM NPU's program: for each request the runtime dispatches, walks the model phase by
+// phase, asks the precision policy for each phase's width, lowers the operators and feeds the
+// work units to the execution engine.
 //
 //   prefill     prompt_len tokens, weights at the policy's prefill width, tiled with spills
 //   scheduler   the learned policy's classifier, once per request (PMPD spec §4.4)
@@ -15,12 +15,8 @@
 
 namespace npusim {
 
-int LlmNpu::layer_of(const std::string& name) const {
-  if (name.rfind("layer", 0) != 0) return 0;
-  return std::stoi(name.substr(5));
-}
-
 size_t LlmNpu::begin_op(const Operator& op) {
+  ctx_->boundary();
   ++ops_started_;
   if (options_.progress) {
     options_.progress(total_ops_ ? static_cast<double>(ops_started_) / static_cast<double>(total_ops_) : 0.0, op.name);
@@ -29,37 +25,35 @@ size_t LlmNpu::begin_op(const Operator& op) {
   return acc_.begin_op(op.name, op_type_name(op.type), matrix ? mpe_->peak_macs_per_cycle(16, 16) : 0);
 }
 
-void LlmNpu::feed_lowered(const std::string& key, const std::function<void(std::vector<Step>&)>& make,
-                          size_t op_id, const StepBases& bases, uint64_t overhead) {
+void LlmNpu::feed_lowered(const std::string& key, const std::function<void(std::vector<WorkUnit>&)>& make,
+                          size_t op_id, const OperandBases& bases, uint64_t overhead) {
   if (!p_.lowering_cache) {
-    std::vector<Step> fresh;
+    std::vector<WorkUnit> fresh;
     make(fresh);
-    ctrl_->feed(std::move(fresh), op_id, bases, overhead);
+    engine_->feed(std::move(fresh), op_id, bases, overhead);
     return;
   }
   auto it = cache_.find(key);
   if (it == cache_.end()) {
-    std::vector<Step> steps;
+    std::vector<WorkUnit> steps;
     make(steps);
     it = cache_.emplace(key, std::move(steps)).first;
   }
-  ctrl_->feed_shared(it->second, op_id, bases, overhead);
+  engine_->feed_shared(it->second, op_id, bases, overhead);
 }
 
-void LlmNpu::run() {
-  for (size_t i = 0; i < runs_.size(); ++i) {
-    if (runs_[i].model->llm) {
-      run_llm(runs_[i], i);
-    } else {
-      run_operator_list(*runs_[i].model, i);
-    }
+void LlmNpu::run_model(size_t index, IRequestContext& ctx) {
+  ctx_ = &ctx;
+  if (runs_[index].model->llm) {
+    run_llm(runs_[index], index);
+  } else {
+    run_operator_list(*runs_[index].model, index);
   }
-  ctrl_->finish();
 }
 
 // An operator-list model: every operator tiled, activations through DRAM.
 void LlmNpu::run_operator_list(const Model& m, size_t model_index) {
-  acc_.begin_phase(workload_->models.size() > 1 ? m.name + ":inference" : "inference");
+  ctx_->begin_phase(workload_->models.size() > 1 ? m.name + ":inference" : "inference");
   for (const Operator& op : m.layers) {
     if (op.precision.weight != 16 && tensor_sizes(op).weight > 0 && !supported(static_cast<int>(op.precision.weight))) {
       throw WorkloadError("operator `" + op.name + "` has " + std::to_string(op.precision.weight) +
@@ -77,20 +71,20 @@ void LlmNpu::feed_tiled(const Operator& op, const std::string& weight_key, size_
   const size_t parity = op_parity_++ % 2;
   Operator o = op;
   o.precision.weight = weight_bits;
-  StepBases bases;
+  OperandBases bases;
   if (op.type == OpType::Attention) {  // fused: queries from the activation ping, K/V from the cache
-    const auto layer = static_cast<uint64_t>(layer_of(op.name));
+    const auto layer = static_cast<uint64_t>(op.layer);
     bases = {act_base_[parity], pl.kv_base + layer * pl.kv_layer_bytes, act_base_[1 - parity]};
-    std::vector<Step> steps;
+    std::vector<WorkUnit> steps;
     lowering_->attention(o, false, 0, 0, steps);
-    ctrl_->feed(std::move(steps), id, bases, clock_.cycle_at_ps(p_.kernel_overhead.ps).n);
+    engine_->feed(std::move(steps), id, bases, clock_.cycle_at_ps(p_.kernel_overhead.ps).n);
     return;
   }
   auto w = weight_bits == 16 ? pl.fp16.find(weight_key) : pl.weights.find(weight_key);
   const uint64_t weights = w == (weight_bits == 16 ? pl.fp16.end() : pl.weights.end()) ? 0 : w->second;
-  std::vector<Step> steps;
+  std::vector<WorkUnit> steps;
   tiled_->lower(o, {act_base_[parity], weights, act_base_[1 - parity]}, steps);
-  ctrl_->feed(std::move(steps), id, bases, clock_.cycle_at_ps(p_.kernel_overhead.ps).n);
+  engine_->feed(std::move(steps), id, bases, clock_.cycle_at_ps(p_.kernel_overhead.ps).n);
 }
 
 void LlmNpu::run_llm(ModelRun& r, size_t model_index) {
@@ -105,30 +99,30 @@ void LlmNpu::run_prefill(ModelRun& r, size_t model_index) {
   const Model& m = *r.model;
   const auto prompt = static_cast<uint64_t>(m.generation.prompt_len);
   const int bits = r.policy->prefill_bits();
-  acc_.begin_phase(workload_->models.size() > 1 ? m.name + ":prefill" : "prefill");
-  ctrl_->stall(clock_.cycle_at_ps(p_.step_overhead.ps).n);
+  ctx_->begin_phase(workload_->models.size() > 1 ? m.name + ":prefill" : "prefill");
+  engine_->stall(clock_.cycle_at_ps(p_.step_overhead.ps).n);
   for (const Operator& op : llm_forward_ops(m, prompt, prompt, true, true, "prefill")) {
-    if (op.name == "lm_head" && !p_.include_lm_head) continue;
-    const int w = op.name == "lm_head" ? static_cast<int>(p_.lm_head_bits) : bits;
+    if (op.role == OpRole::LmHead && !p_.include_lm_head) continue;
+    const int w = op.role == OpRole::LmHead ? static_cast<int>(p_.lm_head_bits) : bits;
     feed_tiled(op, op.name, model_index, w);
   }
 }
 
 void LlmNpu::run_classifier(const ModelRun& r, const ClassifierJob& job, size_t model_index) {
   const Model& m = *r.model;
-  acc_.begin_phase(workload_->models.size() > 1 ? m.name + ":scheduler" : "scheduler");
+  ctx_->begin_phase(workload_->models.size() > 1 ? m.name + ":scheduler" : "scheduler");
   Operator op;
   op.name = "pmpd_classifier";
   op.type = OpType::Attention;
   const size_t id = begin_op(op);
   const auto h = static_cast<uint64_t>(m.llm->heads), d = static_cast<uint64_t>(m.llm->head_dim),
              t = static_cast<uint64_t>(m.generation.prompt_len), hd = h * d;
-  std::vector<Step> steps;
+  std::vector<WorkUnit> steps;
   // Read the last layer's K and V (chunked to the KV buffer) and average them over heads.
   const uint64_t kv_half = kv_buf_->capacity_bytes() / (p_.double_buffer ? 2 : 1);
   for (uint64_t off = 0; off < job.kv_read_bytes; off += kv_half) {
-    Step s;
-    s.kind = Step::Kind::Vector;
+    WorkUnit s;
+    s.kind = WorkUnit::Kind::Vector;
     s.input_bytes = std::min(kv_half, job.kv_read_bytes - off);
     s.input_addr = off;
     s.input_class = TensorClass::Kv;
@@ -137,8 +131,8 @@ void LlmNpu::run_classifier(const ModelRun& r, const ClassifierJob& job, size_t 
     steps.push_back(s);
   }
   // H x H learned queries of width D attend over the averaged K and V, on chip.
-  Step att;
-  att.kind = Step::Kind::Attention;
+  WorkUnit att;
+  att.kind = WorkUnit::Kind::Fused;
   att.mw = {h * h, d, t, 16, 16, 1};
   att.vw = {VectorFn::Softmax, h * h * t, 16};
   att.mw2 = {h * h, t, d, 16, 16, 1};
@@ -151,13 +145,13 @@ void LlmNpu::run_classifier(const ModelRun& r, const ClassifierJob& job, size_t 
   lowering_->linear_on_chip(1, hd, classes, 16, 16, steps);
   const Placement& pl = placement_[model_index];
   const uint64_t last_layer = pl.kv_base + static_cast<uint64_t>(m.llm->layers - 1) * pl.kv_layer_bytes;
-  ctrl_->feed(std::move(steps), id, {pl.classifier, last_layer, 0}, 0);
+  engine_->feed(std::move(steps), id, {pl.classifier, last_layer, 0}, 0);
 }
 
 bool LlmNpu::activations_fit(const std::vector<Operator>& ops) const {
   for (const Operator& op : ops) {
     if (op.type != OpType::Gemm && op.type != OpType::Attention) continue;  // SFU ops work in place
-    if (op.name == "lm_head" && !p_.include_lm_head) continue;
+    if (op.role == OpRole::LmHead && !p_.include_lm_head) continue;
     const TensorSizes t = tensor_sizes(op);
     const uint64_t in = op.type == OpType::Attention ? t.output : t.input;  // queries; K/V stream
     if (bytes_for(in, op.precision.activation) > act_buf_->capacity_bytes() ||
@@ -174,12 +168,12 @@ void LlmNpu::feed_on_chip(const Operator& op, const Model& m, size_t model_index
   const size_t id = begin_op(op);
   const uint64_t overhead = clock_.cycle_at_ps(p_.kernel_overhead.ps).n;
   if (op.type == OpType::Attention) {
-    const uint64_t layer_base = pl.kv_base + static_cast<uint64_t>(layer_of(op.name)) * pl.kv_layer_bytes;
+    const uint64_t layer_base = pl.kv_base + static_cast<uint64_t>(op.layer) * pl.kv_layer_bytes;
     const uint64_t append_at =
         layer_base + kv_position * 2 * bytes_for(static_cast<uint64_t>(m.llm->kv_heads * m.llm->head_dim), m.precision.kv);
-    std::vector<Step> steps;
+    std::vector<WorkUnit> steps;
     lowering_->attention(op, true, on_chip_positions, append_tokens, steps);
-    ctrl_->feed(std::move(steps), id, {0, layer_base, append_at}, overhead);
+    engine_->feed(std::move(steps), id, {0, layer_base, append_at}, overhead);
     return;
   }
   if (op.type == OpType::Gemm) {
@@ -187,7 +181,7 @@ void LlmNpu::feed_on_chip(const Operator& op, const Model& m, size_t model_index
     const std::string key = "linear:" + std::to_string(m_rows) + "x" + std::to_string(k) + "x" + std::to_string(n) +
                             "@" + std::to_string(bits) + "/" + std::to_string(op.precision.activation);
     const auto& table = bits == 16 ? pl.fp16 : pl.weights;
-    feed_lowered(key, [&](std::vector<Step>& out) {
+    feed_lowered(key, [&](std::vector<WorkUnit>& out) {
       lowering_->linear_on_chip(m_rows, k, n, bits, static_cast<int>(op.precision.activation), out);
     }, id, {table.at(op.name), 0, 0}, overhead);
     return;
@@ -195,7 +189,7 @@ void LlmNpu::feed_on_chip(const Operator& op, const Model& m, size_t model_index
   VectorWork w;
   elementwise_work(op, &w);
   const std::string key = "vector:" + std::to_string(static_cast<int>(w.fn)) + ":" + std::to_string(w.elements);
-  feed_lowered(key, [&](std::vector<Step>& out) { lowering_->elementwise_on_chip(op, out); }, id, {}, overhead);
+  feed_lowered(key, [&](std::vector<WorkUnit>& out) { lowering_->elementwise_on_chip(op, out); }, id, {}, overhead);
 }
 
 void LlmNpu::run_decode(ModelRun& r, size_t model_index) {
@@ -212,23 +206,23 @@ void LlmNpu::run_decode(ModelRun& r, size_t model_index) {
     DecodeContext c{static_cast<int64_t>(generated), m.generation.prompt_len, m.generation.gen_len,
                     static_cast<int64_t>(kv), previous};
     const int bits = r.policy->bits_for_token(c);
-    if (bits != previous) ctrl_->stall(static_cast<uint64_t>(p_.switch_penalty_cycles));
+    if (bits != previous) engine_->stall(static_cast<uint64_t>(p_.switch_penalty_cycles));
     const uint64_t accepted = n == 1 ? 1 : std::min<uint64_t>(static_cast<uint64_t>(tree.accepted_at(step)), gen - generated);
     // Tree tokens whose K/V stay on chip are appended only once accepted; otherwise all are written.
     const uint64_t append = (n == 1 || tree.kv_on_chip) ? accepted : n;
-    acc_.begin_phase(label);
-    ctrl_->stall(clock_.cycle_at_ps(p_.step_overhead.ps).n);
+    ctx_->begin_phase(label);
+    engine_->stall(clock_.cycle_at_ps(p_.step_overhead.ps).n);
     if (p_.include_embedding) {
       Operator emb;
       emb.name = "embedding";
       emb.type = OpType::Activation;
       const size_t id = begin_op(emb);
-      Step s;
-      s.kind = Step::Kind::Vector;
+      WorkUnit s;
+      s.kind = WorkUnit::Kind::Vector;
       s.weight_bytes = bytes_for(n * static_cast<uint64_t>(m.llm->hidden), p_.embedding_bits);
       s.vw = {VectorFn::Copy, n * static_cast<uint64_t>(m.llm->hidden), 16};
       s.opens_output = s.closes_output = false;
-      ctrl_->feed(std::vector<Step>{s}, id, {placement_[model_index].embedding, 0, 0}, 0);
+      engine_->feed(std::vector<WorkUnit>{s}, id, {placement_[model_index].embedding, 0, 0}, 0);
     }
     // The forward pass is the same every step but for the attention's context length.
     if (decode_ops.empty()) {
@@ -237,8 +231,8 @@ void LlmNpu::run_decode(ModelRun& r, size_t model_index) {
     }
     for (Operator& op : decode_ops) {
       if (op.type == OpType::Attention) op.kv_len = static_cast<int64_t>(kv + n);
-      if (op.name == "lm_head" && !p_.include_lm_head) continue;
-      const int w = op.name == "lm_head" ? static_cast<int>(p_.lm_head_bits) : bits;
+      if (op.role == OpRole::LmHead && !p_.include_lm_head) continue;
+      const int w = op.role == OpRole::LmHead ? static_cast<int>(p_.lm_head_bits) : bits;
       if (on_chip) feed_on_chip(op, m, model_index, w, n, append, kv);
       else feed_tiled(op, op.name, model_index, w);  // all n positions' K/V go through DRAM
     }

@@ -1,9 +1,15 @@
 #include "sim/app/session.h"
 
+#include <algorithm>
+#include <cmath>
+
 #include "sim/core/kernel.h"
+#include "sim/core/text.h"
 #include "sim/core/version.h"
 #include "sim/mem/i_memory.h"
 #include "sim/report/timeline.h"
+#include "sim/runtime/platform.h"
+#include "sim/runtime/runtime.h"
 #include "sim/workload/trace.h"
 
 namespace npusim {
@@ -39,25 +45,55 @@ std::string hw_name(const YamlDoc& hw) {
   return stem.substr(0, stem.find_last_of('.'));
 }
 
-std::unique_ptr<IAccelerator> build(const std::shared_ptr<YamlDoc>& hw, StatGroup& stats,
-                                    BuildContext& ctx) {
+// A platform's accelerator names, from the file (before anything is built).
+std::vector<std::string> platform_names(const YamlDoc& hw) {
+  std::vector<std::string> names;
+  const YAML::Node& t = hw.root["type"];
+  const YAML::Node& accs = hw.root["accelerators"];
+  if (t && t.IsScalar() && t.Scalar() == "platform" && accs && accs.IsMap()) {
+    for (const auto& kv : accs) names.push_back(kv.first.as<std::string>());
+  }
+  return names;
+}
+
+// The hardware the file describes: one accelerator, or a platform of several sharing a DRAM.
+struct Hardware {
+  std::unique_ptr<Component> root;
+  std::vector<IAccelerator*> accelerators;
+  std::vector<std::string> names;  // a platform's accelerator names (empty for one accelerator)
+  const IDram* memory = nullptr;   // reported at the top level
+};
+
+Hardware build(const std::shared_ptr<YamlDoc>& hw, StatGroup& stats, BuildContext& ctx) {
   ConfigNode root(hw, hw->root, "hw");
-  if (!hw->root["type"]) {
-    root.fail("the hardware file needs a top-level `type:` naming the accelerator (one of: " +
-              [] {
-                std::string s;
-                for (const auto& t : Registry::types_of("accelerator")) s += (s.empty() ? "" : ", ") + t;
-                return s;
-              }() + ")");
+  const YAML::Node& t = hw->root["type"];
+  std::vector<std::string> kinds = Registry::types_of("accelerator");
+  kinds.push_back("platform");
+  if (!t) {
+    root.fail("the hardware file needs a top-level `type:` naming the accelerator or `platform` (one of: " +
+              join(kinds, ", ") + ")");
+  }
+  Hardware h;
+  if (t.IsScalar() && Registry::find("platform", t.Scalar()) != nullptr) {
+    auto c = Registry::build("platform", root, "hw", nullptr, stats, ctx);
+    auto* p = dynamic_cast<Platform*>(c.get());
+    NPUSIM_ASSERT(p != nullptr, "platform type does not implement Platform");
+    h.accelerators = p->accelerators();
+    h.names = p->names();
+    h.memory = &p->dram();
+    h.root = std::move(c);
+    return h;
   }
   auto c = Registry::build("accelerator", root, "hw", nullptr, stats, ctx);
   auto* acc = dynamic_cast<IAccelerator*>(c.get());
   NPUSIM_ASSERT(acc != nullptr, "accelerator type does not implement IAccelerator");
-  c.release();
-  return std::unique_ptr<IAccelerator>(acc);
+  h.accelerators = {acc};
+  h.memory = &acc->main_memory();
+  h.root = std::move(c);
+  return h;
 }
 
-std::string resolved(const std::string& name, const IAccelerator& acc) {
+std::string resolved(const std::string& name, const Component& acc) {
   YAML::Emitter out;
   out << YAML::BeginMap << YAML::Key << "name" << YAML::Value << name;
   acc.emit_resolved(out);
@@ -74,52 +110,127 @@ const std::vector<std::string>& stats_top_level_keys() {
   return keys;
 }
 
-SessionOutput run_session(SessionInput in) {
-  apply_overrides(in);
-  if (!in.workload) throw ConfigError("no workload given");
-  const Workload workload = load_workload(in.workload);
+namespace {
+
+struct Profile {  // each model alone on the hardware, for ANTT and the schedulers' estimates
+  std::vector<uint64_t> isolated_ps, operators;
+};
+
+// One simulation of `workload` on `hw`: builds the hardware, runs the runtime, reports.
+SessionOutput simulate(const std::shared_ptr<YamlDoc>& hw_doc, const Workload& workload,
+                       const std::string& timeline_path, const RunOptions& options, const Profile* profile) {
   SessionOutput out;
   SimKernel kernel;
   StatGroup stats("hw");
   Timeline timeline;
   BuildContext ctx;
-  ctx.timeline = in.timeline_path.empty() ? nullptr : &timeline;
-  std::unique_ptr<IAccelerator> acc = build(in.hw, stats, ctx);
-  acc->prepare(workload, in.options);
+  ctx.timeline = timeline_path.empty() ? nullptr : &timeline;
+  Hardware hw = build(hw_doc, stats, ctx);
+  for (IAccelerator* a : hw.accelerators) a->prepare(workload, options);
+  RuntimeSetup setup;
+  setup.accelerators = hw.accelerators;
+  setup.accelerator_names = hw.names.empty() ? std::vector<std::string>{hw_name(*hw_doc)} : hw.names;
+  setup.workload = &workload;
+  std::unique_ptr<Component> scheduler;
+  if (workload.requests && profile != nullptr) {
+    setup.stream = parse_request_stream(workload, hw.names);
+    const ConfigNode node = setup.stream->scheduler
+                                ? *setup.stream->scheduler
+                                : ConfigNode(workload.requests->doc_ptr(), YAML::Node(), "workload.requests.scheduler");
+    scheduler = Registry::build("scheduler", node, "scheduler", nullptr, stats.group("scheduler"), ctx, "fcfs");
+    setup.scheduler = dynamic_cast<IScheduler*>(scheduler.get());
+    NPUSIM_ASSERT(setup.scheduler != nullptr, "scheduler type does not implement IScheduler");
+    setup.isolated_ps = profile->isolated_ps;
+    setup.isolated_ops = profile->operators;
+  }
+  Runtime runtime(std::move(setup));
+  runtime.start();
   kernel.run();
-  RunResult r = acc->result();
 
+  std::vector<RunResult> results;
+  for (IAccelerator* a : hw.accelerators) results.push_back(a->result());
+  const RunResult& r = results.front();
   Json j = Json::object();
   j["schema_version"] = kStatsSchemaVersion;
   j["simulator"] = std::string("npusim ") + build_id();
-  j["hw"] = hw_name(*in.hw);
+  j["hw"] = hw_name(*hw_doc);
   j["workload"] = workload.name;
+  double seconds = 0;
+  for (const RunResult& x : results) seconds = std::max(seconds, x.total_seconds);
   j["total_cycles"] = r.total_cycles;
-  j["total_seconds"] = r.total_seconds;
+  j["total_seconds"] = seconds;
   Json tp = Json::object();
-  tp["value"] = r.throughput;
-  tp["unit"] = r.throughput_unit;
+  Json requests = runtime.report();
+  if (workload.requests && profile != nullptr) {
+    tp["value"] = requests["stp_requests_per_s"];
+    tp["unit"] = std::string("requests/s");
+  } else {
+    tp["value"] = r.throughput;
+    tp["unit"] = r.throughput_unit;
+  }
   j["throughput"] = tp;
-  const IDram& dram = acc->main_memory();
+  const IDram& dram = *hw.memory;
   Json d = Json::object();
   d["bytes_read"] = dram.bytes_read();
   d["bytes_written"] = dram.bytes_written();
   d["peak_bytes_per_s"] = dram.peak_bandwidth();
   d["bandwidth_utilisation"] =
-      r.total_seconds > 0 ? static_cast<double>(dram.bytes_read() + dram.bytes_written()) /
-                                (r.total_seconds * dram.peak_bandwidth())
-                          : 0.0;
+      seconds > 0 ? static_cast<double>(dram.bytes_read() + dram.bytes_written()) / (seconds * dram.peak_bandwidth())
+                  : 0.0;
   j["dram"] = d;
   j["breakdown"] = r.breakdown;
   for (const auto& [key, value] : r.sections.items()) j[key] = value;
+  if (!hw.names.empty()) {  // a platform: every accelerator's own report
+    Json accs = Json::object();
+    for (size_t i = 0; i < results.size(); ++i) {
+      Json a = Json::object();
+      a["type"] = hw.accelerators[i]->type();
+      a["total_cycles"] = results[i].total_cycles;
+      a["total_seconds"] = results[i].total_seconds;
+      a["dram_bytes_read"] = hw.accelerators[i]->main_memory().bytes_read();
+      a["dram_bytes_written"] = hw.accelerators[i]->main_memory().bytes_written();
+      a["breakdown"] = results[i].breakdown;
+      for (const auto& [key, value] : results[i].sections.items()) a[key] = value;
+      accs[hw.names[i]] = a;
+    }
+    j["accelerators"] = accs;
+  }
+  if (workload.requests && profile != nullptr) j["requests"] = requests;
   j["components"] = stats.to_json();
   out.stats = j;
-  out.resolved_yaml = resolved(hw_name(*in.hw), *acc);
+  out.resolved_yaml = resolved(hw_name(*hw_doc), *hw.root);
   out.total_cycles = r.total_cycles;
   out.activations = SimKernel::activations();
-  acc.reset();  // modules go before the kernel's context
-  if (!in.timeline_path.empty()) timeline.write(in.timeline_path);
+  out.operators = runtime.requests().front().operators;
+  scheduler.reset();
+  hw.root.reset();  // modules go before the kernel's context
+  if (!timeline_path.empty()) timeline.write(timeline_path);
   return out;
+}
+
+}  // namespace
+
+SessionOutput run_session(SessionInput in) {
+  apply_overrides(in);
+  if (!in.workload) throw ConfigError("no workload given");
+  const Workload workload = load_workload(in.workload);
+  if (!workload.requests) return simulate(in.hw, workload, in.timeline_path, in.options, nullptr);
+  // A request stream: first each model alone, for the isolated latencies (validating the
+  // stream before spending time on them).
+  const RequestStream stream = parse_request_stream(workload, platform_names(*in.hw));
+  Profile profile;
+  profile.isolated_ps.assign(workload.models.size(), 0);
+  profile.operators.assign(workload.models.size(), 0);
+  for (size_t m = 0; m < workload.models.size(); ++m) {
+    if (std::none_of(stream.mix.begin(), stream.mix.end(), [m](const MixEntry& e) { return e.model == m; })) continue;
+    Workload alone = workload;
+    alone.models = {workload.models[m]};
+    alone.requests.reset();
+    const SessionOutput o = simulate(in.hw, alone, "", RunOptions{}, nullptr);
+    profile.isolated_ps[m] = static_cast<uint64_t>(std::llround(o.stats.find("total_seconds")->as_double() * 1e12));
+    profile.operators[m] = o.operators;
+  }
+  return simulate(in.hw, workload, in.timeline_path, in.options, &profile);
 }
 
 std::string validate_session(SessionInput in) {
@@ -129,9 +240,14 @@ std::string validate_session(SessionInput in) {
   SimKernel kernel;
   StatGroup stats("hw");
   BuildContext ctx;
-  std::unique_ptr<IAccelerator> acc = build(in.hw, stats, ctx);
-  if (workload) acc->prepare(*workload, in.options);
-  return resolved(hw_name(*in.hw), *acc);
+  Hardware hw = build(in.hw, stats, ctx);
+  if (workload) {
+    for (IAccelerator* a : hw.accelerators) a->prepare(*workload, in.options);
+    if (workload->requests) parse_request_stream(*workload, hw.names);
+  }
+  std::string text = resolved(hw_name(*in.hw), *hw.root);
+  hw.root.reset();
+  return text;
 }
 
 }  // namespace npusim

@@ -28,6 +28,7 @@ struct SessionOutput {
   std::string resolved_yaml;  // the content of resolved_config.yaml
   uint64_t total_cycles = 0;
   uint64_t activations = 0;   // process wake-ups (for the speed benchmark)
+  uint64_t operators = 0;     // operators the (first) request ran
 };
 
 // Splits "a.b=c" into its path and value; UserError when there is no '='.

@@ -1,7 +1,6 @@
 // A matrix unit executes GEMM blocks O[m x n] += A[m x k] . W[k x n] out of on-chip buffers.
-// `cycles` is the unit's timing rule (from its micro-architecture, never ticked). `execute`
-// suspends the calling process for exactly those cycles and accounts the work; a controller
-// that keeps its own local time (temporal decoupling) calls `cycles` and `account` instead.
+// `cycles` is the unit's timing rule (from its micro-architecture, never ticked); the
+// execution engine (sim/exec) places the work in time and calls `account` for the unit's stats.
 #pragma once
 
 #include <string>
@@ -27,7 +26,6 @@ class IMatrixUnit : public Component {
   virtual uint64_t cycles(const MatrixWork& w) = 0;
   // Adds a block that took `cycles` to the unit's stats.
   virtual void account(const MatrixWork& w, uint64_t cycles) = 0;
-  void execute(const MatrixWork& w, const std::string& label);
   virtual uint64_t peak_macs_per_cycle(int a_bits, int w_bits) const = 0;
   virtual MatrixGranule granule(int a_bits, int w_bits) const = 0;
 };

@@ -2,8 +2,7 @@
 // per-element cost and pipeline latency. An operation takes
 //     latency(fn) + ceil(elements x cost(fn) / (lanes x packing))
 // cycles, where packing > 1 when the operands are narrower than the lanes (see the impl).
-// `execute` waits those cycles and accounts the work; decoupled controllers use `cycles` and
-// `account`.
+// The execution engine (sim/exec) places the work in time and calls `account`.
 #pragma once
 
 #include <string>
@@ -35,7 +34,6 @@ class IVectorUnit : public Component {
   using Component::Component;
   virtual uint64_t cycles(const VectorWork& w) const = 0;
   virtual void account(const VectorWork& w, uint64_t cycles) = 0;
-  void execute(const VectorWork& w, const std::string& label);
   // Elements (or MACs, for fn = mac) per cycle at full rate for `bits`-wide elements.
   virtual uint64_t peak_elements_per_cycle(int bits) const = 0;
 };

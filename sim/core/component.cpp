@@ -17,13 +17,15 @@ std::map<std::pair<std::string, std::string>, ComponentInfo>& registry() {
 
 Component::Component(const ComponentArgs& args)
     : config_(args.config), slot_(args.slot), type_(args.type), stats_(args.stats),
-      ctx_(args.ctx) {
+      ctx_(args.ctx), clock_(args.ctx ? args.ctx->clock : nullptr) {
   NPUSIM_ASSERT(stats_ != nullptr && ctx_ != nullptr, "component built without context");
 }
 
 const ClockDomain& Component::clock() const {
-  NPUSIM_ASSERT(ctx_->clock != nullptr, path() + " needs a clock, but no accelerator set one");
-  return *ctx_->clock;
+  // Parts keep the clock of the accelerator that built them (a platform builds several).
+  const ClockDomain* c = clock_ != nullptr ? clock_ : ctx_->clock;
+  NPUSIM_ASSERT(c != nullptr, path() + " needs a clock, but no accelerator set one");
+  return *c;
 }
 
 std::unique_ptr<Component> Component::build_child(const std::string& slot) {

@@ -33,6 +33,10 @@ class Timeline;
 struct BuildContext {
   const ClockDomain* clock = nullptr;  // set by the accelerator before it makes its children
   Timeline* timeline = nullptr;        // null unless --timeline
+  // Set by a platform while it builds its accelerators: the DRAM they share (each accelerator
+  // uses it instead of building its own) and that its engines must reach it in time order.
+  class IDram* shared_dram = nullptr;
+  bool shared_memory = false;
 };
 
 struct ComponentArgs {
@@ -59,8 +63,8 @@ class Component {
   Timeline* timeline() const { return ctx_->timeline; }
 
   // Writes `type`, every parameter (defaults resolved) and every child.
-  void emit_resolved(YAML::Emitter& out) const;
-  Json params_json() const;
+  virtual void emit_resolved(YAML::Emitter& out) const;
+  virtual Json params_json() const;
 
  protected:
   // Reads this component's parameters through `table`; call once, in the constructor.
@@ -97,6 +101,7 @@ class Component {
   std::string slot_, type_;
   StatGroup* stats_;
   BuildContext* ctx_;
+  const ClockDomain* clock_;  // the clock in force when this component was built
   const ParamTable* table_ = nullptr;
   std::function<void(YAML::Emitter&)> emit_params_;
   std::function<Json()> params_json_;

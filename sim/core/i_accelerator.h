@@ -1,7 +1,11 @@
-// The contract between the engine (CLI, Python) and a model. The root of a hardware YAML is
-// an accelerator: it builds its component tree in its constructor, lowers a workload in
-// prepare() (mapping problems are user errors raised there, before any time passes), runs
-// as SystemC processes during SimKernel::run(), and reports in result().
+// The contract between the runtime (sim/runtime) and a model. The root of a hardware YAML is
+// an accelerator (or a platform of several, sim/runtime/platform.cpp): it builds its component
+// tree in its constructor and lowers a workload in prepare() (mapping problems are user errors
+// raised there, before any time passes). During SystemC's run the runtime calls run_model()
+// from its own process for every request it dispatches: the model feeds that model's work
+// units to its execution engine, calling the request context's boundary() before each operator
+// (a preemption point), and returns without waiting for the work to finish; the runtime drains
+// the engine when it needs the request's end. result() reports after the run.
 #pragma once
 
 #include <cstdint>
@@ -15,6 +19,8 @@ namespace npusim {
 
 struct Workload;
 class IDram;
+class ExecEngine;
+class RunAccounting;
 
 struct RunOptions {
   // Called now and then with the fraction done and what is running; may print progress.
@@ -25,15 +31,31 @@ struct RunResult {
   uint64_t total_cycles = 0;
   double total_seconds = 0;
   double throughput = 0;
-  std::string throughput_unit;   // "inferences/s", "tokens/s"
+  std::string throughput_unit;      // "inferences/s", "tokens/s"
   Json breakdown = Json::object();  // {"phases": [...], "layers": [...]}
   Json sections = Json::object();   // model-specific top-level sections
+};
+
+// What a model sees of the request it is running.
+class IRequestContext {
+ public:
+  virtual ~IRequestContext() = default;
+  // Called before every operator: the runtime may preempt here (drain the engine, run other
+  // requests, and return later).
+  virtual void boundary() = 0;
+  // Starts a phase of the accounting ("prefill", "decode", ...); kept per request so that a
+  // resumed request continues its own phase.
+  virtual void begin_phase(const std::string& label) = 0;
 };
 
 class IAccelerator : public Component {
  public:
   using Component::Component;
   virtual void prepare(const Workload& w, const RunOptions& options) = 0;
+  // Feeds model `index` of the prepared workload (see above).
+  virtual void run_model(size_t index, IRequestContext& ctx) = 0;
+  virtual ExecEngine& engine() = 0;
+  virtual RunAccounting& accounting() = 0;
   virtual RunResult result() = 0;
   // The DRAM whose traffic stats.json reports at the top level.
   virtual const IDram& main_memory() const = 0;

@@ -103,6 +103,32 @@ class ParamTable {
     return *this;
   }
 
+  // A choice among named values, stored as the enum `E`: the YAML names are the choices (with
+  // a did-you-mean), the model sees a typed value and never compares strings.
+  template <class S, class E>
+  ParamTable& param_enum(const char* name, E S::*field, std::vector<std::pair<std::string, E>> names,
+                         const char* doc) {
+    static_assert(std::is_enum_v<E>, "param_enum needs an enum field");
+    ParamSpec p;
+    p.name = name;
+    p.type = ParamType::Enum;
+    p.doc = doc;
+    for (const auto& n : names) p.choices.push_back(n.first);
+    p.set = [field, names](void* obj, const ParamValue& v) {
+      for (const auto& n : names) {
+        if (n.first == std::get<std::string>(v)) static_cast<S*>(obj)->*field = n.second;
+      }
+    };
+    p.get = [field, names](const void* obj) -> ParamValue {
+      for (const auto& n : names) {
+        if (n.second == static_cast<const S*>(obj)->*field) return n.first;
+      }
+      return std::string();
+    };
+    params_.push_back(std::move(p));
+    return *this;
+  }
+
   // A nested mapping parsed with its own table into `field` (a struct).
   template <class S, class Sub>
   ParamTable& section(const char* name, Sub S::*field, const ParamTable& sub, const char* doc) {

@@ -15,16 +15,6 @@ int bits(int64_t b) { return static_cast<int>(b); }
 
 }  // namespace
 
-const char* tensor_class_name(TensorClass c) {
-  switch (c) {
-    case TensorClass::Weights: return "weights";
-    case TensorClass::Luts: return "luts";
-    case TensorClass::Kv: return "kv";
-    case TensorClass::Activations: return "activations";
-  }
-  return "?";
-}
-
 void Lowering::Options::transfer_costs(const IDram& dram, const IDma& dma, const ClockDomain& clock) {
   dram_bytes_per_cycle = dram.peak_bandwidth() / static_cast<double>(clock.frequency().hz);
   transfer_fixed_cycles = dma.setup_cycles() + clock.cycle_at_ps(dram.access_latency().ps).n;
@@ -89,7 +79,7 @@ const GemmPlan& Lowering::plan(const Operator& op, const Gemm& g) {
 }
 
 void Lowering::lower_gemm(const Operator& op, const Gemm& g_in, const TensorAddresses& at,
-                          std::vector<Step>& out) {
+                          std::vector<WorkUnit>& out) {
   Gemm g = g_in;
   g.op = &op;
   const GemmProblem& p = g.problem;
@@ -100,18 +90,18 @@ void Lowering::lower_gemm(const Operator& op, const Gemm& g_in, const TensorAddr
   auto block = [&](uint64_t rep_n, uint64_t mi, uint64_t ki, uint64_t ni, bool load_w, bool load_a) {
     const uint64_t mb = std::min(pl.mb, p.m - mi * pl.mb), kb = std::min(pl.kb, p.k - ki * pl.kb),
                    nb = std::min(pl.nb, p.n - ni * pl.nb);
-    Step s;
-    s.kind = Step::Kind::Matrix;
+    WorkUnit s;
+    s.kind = WorkUnit::Kind::Matrix;
     s.mw = {mb, kb, nb, p.a_bits, p.w_bits, rep_n};
     s.weight_static = g.weights_are_static;
     s.weight_class = g.weights_are_static ? TensorClass::Weights : TensorClass::Activations;
-    s.dequant = g.weights_are_static && opt_.dequant_weights;
+    s.transform_weights = g.weights_are_static && opt_.transform_weights;
     if (load_w) {
-      s.lut_bytes = g.weights_are_static && opt_.lut_layout_bytes ? opt_.lut_layout_bytes(*g.op, nb) * rep_n : 0;
-      s.weight_bytes = weight_bytes(p, kb, nb) * rep_n - s.lut_bytes;
+      s.table_bytes = g.weights_are_static && opt_.table_layout_bytes ? opt_.table_layout_bytes(*g.op, nb) * rep_n : 0;
+      s.weight_bytes = weight_bytes(p, kb, nb) * rep_n - s.table_bytes;
       s.weight_addr = at.weight + w_off;
-      s.lut_addr = s.weight_addr + s.weight_bytes;
-      w_off += s.weight_bytes + s.lut_bytes;
+      s.table_addr = s.weight_addr + s.weight_bytes;
+      w_off += s.weight_bytes + s.table_bytes;
     }
     if (load_a) {
       s.input_bytes = input_bytes(p, mb, kb) * rep_n;
@@ -156,7 +146,7 @@ void Lowering::lower_gemm(const Operator& op, const Gemm& g_in, const TensorAddr
 void Lowering::lower_vector(const Operator& op, VectorFn fn, uint64_t units,
                             uint64_t in_bytes_per_unit, uint64_t weight_bytes_per_unit,
                             uint64_t out_bytes_per_unit, uint64_t work_per_unit, int b,
-                            const TensorAddresses& at, std::vector<Step>& out) {
+                            const TensorAddresses& at, std::vector<WorkUnit>& out) {
   uint64_t per_step = units;
   if (in_bytes_per_unit > 0) per_step = std::min(per_step, opt_.budget.ifmap / in_bytes_per_unit);
   if (weight_bytes_per_unit > 0) per_step = std::min(per_step, opt_.budget.weight / weight_bytes_per_unit);
@@ -168,8 +158,8 @@ void Lowering::lower_vector(const Operator& op, VectorFn fn, uint64_t units,
   }
   for (uint64_t done = 0; done < units; done += per_step) {
     const uint64_t n = std::min(per_step, units - done);
-    Step s;
-    s.kind = Step::Kind::Vector;
+    WorkUnit s;
+    s.kind = WorkUnit::Kind::Vector;
     s.vw = {fn, n * work_per_unit, b};
     s.input_bytes = n * in_bytes_per_unit;
     s.input_addr = at.input + done * in_bytes_per_unit;
@@ -181,7 +171,7 @@ void Lowering::lower_vector(const Operator& op, VectorFn fn, uint64_t units,
   }
 }
 
-void Lowering::lower(const Operator& op, const TensorAddresses& at, std::vector<Step>& out) {
+void Lowering::lower(const Operator& op, const TensorAddresses& at, std::vector<WorkUnit>& out) {
   const int ab = bits(op.precision.activation), wb = bits(op.precision.weight),
             ob = bits(op.precision.output), kvb = bits(op.precision.kv);
   auto problem = [&](uint64_t m, uint64_t k, uint64_t n, int a, int w) {
@@ -192,7 +182,7 @@ void Lowering::lower(const Operator& op, const TensorAddresses& at, std::vector<
   auto with_compression = [&](GemmProblem& p) {
     if (opt_.weight_layout_bytes) {  // the model's layout; LUTs (if any) travel with the block
       p.weight_block_bytes = [this, &op](uint64_t kb, uint64_t nb) {
-        return opt_.weight_layout_bytes(op, kb, nb) + (opt_.lut_layout_bytes ? opt_.lut_layout_bytes(op, nb) : 0);
+        return opt_.weight_layout_bytes(op, kb, nb) + (opt_.table_layout_bytes ? opt_.table_layout_bytes(op, nb) : 0);
       };
       return;
     }

@@ -1,7 +1,7 @@
-// Tiled lowering of trace operators to pipeline steps, shared by the NPU models (the generic
-// NPU for everything, the LLM NPU for prefill and operator-list workloads).
+// Tiled lowering of trace operators to work units (sim/exec/work_unit.h), shared by the NPU
+// models (the generic NPU for everything, the LLM NPU for prefill and operator-list workloads).
 //
-// A step is one trip through a double-buffered pipeline: DMA loads into the input buffers,
+// A work unit is one trip through a double-buffered pipeline: DMA loads into the input buffers,
 // one compute on the matrix or vector unit, and (when it completes an output block) a DMA
 // store. GEMM-like operators (gemm, gemv, conv2d via implicit im2col, attention's two
 // products, depthwise when mapped to the array) become the blocks of plan_gemm; the rest run
@@ -27,35 +27,10 @@
 #include "sim/compute/i_vector_unit.h"
 #include "sim/mem/i_dma.h"
 #include "sim/mem/i_memory.h"
+#include "sim/exec/work_unit.h"
 #include "sim/workload/trace.h"
 
 namespace npusim {
-
-// What a DRAM transfer carries, for the traffic report by tensor class.
-enum class TensorClass : uint8_t { Weights, Luts, Kv, Activations };
-constexpr size_t kTensorClasses = 4;
-const char* tensor_class_name(TensorClass c);
-
-struct Step {
-  enum class Kind : uint8_t {
-    Matrix,     // mw on the matrix unit
-    Vector,     // vw on the vector unit
-    Attention,  // fused attention chunk: mw (Q.K^T), vw (softmax), mw2 (P.V)
-  };
-  uint64_t weight_bytes = 0, weight_addr = 0;  // into the weight buffer
-  TensorClass weight_class = TensorClass::Weights;
-  uint64_t lut_bytes = 0, lut_addr = 0;        // centroid tables, loaded with the weights
-  uint64_t input_bytes = 0, input_addr = 0;    // into the input buffer
-  TensorClass input_class = TensorClass::Activations;
-  bool weight_static = true;  // false: the "weights" are runtime tensors (attention K/V)
-  Kind kind = Kind::Matrix;
-  bool dequant = false;  // weights pass a dequantisation unit on their way to the matrix unit
-  MatrixWork mw, mw2;
-  VectorWork vw;
-  bool opens_output = true, closes_output = true;
-  uint64_t store_bytes = 0, store_addr = 0;
-  TensorClass store_class = TensorClass::Activations;
-};
 
 // The vector-unit work of an element-wise operator (norm, softmax, activation, elementwise);
 // false for operators that are not element-wise.
@@ -80,15 +55,15 @@ class Lowering {
     // or the bitmap format); lets a model describe its own weight layout (bit-planes).
     std::function<uint64_t(const Operator& op, uint64_t k, uint64_t rows)> weight_layout_bytes;
     // Optional: centroid-table bytes loaded with such a block (reported as LUT traffic).
-    std::function<uint64_t(const Operator& op, uint64_t rows)> lut_layout_bytes;
-    bool dequant_weights = false;  // mark weight-carrying matrix steps for a dequant unit
+    std::function<uint64_t(const Operator& op, uint64_t rows)> table_layout_bytes;
+    bool transform_weights = false;  // weight-carrying matrix units pass the weight-transform unit
   };
 
   Lowering(IMatrixUnit& array, IVectorUnit& vector, Options options)
       : array_(array), vector_(vector), opt_(options) {}
 
   // Appends the operator's steps to `out`.
-  void lower(const Operator& op, const TensorAddresses& at, std::vector<Step>& out);
+  void lower(const Operator& op, const TensorAddresses& at, std::vector<WorkUnit>& out);
 
   // Weight bytes this operator keeps in DRAM (after compression), for the address plan.
   uint64_t weight_footprint(const Operator& op) const;
@@ -101,12 +76,12 @@ class Lowering {
     const Operator* op = nullptr;
   };
   void lower_gemm(const Operator& op, const Gemm& g, const TensorAddresses& at,
-                  std::vector<Step>& out);
+                  std::vector<WorkUnit>& out);
   // Vector work over `units` independent units (rows, channels, elements), chunked to fit.
   void lower_vector(const Operator& op, VectorFn fn, uint64_t units, uint64_t in_bytes_per_unit,
                     uint64_t weight_bytes_per_unit, uint64_t out_bytes_per_unit,
                     uint64_t work_per_unit, int bits, const TensorAddresses& at,
-                    std::vector<Step>& out);
+                    std::vector<WorkUnit>& out);
   const GemmPlan& plan(const Operator& op, const Gemm& g);
   uint64_t compressed_weight_bytes(const Operator& op, uint64_t elements, int64_t bits) const;
 

@@ -18,11 +18,11 @@
 
 #include <mutex>
 
-#include "models/llm_npu/policy/i_precision_policy.h"
 #include "sim/app/reference_docs.h"
 #include "sim/app/session.h"
 #include "sim/core/component.h"
 #include "sim/core/errors.h"
+#include "sim/core/host_callback.h"
 #include "sim/core/version.h"
 
 namespace py = pybind11;
@@ -74,30 +74,32 @@ class PolicyScope {
     if (!active_) return;
     if (!PyCallable_Check(f.ptr())) throw ConfigError("policy must be callable: f(step, context) -> bits");
     auto holder = std::make_shared<py::object>(f);
-    set_external_policy([holder](const DecodeContext& c) {
+    set_host_callback([holder](int64_t step, const HostContext& c, const std::string& what) -> int64_t {
       py::gil_scoped_acquire gil;
       try {
         py::dict ctx;
-        ctx["prompt_len"] = c.prompt_len;
-        ctx["gen_len"] = c.gen_len;
-        ctx["kv_len"] = c.kv_len;
-        ctx["previous_bits"] = c.previous_bits;
-        py::object r = (*holder)(c.step, ctx);
+        for (const auto& [key, value] : c) ctx[py::str(key)] = value;
+        py::object r = (*holder)(step, ctx);
         if (!py::isinstance<py::int_>(r) || py::isinstance<py::bool_>(r)) {
-          throw WorkloadError("the python precision policy returned " + py::repr(r).cast<std::string>() +
-                              " at decode step " + std::to_string(c.step) + "; it must return an int (bits)");
+          throw WorkloadError("the " + what + " returned " + py::repr(r).cast<std::string>() + " at decode step " +
+                              std::to_string(step) + "; it must return an int (bits)");
         }
-        return r.cast<int>();
+        int overflow = 0;
+        const long long v = PyLong_AsLongLongAndOverflow(r.ptr(), &overflow);
+        if (overflow != 0) {
+          throw WorkloadError("the " + what + " returned " + py::repr(r).cast<std::string>() + " at decode step " +
+                              std::to_string(step) + "; it is out of range");
+        }
+        return static_cast<int64_t>(v);
       } catch (py::error_already_set& e) {
-        std::string what = e.what();
-        what = what.substr(0, what.find("\n\nAt:"));  // the message, without pybind's traceback
-        throw WorkloadError("the python precision policy raised at decode step " + std::to_string(c.step) +
-                            ": " + what);
+        std::string msg = e.what();
+        msg = msg.substr(0, msg.find("\n\nAt:"));  // the message, without pybind's traceback
+        throw WorkloadError("the " + what + " raised at decode step " + std::to_string(step) + ": " + msg);
       }
     });
   }
   ~PolicyScope() {
-    if (active_) set_external_policy(nullptr);
+    if (active_) set_host_callback(nullptr);
   }
 
  private:

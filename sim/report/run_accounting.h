@@ -43,6 +43,7 @@ class RunAccounting {
   // The operator's raw end (a later operator never ends before it in the report).
   void set_end_ps(size_t id, uint64_t ps);
   size_t ops() const { return ops_.size(); }
+  const std::string& name(size_t id) const { return ops_[id].name; }
 
   // Fills `out` and returns the total cycles. Call once, after the simulation.
   uint64_t finish(const ClockDomain& clock, Breakdown& out);

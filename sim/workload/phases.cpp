@@ -66,6 +66,7 @@ std::vector<Operator> llm_forward_ops(const Model& m, uint64_t tokens, uint64_t 
   };
   for (int64_t l = 0; l < a.layers; ++l) {
     const std::string p = "layer" + std::to_string(l) + ".";
+    const size_t first = ops.size();
     norm(p + "attn_norm", t);
     gemm(p + "attn.q_proj", t, a.hidden, q_dim);
     gemm(p + "attn.k_proj", t, a.hidden, kv_dim);
@@ -90,10 +91,11 @@ std::vector<Operator> llm_forward_ops(const Model& m, uint64_t tokens, uint64_t 
     gemm(p + "mlp." + std::string(a.ffn_kind == "swiglu" ? "down_proj" : "fc2"), t, a.ffn, a.hidden);
     if (a.parallel_attention_mlp) eltwise(p + "attn.residual", "add", t * a.hidden);
     eltwise(p + "mlp.residual", "add", t * a.hidden);
+    for (size_t i = first; i < ops.size(); ++i) ops[i].layer = l;
   }
   const int64_t logit_rows = logits_for_last_only ? 1 : t;
   norm("final_norm", logit_rows);
-  if (a.lm_head) gemm("lm_head", logit_rows, a.hidden, a.vocab);
+  if (a.lm_head) gemm("lm_head", logit_rows, a.hidden, a.vocab).role = OpRole::LmHead;
   for (const auto& o : ops) validate_shapes(o);
   return ops;
 }

@@ -23,6 +23,10 @@ enum class OpType {
 const std::vector<std::string>& op_type_names();  // indexed by OpType
 const char* op_type_name(OpType t);
 
+// What an operator is for, where a model treats it specially (set by the LLM expansion; an
+// operator-list trace may state it with `role:`).
+enum class OpRole { None, LmHead, Embedding };
+
 // Operand widths in bits. 0 means "inherit from the model" while loading; every loaded
 // operator has all four set.
 struct Precision {
@@ -43,6 +47,8 @@ struct Operator {
   std::string name;
   OpType type = OpType::Gemm;
   std::string phase;  // optional label ("prefill", "decode", "encoder" ...)
+  OpRole role = OpRole::None;
+  int64_t layer = -1;  // transformer block index, when the operator belongs to one
   // GEMM family (gemm: m x k . k x n; gemv: m = 1)
   int64_t m = 1, k = 1, n = 1;
   std::string b_operand = "weight";  // weight | activation (e.g. Q.K^T)
@@ -91,16 +97,32 @@ struct Model {
   std::optional<LlmArch> llm;
   Generation generation;
   std::optional<DynamicSparsity> dynamic_sparsity;
-  // LLM run-time choices, read by the accelerator that supports them (models/llm_npu):
-  // `schedule` picks a precision policy (type + its parameters), `decoding` tree decoding.
-  std::optional<ConfigNode> schedule, decoding;
+  // Sections read by the accelerators that support them (register_model_section), as YAML.
+  std::map<std::string, ConfigNode> sections;
   std::string source;
+  const ConfigNode* section(const std::string& name) const {
+    auto it = sections.find(name);
+    return it == sections.end() ? nullptr : &it->second;
+  }
 };
+
+// A model-level section of the trace that a particular accelerator reads (the LLM NPU's
+// `schedule:` and `decoding:`). The accelerator registers it from its own .cpp, so the shared
+// reader knows the key (unknown keys stay errors) without knowing what it means.
+struct ModelSection {
+  std::string name, doc;
+  bool llm_only = false;  // only on `llm` models
+};
+bool register_model_section(ModelSection s);
+const std::vector<ModelSection>& model_sections();
 
 struct Workload {
   int64_t schema_version = kTraceSchemaVersion;
   std::string name;
   std::vector<Model> models;
+  // Request streams (sim/runtime/request_stream.h), parsed by the runtime; absent: the models
+  // run once, in order, as one request.
+  std::optional<ConfigNode> requests;
   std::string file;
 };
 

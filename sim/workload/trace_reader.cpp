@@ -140,13 +140,15 @@ Model load_model(const ConfigNode& node) {
   if (!node.node().IsMap()) node.fail("each entry of `models` must be a mapping");
   Model model;
   model.source = location(node);
-  model_table().load(node, &model, {"layers", "llm", "generation", "dynamic_sparsity", "schedule", "decoding"});
-  for (const char* key : {"schedule", "decoding"}) {
-    ConfigNode section = node.child(key);
+  std::vector<std::string> keys = {"layers", "llm", "generation", "dynamic_sparsity"};
+  for (const ModelSection& s : model_sections()) keys.push_back(s.name);
+  model_table().load(node, &model, keys);
+  for (const ModelSection& s : model_sections()) {
+    ConfigNode section = node.child(s.name);
     if (!section.present()) continue;
-    if (!node.child("llm").present()) section.fail(std::string("`") + key + "` applies only to `llm` models");
+    if (s.llm_only && !node.child("llm").present()) section.fail("`" + s.name + "` applies only to `llm` models");
     section.require_map();
-    (std::string(key) == "schedule" ? model.schedule : model.decoding) = section;
+    model.sections.emplace(s.name, section);
   }
   inherit(model.precision.kv, model.precision.activation);
   ConfigNode llm = node.child("llm"), layers = node.child("layers");
@@ -190,7 +192,38 @@ Model load_model(const ConfigNode& node) {
 
 }  // namespace
 
-Workload load_workload(const std::shared_ptr<const YamlDoc>& doc) {
+namespace {
+
+Workload load_workload_nested(const std::shared_ptr<const YamlDoc>& doc, int depth);
+
+// `- from: other.yaml [model: name]`: the models of another trace (relative to this file), so a
+// request stream can mix shipped workloads without copying them.
+std::vector<Model> included_models(const ConfigNode& entry, int depth) {
+  entry.check_keys({"from", "model"});
+  const YAML::Node& f = entry.node()["from"];
+  if (!f.IsScalar() || f.Scalar().empty()) entry.fail_at(f, "from", "`from` must name a trace file");
+  if (depth >= 4) entry.fail_at(f, "from", "traces include each other more than 4 deep (a cycle?)");
+  std::string path = f.Scalar();
+  if (path[0] != '/') path = entry.doc().dir + "/" + path;
+  Workload other = load_workload_nested(load_yaml_file(path, ErrorKind::Workload, "workload"), depth + 1);
+  const YAML::Node& pick = entry.node()["model"];
+  if (!pick) return std::move(other.models);
+  std::vector<std::string> names;
+  for (Model& m : other.models) {
+    if (pick.IsScalar() && m.name == pick.Scalar()) return {std::move(m)};
+    names.push_back(m.name);
+  }
+  entry.fail_at(pick, "model", "no model `" + (pick.IsScalar() ? pick.Scalar() : std::string("?")) + "` in " +
+                                   path + " (models: " + join(names, ", ") + ")");
+}
+
+}  // namespace
+
+Workload load_workload(const std::shared_ptr<const YamlDoc>& doc) { return load_workload_nested(doc, 0); }
+
+namespace {
+
+Workload load_workload_nested(const std::shared_ptr<const YamlDoc>& doc, int depth) {
   ConfigNode root(doc, doc->root, "workload");
   // The version is checked first: a future schema may differ in everything else.
   const YAML::Node& v = doc->root["schema_version"];
@@ -200,7 +233,7 @@ Workload load_workload(const std::shared_ptr<const YamlDoc>& doc) {
                                           "` (this simulator reads version 1)");
   }
   WorkloadHeader h;
-  workload_header_table().load(root, &h, {"models"});
+  workload_header_table().load(root, &h, {"models", "requests"});
   Workload w;
   w.schema_version = h.schema_version;
   w.name = h.name;
@@ -211,14 +244,43 @@ Workload load_workload(const std::shared_ptr<const YamlDoc>& doc) {
   }
   std::set<std::string> names;
   for (size_t i = 0; i < models.node().size(); ++i) {
-    Model m = load_model(models.element(i));
-    if (!names.insert(m.name).second) {
-      throw WorkloadError("duplicate model name `" + m.name + "` at " + m.source);
+    const ConfigNode entry = models.element(i);
+    std::vector<Model> loaded;
+    if (entry.node().IsMap() && entry.node()["from"]) {
+      loaded = included_models(entry, depth);
+    } else {
+      loaded.push_back(load_model(entry));
     }
-    w.models.push_back(std::move(m));
+    for (Model& m : loaded) {
+      if (!names.insert(m.name).second) {
+        throw WorkloadError("duplicate model name `" + m.name + "` at " + m.source);
+      }
+      w.models.push_back(std::move(m));
+    }
+  }
+  ConfigNode requests = root.child("requests");
+  if (requests.present()) {
+    requests.require_map();
+    w.requests = requests;
   }
   return w;
 }
+
+}  // namespace
+
+namespace {
+std::vector<ModelSection>& section_registry() {
+  static std::vector<ModelSection> all;
+  return all;
+}
+}  // namespace
+
+bool register_model_section(ModelSection s) {
+  section_registry().push_back(std::move(s));
+  return true;
+}
+
+const std::vector<ModelSection>& model_sections() { return section_registry(); }
 
 Workload load_workload_file(const std::string& path) {
   return load_workload(load_yaml_file(path, ErrorKind::Workload, "workload"));

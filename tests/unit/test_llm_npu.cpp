@@ -65,9 +65,9 @@ TEST_CASE("bit-plane layout: a b-bit pass reads exactly b planes", "[llm]") {
   // 3 rows x 10 inputs = 30 bits -> 4 B, padded to 64 B per plane.
   CHECK(l.weight_bytes(3, 10, 3) == 3u * 64);
   // LUTs: 2^b fp16 centroids per row.
-  CHECK(l.lut_bytes(128, 2) == 128u * 4 * 2);
-  CHECK(l.lut_bytes(128, 4) == 128u * 16 * 2);
-  CHECK(l.lut_bytes(128, 16) == 0);
+  CHECK(l.table_bytes(128, 2) == 128u * 4 * 2);
+  CHECK(l.table_bytes(128, 4) == 128u * 16 * 2);
+  CHECK(l.table_bytes(128, 16) == 0);
   // Stored: all 4 planes + the LUTs of 1..4 bits (2+4+8+16 entries of 2 B per row).
   CHECK(l.stored_bytes(128, 1024, false) == 4u * 16384 + 128u * 30 * 2);
   // Tile rows for a 64 KiB half: 4 planes of rows x 128 B fit 128 rows; with LUTs,
@@ -84,10 +84,10 @@ TEST_CASE("on-chip GEMV tiles: bytes per precision and dequant-bound cycles", "[
   BitPlaneLayout l;
   LlmLowering low(l, {65536, 131072, 65536, 65536}, false, MatrixGranule{16, 16, 16});
   for (int b : {2, 3, 4, 16}) {
-    std::vector<Step> steps;
+    std::vector<WorkUnit> steps;
     low.linear_on_chip(1, 1024, 512, b, 16, steps);
     uint64_t bytes = 0;
-    for (const Step& s : steps) bytes += s.weight_bytes;
+    for (const WorkUnit& s : steps) bytes += s.weight_bytes;
     INFO(b << " bits");
     // 512 x 1024 weights at b bits, with no padding (rows x 1024 / 8 is a multiple of 64).
     CHECK(bytes == 512u * 1024 * static_cast<uint64_t>(b) / 8);
@@ -96,10 +96,10 @@ TEST_CASE("on-chip GEMV tiles: bytes per precision and dequant-bound cycles", "[
   // Blocked fp16: with k = 4096 a full-K tile holds 65536 / 8192 = 8 rows, narrower than the
   // MPE's 16 output lanes, so tiles are 16 rows x 65536 / (16 x 2) = 2048 inputs: 512 / 16 = 32
   // row tiles x 2 K chunks = 64 steps of 64 KiB, the second chunk 2048 x 16 x 2 B further on.
-  std::vector<Step> blocked;
+  std::vector<WorkUnit> blocked;
   low.linear_on_chip(1, 4096, 512, 16, 16, blocked);
   REQUIRE(blocked.size() == 64u);
-  for (const Step& s : blocked) CHECK(s.weight_bytes == 65536u);
+  for (const WorkUnit& s : blocked) CHECK(s.weight_bytes == 65536u);
   CHECK(blocked[1].weight_addr == 65536u);
   CHECK(blocked[2].weight_addr == 16u * 4096 * 2);
   CHECK(blocked[1].mw.k == 2048u);

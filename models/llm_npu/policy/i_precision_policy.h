@@ -51,9 +51,4 @@ class IPrecisionPolicy : public Component {
                         const std::string& supported_text) const = 0;
 };
 
-// The callable behind `type: python` (set by the Python module for the duration of a run).
-using ExternalPolicy = std::function<int(const DecodeContext&)>;
-void set_external_policy(ExternalPolicy f);
-const ExternalPolicy& external_policy();
-
 }  // namespace npusim

@@ -2,23 +2,16 @@
 // npusim.run(..., policy=f) and called before every decode step. Its result is checked like
 // any other width; an exception inside it stops the run with its message.
 #include "models/llm_npu/policy/i_precision_policy.h"
+#include "sim/core/host_callback.h"
 
 namespace npusim {
 namespace {
-
-ExternalPolicy& slot() {
-  static ExternalPolicy f;
-  return f;
-}
 
 struct PythonParams {
   int64_t prefill_bits;
 };
 
 }  // namespace
-
-void set_external_policy(ExternalPolicy f) { slot() = std::move(f); }
-const ExternalPolicy& external_policy() { return slot(); }
 
 class PythonPolicy : public IPrecisionPolicy {
  public:
@@ -32,7 +25,7 @@ class PythonPolicy : public IPrecisionPolicy {
   }
 
   explicit PythonPolicy(const ComponentArgs& a) : IPrecisionPolicy(a), p_(load_params<PythonParams>(param_table())) {
-    if (!external_policy()) {
+    if (!host_callback()) {
       config().fail("schedule type `python` needs a policy callable: run through Python with "
                     "npusim.run(hw, workload, policy=f)");
     }
@@ -41,12 +34,14 @@ class PythonPolicy : public IPrecisionPolicy {
   int prefill_bits() const override { return static_cast<int>(p_.prefill_bits); }
 
   int bits_for_token(const DecodeContext& c) override {
-    int bits = external_policy()(c);
-    if (!supported_ || !supported_(bits)) {
+    const HostContext context = {{"prompt_len", c.prompt_len}, {"gen_len", c.gen_len}, {"kv_len", c.kv_len},
+                                 {"previous_bits", c.previous_bits}};
+    const int64_t bits = host_callback()(c.step, context, "python precision policy");
+    if (bits < 1 || bits > 64 || !supported_ || !supported_(static_cast<int>(bits))) {
       throw WorkloadError("the python precision policy returned " + std::to_string(bits) +
                           " bits at decode step " + std::to_string(c.step) + "; supported: " + supported_text_);
     }
-    return bits;
+    return static_cast<int>(bits);
   }
 
   void validate(const Generation&, const std::function<bool(int)>& ok, const std::string& s) const override {

@@ -1,8 +1,8 @@
-// Exact fast-forward of the controller's periodic steady states (sim/core/fast_forward.h).
+// Exact fast-forward of the execution engine's periodic steady states (sim/core/fast_forward.h).
 //
 // A decode step streams each linear layer's weights as a run of identical tiles (only the
 // DRAM address moves), and attention as identical K/V chunks. Once the double buffer is
-// primed, such a run settles into a cycle: after step j the machine (this controller's
+// primed, such a run settles into a cycle: after step j the machine (this engine's
 // queues and times, the DMA queue, the DRAM channels' and scratchpad ports' bookings) looks
 // exactly as after step j - p, only later by Δ. Every quantity the next steps depend on is
 // then the same relative to "now", and the next steps are the same work, so the simulation
@@ -21,7 +21,7 @@
 // with and without fast-forward.
 #include <algorithm>
 
-#include "models/llm_npu/controller.h"
+#include "sim/exec/engine.h"
 
 namespace npusim {
 namespace {
@@ -42,23 +42,33 @@ constexpr uint64_t kMinRun = 16;         // steps left in the operator worth loo
 
 }  // namespace
 
-bool InOrderController::same_timing(const Pending& a, const Pending& b) const {
-  const Step& x = *a.s;
-  const Step& y = *b.s;
+uint64_t ExecEngine::floor_ps() const {
+  // One queue: nothing issues before the queue's program-order cursor. A separate store queue:
+  // a waiting store issues at its unit's compute end, which may be earlier.
+  uint64_t floor = issue_cursor_;
+  if (!shared_queue()) {
+    for (size_t w : stores_waiting_) floor = std::min(floor, q_[w - base_index_].compute_end);
+  }
+  return floor;
+}
+
+bool ExecEngine::same_timing(const Pending& a, const Pending& b) const {
+  const WorkUnit& x = *a.s;
+  const WorkUnit& y = *b.s;
   auto aligned = [&](uint64_t u, uint64_t v) { return (u > v ? u - v : v - u) % addr_period_ == 0; };
   return a.op == b.op && a.batch == b.batch && a.overhead == b.overhead && a.first_of_op == b.first_of_op &&
          a.last_of_op == b.last_of_op && a.bases.weight == b.bases.weight && a.bases.input == b.bases.input &&
          a.bases.store == b.bases.store && x.kind == y.kind && x.weight_bytes == y.weight_bytes &&
-         x.weight_class == y.weight_class && x.lut_bytes == y.lut_bytes && x.input_bytes == y.input_bytes &&
-         x.input_class == y.input_class && x.weight_static == y.weight_static && x.dequant == y.dequant &&
+         x.weight_class == y.weight_class && x.table_bytes == y.table_bytes && x.input_bytes == y.input_bytes &&
+         x.input_class == y.input_class && x.weight_static == y.weight_static && x.transform_weights == y.transform_weights &&
          x.opens_output == y.opens_output && x.closes_output == y.closes_output &&
          x.store_bytes == y.store_bytes && x.store_class == y.store_class && same_work(x.mw, y.mw) &&
          same_work(x.mw2, y.mw2) && same_work(x.vw, y.vw) && aligned(x.weight_addr, y.weight_addr) &&
-         aligned(x.lut_addr, y.lut_addr) && aligned(x.input_addr, y.input_addr) &&
+         aligned(x.table_addr, y.table_addr) && aligned(x.input_addr, y.input_addr) &&
          aligned(x.store_addr, y.store_addr);
 }
 
-bool InOrderController::periodic(uint64_t from, uint64_t to, uint64_t period) const {
+bool ExecEngine::periodic(uint64_t from, uint64_t to, uint64_t period) const {
   for (uint64_t i = from; i < to; ++i) {
     const Pending* a = step_at(i);
     const Pending* b = i >= period ? step_at(i - period) : nullptr;
@@ -67,7 +77,7 @@ bool InOrderController::periodic(uint64_t from, uint64_t to, uint64_t period) co
   return true;
 }
 
-uint64_t InOrderController::periodic_run(uint64_t from, uint64_t p) {
+uint64_t ExecEngine::periodic_run(uint64_t from, uint64_t p) {
   const uint64_t fed_end = base_index_ + q_.size();
   auto scan = [&] {
     uint64_t end = from;
@@ -82,22 +92,24 @@ uint64_t InOrderController::periodic_run(uint64_t from, uint64_t p) {
   return it->second[p];
 }
 
-void InOrderController::record(uint64_t j, bool full, Record& r) const {
+void ExecEngine::record(uint64_t j, bool full, Record& r) const {
   r.index = j;
   r.ref = compute_free_;
-  r.from = c_.dma->queue_cursor_ps(c_.queue);
+  const uint64_t floor = floor_ps();
+  r.from = c_.dma->queue_cursor_ps(c_.load_queue);
+  if (!shared_queue()) r.from = std::min({r.from, c_.dma->queue_cursor_ps(c_.store_queue), floor});
   auto& t = r.times;
   t.clear();
   auto rel = [&](uint64_t v, uint64_t floor) { return v == kPending ? kNone : offset_from(v, floor, r.ref); };
   t.push_back(static_cast<int64_t>(next_load_ - j));
   t.push_back(offset_from(issue_cursor_, 0, r.ref));
-  t.push_back(rel(producer_done_, issue_cursor_));
+  t.push_back(rel(producer_done_, floor));
   t.push_back(offset_from(end_ps_, 0, r.ref));
   for (const auto& users : slot_users_) {
     t.push_back(static_cast<int64_t>(users.size()));
     for (const SlotUse& u : users) {  // the index only matters while the half is in use
       t.push_back(u.free_at == kPending ? static_cast<int64_t>(u.index) - static_cast<int64_t>(j) : 0);
-      t.push_back(rel(u.free_at, issue_cursor_));
+      t.push_back(rel(u.free_at, floor));
     }
   }
   t.push_back(static_cast<int64_t>(out_free_.size()));
@@ -105,7 +117,7 @@ void InOrderController::record(uint64_t j, bool full, Record& r) const {
   t.push_back(static_cast<int64_t>(stores_waiting_.size()));
   for (size_t w : stores_waiting_) {
     t.push_back(static_cast<int64_t>(w) - static_cast<int64_t>(j));
-    t.push_back(rel(q_[w - base_index_].compute_end, issue_cursor_));
+    t.push_back(rel(q_[w - base_index_].compute_end, floor));
   }
   for (uint64_t i = j + 1; i < next_load_; ++i) {  // loaded, waiting to compute
     const Pending& p = q_[i - base_index_];
@@ -129,7 +141,7 @@ void InOrderController::record(uint64_t j, bool full, Record& r) const {
   r.traffic = acc_.traffic(op);
 }
 
-bool InOrderController::repeats(const Record& now, const Record& before) const {
+bool ExecEngine::repeats(const Record& now, const Record& before) const {
   if (now.ref <= before.ref || (now.ref - before.ref) % c_.clock->period_ps() != 0) return false;
   if (now.times != before.times || now.full != before.full) return false;
   for (size_t u = 0; now.full && u < now.units.size(); ++u) {
@@ -138,7 +150,7 @@ bool InOrderController::repeats(const Record& now, const Record& before) const {
   return true;
 }
 
-void InOrderController::after_compute(uint64_t j) {
+void ExecEngine::after_compute(uint64_t j) {
   const Pending& pj = q_[j - base_index_];
   if (pj.op != ff_op_) {
     ff_op_ = pj.op;
@@ -178,7 +190,7 @@ void InOrderController::after_compute(uint64_t j) {
     const Record& before = ring_[(ring_next_ + ring_.size() - back) % ring_.size()];
     const uint64_t p = j - before.index;
     if (p > kMaxPeriod) break;
-    // The controller's own state repeats: a candidate. The full record (the memories' state
+    // The engine's own state repeats: a candidate. The full record (the memories' state
     // and the stats) is taken now and compared one period on, before anything is skipped.
     if (!repeats(now, before) || !periodic(j + 1 - p, next_load_, p)) continue;
     record(j, true, now);
@@ -192,7 +204,7 @@ void InOrderController::after_compute(uint64_t j) {
   ring_used_ = std::min(ring_used_ + 1, ring_.size() - 1);
 }
 
-void InOrderController::skip(const Record& now, const Record& before, uint64_t periods) {
+void ExecEngine::skip(const Record& now, const Record& before, uint64_t periods) {
   const uint64_t p = now.index - before.index, delta = periods * (now.ref - before.ref);
   // The memories: bookings and cursors later, busy totals up.
   std::vector<uint64_t> per_period;
@@ -213,7 +225,7 @@ void InOrderController::skip(const Record& now, const Record& before, uint64_t p
     t.read[c] += periods * (now.traffic.read[c] - before.traffic.read[c]);
     t.written[c] += periods * (now.traffic.written[c] - before.traffic.written[c]);
   }
-  // This controller: every time moves later; the skipped steps leave the queue.
+  // This engine: every time moves later; the skipped steps leave the queue.
   auto later = [&](uint64_t& v) {
     if (v != kPending) v += delta;
   };
