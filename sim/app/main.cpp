@@ -93,10 +93,13 @@ int cmd_run(const po::variables_map& vm) {
   write_file_atomic(out_dir + "/stats.json", out.stats.dump(2) + "\n");
   write_file_atomic(out_dir + "/resolved_config.yaml", out.resolved_yaml);
   write_file_atomic(out_dir + "/layers.csv", layers_csv(out.stats));
+  const bool requests = out.stats.find("requests") != nullptr;
+  if (requests) write_file_atomic(out_dir + "/requests.csv", requests_csv(out.stats));
   if (!quiet) {
     std::cout << summary_table(out.stats);
     std::cout << "  simulated in " << format_double(std::round(wall * 1000) / 1000) << " s wall\n";
     std::cout << "  wrote " << out_dir << "/stats.json, resolved_config.yaml, layers.csv";
+    if (requests) std::cout << ", requests.csv";
     if (vm.count("timeline")) std::cout << " and " << vm["timeline"].as<std::string>();
     std::cout << "\n";
   }

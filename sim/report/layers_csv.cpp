@@ -17,10 +17,7 @@ std::string cell(const Json& v) {
   return q + "\"";
 }
 
-}  // namespace
-
-std::string layers_csv(const Json& stats) {
-  const Json* layers = stats.at_path("breakdown.layers");
+std::string rows_csv(const Json* layers) {
   std::string out;
   if (!layers || layers->size() == 0) return out;
   const auto& first = layers->at(0).items();
@@ -33,5 +30,11 @@ std::string layers_csv(const Json& stats) {
   }
   return out;
 }
+
+}  // namespace
+
+std::string layers_csv(const Json& stats) { return rows_csv(stats.at_path("breakdown.layers")); }
+
+std::string requests_csv(const Json& stats) { return rows_csv(stats.at_path("requests.list")); }
 
 }  // namespace npusim

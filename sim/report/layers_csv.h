@@ -10,4 +10,8 @@ namespace npusim {
 
 std::string layers_csv(const Json& stats);
 
+// The per-request list of a request stream (stats.json `requests.list`) as CSV, written next to
+// stats.json as requests.csv; empty without a request stream.
+std::string requests_csv(const Json& stats);
+
 }  // namespace npusim

@@ -41,16 +41,6 @@ double num(const SessionOutput& o, const std::string& path) { return o.stats.at_
 
 }  // namespace
 
-TEST_CASE("every expected component type is registered", "[registry]") {
-  const std::vector<std::pair<std::string, std::string>> expected = {
-      {"accelerator", "generic_npu"}, {"dram", "simple_dram"},       {"dma", "dma_engine"},
-      {"scratchpad", "scratchpad"},   {"matrix_unit", "systolic_array"}, {"vector_unit", "vector_unit"}};
-  for (const auto& [kind, type] : expected) {
-    INFO(kind << "/" << type);
-    CHECK(Registry::find(kind, type) != nullptr);
-  }
-}
-
 TEST_CASE("double buffering hides transfers when compute dominates", "[generic_npu]") {
   // GEMM 2048 x 64 x 64 (int8). Budget per buffer half = 32 KiB, so the tiler takes blocks of
   // 512 rows (512 x 64 B of input = 32 KiB), keeps the 4 KiB of weights resident, and writes
