@@ -67,7 +67,15 @@ def simulate(sweeps, args, script, db_name):
     computed by the same npusim version, are not run again; points of another version (a
     rebuilt simulator) and failed points are. A Dask cluster is started only when something
     is missing: a local one with args.workers processes, or args.scheduler's. Exits (status 1)
-    if a point failed."""
+    if a point failed or the results file is damaged."""
+    from npusim_sweep.store import StoreDamaged
+    try:
+        return _simulate(sweeps, args, script, db_name)
+    except StoreDamaged as e:
+        raise SystemExit(f"error: {e}") from None
+
+
+def _simulate(sweeps, args, script, db_name):
     from npusim_sweep import execute
     from npusim_sweep import spec as specmod
     from npusim_sweep.store import Store
