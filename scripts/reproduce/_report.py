@@ -163,7 +163,7 @@ def headline(rows):
 def kinds_table(rows):
     """The rows grouped by kind, paper rows first, as markdown sections."""
     out = []
-    titles = {"paper": "Paper rows (predicted, compared with the published number)",
+    titles = {"paper": "Paper rows (predicted, compared with the published or measured number)",
               "calibration": "Calibration rows (in-sample: the model or its inputs were fitted to these)",
               "spec": "Spec checks (against the spec's own derivation, not the paper)"}
     for kind in KINDS:
