@@ -13,8 +13,9 @@ namespace npusim {
 namespace {
 
 std::string too_big(uint64_t size, uint64_t max_bytes, const std::string& what) {
-  return "is " + format_bytes(Bytes{size}) + ", more than the " + format_bytes(Bytes{max_bytes}) +
-         " limit for " + what;
+  std::string have = format_bytes(Bytes{size}), limit = format_bytes(Bytes{max_bytes});
+  if (have == limit) have = std::to_string(size) + "B";  // just over: rounding would hide it
+  return "is " + have + ", more than the " + limit + " limit for " + what;
 }
 
 }  // namespace

@@ -65,3 +65,19 @@ def test_symlinked_inputs_and_output_directory_still_work(cli, tmp_path):
              tmp_path / "out", "--quiet")
     assert r.returncode == 0, r.stderr
     assert sorted(os.listdir(tmp_path / "real_out")) == ["layers.csv", "resolved_config.yaml", "stats.json"]
+
+
+def test_python_refuses_fifo_device_and_oversized_inputs(npusim, tmp_path):
+    """The same checks guard npusim.run: an error, never a blocked open or a bad_alloc."""
+    fifo = tmp_path / "hw.fifo"
+    os.mkfifo(fifo)
+    big = tmp_path / "big.yaml"
+    with open(big, "wb") as f:
+        f.truncate(5 << 30)  # 5 GiB, sparse
+    wl = tmp_path / "t.yaml"
+    wl.write_text(TRACE.replace("    dynamic_sparsity: {file: s.csv}\n", ""))
+    for hw, workload, message in [(str(fifo), str(wl), "is a FIFO (named pipe)"),
+                                  (str(HW), "/dev/urandom", "is a device"),
+                                  (str(HW), str(big), "is 5GiB, more than the 32MiB limit")]:
+        with pytest.raises(npusim.Error, match=message.replace("(", r"\(").replace(")", r"\)")):
+            npusim.run(hw, workload)
