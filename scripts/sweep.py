@@ -55,10 +55,22 @@ def _open_results(args):
     return st, rows, metrics or list(metricsmod.DEFAULT_METRICS), derived, spec
 
 
+VALIDATE_EXPAND_LIMIT = 100_000  # validate counts distinct points up to here, else only the product
+
+
 def cmd_validate(args):
     spec = _load_spec(args.sweep, args, check=True)
-    pts = spec.points()
-    print(f"{args.sweep}: OK: sweep `{spec.name}`, {len(spec.axes)} axes, {len(pts)} points")
+    bound = spec.size_bound()  # computed without expanding the sweep
+    if bound > specmod.MAX_POINTS:
+        print(f"{args.sweep}: sweep `{spec.name}`, {len(spec.axes)} axes: every axis value is valid, but the "
+              f"sweep has {bound:,} points, more than the {specmod.MAX_POINTS:,} one sweep may plan; "
+              "`run` refuses it: split it or sample it with a random block")
+        return 1
+    if bound > VALIDATE_EXPAND_LIMIT:
+        size = f"{bound:,} points (the product of the blocks' sizes; not expanded, duplicates not collapsed)"
+    else:
+        size = f"{len(spec.points())} points"
+    print(f"{args.sweep}: OK: sweep `{spec.name}`, {len(spec.axes)} axes, {size}")
     for a in spec.axes:
         print(f"  axes[{a.block}] {a.kind:6s} {a.path}")
     return 0

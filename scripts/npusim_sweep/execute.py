@@ -85,7 +85,10 @@ def make_client(scheduler=None, scheduler_file=None, n_workers=None, npusim_dir=
         os.environ[simenv.ENV_VAR] = os.pathsep.join(
             [npusim_dir] + [d for d in os.environ.get(simenv.ENV_VAR, "").split(os.pathsep) if d])
     n = n_workers or (len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()) or 1
-    cluster = LocalCluster(n_workers=n, threads_per_worker=1, processes=True, dashboard_address=None,
+    # Every listening socket on the loopback interface, on a free port: dashboard_address=None
+    # would still serve the dashboard on 0.0.0.0:8787, open to the network.
+    cluster = LocalCluster(n_workers=n, threads_per_worker=1, processes=True, host="127.0.0.1",
+                           dashboard_address="127.0.0.1:0", worker_dashboard_address="127.0.0.1:0",
                            silence_logs=logging.ERROR)
     client = Client(cluster, set_as_default=False)
     return client, cluster, f"local cluster, {n} worker processes"

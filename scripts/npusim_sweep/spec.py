@@ -40,6 +40,9 @@ RANDOM_KEYS = ("n", "seed", "params")
 FILE_AXES = ("hw", "workload")
 PATH_RE = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*(\.[A-Za-z0-9_]+)*$")
 MAX_VALIDATED_VALUES = 200  # per axis; the rest are checked when their points run
+# A sweep is planned point by point (ids, overrides, one results row each): beyond this many the
+# plan alone would take gigabytes, so expand() refuses and `validate` only counts.
+MAX_POINTS = 1_000_000
 
 
 class SweepSpecError(ValueError):
@@ -87,6 +90,19 @@ class SweepSpec:
 
     def points(self):
         return expand(self)
+
+    def size_bound(self):
+        """Points before duplicates are collapsed: the product of the blocks' sizes, computed
+        without expanding anything (a grid block is the product of its value counts)."""
+        n = 1
+        for kind, body in self.blocks:
+            if kind == "grid":
+                n *= math.prod(len(v) for v in body.values())
+            elif kind == "zip":
+                n *= len(next(iter(body.values())))
+            else:
+                n *= body["n"]
+        return n
 
     def axis_paths(self):
         return [a.path for a in self.axes]
@@ -375,6 +391,10 @@ def _block_rows(kind, body):
 
 def expand(spec):
     """All distinct points of the sweep, in a stable order (duplicates collapsed)."""
+    bound = spec.size_bound()
+    if bound > MAX_POINTS:
+        raise SweepSpecError(f"{spec.file}: the sweep has {bound:,} points, more than the {MAX_POINTS:,} one sweep "
+                             "may plan; split it into several sweeps or sample it with a random block")
     rows = [_block_rows(kind, body) for kind, body in spec.blocks]
     out, seen = [], set()
     for combo in itertools.product(*rows):

@@ -8,7 +8,13 @@ Durability rules:
   * synchronous=NORMAL by default: a committed point survives the death of any process; only a
     power failure can drop the last commits (never corrupts). `durable=True` selects FULL.
 Readers (status, export, plot) may run while a sweep writes.
+
+The lock file sits next to the file the path resolves to (symbolic links followed), and is never
+itself a symbolic link: two paths to one results file cannot give two drivers two locks. A file
+that is not a readable results file (damaged, truncated, not SQLite) raises StoreDamaged, a
+ValueError whose message says so, on opening or on reading.
 """
+import errno
 import fcntl
 import json
 import os
@@ -49,6 +55,24 @@ class StoreLocked(RuntimeError):
     pass
 
 
+class StoreDamaged(ValueError):
+    def __init__(self, path, err):
+        super().__init__(f"{path} is not a readable sweep results file ({err}): it is damaged, truncated or "
+                         "not an npusim results file; move it aside (a rerun recomputes its points) or "
+                         "restore it from a copy")
+
+
+def _guarded(method):
+    """Turn SQLite's damage errors in a reading method into StoreDamaged."""
+    def wrapper(self, *args, **kwargs):
+        try:
+            return method(self, *args, **kwargs)
+        except sqlite3.DatabaseError as e:
+            raise StoreDamaged(self.path, e) from None
+    wrapper.__doc__ = method.__doc__
+    return wrapper
+
+
 def connect(path, durable=False):
     con = sqlite3.connect(str(path), timeout=30.0, isolation_level=None)
     con.execute("PRAGMA busy_timeout = 30000")
@@ -68,9 +92,25 @@ class Store:
         elif not os.path.exists(self.path):
             raise FileNotFoundError(f"no results file {self.path}")
         self._lock_fd = None
+        self.con = None
         if writer:
             self._lock()
+        try:
+            self._open(durable, writer)
+        except sqlite3.DatabaseError as e:
+            self.close()
+            raise StoreDamaged(self.path, e) from None
+        except BaseException:
+            self.close()
+            raise
+
+    def _open(self, durable, writer):
         self.con = connect(self.path, durable)
+        # Reads every page's structure (not the rows' contents): a truncated or overwritten file
+        # fails here rather than halfway through a sweep or an export.
+        check = self.con.execute("PRAGMA quick_check").fetchone()[0]
+        if check != "ok":
+            raise sqlite3.DatabaseError(check)
         if writer:
             with self.transaction():
                 for stmt in SCHEMA.split(";"):
@@ -81,10 +121,22 @@ class Store:
                 self.con.execute("INSERT OR IGNORE INTO meta VALUES ('created_at', ?)", (str(time.time()),))
                 # Runs left 'running' belong to drivers that died: we hold the lock now.
                 self.con.execute("UPDATE runs SET state = 'interrupted' WHERE state = 'running'")
+        elif self.con.execute("SELECT value FROM meta WHERE key = 'schema_version'").fetchone() is None:
+            raise sqlite3.DatabaseError("no schema_version in its meta table")
+
+    def lock_path(self):
+        """<resolved results file>.lock: the same file whichever symbolic link named the results."""
+        return os.path.realpath(self.path) + ".lock"
 
     # --- locking and transactions ---------------------------------------------------------
     def _lock(self):
-        fd = os.open(self.path + ".lock", os.O_RDWR | os.O_CREAT, 0o644)
+        try:
+            fd = os.open(self.lock_path(), os.O_RDWR | os.O_CREAT | os.O_NOFOLLOW, 0o644)
+        except OSError as e:
+            if e.errno != errno.ELOOP:
+                raise
+            raise StoreLocked(f"the lock file {self.lock_path()} is a symbolic link; a sweep driver locks only a "
+                              "regular file (remove the link if no driver is running)") from None
         try:
             fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except BlockingIOError:
@@ -99,7 +151,7 @@ class Store:
     def writer_active(self):
         """True if some driver holds the lock (only meaningful from a reader)."""
         try:
-            fd = os.open(self.path + ".lock", os.O_RDWR)
+            fd = os.open(self.lock_path(), os.O_RDWR | os.O_NOFOLLOW)
         except FileNotFoundError:
             return False
         try:
@@ -125,7 +177,8 @@ class Store:
 
     def close(self):
         try:
-            self.con.close()
+            if self.con is not None:
+                self.con.close()
         finally:
             if self._lock_fd is not None:
                 os.close(self._lock_fd)
@@ -184,12 +237,14 @@ class Store:
                              f"{'done' if ok else 'failed'} + 1 WHERE run_id = ?", (run_id,))
 
     # --- reading --------------------------------------------------------------------------
+    @_guarded
     def statuses(self, with_version=False):
         """{point_id: status} (or {point_id: (status, sim_version)})."""
         if with_version:
             return {r[0]: (r[1], r[2]) for r in self.con.execute("SELECT point_id, status, sim_version FROM points")}
         return dict(self.con.execute("SELECT point_id, status FROM points"))
 
+    @_guarded
     def sweep_info(self, name=None):
         q = "SELECT name, spec_file, metrics, derived, axes FROM sweeps"
         rows = self.con.execute(q + (" WHERE name = ?" if name else "") + " ORDER BY updated_at",
@@ -197,12 +252,14 @@ class Store:
         return [{"name": r[0], "spec_file": r[1], "metrics": json.loads(r[2] or "[]"),
                  "derived": json.loads(r[3] or "{}"), "axes": json.loads(r[4] or "[]")} for r in rows]
 
+    @_guarded
     def runs(self):
         cols = ["run_id", "sweep", "started_at", "ended_at", "state", "host", "pid", "scheduler",
                 "planned", "skipped", "done", "failed", "message"]
         rows = self.con.execute(f"SELECT {', '.join(cols)} FROM runs ORDER BY started_at").fetchall()
         return [dict(zip(cols, r)) for r in rows]
 
+    @_guarded
     def rows(self, ids=None, status=None, with_stats=True):
         cols = ["point_id", "sweep", "hw", "workload", "overrides", "status", "stats", "error", "wall_s",
                 "sim_version", "config_hash", "run_id", "worker", "started_at", "finished_at", "writes"]

@@ -67,7 +67,15 @@ def simulate(sweeps, args, script, db_name):
     computed by the same npusim version, are not run again; points of another version (a
     rebuilt simulator) and failed points are. A Dask cluster is started only when something
     is missing: a local one with args.workers processes, or args.scheduler's. Exits (status 1)
-    if a point failed."""
+    if a point failed or the results file is damaged."""
+    from npusim_sweep.store import StoreDamaged
+    try:
+        return _simulate(sweeps, args, script, db_name)
+    except StoreDamaged as e:
+        raise SystemExit(f"error: {e}") from None
+
+
+def _simulate(sweeps, args, script, db_name):
     from npusim_sweep import execute
     from npusim_sweep import spec as specmod
     from npusim_sweep.store import Store
@@ -111,19 +119,63 @@ def simulate(sweeps, args, script, db_name):
     return out
 
 
-def row(quantity, paper, simulated, tolerance, within=None, rel=None):
-    """One comparison. `rel` (a fraction) decides `within` when given."""
+# Row kinds (PROTOCOL.md "Row kinds"): only `paper` rows are predictions checked against an
+# external number; the headline counts only them.
+KINDS = {
+    "paper": "compared with a published (or measured) number the model was not fitted to: a prediction",
+    "calibration": "compared with a number the model or its inputs were fitted to (in-sample)",
+    "spec": "compared with the reproduction spec's own derivation (formula, worked example, bound), not the paper",
+}
+
+
+def row(quantity, paper, simulated, tolerance, within=None, rel=None, *, kind):
+    """One comparison of `kind` (KINDS). `rel` (a fraction) decides `within` when given."""
+    if kind not in KINDS:
+        raise ValueError(f"row {quantity!r}: kind {kind!r} is not one of {sorted(KINDS)}")
     ratio = simulated / paper if paper else float("nan")
     if within is None:
         within = abs(ratio - 1.0) <= rel
-    return {"quantity": quantity, "paper": float(paper), "simulated": float(simulated),
+    return {"quantity": quantity, "kind": kind, "paper": float(paper), "simulated": float(simulated),
             "ratio": ratio, "tolerance": tolerance, "within": bool(within)}
 
 
-def verdict_counts(rows):
+def verdict_counts(rows, kind="paper"):
+    """(within, total, largest miss) over the rows of `kind` (all rows when kind is None)."""
+    rows = [r for r in rows if kind is None or r["kind"] == kind]
+    if not rows:
+        return 0, 0, None
     ok = sum(r["within"] for r in rows)
     worst = max(rows, key=lambda r: abs(math.log(r["ratio"])) if r["ratio"] > 0 else float("inf"))
     return ok, len(rows), worst
+
+
+def headline(rows):
+    """"paper rows within tolerance: a/b", then the other kinds, each counted on its own."""
+    ok, total, _ = verdict_counts(rows)
+    parts = [f"paper rows within tolerance: {ok}/{total}"]
+    for kind, label in (("calibration", "calibration rows (in-sample)"), ("spec", "spec checks")):
+        k_ok, k_total, _ = verdict_counts(rows, kind)
+        if k_total:
+            parts.append(f"{label} within tolerance: {k_ok}/{k_total}")
+    return "; ".join(parts)
+
+
+def kinds_table(rows):
+    """The rows grouped by kind, paper rows first, as markdown sections."""
+    out = []
+    titles = {"paper": "Paper rows (predicted, compared with the published or measured number)",
+              "calibration": "Calibration rows (in-sample: the model or its inputs were fitted to these)",
+              "spec": "Spec checks (against the spec's own derivation, not the paper)"}
+    for kind in KINDS:
+        sel = [r for r in rows if r["kind"] == kind]
+        if not sel:
+            continue
+        ok, total, _ = verdict_counts(sel, kind)
+        out.append(f"\n### {titles[kind]}: {ok}/{total} within tolerance\n\n")
+        out.append(md_table(["quantity", "reference", "simulated", "ratio", "tolerance", "within"],
+                            [[r["quantity"], f"{r['paper']:.3g}", f"{r['simulated']:.3g}", f"{r['ratio']:.3f}",
+                              r["tolerance"], "yes" if r["within"] else "**no**"] for r in sel]))
+    return "".join(out)
 
 
 def md_table(headers, lines):
@@ -134,18 +186,17 @@ def md_table(headers, lines):
 
 
 def write(out_dir, paper, title, rows, setup, markdown):
-    """Writes <paper>.json (notes: `setup` and the verdict) and <paper>.md."""
-    ok, total, worst = verdict_counts(rows)
-    notes = (f"{setup} {ok}/{total} numbers within tolerance; largest miss {worst['quantity']} "
-             f"({worst['ratio']:.3f}).")
+    """Writes <paper>.json (notes: `setup` and the headline) and <paper>.md."""
+    _, _, worst = verdict_counts(rows)
+    miss = f"; largest paper miss {worst['quantity']} ({worst['ratio']:.3f})" if worst else ""
+    notes = f"{setup} {headline(rows)}{miss}."
     os.makedirs(out_dir, exist_ok=True)
     with open(os.path.join(out_dir, paper + ".json"), "w") as f:
         json.dump({"paper": paper, "title": title, "rows": rows, "notes": notes}, f, indent=1)
         f.write("\n")
     with open(os.path.join(out_dir, paper + ".md"), "w") as f:
         f.write(markdown)
-    print(f"{paper}: {ok}/{total} within tolerance; largest miss {worst['quantity']} "
-          f"(ratio {worst['ratio']:.3f})")
+    print(f"{paper}: {headline(rows)}{miss}")
 
 
 def fmt(x, digits=3):

@@ -8,10 +8,11 @@ A reproduction is scripts/reproduce/<paper>.py (any .py here but all.py and _*.p
 (docs/reproductions/PROTOCOL.md): run as `/usr/bin/python3 <paper>.py [--quick] [--out-dir DIR]`,
 it writes DIR/<paper>.md (the report) and DIR/<paper>.json:
     {"paper": str, "title": str, "notes": str,
-     "rows": [{"quantity": str, "paper": float, "simulated": float, "ratio": float,
-               "tolerance": str, "within": bool}, ...]}
+     "rows": [{"quantity": str, "kind": "paper" | "calibration" | "spec", "paper": float,
+               "simulated": float, "ratio": float, "tolerance": str, "within": bool}, ...]}
 This runner executes each script (with a timeout), reads its JSON and writes DIR/README.md with
-each paper's verdict: numbers within tolerance / total and the largest miss. --no-run only
+each paper's verdict: paper rows (predictions) within tolerance / total and the largest paper
+miss, with the calibration (in-sample) and spec rows counted separately. --no-run only
 rebuilds the index from the JSON files already there. Exit status 1 if a reproduction failed to run.
 """
 import argparse
@@ -27,8 +28,9 @@ from pathlib import Path
 HERE = Path(__file__).resolve().parent
 REPO = HERE.parents[1]
 PYTHON = "/usr/bin/python3" if os.path.exists("/usr/bin/python3") else sys.executable
-ROW_FIELDS = {"quantity": str, "paper": (int, float), "simulated": (int, float), "tolerance": str,
+ROW_FIELDS = {"quantity": str, "kind": str, "paper": (int, float), "simulated": (int, float), "tolerance": str,
               "within": bool}
+KINDS = ("paper", "calibration", "spec")  # PROTOCOL.md "Row kinds"; the headline counts only "paper"
 
 
 def discover(scripts_dir):
@@ -55,6 +57,8 @@ def check_result(doc, paper):
                 problems.append(f"rows[{i}] has no `{k}`")
             elif not isinstance(r[k], t) or (t == (int, float) and isinstance(r[k], bool)):
                 problems.append(f"rows[{i}].{k} has the wrong type")
+        if isinstance(r.get("kind"), str) and r["kind"] not in KINDS:
+            problems.append(f"rows[{i}].kind is {r['kind']!r}, not one of {', '.join(KINDS)}")
     if doc.get("paper") not in (None, paper):
         problems.append(f"`paper` is {doc.get('paper')!r}, expected {paper!r} (the script's name)")
     return problems
@@ -75,10 +79,15 @@ def _miss(r):
 
 
 def summarise(doc):
+    """Per kind: rows within tolerance and total; the largest miss among the paper rows only."""
     rows = doc.get("rows", [])
-    within = sum(1 for r in rows if r.get("within") is True)
-    worst = max(rows, key=_miss) if rows else None
-    return {"within": within, "total": len(rows), "worst": worst}
+    out = {}
+    for kind in KINDS:
+        sel = [r for r in rows if r.get("kind") == kind]
+        out[kind] = {"within": sum(1 for r in sel if r.get("within") is True), "total": len(sel)}
+    paper = [r for r in rows if r.get("kind") == "paper"]
+    return dict(out["paper"], worst=max(paper, key=_miss) if paper else None,
+                calibration=out["calibration"], spec=out["spec"])
 
 
 def run_one(script, out_dir, quick, timeout, env):
@@ -128,21 +137,26 @@ def render_index(entries, quick, version):
              + (f" with {version}" if version else "") + ". Do not edit by hand: rerun "
              "`/usr/bin/python3 scripts/reproduce/all.py`.",
              "", "Each reproduction compares numbers reported in a paper with npusim's; a number is "
-             "*within tolerance* when the reproduction's stated tolerance holds. The *largest miss* is "
-             "the number furthest from the paper (largest |log(simulated / paper)|). The protocol for "
-             "adding a reproduction is in [PROTOCOL.md](PROTOCOL.md).", ""]
+             "*within tolerance* when the reproduction's stated tolerance holds. Rows have a kind "
+             "([PROTOCOL.md](PROTOCOL.md#row-kinds)): *paper* rows are predictions compared with a published "
+             "(or measured) number, and only they make the headline; *calibration* rows are numbers the model "
+             "or its inputs were fitted to (in-sample) and *spec* rows check the reproduction spec's own "
+             "derivations, both counted separately. The *largest paper miss* is the paper row furthest from "
+             "the paper (largest |log(simulated / paper)|). The protocol for adding a reproduction is in "
+             "[PROTOCOL.md](PROTOCOL.md).", ""]
     if not entries:
         lines += ["No reproductions exist yet: add `scripts/reproduce/<paper>.py` following "
                   "[PROTOCOL.md](PROTOCOL.md) and rerun `all.py`.", ""]
         return "\n".join(lines)
-    lines += ["| Paper | Title | Within tolerance | Largest miss | Run |", "|---|---|---|---|---|"]
+    lines += ["| Paper | Title | Paper rows within tolerance | Largest paper miss | Calibration rows (in-sample) "
+              "| Spec checks | Run |", "|---|---|---|---|---|---|---|"]
     for e in entries:
         run = e["run"]
         run_txt = ("not run" if run is None else
                    f"{run['status']}, {run['seconds']:.0f}s" if run["status"] != "ok" else f"ok, {run['seconds']:.0f}s")
         link = f"[{e['paper']}]({e['paper']}.md)" if e["summary"] else e["paper"]
         if e["problem"] or not e["summary"]:
-            lines.append(f"| {link} | {e['title'] or '-'} | **no result**: {e['problem']} | - | {run_txt} |")
+            lines.append(f"| {link} | {e['title'] or '-'} | **no result**: {e['problem']} | - | - | - | {run_txt} |")
             continue
         s = e["summary"]
         w = s["worst"]
@@ -150,12 +164,16 @@ def render_index(entries, quick, version):
                                        f"{_fmt_num(w['simulated'])} (x{_ratio(w):.3g}, tolerance {w['tolerance']}, "
                                        + ("within" if w["within"] else "outside") + ")")
         verdict = f"{s['within']} / {s['total']}" + (" (all)" if s["within"] == s["total"] and s["total"] else "")
-        lines.append(f"| {link} | {e['title']} | {verdict} | {worst} | {run_txt} |")
-    n_ok = sum(1 for e in entries if e["summary"])
-    tot_w = sum(e["summary"]["within"] for e in entries if e["summary"])
-    tot = sum(e["summary"]["total"] for e in entries if e["summary"])
-    lines += ["", f"{len(entries)} reproduction(s), {n_ok} with results; {tot_w} of {tot} numbers within "
-              "tolerance.", ""]
+        others = [f"{s[k]['within']} / {s[k]['total']}" if s[k]["total"] else "-" for k in ("calibration", "spec")]
+        lines.append(f"| {link} | {e['title']} | {verdict} | {worst} | {others[0]} | {others[1]} | {run_txt} |")
+    done = [e["summary"] for e in entries if e["summary"]]
+
+    def total(kind, field):
+        return sum((s if kind == "paper" else s[kind])[field] for s in done)
+    lines += ["", f"{len(entries)} reproduction(s), {len(done)} with results; paper rows within tolerance: "
+              f"{total('paper', 'within')} of {total('paper', 'total')} (separately: calibration rows "
+              f"{total('calibration', 'within')} of {total('calibration', 'total')}, spec checks "
+              f"{total('spec', 'within')} of {total('spec', 'total')}).", ""]
     failed = [e for e in entries if e["run"] and e["run"]["status"] != "ok"]
     for e in failed:
         lines += [f"### {e['paper']}: {e['run']['status']}", "", "```", e["run"]["log"].strip()[-1500:], "```", ""]

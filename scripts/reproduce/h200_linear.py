@@ -11,6 +11,10 @@ measured on one NVIDIA H200 (/work/shared/data -> shared/data/h200_*.json).
    n = 1..512 tokens at context 512, and of one token at contexts 128..4096; show where
    verifying a bigger token tree stops being nearly free.
 
+Row kinds (docs/reproductions/PROTOCOL.md): the linear-layer points are what the two
+parameters were fitted to, so they are `calibration` rows (in-sample); the decode steps are
+predicted with the fitted values and compared with the measurement, `paper` rows (out of sample).
+
     /usr/bin/python3 scripts/reproduce/h200_linear.py [--quick] [--out-dir DIR]
 """
 import json
@@ -131,7 +135,7 @@ def main():
             lines.append([f"{model} {layer} ({k}x{n})", p["tokens"], f"{p['us_median']:.1f}",
                           f"{p['pred']:.1f}", f"{100 * err:+.0f} %"])
             rows.append(R.row(f"{model} {layer} {k}x{n}, {p['tokens']} tokens (us)", p["us_median"],
-                              p["pred"], f"{int(100 * TOL_LAYER)}%", rel=TOL_LAYER))
+                              p["pred"], f"{int(100 * TOL_LAYER)}%", rel=TOL_LAYER, kind="calibration"))
     md.append(R.md_table(["layer", "tokens", "measured us", "simulated us", "error"], lines))
     errs = [abs(p["pred"] / p["us_median"] - 1) for p in points]
     md.append(f"\nOver all {len(points)} points: mean absolute error {100 * sum(errs) / len(errs):.1f} %, "
@@ -158,7 +162,7 @@ def main():
         sl.append([p["model"], p["ctx"], p["tokens"], f"{p['us_median'] / 1000:.2f}", f"{p['pred'] / 1000:.2f}",
                    f"{100 * err:+.0f} %"])
         rows.append(R.row(f"{p['model']} step, ctx {p['ctx']}, {p['tokens']} tokens (us)", p["us_median"],
-                          p["pred"], f"{int(100 * TOL_STEP)}%", rel=TOL_STEP))
+                          p["pred"], f"{int(100 * TOL_STEP)}%", rel=TOL_STEP, kind="paper"))
     md.append(R.md_table(["model", "context", "tokens", "measured ms", "simulated ms", "error"], sl))
     md.append("\n### Where verifying a bigger token tree stops being nearly free\n\n"
               "Largest tree (token count, at context 512) whose forward pass costs at most 10 % more "
@@ -204,6 +208,11 @@ def main():
     notes = (f"dram.efficiency={eff:.2f}, kernel_overhead={overhead}ns fitted on fp16 linear layers; "
              f"tolerances {int(100 * TOL_LAYER)}% per layer point, {int(100 * TOL_STEP)}% per decode step. "
              "w4a16 points (tinygemm) are not modelled: its kernel is not a bit-plane streamer.")
+    md.append(f"\n## Verdicts\n\n**{R.headline(rows)}**. The paper rows are the whole decode steps, "
+              f"predicted out of sample with the fitted parameters; the calibration rows are the linear-layer "
+              f"points those parameters were fitted to (in-sample), so they show the fit's residuals, not "
+              f"a prediction.\n")
+    md.append(R.kinds_table(rows))
     md.append(f"\n## Notes\n\n{notes}\n")
     R.write(args.out_dir, "h200_linear", "Real-silicon check: H200 linear layers and decode steps", rows, notes,
             "".join(md))

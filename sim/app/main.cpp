@@ -33,7 +33,45 @@ const char* kUsage =
     "\n"
     "--set paths are relative to the hardware file (dram.channels=4); a path that starts\n"
     "with workload. edits the trace (workload.models.0.batch=8).\n"
+    "`npusim COMMAND --help` describes one command.\n"
     "Exit status: 0 success, 2 user error, 1 internal error.\n";
+
+// `npusim COMMAND --help`: each command's own usage and what it does.
+std::string command_help(const std::string& cmd) {
+  if (cmd == "run") {
+    return "usage: npusim run --hw HW.yaml --workload WL.yaml [--out DIR]\n"
+           "                  [--set path.key=value ...] [--timeline FILE.json] [--quiet]\n\n"
+           "Simulates the workload on the hardware, prints a summary and writes DIR/stats.json,\n"
+           "DIR/resolved_config.yaml and DIR/layers.csv, and DIR/requests.csv for a workload with a request\n"
+           "stream (DIR defaults to npusim-out).\n\n"
+           "  --hw FILE          hardware YAML (hw_configs/...)\n"
+           "  --workload FILE    workload trace YAML (workloads/...)\n"
+           "  --out DIR          output directory (created if missing)\n"
+           "  --set PATH=VALUE   override a key, relative to the hardware file\n"
+           "                     (dram.channels=4) or the trace when it starts with\n"
+           "                     workload. (repeatable)\n"
+           "  --timeline FILE    also write a Chrome/Perfetto timeline (JSON)\n"
+           "  --quiet            no summary and no progress line\n\n"
+           "An output path that exists and is not a regular file (a FIFO, symbolic link, device\n"
+           "or directory) is not replaced: the run is refused with exit status 2.\n";
+  }
+  if (cmd == "validate") {
+    return "usage: npusim validate --hw HW.yaml [--workload WL.yaml] [--set path.key=value ...]\n\n"
+           "Checks the hardware file (and the trace) without simulating: exit status 0\n"
+           "and `ok`, or 2 with the first error.\n";
+  }
+  if (cmd == "list") return "usage: npusim list\n\nLists the registered component types by kind.\n";
+  if (cmd == "describe") {
+    return "usage: npusim describe TYPE [--json]\n\n"
+           "Prints the parameters of a component type (see `npusim list`) or a trace operator:\n"
+           "name, type, unit, default and meaning; --json prints them as JSON.\n";
+  }
+  if (cmd == "docs") {
+    return "usage: npusim docs config|trace\n\n"
+           "Prints the generated reference (docs/config.md or docs/trace.md) on stdout.\n";
+  }
+  return "";
+}
 
 // Progress on stderr, only for runs that last more than a second, at most twice a second.
 class Progress {
@@ -85,7 +123,10 @@ int cmd_run(const po::variables_map& vm) {
   if (!in.timeline_path.empty()) {
     auto slash = in.timeline_path.find_last_of('/');
     if (slash != std::string::npos) ensure_directory(in.timeline_path.substr(0, slash));
+    check_output_path(in.timeline_path);
   }
+  for (const char* file : {"/stats.json", "/resolved_config.yaml", "/layers.csv", "/requests.csv"})
+    check_output_path(out_dir + file);
   auto t0 = std::chrono::steady_clock::now();
   SessionOutput out = run_session(std::move(in));
   double wall = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
@@ -158,6 +199,10 @@ int dispatch(int argc, char** argv) {
     return 2;
   }
   const std::string cmd = argv[1];
+  if (cmd == "help" && argc > 2 && !command_help(argv[2]).empty()) {
+    std::cout << command_help(argv[2]);
+    return 0;
+  }
   if (cmd == "--help" || cmd == "-h" || cmd == "help") {
     std::cout << kUsage;
     return 0;
@@ -165,6 +210,16 @@ int dispatch(int argc, char** argv) {
   if (cmd == "--version") {
     std::cout << "npusim " << build_id() << "\n";
     return 0;
+  }
+  for (int i = 2; i < argc; ++i) {
+    const std::string arg = argv[i];
+    if (arg == "--help" || arg == "-h") {
+      std::string help = command_help(cmd);
+      if (help.empty())
+        throw ConfigError("unknown command `" + cmd + "` (run, validate, list, describe, docs)");
+      std::cout << help;
+      return 0;
+    }
   }
   po::options_description opts("options");
   opts.add_options()("hw", po::value<std::string>(), "hardware YAML")(

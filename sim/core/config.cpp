@@ -5,6 +5,7 @@
 #include <sstream>
 
 #include "sim/core/errors.h"
+#include "sim/core/input_file.h"
 #include "sim/core/text.h"
 
 namespace npusim {
@@ -25,7 +26,16 @@ std::shared_ptr<YamlDoc> parse(const std::string& text, const std::string& label
   doc->kind = kind;
   doc->root_path = root_path;
   try {
-    doc->root = YAML::Load(text);
+    // All documents, so that a second one (after `---`) is an error rather than silently ignored.
+    std::vector<YAML::Node> docs = YAML::LoadAll(text);
+    if (!docs.empty()) doc->root = docs.front();
+    for (size_t i = 1; i < docs.size(); ++i) {
+      if (docs[i].IsDefined() && !docs[i].IsNull()) {
+        throw_user_error(kind, label + ":" + std::to_string(docs[i].Mark().line + 1) +
+                                   ": a second YAML document (after `---`); " + label +
+                                   " must hold exactly one");
+      }
+    }
   } catch (const YAML::Exception& e) {
     throw_user_error(kind, "malformed YAML: " + e.msg + " at " + label + ":" +
                                std::to_string(e.mark.line + 1));
@@ -37,6 +47,13 @@ std::shared_ptr<YamlDoc> parse(const std::string& text, const std::string& label
     throw_user_error(kind, label + ":" + std::to_string(doc->root.Mark().line + 1) +
                                ": expected a YAML mapping at the top level");
   }
+  // `name:` labels the results; a mapping or a list there would otherwise be dropped silently.
+  const YAML::Node& root = doc->root;
+  if (const YAML::Node name = root["name"]; name && !name.IsScalar() && !name.IsNull()) {
+    throw_user_error(kind, "`" + root_path + ".name` must be a single value, not a " +
+                               (name.IsMap() ? "mapping" : "list") + " at " + label + ":" +
+                               std::to_string(name.Mark().line + 1));
+  }
   return doc;
 }
 
@@ -44,12 +61,19 @@ std::shared_ptr<YamlDoc> parse(const std::string& text, const std::string& label
 
 std::shared_ptr<YamlDoc> load_yaml_file(const std::string& path, ErrorKind kind,
                                         const std::string& root_path) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) throw_user_error(kind, "cannot open " + path + ": no such readable file");
-  std::stringstream ss;
-  ss << in.rdbuf();
-  if (in.bad()) throw_user_error(kind, "cannot read " + path);
-  std::string text = ss.str();
+  const std::string what =
+      kind == ErrorKind::Config ? "a YAML hardware config" : "a YAML workload trace";
+  const std::string hint = kind == ErrorKind::Workload
+                               ? " (per-sample tables belong in the CSV files a trace points to)"
+                               : "";
+  std::string why = input_file_problem(path, kMaxYamlInputBytes, what);
+  if (!why.empty()) throw_user_error(kind, "cannot read " + path + ": it " + why + hint);
+  if (!std::ifstream(path, std::ios::binary))
+    throw_user_error(kind, "cannot open " + path + ": no such readable file");
+  std::string text;
+  if (!read_input_file(path, kMaxYamlInputBytes, what, &text, &why)) {
+    throw_user_error(kind, "cannot read " + path + ": it " + why + hint);
+  }
   if (text.find('\0') != std::string::npos) {
     throw_user_error(kind, path + " is not a text file (it contains NUL bytes)");
   }

@@ -34,7 +34,7 @@ std::string format_param_value(const ParamValue& v) {
     std::string operator()(const std::string& s) const { return s; }
     std::string operator()(Time t) const { return format_time(t); }
     std::string operator()(Frequency f) const { return format_frequency(f); }
-    std::string operator()(Bytes b) const { return format_bytes(b); }
+    std::string operator()(Bytes b) const { return format_bytes_exact(b); }
     std::string operator()(Bandwidth b) const { return format_bandwidth(b); }
     std::string operator()(const std::vector<int64_t>& l) const {
       std::string s = "[";

@@ -2,6 +2,7 @@
 
 #include <charconv>
 #include <cmath>
+#include <cstdio>
 #include <cstdlib>
 #include <stdexcept>
 #include <utility>
@@ -127,7 +128,7 @@ Bandwidth parse_bandwidth(const std::string& text) {
 std::string format_time(Time t) { return format_whole(t.ps, time_scales()); }
 std::string format_frequency(Frequency f) { return format_whole(f.hz, freq_scales()); }
 
-std::string format_bytes(Bytes b) {
+std::string format_bytes_exact(Bytes b) {
   // Prefer binary prefixes for powers of two (256KiB), decimal otherwise (4MB), never mixed.
   static const std::vector<Scale> binary = {{"B", 1.0L},
                                             {"KiB", kKi},
@@ -139,6 +140,21 @@ std::string format_bytes(Bytes b) {
   std::string bin = format_whole(b.n, binary);
   std::string dec = format_whole(b.n, decimal);
   return bin.size() <= dec.size() ? bin : dec;
+}
+
+std::string format_bytes(Bytes b) {
+  std::string exact = format_bytes_exact(b);
+  if (exact.find_first_not_of("0123456789") <= 4) return exact;
+  static const char* const units[] = {"B", "KiB", "MiB", "GiB", "TiB", "PiB", "EiB"};
+  long double v = static_cast<long double>(b.n);
+  size_t u = 0;
+  while (v >= 1024.0L && u + 1 < sizeof units / sizeof units[0]) {
+    v /= 1024.0L;
+    ++u;
+  }
+  char buf[48];
+  std::snprintf(buf, sizeof buf, "%.4Lg%s", v, units[u]);
+  return buf;
 }
 
 std::string format_bandwidth(Bandwidth bw) {

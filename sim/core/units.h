@@ -63,8 +63,12 @@ Bandwidth parse_bandwidth(const std::string& text);
 // Canonical text forms; parse(format(x)) == x for every value the parsers accept.
 std::string format_time(Time t);
 std::string format_frequency(Frequency f);
-std::string format_bytes(Bytes b);
+std::string format_bytes_exact(Bytes b);  // resolved configs: 16817300KiB stays exact
 std::string format_bandwidth(Bandwidth bw);
+
+// Sizes in messages: the exact form when it is short (256KiB, 4MB, 1536B), otherwise rounded
+// to 4 significant digits in binary units (17220915200 bytes: 16.04GiB, not 16817300KiB).
+std::string format_bytes(Bytes b);
 
 // Shortest text that reads back to the same double (deterministic across runs).
 std::string format_double(double v);

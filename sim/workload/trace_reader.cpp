@@ -6,6 +6,7 @@
 #include <sstream>
 
 #include "sim/core/errors.h"
+#include "sim/core/input_file.h"
 #include "sim/core/text.h"
 #include "sim/workload/op_math.h"
 #include "sim/workload/op_tables.h"
@@ -56,11 +57,51 @@ std::string trim(const std::string& s) {
   return a == std::string::npos ? "" : s.substr(a, b - a + 1);
 }
 
+// One CSV record (RFC 4180, without line breaks inside quotes): fields split at commas; a field
+// in double quotes may hold commas, and "" stands for a quote; blanks around a field are dropped.
+bool split_csv(const std::string& line, std::vector<std::string>* cells, std::string* why) {
+  cells->clear();
+  size_t i = 0;
+  auto blanks = [&] {
+    while (i < line.size() && (line[i] == ' ' || line[i] == '\t')) ++i;
+  };
+  for (;;) {
+    blanks();
+    std::string cell;
+    if (i < line.size() && line[i] == '"') {
+      for (++i;; ++i) {
+        if (i >= line.size()) {
+          *why = "a quoted field has no closing quote";
+          return false;
+        }
+        if (line[i] == '"' && (i + 1 >= line.size() || line[i + 1] != '"')) break;
+        if (line[i] == '"') ++i;  // "" is one quote
+        cell += line[i];
+      }
+      ++i;
+      blanks();
+      if (i < line.size() && line[i] != ',') {
+        *why = "text after the closing quote of `" + cell + "`";
+        return false;
+      }
+    } else {
+      size_t comma = std::min(line.find(',', i), line.size());
+      cell = trim(line.substr(i, comma - i));
+      i = comma;
+    }
+    cells->push_back(cell);
+    if (i >= line.size()) return true;
+    ++i;  // past the comma
+  }
+}
+
 DynamicSparsity load_sparsity_csv(const ConfigNode& node, const Model& model) {
   DynamicSparsityRef ref;
   dynamic_sparsity_table().load(node, &ref);
   std::string path = ref.file;
   if (!path.empty() && path[0] != '/') path = node.doc().dir + "/" + path;
+  std::string why = input_file_problem(path, kMaxCsvInputBytes, "a dynamic sparsity CSV");
+  if (!why.empty()) node.fail("cannot read dynamic sparsity file " + path + ": it " + why);
   std::ifstream in(path, std::ios::binary);
   if (!in) node.fail("cannot open dynamic sparsity file " + path);
   DynamicSparsity ds;
@@ -76,12 +117,12 @@ DynamicSparsity load_sparsity_csv(const ConfigNode& node, const Model& model) {
   while (std::getline(in, line)) {
     ++line_no;
     if (line.find('\0') != std::string::npos) fail("not a text file");
+    if (line_no == 1 && line.rfind("\xEF\xBB\xBF", 0) == 0)
+      line.erase(0, 3);  // UTF-8 byte order mark
     line = trim(line);
     if (line.empty() || line[0] == '#') continue;
     std::vector<std::string> cells;
-    std::stringstream ss(line);
-    for (std::string c; std::getline(ss, c, ',');) cells.push_back(trim(c));
-    if (!line.empty() && line.back() == ',') cells.push_back("");
+    if (!split_csv(line, &cells, &why)) fail(why);
     if (!header) {
       if (cells != std::vector<std::string>{"sample", "layer", "activation_density"}) {
         fail("expected the header `sample,layer,activation_density`");

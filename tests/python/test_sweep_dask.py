@@ -1,7 +1,9 @@
 """Fault tolerance of the sweep runner on a real Dask cluster (dask-scheduler + 2 dask-workers
 on 127.0.0.1): a worker SIGKILLed mid-sweep, a driver SIGKILLed mid-sweep, failing points.
 
-Each test is bounded (every wait has a deadline) and kills the processes it started.
+Each test is bounded (every wait has a deadline) and kills the processes it started. The
+assertions read the results file (its points and runs tables), never the driver's log wording,
+and compare times stamped by the processes themselves, with no wall-clock margin.
 """
 import json
 import signal
@@ -52,17 +54,21 @@ def test_sweep_survives_worker_kill(dask_cluster, sim_env, tmp_path):
     # Kill worker 0 once both workers have committed points and the sweep is well under way.
     wait_until(lambda: (db_rows(db, f"SELECT count(*) FROM points WHERE worker LIKE '%:{victim}'") or [[0]])[0][0] >= 2
                and db_rows(db)[0][0] >= 8, 30, "points from the worker to kill")
-    dask_cluster.kill_worker(0)
+    dask_cluster.kill_worker(0)  # SIGKILL, then waits until the process is gone
     killed_at = time.time()
     n_before = db_rows(db)[0][0]
-    assert n_before < len(planned), "the sweep finished before the worker was killed"
+    # Worker 1 runs one point at a time: besides one in flight and one finished but not yet
+    # committed at the kill, every missing point must start on it after the kill.
+    assert n_before <= len(planned) - 3, "the sweep was nearly finished before the worker was killed"
     _wait_exit(driver, tmp_path, "driver.log")
     rows = _check_exactly_once(db, planned)
-    workers = db_rows(db, "SELECT worker, count(*), max(finished_at) FROM points GROUP BY worker")
+    # started_at is stamped by the worker process itself as the point begins: the victim was dead
+    # (reaped) before killed_at was read, so each of its points started strictly earlier.
+    workers = db_rows(db, "SELECT worker, count(*), max(started_at) FROM points GROUP BY worker")
     by_pid = {w.rsplit(":", 1)[1]: (n, t) for w, n, t in workers}
     assert str(victim) in by_pid and str(dask_cluster.worker_pid(1)) in by_pid
-    assert by_pid[str(victim)][1] <= killed_at + 0.5  # nothing ran on the dead worker afterwards
-    assert by_pid[str(dask_cluster.worker_pid(1))][1] > killed_at
+    assert by_pid[str(victim)][1] < killed_at  # nothing ran on the dead worker afterwards
+    assert by_pid[str(dask_cluster.worker_pid(1))][1] > killed_at  # the survivor took over
     run = db_rows(db, "SELECT state, planned, done, failed FROM runs")
     assert run == [("finished", len(planned), len(planned), 0)]
     assert len(rows) == len(planned) == 40
@@ -94,12 +100,13 @@ def test_rerun_after_driver_kill_runs_only_missing(dask_cluster, sim_env, tmp_pa
             assert (run, fin) == first[pid]
         else:
             assert run == run2
-    assert "already in" in (tmp_path / "driver2.log").read_text()
 
-    # A third run has nothing to do.
+    # A third run has nothing to do: it plans 0 points and skips all of them.
     driver3 = _driver(db, sim_env, tmp_path, "--scheduler", dask_cluster.address, log="driver3.log")
     _wait_exit(driver3, tmp_path, "driver3.log")
-    assert "0 to run" in (tmp_path / "driver3.log").read_text()
+    runs = db_rows(db, "SELECT run_id, state, planned, skipped, done FROM runs")
+    (run3,) = [r[1:] for r in runs if r[0] not in (run1, run2)]
+    assert run3 == ("finished", 0, len(planned), 0)
     assert len(db_rows(db, "SELECT * FROM points")) == len(planned)
 
 
@@ -124,10 +131,13 @@ def test_failed_points_recorded_and_retried_on_request(sim_env, tmp_path):
         assert "does not fit" in err and no_stats == 1
     assert all(r[2] is None for r in done)
 
+    def last_run():
+        return db_rows(db, "SELECT planned, skipped FROM runs ORDER BY started_at DESC LIMIT 1")[0]
+
     run(log="run2.log")  # failed points are not retried by default
-    assert "0 to run" in (tmp_path / "run2.log").read_text()
+    assert last_run() == (0, 4)
     run("--retry-failed", log="run3.log")
-    assert "2 to run" in (tmp_path / "run3.log").read_text()
+    assert last_run() == (2, 2)
     writes = dict(db_rows(db, "SELECT status, sum(writes) FROM points GROUP BY status"))
     assert writes == {"done": 2, "failed": 4}  # failed ones written twice, still one row each
     status = subprocess.run([PYTHON, SCRIPTS / "sweep.py", "status", DATA / "sweep_failing.yaml", "--db", db],

@@ -13,9 +13,11 @@ ap = argparse.ArgumentParser(); ap.add_argument("--quick", action="store_true");
 a = ap.parse_args()
 out = pathlib.Path(a.out_dir)
 rows = [
-  {"quantity": "peak TOPS", "paper": 2.0, "simulated": 2.05, "ratio": 1.025, "tolerance": "10%", "within": True},
-  {"quantity": "ResNet-50 latency (ms)", "paper": 10.0, "simulated": 16.0, "ratio": 1.6, "tolerance": "25%", "within": False},
-  {"quantity": "energy/inference (mJ)", "paper": 4.0, "simulated": 3.8, "ratio": 0.95, "tolerance": "10%", "within": True},
+  {"quantity": "peak TOPS", "kind": "paper", "paper": 2.0, "simulated": 2.05, "ratio": 1.025, "tolerance": "10%", "within": True},
+  {"quantity": "ResNet-50 latency (ms)", "kind": "paper", "paper": 10.0, "simulated": 16.0, "ratio": 1.6, "tolerance": "25%", "within": False},
+  {"quantity": "energy/inference (mJ)", "kind": "paper", "paper": 4.0, "simulated": 3.8, "ratio": 0.95, "tolerance": "10%", "within": True},
+  {"quantity": "fitted DRAM efficiency", "kind": "calibration", "paper": 1.0, "simulated": 9.0, "ratio": 9.0, "tolerance": "1%", "within": False},
+  {"quantity": "spec formula knee", "kind": "spec", "paper": 64.0, "simulated": 64.0, "ratio": 1.0, "tolerance": "1%", "within": True},
 ]
 (out / "fakepaper.json").write_text(json.dumps({"paper": "fakepaper", "title": "A Fake Accelerator (2024)",
                                                 "rows": rows, "notes": "quick" if a.quick else "full"}))
@@ -46,14 +48,17 @@ def test_sweep_reproduce_index(tmp_path):
                                 "badjson.py": BADJSON, "_helper.py": "raise SystemExit(9)\n",
                                 "all.py": "raise SystemExit(9)\n"}, "--quick", "--timeout", "3")
     assert r.returncode == 1, r.stdout + r.stderr  # some reproductions failed to run
+    # Only the paper rows make the headline; the calibration row's x9 miss is not the largest paper miss.
     assert "[fakepaper](fakepaper.md) | A Fake Accelerator (2024) | 2 / 3 |" in readme, readme
+    assert "(x1.6, tolerance 25%, outside) | 0 / 1 | 1 / 1 |" in readme, readme
     assert "ResNet-50 latency (ms): paper 10, simulated 16 (x1.6, tolerance 25%, outside)" in readme
     assert "crashing | - | **no result**: the script failed (exit status 3)" in readme
     assert "boom: cannot reproduce" in readme  # the failing script's output is shown
     assert "slowpaper" in readme and "timed out after 3" in readme
     assert "badjson" in readme and "has no `paper`" in readme
     assert "_helper" not in readme and "| all |" not in readme
-    assert "4 reproduction(s), 1 with results; 2 of 3 numbers within tolerance." in readme
+    assert ("4 reproduction(s), 1 with results; paper rows within tolerance: 2 of 3 (separately: calibration "
+            "rows 0 of 1, spec checks 1 of 1).") in readme, readme
     assert json.loads((tmp_path / "out" / "fakepaper.json").read_text())["notes"] == "quick"
 
 
@@ -136,3 +141,51 @@ def test_reproduce_simulate_through_the_sweep_engine(tmp_path, npusim, sim_env):
     out = json.loads(r.stdout)["t"]
     for key, (hw, wl, ov) in pts.items():
         assert out[key] == npusim.run(str(REPO / hw), str(REPO / wl), ov), key
+
+
+BADKIND = '''
+import argparse, json, pathlib
+ap = argparse.ArgumentParser(); ap.add_argument("--quick", action="store_true"); ap.add_argument("--out-dir")
+a = ap.parse_args()
+row = {"quantity": "q", "paper": 1.0, "simulated": 1.0, "ratio": 1.0, "tolerance": "1%", "within": True}
+(pathlib.Path(a.out_dir) / "nokind.json").write_text(json.dumps({"paper": "nokind", "title": "x", "rows": [row]}))
+'''
+
+
+def test_sweep_reproduce_rows_need_a_valid_kind(tmp_path):
+    r, readme = _run(tmp_path, {"nokind.py": BADKIND})
+    assert "nokind | - | **no result**: nokind.json: rows[0] has no `kind`" in readme, readme
+    bad = BADKIND.replace('"within": True}', '"within": True, "kind": "vibes"}')
+    (tmp_path / "b").mkdir()
+    r, readme = _run(tmp_path / "b", {"nokind.py": bad})
+    assert "rows[0].kind is 'vibes', not one of paper, calibration, spec" in readme, readme
+
+
+def test_committed_reproductions_have_row_kinds_and_paper_headlines():
+    """Every committed reproduction JSON: each row has a valid kind, the notes' and the report's
+    headline count only the paper rows, and the index shows paper rows separately."""
+    import re
+    import sys
+    from conftest import REPO
+    sys.path.insert(0, str(SCRIPTS / "reproduce"))
+    import all as index
+    out = REPO / "docs" / "reproductions"
+    docs = sorted(out.glob("*.json"))
+    assert docs, "no committed reproduction JSON"
+    readme = (out / "README.md").read_text()
+    assert "Paper rows within tolerance" in readme
+    for path in docs:
+        doc = json.loads(path.read_text())
+        assert index.check_result(doc, path.stem) == [], path
+        rows = doc["rows"]
+        assert all(r["kind"] in index.KINDS for r in rows), path
+        paper = [r for r in rows if r["kind"] == "paper"]
+        assert paper, f"{path.name}: no paper rows"
+        headline = f"paper rows within tolerance: {sum(r['within'] for r in paper)}/{len(paper)}"
+        assert headline in doc["notes"], (path.name, doc["notes"])
+        assert headline in (out / f"{path.stem}.md").read_text(), path.stem
+        s = index.summarise(doc)
+        assert (s["within"], s["total"]) == (sum(r["within"] for r in paper), len(paper))
+        assert s["worst"]["kind"] == "paper"
+        assert re.search(rf"\[{path.stem}\]\({path.stem}\.md\) \| [^|]+ \| {s['within']} / {s['total']}", readme), \
+            f"README.md's row for {path.stem} does not show its paper rows ({s['within']} / {s['total']})"

@@ -39,8 +39,16 @@ TEST_CASE("bandwidth, time and frequency parse with their units", "[units]") {
 
 TEST_CASE("formatting reads back to the same value", "[units]") {
   for (const char* s : {"256KiB", "4MB", "64B", "1536B", "3GiB", "1000B"}) {
-    CHECK(parse_bytes(format_bytes(parse_bytes(s))).n == parse_bytes(s).n);
+    CHECK(parse_bytes(format_bytes_exact(parse_bytes(s))).n == parse_bytes(s).n);
+    CHECK(format_bytes(parse_bytes(s)) == format_bytes_exact(parse_bytes(s)));  // short: exact
   }
+  // 17220915200 B = 16817300 KiB exactly (not a whole MiB: 16817300 / 1024 = 16423.1); in a
+  // message that reads as 17220915200 / 2^30 = 16.038 GiB -> 16.04GiB (4 significant digits).
+  CHECK(format_bytes_exact(Bytes{17220915200ull}) == "16817300KiB");
+  CHECK(parse_bytes(format_bytes_exact(Bytes{17220915200ull})).n == 17220915200ull);
+  CHECK(format_bytes(Bytes{17220915200ull}) == "16.04GiB");
+  CHECK(format_bytes(Bytes{12345}) == "12.06KiB");  // 12345 / 1024 = 12.056
+  CHECK(format_bytes(Bytes{3ull << 30}) == "3GiB");
   CHECK(format_bytes(parse_bytes("256KiB")) == "256KiB");
   CHECK(format_bytes(parse_bytes("4MB")) == "4MB");
   CHECK(format_bandwidth(parse_bandwidth("32GB/s")) == "32GB/s");

@@ -66,7 +66,7 @@ class SwitchPolicy : public IPrecisionPolicy {
         .param("switch_step", &P::switch_step,
                learned ? "decode step of the switch for this prompt (-1: from `class`)"
                        : "first decode step (0-based) at low_bits; gen_len means never")
-        .def(learned ? -1 : 0).min(-1);
+        .def(learned ? -1 : 0).min(learned ? -1 : 0);  // static: a step, never negative
     if (!learned) return t;
     t.param("class", &P::cls, "classifier output for this prompt (-1: use switch_step)").def(-1).min(-1)
         .param("classes", &P::classes, "candidate switch points {0, N/(c-1), ..., N}").def(4).min(2).max(64)
