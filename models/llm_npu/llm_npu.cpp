@@ -262,6 +262,7 @@ RunResult LlmNpu::result() {
   }
   section["dram_bytes_by_class"] = classes;
   section["fast_forwarded_steps"] = engine_->fast_forwarded_units();
+  section["fast_forwarded_layers"] = engine_->fast_forwarded_blocks();
   Json phases = Json::object();
   for (const PhaseTotal& p : acc_.phase_totals()) {
     Json e = Json::object();

@@ -101,6 +101,12 @@ class LlmNpu : public sc_core::sc_module, public IAccelerator {
   // (inputs the activation buffer, outputs the output buffer); otherwise the step runs like a
   // prefill chunk, its activations (and the tree's K/V) through DRAM.
   bool activations_fit(const std::vector<Operator>& ops) const;
+  // Whether every layer's weights and K/V are a whole number of address periods apart.
+  bool layers_aligned(size_t model_index) const;
+  // Registers the operators of the layers from ops[next] on and lets the engine apply them as
+  // repetitions of the block between the marks; returns the index of their last operator.
+  size_t skip_remaining_layers(const std::vector<Operator>& ops, size_t next, const ExecEngine::BlockMark& before,
+                               const ExecEngine::BlockMark& now);
 
   // llm_npu.cpp
   void build_policy(ModelRun& r, size_t model_index);

@@ -192,6 +192,33 @@ void LlmNpu::feed_on_chip(const Operator& op, const Model& m, size_t model_index
   feed_lowered(key, [&](std::vector<WorkUnit>& out) { lowering_->elementwise_on_chip(op, out); }, id, {}, overhead);
 }
 
+bool LlmNpu::layers_aligned(size_t model_index) const {
+  // Layers repeat exactly only where their weights and K/V sit a whole number of the
+  // memories' address periods apart (same channels, banks and bursts).
+  const uint64_t period = engine_->address_period();
+  const Placement& pl = placement_[model_index];
+  if (pl.kv_layer_bytes % period != 0) return false;
+  for (const auto* table : {&pl.weights, &pl.fp16}) {
+    for (const auto& [name, addr] : *table) {
+      if (addr % period != 0) return false;
+    }
+  }
+  return true;
+}
+
+size_t LlmNpu::skip_remaining_layers(const std::vector<Operator>& ops, size_t next,
+                                     const ExecEngine::BlockMark& before, const ExecEngine::BlockMark& now) {
+  // ops[next] starts the first layer not fed; the block between the marks is one layer.
+  const size_t per_layer = now.end_op - before.end_op;
+  size_t end = next;
+  while (end < ops.size() && ops[end].layer >= 0) ++end;
+  NPUSIM_ASSERT((end - next) % per_layer == 0, "decode layers of unequal length");
+  const size_t first = acc_.ops();
+  for (size_t i = next; i < end; ++i) begin_op(ops[i]);
+  engine_->skip_blocks(before, now, (end - next) / per_layer, first);
+  return end - 1;
+}
+
 void LlmNpu::run_decode(ModelRun& r, size_t model_index) {
   const Model& m = *r.model;
   const TreeDecoding& tree = r.tree;
@@ -229,9 +256,24 @@ void LlmNpu::run_decode(ModelRun& r, size_t model_index) {
       decode_ops = llm_forward_ops(m, n, kv + n, false, false, "decode");
       on_chip = activations_fit(decode_ops);
     }
-    for (Operator& op : decode_ops) {
+    // Every layer of a step is the same work; once the engine sees a layer repeat the one
+    // before it, the remaining layers are applied at once (ExecEngine::skip_blocks, exact).
+    const bool skip_layers = on_chip && !ctx_->may_preempt() && layers_aligned(model_index);
+    ExecEngine::BlockMark marks[2];
+    int64_t layer = -1;
+    for (size_t i = 0; i < decode_ops.size(); ++i) {
+      Operator& op = decode_ops[i];
       if (op.type == OpType::Attention) op.kv_len = static_cast<int64_t>(kv + n);
       if (op.role == OpRole::LmHead && !p_.include_lm_head) continue;
+      if (skip_layers && op.layer != layer && layer >= 0 && op.layer > layer) {  // a layer boundary
+        std::swap(marks[0], marks[1]);
+        if (engine_->mark_block(marks[1]) && engine_->blocks_repeat(marks[0], marks[1])) {
+          i = skip_remaining_layers(decode_ops, i, marks[0], marks[1]);
+          layer = -1;
+          continue;
+        }
+      }
+      layer = op.layer;
       const int w = op.role == OpRole::LmHead ? static_cast<int>(p_.lm_head_bits) : bits;
       if (on_chip) feed_on_chip(op, m, model_index, w, n, append, kv);
       else feed_tiled(op, op.name, model_index, w);  // all n positions' K/V go through DRAM

@@ -43,6 +43,8 @@ class IRequestContext {
   // Called before every operator: the runtime may preempt here (drain the engine, run other
   // requests, and return later).
   virtual void boundary() = 0;
+  // Whether boundary() may preempt (a preemptive scheduler): then every operator must be fed.
+  virtual bool may_preempt() const = 0;
   // Starts a phase of the accounting ("prefill", "decode", ...); kept per request so that a
   // resumed request continues its own phase.
   virtual void begin_phase(const std::string& label) = 0;

@@ -106,7 +106,40 @@ class ExecEngine {
   // Holds the next computation and the next loads until `ps` (a request that arrives later).
   void hold_until(uint64_t ps);
   uint64_t end_ps() const { return end_ps_; }
+
+  // The machine's timing state after a computed unit (fast_forward.cpp); opaque to models.
+  struct Record {  // the machine after computing unit `index`
+    uint64_t index = 0, ref = 0, from = 0;  // compute end; the DMA queues' earliest cursor
+    std::vector<int64_t> times;             // engine and units, relative to ref
+    bool full = false;                      // with the memories' state and the stats
+    std::vector<TimedState> units;
+    StatSnapshot stats;
+    OpAccount acct;
+    OpTraffic traffic;
+  };
+
+  // Program-level fast-forward (fast_forward.cpp). A model that is about to feed the same block
+  // of operators several more times (a transformer's layers within one decode step: the same
+  // work at addresses a whole number of address_period() apart) marks the end of each block.
+  // Once two consecutive marks show the same state, later by a whole number of cycles, each
+  // further block would repeat the last one exactly, and skip_blocks() applies k of them at
+  // once: times move k·Δ later, the memories and the stats replay k blocks, and the operators
+  // the model registered for the skipped blocks get the last block's accounts, shifted.
+  struct BlockMark {
+    Record rec;
+    size_t end_op = 0;     // operators registered before the mark
+    uint64_t skipped = 0;  // units fast-forwarded before the mark
+    bool valid = false;
+  };
+  // False (and `m` invalid) when fast-forward is off or nothing was fed yet.
+  bool mark_block(BlockMark& m);
+  bool blocks_repeat(const BlockMark& before, const BlockMark& now) const;
+  // The model has registered k x n operators (n = the block's operators), block after block,
+  // from id `first_new` on, with the same work as the block between the marks.
+  void skip_blocks(const BlockMark& before, const BlockMark& now, uint64_t k, size_t first_new);
+  uint64_t address_period() const { return addr_period_; }
   uint64_t fast_forwarded_units() const { return skipped_steps_; }
+  uint64_t fast_forwarded_blocks() const { return skipped_blocks_; }
   uint64_t units_issued() const { return next_load_ + skipped_steps_; }
 
  private:
@@ -162,15 +195,6 @@ class ExecEngine {
   // fast_forward.cpp: after each computed unit, look for a state that repeats one period
   // (1..kMaxPeriod units) later and skip whole periods of the identical units that follow.
   static constexpr uint64_t kMaxPeriod = 8;
-  struct Record {  // the machine after computing unit `index`
-    uint64_t index = 0, ref = 0, from = 0;  // compute end; the DMA queues' earliest cursor
-    std::vector<int64_t> times;             // engine and units, relative to ref
-    bool full = false;                      // with the memories' state and the stats
-    std::vector<TimedState> units;
-    StatSnapshot stats;
-    OpAccount acct;
-    OpTraffic traffic;
-  };
   void after_compute(uint64_t index);
   bool same_timing(const Pending& a, const Pending& b) const;
   const Pending* step_at(uint64_t index) const {  // fed, or among the last computed ones kept
@@ -181,6 +205,7 @@ class ExecEngine {
   bool repeats(const Record& now, const Record& before) const;       // same state, whole cycles later
   void record(uint64_t index, bool full, Record& r) const;  // full: with the memories and stats
   void skip(const Record& now, const Record& before, uint64_t periods);
+  void shift_times(uint64_t delta);  // every engine time, `delta` later
   bool ff_on_ = false;
   uint64_t addr_period_ = 1;
   size_t ff_op_ = SIZE_MAX;
@@ -193,7 +218,7 @@ class ExecEngine {
   // periodic_run of shared (cached) unit templates, by (first unit, period): the same template
   // is fed for every layer and token, and its bases cancel out of the comparison.
   std::unordered_map<const WorkUnit*, std::array<uint64_t, kMaxPeriod + 1>> run_cache_;
-  uint64_t skipped_steps_ = 0;
+  uint64_t skipped_steps_ = 0, skipped_blocks_ = 0;
 };
 
 }  // namespace npusim

@@ -225,7 +225,20 @@ void ExecEngine::skip(const Record& now, const Record& before, uint64_t periods)
     t.read[c] += periods * (now.traffic.read[c] - before.traffic.read[c]);
     t.written[c] += periods * (now.traffic.written[c] - before.traffic.written[c]);
   }
-  // This engine: every time moves later; the skipped steps leave the queue.
+  shift_times(delta);  // the skipped units leave the queue
+  const uint64_t gone = periods * p;
+  const auto first = q_.begin() + static_cast<std::ptrdiff_t>(next_load_ - base_index_);
+  for (auto it = first; it != first + static_cast<std::ptrdiff_t>(gone); ++it) {
+    if (it->batch != nullptr) --it->batch->unretired;
+  }
+  q_.erase(first, first + static_cast<std::ptrdiff_t>(gone));
+  skipped_steps_ += gone;
+  ring_used_ = 0;
+  anchored_ = false;
+  ff_tries_ = kMaxTriesPerOp;  // the rest of this operator is shorter than a skip
+}
+
+void ExecEngine::shift_times(uint64_t delta) {
   auto later = [&](uint64_t& v) {
     if (v != kPending) v += delta;
   };
@@ -242,16 +255,51 @@ void ExecEngine::skip(const Record& now, const Record& before, uint64_t periods)
     later(e.arrival);
     later(e.compute_end);
   }
-  const uint64_t gone = periods * p;
-  const auto first = q_.begin() + static_cast<std::ptrdiff_t>(next_load_ - base_index_);
-  for (auto it = first; it != first + static_cast<std::ptrdiff_t>(gone); ++it) {
-    if (it->batch != nullptr) --it->batch->unretired;
+}
+
+bool ExecEngine::mark_block(BlockMark& m) {
+  m.valid = ff_on_ && next_compute_ > 0 && next_compute_ == base_index_ + q_.size() && !q_.empty();
+  if (!m.valid) return false;
+  record(next_compute_ - 1, true, m.rec);
+  m.end_op = acc_.ops();
+  m.skipped = skipped_steps_;
+  return true;
+}
+
+bool ExecEngine::blocks_repeat(const BlockMark& before, const BlockMark& now) const {
+  return before.valid && now.valid && now.end_op > before.end_op && repeats(now.rec, before.rec);
+}
+
+void ExecEngine::skip_blocks(const BlockMark& before, const BlockMark& now, uint64_t k, size_t first_new) {
+  NPUSIM_ASSERT(blocks_repeat(before, now), "skip_blocks without a repeating block");
+  const uint64_t period = now.rec.ref - before.rec.ref, delta = k * period;
+  const size_t n = now.end_op - before.end_op;
+  NPUSIM_ASSERT(first_new + k * n == acc_.ops(), "skip_blocks: the skipped blocks' operators are not registered");
+  std::vector<uint64_t> per_period;
+  for (size_t u = 0; u < c_.units.size(); ++u) {
+    per_period.assign(now.rec.units[u].totals.begin(), now.rec.units[u].totals.end());
+    for (size_t i = 0; i < per_period.size(); ++i) per_period[i] -= before.rec.units[u].totals[i];
+    c_.units[u]->fast_forward(now.rec.from, delta, per_period, k);
   }
-  q_.erase(first, first + static_cast<std::ptrdiff_t>(gone));
-  skipped_steps_ += gone;
+  c_.stats->replay(before.rec.stats, now.rec.stats, k);
+  for (uint64_t j = 1; j <= k; ++j) {
+    for (size_t i = 0; i < n; ++i) {
+      const size_t src = before.end_op + i, dst = first_new + (j - 1) * n + i;
+      const OpAccount& a = acc_.account(src);
+      OpAccount& b = acc_.account(dst);
+      b.compute_cycles = a.compute_cycles;
+      b.macs = a.macs;
+      b.dram_read = a.dram_read;
+      b.dram_written = a.dram_written;
+      acc_.traffic(dst) = acc_.traffic(src);
+      acc_.set_end_ps(dst, acc_.end_ps(src) + j * period);
+    }
+  }
+  shift_times(delta);
+  skipped_steps_ += k * (now.rec.index - before.rec.index + now.skipped - before.skipped);
+  skipped_blocks_ += k;
   ring_used_ = 0;
   anchored_ = false;
-  ff_tries_ = kMaxTriesPerOp;  // the rest of this operator is shorter than a skip
 }
 
 }  // namespace npusim

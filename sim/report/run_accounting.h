@@ -44,6 +44,7 @@ class RunAccounting {
   void set_end_ps(size_t id, uint64_t ps);
   size_t ops() const { return ops_.size(); }
   const std::string& name(size_t id) const { return ops_[id].name; }
+  uint64_t end_ps(size_t id) const { return ops_[id].end_ps; }
 
   // Fills `out` and returns the total cycles. Call once, after the simulation.
   uint64_t finish(const ClockDomain& clock, Breakdown& out);

@@ -22,6 +22,7 @@ struct Runtime::Impl {
     uint64_t ops_total = 0;
 
     void boundary() override { rt->boundary(*this); }
+    bool may_preempt() const override { return rt->s.scheduler != nullptr && rt->s.scheduler->preemptive(); }
     void begin_phase(const std::string& label) override {
       phase = label;
       slot->acc->accounting().begin_phase(label);

@@ -234,6 +234,37 @@ TEST_CASE("fast-forward skips repeating steps and changes no number", "[llm]") {
   }
 }
 
+TEST_CASE("layers that repeat within a decode step are applied at once, exactly", "[llm]") {
+  // 6 layers: within a step every layer is the same work (the attention spans the same
+  // context), so once the state after layer l equals the state after layer l - 1 (later by
+  // one layer's time), layers l + 1 .. 5 are applied as repetitions. The earliest comparison
+  // is after layer 1, so at most 4 layers per step are skipped, 8 steps x 4 = 32 in all.
+  const std::string wl =
+      "schema_version: 1\nname: deep\nmodels:\n  - name: deep\n"
+      "    precision: {activation: 16, weight: 16, output: 16, kv: 16}\n"
+      "    llm: {layers: 6, hidden: 1024, ffn: 4096, heads: 8, vocab: 1000, max_context: 512}\n"
+      "    generation: {prompt_len: 40, gen_len: 8}\n"
+      "    schedule: {type: static, high_bits: 4, low_bits: 2, switch_step: 3}\n";
+  SessionOutput on = run(wl), off = run(wl, {{"fast_forward", "false"}});
+  const double layers = num(on, "llm_npu.fast_forwarded_layers");
+  CHECK(layers <= 32);
+  CHECK(layers >= 24);  // (at least 3 of the 4 in every step, once warmed up)
+  CHECK(num(off, "llm_npu.fast_forwarded_layers") == 0);
+  CHECK(on.total_cycles == off.total_cycles);
+  std::istringstream a(on.stats.dump()), b(off.stats.dump());
+  std::string la, lb;
+  size_t lines = 0, different = 0;
+  while (std::getline(a, la) && std::getline(b, lb)) {
+    ++lines;
+    if (la == lb || la.find("fast_forwarded") != std::string::npos) continue;
+    ++different;
+    INFO(la << "  vs  " << lb);
+    CHECK(std::stod(la.substr(la.find(':') + 1)) == Approx(std::stod(lb.substr(lb.find(':') + 1))).epsilon(1e-12));
+  }
+  CHECK(lines > 500);  // every operator row of every layer is compared
+  CHECK(different <= 2);
+}
+
 TEST_CASE("static schedule: average bits and a switch without a bubble", "[llm]") {
   // 12 tokens, the first 5 at 4 bits and the rest at 3: 3 + 5/12 bits on average.
   SessionOutput s = run(llm(48, 12, "{type: static, high_bits: 4, low_bits: 3, switch_step: 5}"));
