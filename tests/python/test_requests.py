@@ -66,3 +66,16 @@ def test_cli_gives_the_same_stats_and_a_request_csv(tmp_path, by_scheduler):
 def test_bad_scheduler_raises_with_did_you_mean():
     with pytest.raises(npusim.WorkloadError, match="did you mean `sjf`"):
         npusim.run(HW, WL, {"workload.requests.scheduler.type": "sfj"})
+
+
+def test_runtime_doc_example_is_current():
+    """docs/runtime.md's table is the output of scripts/docs/runtime_example.py."""
+    import importlib.util
+    spec = importlib.util.spec_from_file_location("runtime_example", os.path.join(ROOT, "scripts", "docs", "runtime_example.py"))
+    example = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(example)
+    with open(os.path.join(ROOT, "docs", "runtime.md")) as f:
+        doc = f.read()
+    begin = "<!-- BEGIN GENERATED: scripts/docs/runtime_example.py -->\n"
+    section = doc[doc.index(begin) + len(begin):doc.index("<!-- END GENERATED -->")]
+    assert section == example.table(), "regenerate with scripts/docs/runtime_example.py"

@@ -33,3 +33,17 @@ TEST_CASE("docs/trace_format.md carries the generated field reference", "[docs]"
   INFO("regenerate the section between the markers with: build/npusim docs trace");
   CHECK(doc.substr(a + begin.size(), b - a - begin.size()) == npusim::trace_reference_markdown());
 }
+
+TEST_CASE("docs/adding_an_accelerator.md quotes models/vector_npu/vector_npu.cpp as it is", "[docs]") {
+  const std::string doc = read("docs/adding_an_accelerator.md");
+  const std::string code = read("models/vector_npu/vector_npu.cpp");
+  size_t blocks = 0;
+  for (size_t a = doc.find("```cpp\n"); a != std::string::npos; a = doc.find("```cpp\n", a + 1)) {
+    const size_t begin = a + 7, end = doc.find("```", begin);
+    const std::string block = doc.substr(begin, end - begin);
+    INFO("a ```cpp block of the walkthrough is no longer in vector_npu.cpp:\n" << block);
+    CHECK(code.find(block) != std::string::npos);
+    ++blocks;
+  }
+  CHECK(blocks >= 5);
+}
