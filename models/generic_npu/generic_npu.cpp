@@ -213,7 +213,7 @@ void GenericNpu::run_model(size_t index, IRequestContext& ctx) {
       engine_->feed(std::move(units), id, {}, 0);
     }
     if (m.llm) {
-      if (phase.name == "decode") ++tokens_;
+      if (phase.kind == PhaseKind::Decode) ++tokens_;
     } else {
       inferences_ += static_cast<uint64_t>(m.batch);
     }

@@ -21,7 +21,7 @@ void Lowering::Options::transfer_costs(const IDram& dram, const IDma& dma, const
 }
 
 uint64_t Lowering::compressed_weight_bytes(const Operator& op, uint64_t elements, int64_t b) const {
-  if (!opt_.bitmap_weights || op.sparsity.pattern == "dense") return bytes_for(elements, b);
+  if (!opt_.bitmap_weights || op.sparsity.pattern == SparsityPattern::Dense) return bytes_for(elements, b);
   // Bitmap format: one presence bit per weight plus the non-zero values.
   auto nnz = static_cast<uint64_t>(std::ceil(static_cast<double>(elements) * op.sparsity.density));
   return std::min(bytes_for(elements, b), (elements + 7) / 8 + bytes_for(nnz, b));
@@ -35,19 +35,21 @@ bool elementwise_work(const Operator& op, VectorWork* out) {
   const int ab = static_cast<int>(op.precision.activation);
   switch (op.type) {
     case OpType::Elementwise:
-      *out = {op.fn == "mul" ? VectorFn::Mul : VectorFn::Add, u(op.elements), ab};
+      *out = {op.eltwise == EltwiseFn::Mul ? VectorFn::Mul : VectorFn::Add, u(op.elements), ab};
       return true;
     case OpType::Norm:
-      *out = {op.kind == "layernorm" ? VectorFn::LayerNorm : op.kind == "rmsnorm" ? VectorFn::RmsNorm : VectorFn::BatchNorm,
+      *out = {op.norm == NormKind::LayerNorm ? VectorFn::LayerNorm
+              : op.norm == NormKind::RmsNorm ? VectorFn::RmsNorm
+                                              : VectorFn::BatchNorm,
               u(op.rows) * u(op.cols), ab};
       return true;
     case OpType::Softmax:
       *out = {VectorFn::Softmax, u(op.rows) * u(op.cols), ab};
       return true;
     case OpType::Activation: {
-      VectorFn fn = VectorFn::Relu;
-      NPUSIM_ASSERT(parse_vector_fn(op.fn, &fn), "activation function " + op.fn);
-      *out = {fn, u(op.elements), ab};
+      static constexpr VectorFn kFn[] = {VectorFn::Copy, VectorFn::Relu, VectorFn::Gelu, VectorFn::Silu,
+                                         VectorFn::Sigmoid, VectorFn::Tanh, VectorFn::Exp, VectorFn::Rope};
+      *out = {kFn[static_cast<size_t>(op.fn)], u(op.elements), ab};  // (indexed by ActivationFn)
       return true;
     }
     default:
@@ -65,7 +67,9 @@ const GemmPlan& Lowering::plan(const Operator& op, const Gemm& g) {
                       op.dilation, op.groups, op.in_channels})
       key += ',' + std::to_string(v);
   }
-  if (opt_.bitmap_weights && op.sparsity.pattern != "dense") key += ",s" + format_double(op.sparsity.density);
+  if (opt_.bitmap_weights && op.sparsity.pattern != SparsityPattern::Dense) {
+    key += ",s" + format_double(op.sparsity.density);
+  }
   auto it = plans_.find(key);
   if (it != plans_.end()) return it->second;
   MatrixGranule gr = array_.granule(p.a_bits, p.w_bits);
@@ -186,7 +190,7 @@ void Lowering::lower(const Operator& op, const TensorAddresses& at, std::vector<
       };
       return;
     }
-    if (!opt_.bitmap_weights || op.sparsity.pattern == "dense") return;
+    if (!opt_.bitmap_weights || op.sparsity.pattern == SparsityPattern::Dense) return;
     p.weight_block_bytes = [this, op](uint64_t kb, uint64_t nb) {
       return compressed_weight_bytes(op, kb * nb, op.precision.weight);
     };
@@ -194,7 +198,7 @@ void Lowering::lower(const Operator& op, const TensorAddresses& at, std::vector<
   switch (op.type) {
     case OpType::Gemm:
     case OpType::Gemv: {
-      const bool weight = op.type == OpType::Gemv || op.b_operand == "weight";
+      const bool weight = op.type == OpType::Gemv || op.b_operand == BOperand::Weight;
       Gemm g{problem(u(op.m), u(op.k), u(op.n), ab, weight ? wb : ab), 1, weight};
       if (weight) with_compression(g.problem);
       lower_gemm(op, g, at, out);
@@ -233,8 +237,8 @@ void Lowering::lower(const Operator& op, const TensorAddresses& at, std::vector<
     }
     case OpType::Pool: {
       const ConvOutput o = conv_output(op);
-      const uint64_t window = op.kind == "global_avg" ? u(op.in_h * op.in_w) : u(op.kernel_h * op.kernel_w);
-      lower_vector(op, op.kind == "max" ? VectorFn::MaxPool : VectorFn::AvgPool,
+      const uint64_t window = op.pool == PoolKind::GlobalAvg ? u(op.in_h * op.in_w) : u(op.kernel_h * op.kernel_w);
+      lower_vector(op, op.pool == PoolKind::Max ? VectorFn::MaxPool : VectorFn::AvgPool,
                    u(op.batch * op.channels), bytes_for(u(op.in_h * op.in_w), ab), 0,
                    bytes_for(u(o.h * o.w), ob), u(o.h * o.w) * window, ab, at, out);
       return;

@@ -28,7 +28,7 @@ uint64_t bytes_for(uint64_t elements, int64_t bits) {
 }
 
 ConvOutput conv_output(const Operator& op) {
-  if (op.type == OpType::Pool && op.kind == "global_avg") return {1, 1};
+  if (op.type == OpType::Pool && op.pool == PoolKind::GlobalAvg) return {1, 1};
   int64_t eff_h = op.dilation * (op.kernel_h - 1) + 1, eff_w = op.dilation * (op.kernel_w - 1) + 1;
   int64_t ph = op.in_h + 2 * op.padding, pw = op.in_w + 2 * op.padding;
   if (eff_h > ph || eff_w > pw) {
@@ -69,7 +69,7 @@ TensorSizes tensor_sizes(const Operator& op) {
   switch (op.type) {
     case OpType::Gemm:
       s.input = checked_mul(u(op.m), u(op.k), op);
-      (op.b_operand == "weight" ? s.weight : s.input) += checked_mul(u(op.k), u(op.n), op);
+      (op.b_operand == BOperand::Weight ? s.weight : s.input) += checked_mul(u(op.k), u(op.n), op);
       s.output = checked_mul(u(op.m), u(op.n), op);
       break;
     case OpType::Gemv:

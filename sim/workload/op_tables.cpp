@@ -16,7 +16,15 @@ const char* op_type_name(OpType t) { return op_type_names()[static_cast<size_t>(
 
 namespace {
 
-const std::vector<std::string> kActivations = {"none", "relu", "gelu", "silu", "sigmoid", "tanh"};
+const std::vector<std::pair<std::string, ActivationFn>> kFused = {
+    {"none", ActivationFn::None}, {"relu", ActivationFn::Relu},       {"gelu", ActivationFn::Gelu},
+    {"silu", ActivationFn::Silu}, {"sigmoid", ActivationFn::Sigmoid}, {"tanh", ActivationFn::Tanh}};
+const std::vector<std::pair<std::string, ActivationFn>> kStandalone = {
+    {"relu", ActivationFn::Relu}, {"gelu", ActivationFn::Gelu}, {"silu", ActivationFn::Silu},
+    {"sigmoid", ActivationFn::Sigmoid}, {"tanh", ActivationFn::Tanh}, {"exp", ActivationFn::Exp},
+    {"rope", ActivationFn::Rope}};
+const std::vector<std::pair<std::string, NormKind>> kNorms = {
+    {"layernorm", NormKind::LayerNorm}, {"rmsnorm", NormKind::RmsNorm}, {"batchnorm", NormKind::BatchNorm}};
 
 const ParamTable& precision_table(bool model_level) {
   // Operator-level widths default to 0: inherit the model's.
@@ -45,24 +53,27 @@ const ParamTable& sparsity_table() {
       ParamTable("sparsity", "Static weight sparsity of the operator.")
           .param("density", &WeightSparsity::density, "fraction of weights that are non-zero")
           .def(1).min(ParamValue(0.0)).max(ParamValue(1.0)).unit("fraction")
-          .param("pattern", &WeightSparsity::pattern, "where the zeros are").def("dense")
-          .choices({"dense", "unstructured", "n_m", "block"})
+          .param_enum("pattern", &WeightSparsity::pattern,
+                      {{"dense", SparsityPattern::Dense}, {"unstructured", SparsityPattern::Unstructured},
+                       {"n_m", SparsityPattern::NM}, {"block", SparsityPattern::Block}},
+                      "where the zeros are")
+          .def("dense")
           .param("n", &WeightSparsity::n, "n_m: non-zeros per group").def(0).min(0)
           .param("m", &WeightSparsity::m, "n_m: group size").def(0).min(0)
           .param("block", &WeightSparsity::block, "block: side of a zero block").def(0).min(0)
           .check<WeightSparsity>([](const WeightSparsity& s) -> std::string {
             if (s.density <= 0) return "density must be above 0 (an all-zero layer has nothing to run)";
-            if (s.pattern == "dense" && s.density != 1.0) {
+            if (s.pattern == SparsityPattern::Dense && s.density != 1.0) {
               return "pattern is dense but density is " + format_double(s.density) +
                      "; name the pattern of the zeros";
             }
-            if (s.pattern == "n_m") {
+            if (s.pattern == SparsityPattern::NM) {
               if (s.m <= 0 || s.n <= 0 || s.n > s.m) {
                 return "n_m needs 0 < n <= m (n = " + std::to_string(s.n) + ", m = " +
                        std::to_string(s.m) + ")";
               }
             }
-            if (s.pattern == "block" && s.block <= 0) return "block pattern needs block > 0";
+            if (s.pattern == SparsityPattern::Block && s.block <= 0) return "block pattern needs block > 0";
             return "";
           });
   return t;
@@ -76,8 +87,8 @@ void add_common(ParamTable& t) {
 }
 
 void add_fused_activation(ParamTable& t) {
-  t.param("activation", &Operator::activation, "activation applied to the output on the fly")
-      .def("none").choices(kActivations);
+  t.param_enum("activation", &Operator::activation, kFused, "activation applied to the output on the fly")
+      .def("none");
 }
 
 void add_conv_geometry(ParamTable& t) {
@@ -100,9 +111,10 @@ ParamTable make_op_table(OpType type) {
       t.param("m", &Operator::m, "rows of the left operand (tokens, batch x positions)").min(1)
           .param("k", &Operator::k, "reduction dimension").min(1)
           .param("n", &Operator::n, "columns of the right operand (output features)").min(1)
-          .param("b_operand", &Operator::b_operand,
-                 "whether the right operand is a weight or a runtime activation (e.g. Q.K^T)")
-          .def("weight").choices({"weight", "activation"});
+          .param_enum("b_operand", &Operator::b_operand,
+                      {{"weight", BOperand::Weight}, {"activation", BOperand::Activation}},
+                      "whether the right operand is a weight or a runtime activation (e.g. Q.K^T)")
+          .def("weight");
       add_fused_activation(t);
       return t;
     }
@@ -143,7 +155,9 @@ ParamTable make_op_table(OpType type) {
     case OpType::Pool: {
       ParamTable t(name, "Pooling over windows of each channel.");
       add_common(t);
-      t.param("kind", &Operator::kind, "pooling function").choices({"max", "avg", "global_avg"})
+      t.param_enum("kind", &Operator::pool,
+                   {{"max", PoolKind::Max}, {"avg", PoolKind::Avg}, {"global_avg", PoolKind::GlobalAvg}},
+                   "pooling function")
           .param("channels", &Operator::channels, "channels").min(1)
           .param("batch", &Operator::batch, "images").def(1).min(1)
           .param("in_h", &Operator::in_h, "input height").min(1)
@@ -157,14 +171,14 @@ ParamTable make_op_table(OpType type) {
     case OpType::Elementwise: {
       ParamTable t(name, "Element-wise binary operation (residual add, gating multiply).");
       add_common(t);
-      t.param("fn", &Operator::fn, "operation").choices({"add", "mul"})
+      t.param_enum("fn", &Operator::eltwise, {{"add", EltwiseFn::Add}, {"mul", EltwiseFn::Mul}}, "operation")
           .param("elements", &Operator::elements, "output elements").min(1);
       return t;
     }
     case OpType::Norm: {
       ParamTable t(name, "Normalisation over the last dimension (rows x cols).");
       add_common(t);
-      t.param("kind", &Operator::kind, "normalisation").choices({"layernorm", "rmsnorm", "batchnorm"})
+      t.param_enum("kind", &Operator::norm, kNorms, "normalisation")
           .param("rows", &Operator::rows, "independent rows (tokens)").min(1)
           .param("cols", &Operator::cols, "normalised features").min(1);
       return t;
@@ -179,8 +193,7 @@ ParamTable make_op_table(OpType type) {
     case OpType::Activation: {
       ParamTable t(name, "Stand-alone element-wise activation.");
       add_common(t);
-      t.param("fn", &Operator::fn, "function")
-          .choices({"relu", "gelu", "silu", "sigmoid", "tanh", "exp", "rope"})
+      t.param_enum("fn", &Operator::fn, kStandalone, "function")
           .param("elements", &Operator::elements, "elements").min(1);
       return t;
     }
@@ -258,9 +271,12 @@ const ParamTable& llm_arch_table() {
           .param("head_dim", &LlmArch::head_dim, "features per head (0: hidden / heads)").def(0).min(0)
           .param("vocab", &LlmArch::vocab, "vocabulary size").min(1)
           .param("max_context", &LlmArch::max_context, "longest supported sequence").def(4096).min(1)
-          .param("ffn_kind", &LlmArch::ffn_kind, "feed-forward type").def("swiglu")
-          .choices({"swiglu", "gelu"})
-          .param("norm", &LlmArch::norm, "normalisation").def("rmsnorm").choices({"rmsnorm", "layernorm"})
+          .param_enum("ffn_kind", &LlmArch::ffn_kind, {{"swiglu", FfnKind::SwiGlu}, {"gelu", FfnKind::Gelu}},
+                      "feed-forward type")
+          .def("swiglu")
+          .param_enum("norm", &LlmArch::norm, {{"rmsnorm", NormKind::RmsNorm}, {"layernorm", NormKind::LayerNorm}},
+                      "normalisation")
+          .def("rmsnorm")
           .param("parallel_attention_mlp", &LlmArch::parallel_attention_mlp,
                  "attention and MLP read the same normalised input (Phi, GPT-J)")
           .def(ParamValue(false))

@@ -19,9 +19,11 @@ Phase make_phase(const Model& m, size_t index) {
   }
   const auto prompt = static_cast<uint64_t>(m.generation.prompt_len);
   if (index == 0) {
+    p.kind = PhaseKind::Prefill;
     p.name = "prefill";
     p.ops = llm_forward_ops(m, prompt, prompt, true, true, "prefill");
   } else {
+    p.kind = PhaseKind::Decode;
     p.name = "decode";
     p.step = index - 1;
     p.ops = llm_forward_ops(m, 1, prompt + p.step + 1, false, false, "decode");
@@ -54,13 +56,13 @@ std::vector<Operator> llm_forward_ops(const Model& m, uint64_t tokens, uint64_t 
   };
   auto norm = [&](const std::string& name, int64_t rows) {
     Operator& o = base(name, OpType::Norm);
-    o.kind = a.norm, o.rows = rows, o.cols = a.hidden;
+    o.norm = a.norm, o.rows = rows, o.cols = a.hidden;
   };
-  auto eltwise = [&](const std::string& name, const std::string& fn, int64_t elements) {
+  auto eltwise = [&](const std::string& name, EltwiseFn fn, int64_t elements) {
     Operator& o = base(name, OpType::Elementwise);
-    o.fn = fn, o.elements = elements;
+    o.eltwise = fn, o.elements = elements;
   };
-  auto activation = [&](const std::string& name, const std::string& fn, int64_t elements) {
+  auto activation = [&](const std::string& name, ActivationFn fn, int64_t elements) {
     Operator& o = base(name, OpType::Activation);
     o.fn = fn, o.elements = elements;
   };
@@ -71,26 +73,26 @@ std::vector<Operator> llm_forward_ops(const Model& m, uint64_t tokens, uint64_t 
     gemm(p + "attn.q_proj", t, a.hidden, q_dim);
     gemm(p + "attn.k_proj", t, a.hidden, kv_dim);
     gemm(p + "attn.v_proj", t, a.hidden, kv_dim);
-    activation(p + "attn.rope", "rope", t * (q_dim + kv_dim));
+    activation(p + "attn.rope", ActivationFn::Rope, t * (q_dim + kv_dim));
     Operator& att = base(p + "attn.sdpa", OpType::Attention);
     att.heads = a.heads, att.kv_heads = a.kv_heads, att.q_len = t;
     att.kv_len = static_cast<int64_t>(kv_len), att.head_dim = a.head_dim, att.causal = causal;
     gemm(p + "attn.o_proj", t, q_dim, a.hidden);
     if (!a.parallel_attention_mlp) {
-      eltwise(p + "attn.residual", "add", t * a.hidden);
+      eltwise(p + "attn.residual", EltwiseFn::Add, t * a.hidden);
       norm(p + "mlp_norm", t);
     }
-    if (a.ffn_kind == "swiglu") {
+    if (a.ffn_kind == FfnKind::SwiGlu) {
       gemm(p + "mlp.gate_proj", t, a.hidden, a.ffn);
       gemm(p + "mlp.up_proj", t, a.hidden, a.ffn);
-      activation(p + "mlp.silu", "silu", t * a.ffn);
-      eltwise(p + "mlp.gate_mul", "mul", t * a.ffn);
+      activation(p + "mlp.silu", ActivationFn::Silu, t * a.ffn);
+      eltwise(p + "mlp.gate_mul", EltwiseFn::Mul, t * a.ffn);
     } else {
-      gemm(p + "mlp.fc1", t, a.hidden, a.ffn).activation = "gelu";
+      gemm(p + "mlp.fc1", t, a.hidden, a.ffn).activation = ActivationFn::Gelu;
     }
-    gemm(p + "mlp." + std::string(a.ffn_kind == "swiglu" ? "down_proj" : "fc2"), t, a.ffn, a.hidden);
-    if (a.parallel_attention_mlp) eltwise(p + "attn.residual", "add", t * a.hidden);
-    eltwise(p + "mlp.residual", "add", t * a.hidden);
+    gemm(p + "mlp." + std::string(a.ffn_kind == FfnKind::SwiGlu ? "down_proj" : "fc2"), t, a.ffn, a.hidden);
+    if (a.parallel_attention_mlp) eltwise(p + "attn.residual", EltwiseFn::Add, t * a.hidden);
+    eltwise(p + "mlp.residual", EltwiseFn::Add, t * a.hidden);
     for (size_t i = first; i < ops.size(); ++i) ops[i].layer = l;
   }
   const int64_t logit_rows = logits_for_last_only ? 1 : t;

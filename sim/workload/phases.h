@@ -16,7 +16,10 @@
 
 namespace npusim {
 
+enum class PhaseKind { Inference, Prefill, Decode };
+
 struct Phase {
+  PhaseKind kind = PhaseKind::Inference;
   std::string name;   // "inference", "prefill" or "decode"
   uint64_t step = 0;  // decode step index
   std::vector<Operator> ops;

@@ -23,6 +23,15 @@ enum class OpType {
 const std::vector<std::string>& op_type_names();  // indexed by OpType
 const char* op_type_name(OpType t);
 
+// Choices of the trace, typed (the reader maps their YAML names; docs/trace_format.md).
+enum class SparsityPattern { Dense, Unstructured, NM, Block };
+enum class BOperand { Weight, Activation };  // the right operand of a gemm
+enum class PoolKind { Max, Avg, GlobalAvg };
+enum class NormKind { LayerNorm, RmsNorm, BatchNorm };
+enum class EltwiseFn { Add, Mul };
+enum class ActivationFn { None, Relu, Gelu, Silu, Sigmoid, Tanh, Exp, Rope };
+enum class FfnKind { SwiGlu, Gelu };
+
 // What an operator is for, where a model treats it specially (set by the LLM expansion; an
 // operator-list trace may state it with `role:`).
 enum class OpRole { None, LmHead, Embedding };
@@ -36,7 +45,7 @@ struct Precision {
 // Static weight sparsity. density = fraction of non-zero weights.
 struct WeightSparsity {
   double density = 1.0;
-  std::string pattern = "dense";  // dense | unstructured | n_m | block
+  SparsityPattern pattern = SparsityPattern::Dense;
   int64_t n = 0, m = 0;           // n_m: n non-zeros in every m
   int64_t block = 0;              // block: side of the zero blocks
 };
@@ -51,15 +60,17 @@ struct Operator {
   int64_t layer = -1;  // transformer block index, when the operator belongs to one
   // GEMM family (gemm: m x k . k x n; gemv: m = 1)
   int64_t m = 1, k = 1, n = 1;
-  std::string b_operand = "weight";  // weight | activation (e.g. Q.K^T)
+  BOperand b_operand = BOperand::Weight;  // activation: a runtime tensor (e.g. Q.K^T)
   // convolution and pooling
   int64_t batch = 1, in_channels = 1, in_h = 1, in_w = 1, out_channels = 1, channels = 1;
   int64_t kernel_h = 1, kernel_w = 1, stride = 1, padding = 0, dilation = 1, groups = 1;
-  std::string kind;  // pool: max | avg | global_avg; norm: layernorm | rmsnorm | batchnorm
+  PoolKind pool = PoolKind::Max;
+  NormKind norm = NormKind::LayerNorm;
   // element-wise
   int64_t rows = 1, cols = 1, elements = 1;
-  std::string fn;          // elementwise: add | mul; activation: relu | gelu | silu | ...
-  std::string activation;  // fused output activation of gemm/conv ("" = none)
+  EltwiseFn eltwise = EltwiseFn::Add;       // elementwise
+  ActivationFn fn = ActivationFn::Relu;     // activation
+  ActivationFn activation = ActivationFn::None;  // fused output activation of gemm/conv
   // attention
   int64_t heads = 1, kv_heads = 0, q_len = 1, kv_len = 1, head_dim = 1;
   bool causal = false;
@@ -72,8 +83,8 @@ struct Operator {
 struct LlmArch {
   int64_t layers = 0, hidden = 0, ffn = 0, heads = 0, kv_heads = 0, head_dim = 0, vocab = 0;
   int64_t max_context = 0;
-  std::string ffn_kind = "swiglu";  // swiglu | gelu
-  std::string norm = "rmsnorm";     // rmsnorm | layernorm
+  FfnKind ffn_kind = FfnKind::SwiGlu;
+  NormKind norm = NormKind::RmsNorm;
   bool parallel_attention_mlp = false;
   bool lm_head = true;
 };

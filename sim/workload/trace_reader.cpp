@@ -42,7 +42,6 @@ Operator load_operator(const ConfigNode& node, const Model& model) {
   op.source = location(node);
   op_table(op.type).load(node, &op, {"op"});
   if (op.type == OpType::Gemv) op.m = 1;
-  if (op.activation == "none") op.activation.clear();
   inherit(op.precision.activation, model.precision.activation);
   inherit(op.precision.weight, model.precision.weight);
   inherit(op.precision.output, model.precision.output);
