@@ -3,6 +3,7 @@
 #include <algorithm>
 
 #include "sim/core/kernel.h"
+#include "sim/report/generation_metrics.h"
 #include "sim/workload/op_math.h"
 
 namespace npusim {
@@ -193,7 +194,7 @@ void GenericNpu::run_model(size_t index, IRequestContext& ctx) {
   const bool several = workload_->models.size() > 1;
   for (size_t ph = 0; ph < phase_count(m); ++ph) {
     const Phase phase = make_phase(m, ph);
-    ctx.begin_phase(several ? m.name + ":" + phase.name : phase.name);
+    ctx.begin_phase(several ? m.name + ":" + phase.name : phase.name, phase.kind);
     for (const Operator& op : phase.ops) {
       ctx.boundary();
       // Utilisation is measured against the unit that runs the operator's MACs.
@@ -234,7 +235,7 @@ RunResult GenericNpu::result() {
   r.total_seconds = clock_.seconds(Cycles(r.total_cycles));
   const double hz = static_cast<double>(clock_.frequency().hz);
   if (has_llm_) {
-    Json llm = llm_section(acc_.phase_totals(), tokens_, hz, r.total_seconds);
+    Json llm = generation_metrics(acc_.phase_totals(), tokens_, hz, r.total_seconds);
     r.throughput = llm.find("decode_tokens_per_s")->as_double();
     r.throughput_unit = "tokens/s";
     r.sections["llm"] = llm;

@@ -3,6 +3,7 @@
 #include <algorithm>
 
 #include "sim/core/kernel.h"
+#include "sim/report/generation_metrics.h"
 #include "sim/workload/op_math.h"
 
 namespace npusim {
@@ -275,7 +276,7 @@ RunResult LlmNpu::result() {
   }
   section["phases"] = phases;
   if (has_llm_) {
-    Json llm = llm_section(acc_.phase_totals(), generated_, hz, r.total_seconds);
+    Json llm = generation_metrics(acc_.phase_totals(), generated_, hz, r.total_seconds);
     llm["average_weight_bits_per_token"] =
         generated_ ? static_cast<double>(bit_tokens_) / static_cast<double>(generated_) : 0.0;
     llm["tokens_per_decode_step"] =

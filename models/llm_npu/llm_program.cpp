@@ -53,7 +53,7 @@ void LlmNpu::run_model(size_t index, IRequestContext& ctx) {
 
 // An operator-list model: every operator tiled, activations through DRAM.
 void LlmNpu::run_operator_list(const Model& m, size_t model_index) {
-  ctx_->begin_phase(workload_->models.size() > 1 ? m.name + ":inference" : "inference");
+  ctx_->begin_phase(workload_->models.size() > 1 ? m.name + ":inference" : "inference", PhaseKind::Inference);
   for (const Operator& op : m.layers) {
     if (op.precision.weight != 16 && tensor_sizes(op).weight > 0 && !supported(static_cast<int>(op.precision.weight))) {
       throw WorkloadError("operator `" + op.name + "` has " + std::to_string(op.precision.weight) +
@@ -99,7 +99,7 @@ void LlmNpu::run_prefill(ModelRun& r, size_t model_index) {
   const Model& m = *r.model;
   const auto prompt = static_cast<uint64_t>(m.generation.prompt_len);
   const int bits = r.policy->prefill_bits();
-  ctx_->begin_phase(workload_->models.size() > 1 ? m.name + ":prefill" : "prefill");
+  ctx_->begin_phase(workload_->models.size() > 1 ? m.name + ":prefill" : "prefill", PhaseKind::Prefill);
   engine_->stall(clock_.cycle_at_ps(p_.step_overhead.ps).n);
   for (const Operator& op : llm_forward_ops(m, prompt, prompt, true, true, "prefill")) {
     if (op.role == OpRole::LmHead && !p_.include_lm_head) continue;
@@ -110,7 +110,7 @@ void LlmNpu::run_prefill(ModelRun& r, size_t model_index) {
 
 void LlmNpu::run_classifier(const ModelRun& r, const ClassifierJob& job, size_t model_index) {
   const Model& m = *r.model;
-  ctx_->begin_phase(workload_->models.size() > 1 ? m.name + ":scheduler" : "scheduler");
+  ctx_->begin_phase(workload_->models.size() > 1 ? m.name + ":scheduler" : "scheduler", PhaseKind::Other);
   Operator op;
   op.name = "pmpd_classifier";
   op.type = OpType::Attention;
@@ -237,7 +237,7 @@ void LlmNpu::run_decode(ModelRun& r, size_t model_index) {
     const uint64_t accepted = n == 1 ? 1 : std::min<uint64_t>(static_cast<uint64_t>(tree.accepted_at(step)), gen - generated);
     // Tree tokens whose K/V stay on chip are appended only once accepted; otherwise all are written.
     const uint64_t append = (n == 1 || tree.kv_on_chip) ? accepted : n;
-    ctx_->begin_phase(label);
+    ctx_->begin_phase(label, PhaseKind::Decode);
     engine_->stall(clock_.cycle_at_ps(p_.step_overhead.ps).n);
     if (p_.include_embedding) {
       Operator emb;

@@ -142,7 +142,7 @@ class VectorNpu : public sc_core::sc_module, public IAccelerator {
     const Model& m = workload_->models[index];
     for (size_t ph = 0; ph < phase_count(m); ++ph) {
       const Phase phase = make_phase(m, ph);
-      ctx.begin_phase(phase.name);
+      ctx.begin_phase(phase.name, phase.kind);
       for (const Operator& op : phase.ops) {
         ctx.boundary();
         const size_t id = acc_.begin_op(op.name, op_type_name(op.type), vector_->peak_elements_per_cycle(8));

@@ -18,6 +18,7 @@
 namespace npusim {
 
 struct Workload;
+enum class PhaseKind : uint8_t;  // sim/workload/phases.h
 class IDram;
 class ExecEngine;
 class RunAccounting;
@@ -47,7 +48,7 @@ class IRequestContext {
   virtual bool may_preempt() const = 0;
   // Starts a phase of the accounting ("prefill", "decode", ...); kept per request so that a
   // resumed request continues its own phase.
-  virtual void begin_phase(const std::string& label) = 0;
+  virtual void begin_phase(const std::string& label, PhaseKind kind) = 0;
 };
 
 class IAccelerator : public Component {

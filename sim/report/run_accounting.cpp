@@ -6,7 +6,7 @@
 
 namespace npusim {
 
-void RunAccounting::begin_phase(const std::string& label) { phases_.push_back(label); }
+void RunAccounting::begin_phase(const std::string& label, PhaseKind kind) { phases_.emplace_back(label, kind); }
 
 size_t RunAccounting::begin_op(const std::string& name, const std::string& op_type,
                                uint64_t peak_macs_per_cycle) {
@@ -43,7 +43,7 @@ uint64_t RunAccounting::finish(const ClockDomain& clock, Breakdown& out) {
     prev = end;
     phase_end[op.phase] = end;
     phase_seen[op.phase] = true;
-    out.add(out.row(phases_[op.phase], op.name, op.op_type), op.acct);
+    out.add(out.row(phases_[op.phase].first, op.name, op.op_type), op.acct);
   }
   std::vector<PhaseTotal> per_phase(phases_.size());
   for (const Op& op : ops_) {
@@ -57,11 +57,11 @@ uint64_t RunAccounting::finish(const ClockDomain& clock, Breakdown& out) {
   for (size_t i = 0; i < phases_.size(); ++i) {
     if (!phase_seen[i]) phase_end[i] = start;  // an empty phase takes no time
     const uint64_t cycles = phase_end[i] - start;
-    out.add_phase(phases_[i], cycles, 1);
+    out.add_phase(phases_[i].first, cycles, 1);
     auto it = std::find_if(phase_totals_.begin(), phase_totals_.end(),
-                           [&](const PhaseTotal& p) { return p.label == phases_[i]; });
+                           [&](const PhaseTotal& p) { return p.label == phases_[i].first; });
     if (it == phase_totals_.end()) {
-      phase_totals_.push_back({phases_[i], 0, 0, 0, 0, 0, 0});
+      phase_totals_.push_back({phases_[i].first, phases_[i].second, 0, 0, 0, 0, 0, 0});
       it = phase_totals_.end() - 1;
     }
     it->cycles += cycles;
@@ -84,30 +84,6 @@ OpTraffic RunAccounting::total_traffic() const {
     }
   }
   return t;
-}
-
-Json llm_section(const std::vector<PhaseTotal>& phases, uint64_t generated_tokens, double clock_hz,
-                 double total_seconds) {
-  uint64_t prefill = 0, decode = 0, decode_steps = 0;
-  auto ends_with = [](const std::string& s, const std::string& suffix) {
-    return s.size() >= suffix.size() && s.compare(s.size() - suffix.size(), suffix.size(), suffix) == 0;
-  };
-  for (const PhaseTotal& p : phases) {
-    if (ends_with(p.label, "prefill")) prefill += p.cycles;
-    if (ends_with(p.label, "decode")) decode += p.cycles, decode_steps += p.count;
-  }
-  const double decode_s = static_cast<double>(decode) / clock_hz;
-  Json llm = Json::object();
-  llm["generated_tokens"] = generated_tokens;
-  llm["decode_steps"] = decode_steps;
-  llm["time_to_first_token_s"] = static_cast<double>(prefill) / clock_hz;
-  llm["decode_seconds"] = decode_s;
-  llm["time_per_decode_step_s"] = decode_steps ? decode_s / static_cast<double>(decode_steps) : 0.0;
-  llm["time_per_output_token_s"] = generated_tokens ? decode_s / static_cast<double>(generated_tokens) : 0.0;
-  llm["decode_tokens_per_s"] = decode_s > 0 ? static_cast<double>(generated_tokens) / decode_s : 0.0;
-  llm["end_to_end_tokens_per_s"] =
-      total_seconds > 0 ? static_cast<double>(generated_tokens) / total_seconds : 0.0;
-  return llm;
 }
 
 }  // namespace npusim

@@ -15,6 +15,7 @@
 #include "sim/core/clock.h"
 #include "sim/mapping/lowering.h"
 #include "sim/report/breakdown.h"
+#include "sim/workload/phases.h"
 
 namespace npusim {
 
@@ -24,6 +25,7 @@ struct OpTraffic {
 
 struct PhaseTotal {
   std::string label;
+  PhaseKind kind = PhaseKind::Other;
   uint64_t cycles = 0;  // summed over the phases with this label
   uint64_t count = 0;   // how many phases had this label
   uint64_t macs = 0, mac_capacity = 0;  // MACs done, and peak MACs x cycles of their operators
@@ -33,7 +35,7 @@ struct PhaseTotal {
 class RunAccounting {
  public:
   // Starts a new phase (the next operators belong to it).
-  void begin_phase(const std::string& label);
+  void begin_phase(const std::string& label, PhaseKind kind);
   // Registers an operator of the current phase; returns its id.
   size_t begin_op(const std::string& name, const std::string& op_type, uint64_t peak_macs_per_cycle);
   OpAccount& account(size_t id) { return ops_[id].acct; }
@@ -60,12 +62,10 @@ class RunAccounting {
     uint64_t end_ps = 0;
   };
   std::deque<Op> ops_;  // deque: references stay valid while operators are appended
-  std::vector<std::string> phases_;
+  std::vector<std::pair<std::string, PhaseKind>> phases_;
   std::vector<PhaseTotal> phase_totals_;
 };
 
-// The "llm" section of stats.json from the phase totals ("prefill", "decode" labels).
-Json llm_section(const std::vector<PhaseTotal>& phases, uint64_t generated_tokens,
-                 double clock_hz, double total_seconds);
+
 
 }  // namespace npusim

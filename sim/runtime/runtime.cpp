@@ -17,15 +17,17 @@ struct Runtime::Impl {
     RequestRecord rec;
     Slot* slot = nullptr;
     std::string phase;                  // the accounting phase it is in
+    PhaseKind phase_kind = PhaseKind::Other;
     bool preempted = false, resumed = false;
     sc_core::sc_event resume;
     uint64_t ops_total = 0;
 
     void boundary() override { rt->boundary(*this); }
     bool may_preempt() const override { return rt->s.scheduler != nullptr && rt->s.scheduler->preemptive(); }
-    void begin_phase(const std::string& label) override {
+    void begin_phase(const std::string& label, PhaseKind kind) override {
       phase = label;
-      slot->acc->accounting().begin_phase(label);
+      phase_kind = kind;
+      slot->acc->accounting().begin_phase(label, kind);
     }
   };
   struct Slot {
@@ -106,7 +108,7 @@ struct Runtime::Impl {
     ExecEngine& e = slot.acc->engine();
     if (now() > e.end_ps()) {
       RunAccounting& a = slot.acc->accounting();
-      a.begin_phase("idle");
+      a.begin_phase("idle", PhaseKind::Other);
       a.set_end_ps(a.begin_op("idle", "idle", 0), now());
     }
     e.hold_until(now());
@@ -201,7 +203,7 @@ struct Runtime::Impl {
     while (!r.resumed) sim_wait(r.resume);
     r.resumed = false;
     note_idle(*r.slot);
-    r.slot->acc->accounting().begin_phase(r.phase);
+    r.slot->acc->accounting().begin_phase(r.phase, r.phase_kind);
   }
 };
 

@@ -16,7 +16,9 @@
 
 namespace npusim {
 
-enum class PhaseKind { Inference, Prefill, Decode };
+// Inference: an operator-list pass; Prefill and Decode: a generative model's phases; Other:
+// anything else a model or the runtime accounts (a scheduler's own work, idle time).
+enum class PhaseKind : uint8_t { Inference, Prefill, Decode, Other };
 
 struct Phase {
   PhaseKind kind = PhaseKind::Inference;
