@@ -1,0 +1,130 @@
+// One DRAM channel's controller and timing state, event-driven: it never ticks. Every timing
+// rule is kept as an "earliest legal cycle" register per bank, bank group, rank and channel, and
+// a command is issued at the maximum of the registers it is subject to (see dram_channel.cpp for
+// the rules, and docs/dram.md). Times are cycles of the command clock (tCK).
+//
+// Scheduling (FR-FCFS over a queue drained in closed form when a request arrives): the bursts of
+// a request, grouped by (bank, row), form the read queue. Repeatedly, the next command of every
+// queued group in the window (the first `read_queue` groups) is given its earliest legal cycle;
+// the earliest one is issued, ties going to row hits (RD/WR) and then to the oldest group. A row
+// that a queued group still hits is never precharged for another group (row hits first). A run
+// of column commands that no other command could precede is issued as one step, so a streaming
+// row costs O(1), not O(bursts). The ACT and column-command timelines of a channel only move
+// forward: a request arriving (in simulated time) before commands already committed for an
+// earlier call is served after them, i.e. in call order.
+//
+// Writes are posted into a write queue (acceptance is their completion for the initiator) and
+// drained with FR-FCFS: when the queue reaches `write_high` bursts, down to `write_low`; and, since
+// a controller drains writes whenever no read waits, at the next call the writes that fit before
+// its arrival are issued, continuing until fewer than `write_low` remain.
+#pragma once
+
+#include <cstdint>
+#include <deque>
+#include <vector>
+
+#include "sim/mem/address_mapping.h"
+#include "sim/mem/dram_standard.h"
+
+namespace npusim {
+
+struct DramPolicy {
+  bool open_page = true;
+  uint64_t read_queue = 32;  // row groups the scheduler looks ahead
+  uint64_t write_queue = 64;
+  uint64_t write_high = 48;
+  uint64_t write_low = 16;
+};
+
+struct DramCommandCounts {
+  uint64_t act = 0, pre = 0, rd = 0, wr = 0, ref = 0;
+  uint64_t row_hits = 0, row_misses = 0, row_conflicts = 0;  // per burst
+};
+
+class DramChannel {
+ public:
+  enum class Cmd { ACT, PRE, RD, WR };
+  static constexpr uint64_t kNoRow = ~uint64_t{0};
+
+  DramChannel(const DramStandard& s, const DramPolicy& p);
+
+  // Reads of `runs` arriving at cycle `arrival`; returns the cycle at which their last data
+  // beat has been transferred.
+  uint64_t read(const RowRun* runs, size_t n, uint64_t arrival);
+  // Posts writes; returns the cycle at which the last burst has been accepted into the queue.
+  uint64_t write(const RowRun* runs, size_t n, uint64_t arrival);
+
+  // Timing state, for tests of each gate: the earliest cycle at which `c` may issue to the
+  // bank (refresh and arrival aside), and issuing it at `t` (which must be legal).
+  uint64_t earliest(Cmd c, uint32_t rank, uint32_t bank_group, uint32_t bank) const;
+  void issue(Cmd c, uint32_t rank, uint32_t bank_group, uint32_t bank, uint64_t row, uint64_t t);
+  uint64_t open_row(uint32_t rank, uint32_t bank_group, uint32_t bank) const {
+    return banks_[bank_index(rank, bank_group, bank)].open_row;
+  }
+
+  const DramCommandCounts& counts() const { return counts_; }
+  uint64_t pending_writes() const { return write_occupancy_; }
+  uint64_t data_busy_cycles() const {
+    return (counts_.rd + counts_.wr) * static_cast<uint64_t>(t_.tBL);
+  }
+
+ private:
+  struct Bank {
+    uint64_t open_row = kNoRow;
+    uint64_t act_ok = 0, pre_ok = 0, rd_ok = 0, wr_ok = 0;
+  };
+  struct Group {  // a bank group within a rank
+    uint64_t rd_ok = 0, wr_ok = 0;
+  };
+  struct Rank {
+    uint64_t rd_ok = 0, wr_ok = 0;
+    uint64_t next_ref = 0;
+  };
+  struct ActRecord {
+    uint64_t t;
+    uint32_t rank, bank_group;
+  };
+  struct Entry {  // bursts of one request to one row of one bank
+    uint32_t rank, bank_group, bank;
+    uint64_t row, left, seq, arrival;
+    uint8_t
+        first_kind;  // how the next burst found its bank: 0 row hit, 1 miss (closed), 2 conflict
+  };
+
+  size_t bank_index(uint32_t rank, uint32_t bg, uint32_t bank) const {
+    return (static_cast<size_t>(rank) * bank_groups_ + bg) * banks_per_group_ + bank;
+  }
+  void append(std::vector<Entry>& q, const RowRun* runs, size_t n, uint64_t arrival, bool merge);
+  // FR-FCFS over `q` until it is empty or the next command is at or after `stop_at` with at
+  // most `keep` bursts left. Returns the end of the last data transfer. For writes, tracks
+  // when the queue occupancy first falls to `accept_level` (into `accept_at`).
+  uint64_t serve(std::vector<Entry>& q, bool write, uint64_t window, uint64_t stop_at,
+                 uint64_t keep, uint64_t accept_level, uint64_t* accept_at);
+  void refresh(uint32_t rank, uint64_t t);
+  bool act_violation(uint32_t rank, uint32_t bg, uint64_t t, uint64_t& fix) const;
+  uint64_t act_search(uint32_t rank, uint32_t bg, uint64_t lb) const;
+  void column_run(const Entry& e, bool write, uint64_t t, uint64_t n);
+
+  DramStandard s_;
+  DramTimings t_;
+  DramPolicy p_;
+  uint32_t bank_groups_, banks_per_group_;
+  std::vector<Bank> banks_;
+  std::vector<Group> groups_;
+  std::vector<Rank> ranks_;
+  // ACTs of the last act_horizon_ + act_span_ cycles; a new ACT goes no earlier than
+  // act_horizon_ (8 x tFAW: about what a 32-entry queue drains at the tFAW limit) before the
+  // latest, so the history dropped can no longer constrain it.
+  std::deque<ActRecord> acts_;
+  uint64_t act_latest_ = 0;
+  uint64_t act_horizon_, act_span_;
+  uint64_t col_cmd_next_ = 0;  // one RD or WR per cycle, in order
+  uint64_t wr_after_rd_ = 0;   // tRTW
+  uint64_t data_end_ = 0;      // data bus busy until
+  uint64_t seq_ = 0;
+  std::vector<Entry> reads_, writes_;
+  uint64_t write_occupancy_ = 0;
+  DramCommandCounts counts_;
+};
+
+}  // namespace npusim
