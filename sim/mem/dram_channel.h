@@ -9,9 +9,11 @@
 // the earliest one is issued, ties going to row hits (RD/WR) and then to the oldest group. A row
 // that a queued group still hits is never precharged for another group (row hits first). A run
 // of column commands that no other command could precede is issued as one step, so a streaming
-// row costs O(1), not O(bursts). The ACT and column-command timelines of a channel only move
-// forward: a request arriving (in simulated time) before commands already committed for an
-// earlier call is served after them, i.e. in call order.
+// row costs O(1), not O(bursts). Commands committed for earlier calls stay; a later call's ACTs
+// and RD/WRs may fill the gaps between them (checked against the commands on both sides) back to
+// a horizon of 8 x tFAW before the latest one, about what a 32-entry controller queue looks
+// ahead. So requests of concurrent transactions interleave, and a request arriving (in
+// simulated time) before commands committed earlier is served in the gaps they leave.
 //
 // Writes are posted into a write queue (acceptance is their completion for the initiator) and
 // drained with FR-FCFS: when the queue reaches `write_high` bursts, down to `write_low`; and, since
@@ -54,9 +56,11 @@ class DramChannel {
   // Posts writes; returns the cycle at which the last burst has been accepted into the queue.
   uint64_t write(const RowRun* runs, size_t n, uint64_t arrival);
 
-  // Timing state, for tests of each gate: the earliest cycle at which `c` may issue to the
-  // bank (refresh and arrival aside), and issuing it at `t` (which must be legal).
-  uint64_t earliest(Cmd c, uint32_t rank, uint32_t bank_group, uint32_t bank) const;
+  // Timing state (dram_channel_timing.cpp): the earliest cycle >= `from` at which `c` may
+  // issue to the bank (refresh aside), whether it may issue at `t`, and issuing it (legally).
+  uint64_t earliest(Cmd c, uint32_t rank, uint32_t bank_group, uint32_t bank,
+                    uint64_t from = 0) const;
+  bool legal(Cmd c, uint32_t rank, uint32_t bank_group, uint32_t bank, uint64_t t) const;
   void issue(Cmd c, uint32_t rank, uint32_t bank_group, uint32_t bank, uint64_t row, uint64_t t);
   uint64_t open_row(uint32_t rank, uint32_t bank_group, uint32_t bank) const {
     return banks_[bank_index(rank, bank_group, bank)].open_row;
@@ -84,6 +88,11 @@ class DramChannel {
     uint64_t t;
     uint32_t rank, bank_group;
   };
+  struct ColRecord {  // n RDs or WRs at t, t + tCCD_L, ...
+    uint64_t t, n;
+    uint32_t rank, bank_group;
+    bool write;
+  };
   struct Entry {  // bursts of one request to one row of one bank
     uint32_t rank, bank_group, bank;
     uint64_t row, left, seq, arrival;
@@ -101,9 +110,16 @@ class DramChannel {
   uint64_t serve(std::vector<Entry>& q, bool write, uint64_t window, uint64_t stop_at,
                  uint64_t keep, uint64_t accept_level, uint64_t* accept_at);
   void refresh(uint32_t rank, uint64_t t);
+  uint64_t act_floor() const;
   bool act_violation(uint32_t rank, uint32_t bg, uint64_t t, uint64_t& fix) const;
   uint64_t act_search(uint32_t rank, uint32_t bg, uint64_t lb) const;
-  void column_run(const Entry& e, bool write, uint64_t t, uint64_t n);
+  uint64_t col_gap(bool w1, uint32_t rank1, uint32_t bg1, bool w2, uint32_t rank2,
+                   uint32_t bg2) const;
+  uint64_t col_floor() const;
+  uint64_t append_bound(bool w, uint32_t rank, uint32_t bg) const;
+  bool col_violation(bool w, uint32_t rank, uint32_t bg, uint64_t t, uint64_t& fix) const;
+  uint64_t col_search(bool w, uint32_t rank, uint32_t bg, uint64_t lb) const;
+  uint64_t column_run(uint32_t rank, uint32_t bg, uint32_t bank, bool w, uint64_t t, uint64_t n);
 
   DramStandard s_;
   DramTimings t_;
@@ -118,9 +134,12 @@ class DramChannel {
   std::deque<ActRecord> acts_;
   uint64_t act_latest_ = 0;
   uint64_t act_horizon_, act_span_;
-  uint64_t col_cmd_next_ = 0;  // one RD or WR per cycle, in order
-  uint64_t wr_after_rd_ = 0;   // tRTW
-  uint64_t data_end_ = 0;      // data bus busy until
+  // Column commands likewise (runs); col_reach_: the farthest one command constrains another.
+  std::deque<ColRecord> cols_;
+  uint64_t col_last_ = 0, col_max_span_ = 0, col_reach_;
+  // Registers: the maxima over committed commands (for a command after all of them).
+  uint64_t wr_after_rd_ = 0;  // tRTW
+  uint64_t data_end_ = 0;     // data bus busy until
   uint64_t seq_ = 0;
   std::vector<Entry> reads_, writes_;
   uint64_t write_occupancy_ = 0;
