@@ -40,6 +40,13 @@ DramChannel::DramChannel(const DramStandard& s, const DramPolicy& p)
   for (size_t r = 0; r < ranks_.size(); ++r) {
     ranks_[r].next_ref = u(t_.tREFI) + r * u(t_.tREFI) / ranks_.size();
   }
+  for (int w1 = 0; w1 < 2; ++w1) {
+    for (int w2 = 0; w2 < 2; ++w2) {
+      gap_[w1][w2][0] = col_gap_rule(w1, 0, 0, w2, 1, 0);
+      gap_[w1][w2][1] = col_gap_rule(w1, 0, 0, w2, 0, 1);
+      gap_[w1][w2][2] = col_gap_rule(w1, 0, 0, w2, 0, 0);
+    }
+  }
 }
 
 void DramChannel::refresh(uint32_t rank, uint64_t t) {
@@ -88,64 +95,97 @@ void DramChannel::append(std::vector<Entry>& q, const RowRun* runs, size_t n, ui
         break;
       }
     }
-    if (!merged)
-      q.push_back({c.rank, c.bank_group, c.bank, c.row, runs[i].bursts, seq_++, arrival, 0});
+    if (!merged) {
+      Entry e{};
+      e.rank = c.rank;
+      e.bank_group = c.bank_group;
+      e.bank = c.bank;
+      e.row = c.row;
+      e.left = runs[i].bursts;
+      e.seq = seq_++;
+      e.arrival = arrival;
+      e.dirty = true;
+      q.push_back(e);
+    }
   }
 }
 
 uint64_t DramChannel::serve(std::vector<Entry>& q, bool write, uint64_t window, uint64_t stop_at,
                             uint64_t keep, uint64_t accept_level, uint64_t* accept_at) {
   uint64_t last_data = 0;
+  for (Entry& e : q) e.dirty = true;  // banks may have changed since the last call
+  // FR-FCFS order: earliest cycle, then column commands (row hits), then the oldest.
+  auto before = [](const Entry& a, const Entry& b) {
+    if (a.at != b.at) return a.at < b.at;
+    if (is_column(a.cmd) != is_column(b.cmd)) return is_column(a.cmd);
+    return a.seq < b.seq;
+  };
   while (!q.empty()) {
     uint64_t total = 0;
     for (const Entry& e : q) total += e.left;
     const size_t wn = std::min<size_t>(q.size(), window);
-    size_t best = q.size();
-    Cmd bc = Cmd::ACT;
-    uint64_t bt = kNever, second = kNever;
-    for (size_t i = 0; i < wn; ++i) {
-      const Entry& e = q[i];
+    // The next command of a queued group and its earliest cycle. A cycle computed earlier stays
+    // a lower bound while the group's bank is untouched (commands only add constraints), so
+    // only the front-runner is recomputed until it is current (lazy minimum).
+    auto eval = [&](Entry& e) {
       const uint64_t open = banks_[bank_index(e.rank, e.bank_group, e.bank)].open_row;
-      Cmd c;
+      e.blocked = false;
       if (open == e.row) {
-        c = write ? Cmd::WR : Cmd::RD;
+        e.cmd = write ? Cmd::WR : Cmd::RD;
       } else if (open != kNoRow) {
-        bool blocked = false;  // row hits first: keep a row open while a queued group hits it
-        for (size_t j = 0; j < wn && !blocked; ++j) {
-          blocked = j != i && q[j].rank == e.rank && q[j].bank_group == e.bank_group &&
-                    q[j].bank == e.bank && q[j].row == open;
+        for (size_t j = 0; j < wn && !e.blocked; ++j) {  // row hits first: keep a row open
+          const Entry& o = q[j];                         // while a queued group hits it
+          e.blocked = &o != &e && o.rank == e.rank && o.bank_group == e.bank_group &&
+                      o.bank == e.bank && o.row == open;
         }
-        if (blocked) continue;
-        c = Cmd::PRE;
+        e.cmd = Cmd::PRE;
       } else {
-        c = Cmd::ACT;
+        e.cmd = Cmd::ACT;
       }
-      const uint64_t t = earliest(c, e.rank, e.bank_group, e.bank, e.arrival);
-      const bool better =
-          best == q.size() || t < bt ||
-          (t == bt && (is_column(c) != is_column(bc) ? is_column(c) : e.seq < q[best].seq));
-      if (better) {
-        second = std::min(second, bt);
-        best = i;
-        bc = c;
-        bt = t;
-      } else {
-        second = std::min(second, t);
+      if (!e.blocked) e.at = earliest(e.cmd, e.rank, e.bank_group, e.bank, e.arrival);
+      e.dirty = false;
+      e.epoch = epoch_;
+    };
+    size_t best;
+    while (true) {
+      best = q.size();
+      for (size_t i = 0; i < wn; ++i) {
+        Entry& e = q[i];
+        if (e.dirty || e.blocked) eval(e);
+        if (!e.blocked && (best == q.size() || before(e, q[best]))) best = i;
       }
+      NPUSIM_ASSERT(best < q.size(), "FR-FCFS found no command to issue");
+      if (q[best].epoch == epoch_) break;
+      eval(q[best]);
     }
-    NPUSIM_ASSERT(best < q.size(), "FR-FCFS found no command to issue");
+    uint64_t second = kNever;  // a lower bound on every other group's next command
+    for (size_t i = 0; i < wn; ++i) {
+      if (i != best && !q[i].blocked) second = std::min(second, q[i].at);
+    }
+    const Cmd bc = q[best].cmd;
+    const uint64_t bt = q[best].at;
     if (bt >= stop_at && total <= keep) break;
     Entry& e = q[best];
     Rank& r = ranks_[e.rank];
+    ++epoch_;
     if (bt >= r.next_ref) {
       refresh(e.rank, bt);
+      for (Entry& o : q) o.dirty = true;
       continue;
     }
+    auto touch_bank = [&] {  // the groups of e's bank need a new next command
+      for (size_t j = 0; j < wn; ++j) {
+        Entry& o = q[j];
+        if (o.rank == e.rank && o.bank_group == e.bank_group && o.bank == e.bank) o.dirty = true;
+      }
+    };
     if (bc == Cmd::ACT || bc == Cmd::PRE) {
       if (e.first_kind == 0) e.first_kind = bc == Cmd::ACT ? 1 : 2;
       issue(bc, e.rank, e.bank_group, e.bank, e.row, bt);
+      touch_bank();
       continue;
     }
+    e.dirty = true;
     // Beyond every committed command, a run of column commands that no other queued command,
     // refresh or stop can precede goes as one step.
     const uint64_t s = u(t_.tCCD_L), limit = std::min(second, r.next_ref);
@@ -170,6 +210,7 @@ uint64_t DramChannel::serve(std::vector<Entry>& q, bool write, uint64_t window, 
     last_data = std::max(last_data, column_run(e.rank, e.bank_group, e.bank, write, bt, n));
     e.left -= n;
     if (e.left > 0) continue;
+    touch_bank();
     if (!p_.open_page) {  // closed page: auto-precharge unless a queued group hits the row
       bool more = false;
       for (size_t j = 0; j < q.size() && !more; ++j) {

@@ -26,6 +26,7 @@
 #include <vector>
 
 #include "sim/mem/address_mapping.h"
+#include "sim/mem/calendar.h"
 #include "sim/mem/dram_standard.h"
 
 namespace npusim {
@@ -96,8 +97,12 @@ class DramChannel {
   struct Entry {  // bursts of one request to one row of one bank
     uint32_t rank, bank_group, bank;
     uint64_t row, left, seq, arrival;
-    uint8_t
-        first_kind;  // how the next burst found its bank: 0 row hit, 1 miss (closed), 2 conflict
+    uint8_t first_kind;  // how the next burst found its bank: 0 hit, 1 miss (closed), 2 conflict
+    Cmd cmd;             // its next command, issuable no earlier than `at`
+    uint64_t at;
+    uint64_t epoch;  // `at` is exact while epoch == epoch_ (no command issued since)
+    bool dirty;      // the bank changed: `cmd` and `at` must be recomputed
+    bool blocked;    // a conflict waiting for the queued hits to its bank's open row
   };
 
   size_t bank_index(uint32_t rank, uint32_t bg, uint32_t bank) const {
@@ -114,7 +119,11 @@ class DramChannel {
   bool act_violation(uint32_t rank, uint32_t bg, uint64_t t, uint64_t& fix) const;
   uint64_t act_search(uint32_t rank, uint32_t bg, uint64_t lb) const;
   uint64_t col_gap(bool w1, uint32_t rank1, uint32_t bg1, bool w2, uint32_t rank2,
-                   uint32_t bg2) const;
+                   uint32_t bg2) const {
+    return gap_[w1][w2][rank1 != rank2 ? 0 : bg1 != bg2 ? 1 : 2];
+  }
+  uint64_t col_gap_rule(bool w1, uint32_t rank1, uint32_t bg1, bool w2, uint32_t rank2,
+                        uint32_t bg2) const;
   uint64_t col_floor() const;
   uint64_t append_bound(bool w, uint32_t rank, uint32_t bg) const;
   bool col_violation(bool w, uint32_t rank, uint32_t bg, uint64_t t, uint64_t& fix) const;
@@ -136,11 +145,13 @@ class DramChannel {
   uint64_t act_horizon_, act_span_;
   // Column commands likewise (runs); col_reach_: the farthest one command constrains another.
   std::deque<ColRecord> cols_;
-  uint64_t col_last_ = 0, col_max_span_ = 0, col_reach_;
+  uint64_t col_last_ = 0, col_reach_;
+  Calendar bus_;           // data-bus bookings, to find free slots before checking the rules
+  uint64_t gap_[2][2][3];  // col_gap by [1st is WR][2nd is WR][other rank, other group, same group]
   // Registers: the maxima over committed commands (for a command after all of them).
   uint64_t wr_after_rd_ = 0;  // tRTW
   uint64_t data_end_ = 0;     // data bus busy until
-  uint64_t seq_ = 0;
+  uint64_t seq_ = 0, epoch_ = 0;
   std::vector<Entry> reads_, writes_;
   uint64_t write_occupancy_ = 0;
   DramCommandCounts counts_;

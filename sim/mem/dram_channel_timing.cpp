@@ -141,9 +141,9 @@ uint64_t DramChannel::act_search(uint32_t rank, uint32_t bg, uint64_t lb) const 
 
 // ---- RD / WR -----------------------------------------------------------------------------
 
-// Cycles the second of two column commands must follow the first by.
-uint64_t DramChannel::col_gap(bool w1, uint32_t rank1, uint32_t bg1, bool w2, uint32_t rank2,
-                              uint32_t bg2) const {
+// Cycles the second of two column commands must follow the first by (col_gap tabulates it).
+uint64_t DramChannel::col_gap_rule(bool w1, uint32_t rank1, uint32_t bg1, bool w2, uint32_t rank2,
+                                   uint32_t bg2) const {
   const uint64_t l1 = u(w1 ? t_.CWL : t_.CL), l2 = u(w2 ? t_.CWL : t_.CL), bl = u(t_.tBL);
   uint64_t d = std::max<uint64_t>(1, l1 + bl > l2 ? l1 + bl - l2 : 0);  // data bus
   if (w1 != w2) {
@@ -178,27 +178,28 @@ bool DramChannel::col_violation(bool w, uint32_t rank, uint32_t bg, uint64_t t,
                              [](uint64_t v, const ColRecord& a) { return v < a.t; });
   while (it != cols_.begin()) {
     --it;
-    if (it->t + col_max_span_ + reach < t) break;  // this and every earlier run end too early
-    // The run's commands within `reach` of t.
-    const uint64_t i0 = t > reach + it->t ? (t - reach - it->t + s - 1) / s : 0;
-    const uint64_t i1 = std::min(it->n - 1, (t + reach - it->t) / s);
-    for (uint64_t i = i0; i <= i1; ++i) {
-      const uint64_t a = it->t + i * s,
-                     after = col_gap(it->write, it->rank, it->bank_group, w, rank, bg);
-      const bool ok =
-          a < t ? t - a >= after
-                : a > t && a - t >= col_gap(w, rank, bg, it->write, it->rank, it->bank_group);
-      if (ok) continue;
-      bad = true;
-      fix = std::max(fix, a + after);
-    }
+    if (it->t + 2 * reach < t) break;  // this and every earlier run (<= reach long) end too early
+    // A run's commands all stand in the same relation to the new one: those conflicting are
+    // the a with t - after < a < t + before, found in O(1); `fix` goes past the last of them.
+    const uint64_t after = col_gap(it->write, it->rank, it->bank_group, w, rank, bg);
+    const uint64_t before = col_gap(w, rank, bg, it->write, it->rank, it->bank_group);
+    const uint64_t lo = t + 1 > after ? t + 1 - after : 0, hi = t + before - 1;
+    if (hi < it->t) continue;
+    const uint64_t i_lo = lo > it->t ? (lo - it->t + s - 1) / s : 0;
+    const uint64_t i_hi = std::min(it->n - 1, (hi - it->t) / s);
+    if (i_lo > i_hi) continue;
+    bad = true;
+    fix = std::max(fix, it->t + i_hi * s + after);
   }
   return bad;
 }
 
 uint64_t DramChannel::col_search(bool w, uint32_t rank, uint32_t bg, uint64_t lb) const {
+  const uint64_t lat = u(w ? t_.CWL : t_.CL);
   uint64_t t = std::max(lb, col_floor()), fix = t;
   while (!cols_.empty() && t <= col_last_) {
+    t = bus_.probe(t + lat, u(t_.tBL)) - lat;  // skip to a free data-bus slot first
+    if (t > col_last_) break;
     if (!col_violation(w, rank, bg, t, fix)) return t;
     t = fix;
   }
@@ -231,22 +232,31 @@ uint64_t DramChannel::column_run(uint32_t rank, uint32_t bg, uint32_t bank, bool
     counts_.wr += n;
   }
   data_end_ = std::max(data_end_, end);
+  const uint64_t lat = u(w ? t_.CWL : t_.CL), bl = u(t_.tBL);
+  if (s == bl) {
+    bus_.reserve(t + lat, n * bl);
+  } else {
+    for (uint64_t i = 0; i < n; ++i) bus_.reserve(t + i * s + lat, bl);
+  }
+  // Records span at most col_reach_ cycles, so a search scans only the few near its cycle.
+  const uint64_t per_record = col_reach_ / s + 1;
   const bool tail = cols_.empty() || t > col_last_;
   if (tail && !cols_.empty() && n == 1 && cols_.back().rank == rank &&
       cols_.back().bank_group == bg && cols_.back().write == w &&
-      cols_.back().t + cols_.back().n * s == t) {
+      cols_.back().t + cols_.back().n * s == t && cols_.back().n < per_record) {
     ++cols_.back().n;  // continues the last run
-    col_max_span_ = std::max(col_max_span_, (cols_.back().n - 1) * s);
   } else {
-    cols_.insert(std::upper_bound(cols_.begin(), cols_.end(), t,
-                                  [](uint64_t v, const ColRecord& a) { return v < a.t; }),
-                 ColRecord{t, n, rank, bg, w});
-    col_max_span_ = std::max(col_max_span_, (n - 1) * s);
+    auto at = std::upper_bound(cols_.begin(), cols_.end(), t,
+                               [](uint64_t v, const ColRecord& a) { return v < a.t; });
+    for (uint64_t i = 0; i < n; i += per_record) {
+      at = cols_.insert(at, ColRecord{t + i * s, std::min(per_record, n - i), rank, bg, w}) + 1;
+    }
   }
   col_last_ = std::max(col_last_, last);
   while (cols_.front().t + (cols_.front().n - 1) * s + col_reach_ + act_horizon_ < col_last_) {
     cols_.pop_front();
   }
+  bus_.retire(col_floor());
   return end;
 }
 
