@@ -106,7 +106,8 @@ DramCoord AddressMapping::decode(uint64_t addr) const {
 }
 
 // An aligned block of 2^k bursts: the bits below k take every value, so each combination of the
-// non-column bits below k is one row run of 2^(column bits below k) bursts.
+// non-column bits below k is one row run of 2^(column bits below k) bursts. (Runs of different
+// blocks may share a row; they stay separate entries, which the scheduler serves as row hits.)
 void AddressMapping::add_block(uint64_t base, int k, std::vector<RowRun>& out) const {
   int varying[64];
   int nv = 0, col_bits = 0;
@@ -122,17 +123,7 @@ void AddressMapping::add_block(uint64_t base, int k, std::vector<RowRun>& out) c
   for (uint64_t i = 0; i < (uint64_t{1} << nv); ++i) {
     uint64_t burst = base;
     for (int v = 0; v < nv; ++v) burst |= ((i >> v) & 1) << varying[v];
-    const DramCoord d = coord(burst);
-    bool merged = false;
-    for (RowRun& r : out) {
-      if (r.at.channel == d.channel && r.at.rank == d.rank && r.at.bank_group == d.bank_group &&
-          r.at.bank == d.bank && r.at.row == d.row) {
-        r.bursts += each;
-        merged = true;
-        break;
-      }
-    }
-    if (!merged) out.push_back({d, each});
+    out.push_back({coord(burst), each});
   }
 }
 

@@ -41,8 +41,8 @@ class AddressMapping {
   AddressMapping(const std::string& spec, const DramStandard& s);
 
   DramCoord decode(uint64_t addr) const;
-  // The bursts of [addr, addr + len) grouped by (channel, rank, bank, row), in address order of
-  // each group's first burst; O(aligned blocks x rows touched), not O(bursts).
+  // The bursts of [addr, addr + len) as runs on one (channel, rank, bank, row) each, per aligned
+  // power-of-two block, in address order of their first burst; O(runs), not O(bursts).
   void split(uint64_t addr, uint64_t len, std::vector<RowRun>& out) const;
   uint64_t burst_bytes() const { return burst_bytes_; }
   const std::string& spec() const { return spec_; }
