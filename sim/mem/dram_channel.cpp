@@ -114,6 +114,7 @@ uint64_t DramChannel::serve(std::vector<Entry>& q, bool write, uint64_t window, 
                             uint64_t keep, uint64_t accept_level, uint64_t* accept_at) {
   uint64_t last_data = 0;
   for (Entry& e : q) e.dirty = true;  // banks may have changed since the last call
+  history_size_ = 0;
   // FR-FCFS order: earliest cycle, then column commands (row hits), then the oldest.
   auto before = [](const Entry& a, const Entry& b) {
     if (a.at != b.at) return a.at < b.at;
@@ -171,6 +172,7 @@ uint64_t DramChannel::serve(std::vector<Entry>& q, bool write, uint64_t window, 
     if (bt >= r.next_ref) {
       refresh(e.rank, bt);
       for (Entry& o : q) o.dirty = true;
+      history_size_ = 0;
       continue;
     }
     auto touch_bank = [&] {  // the groups of e's bank need a new next command
@@ -183,6 +185,7 @@ uint64_t DramChannel::serve(std::vector<Entry>& q, bool write, uint64_t window, 
       if (e.first_kind == 0) e.first_kind = bc == Cmd::ACT ? 1 : 2;
       issue(bc, e.rank, e.bank_group, e.bank, e.row, bt);
       touch_bank();
+      history_size_ = 0;
       continue;
     }
     e.dirty = true;
@@ -209,7 +212,29 @@ uint64_t DramChannel::serve(std::vector<Entry>& q, bool write, uint64_t window, 
     }
     last_data = std::max(last_data, column_run(e.rank, e.bank_group, e.bank, write, bt, n));
     e.left -= n;
-    if (e.left > 0) continue;
+    if (e.left > 0) {
+      if (write || n > 1) {
+        history_size_ = 0;
+      } else {  // a steady state of the read queue repeats exactly: skip whole periods of it
+        if (history_size_ == 16) {
+          history_start_ = (history_start_ + 1) % 16;
+          --history_size_;
+        }
+        Issued& h = history_[(history_start_ + history_size_++) % 16];
+        h.seq = e.seq;
+        h.t = bt;
+        h.index = best;
+        snapshot(bt, h.state);
+        if (skip_periods(q, wn)) {
+          for (Entry& o : q) o.dirty = true;
+          ++epoch_;
+          last_data = std::max(last_data, data_end_);
+          history_size_ = 0;
+        }
+      }
+      continue;
+    }
+    history_size_ = 0;
     touch_bank();
     if (!p_.open_page) {  // closed page: auto-precharge unless a queued group hits the row
       bool more = false;

@@ -115,6 +115,10 @@ class DramChannel {
   uint64_t serve(std::vector<Entry>& q, bool write, uint64_t window, uint64_t stop_at,
                  uint64_t keep, uint64_t accept_level, uint64_t* accept_at);
   void refresh(uint32_t rank, uint64_t t);
+  // Periodic steady state of a read queue (dram_channel_skip.cpp).
+  void snapshot(uint64_t t, std::vector<uint64_t>& out) const;
+  bool skip_periods(std::vector<Entry>& q, size_t wn);
+  void record_column(uint32_t rank, uint32_t bg, bool w, uint64_t t, uint64_t n);
   uint64_t act_floor() const;
   bool act_violation(uint32_t rank, uint32_t bg, uint64_t t, uint64_t& fix) const;
   uint64_t act_search(uint32_t rank, uint32_t bg, uint64_t lb) const;
@@ -152,6 +156,16 @@ class DramChannel {
   uint64_t wr_after_rd_ = 0;  // tRTW
   uint64_t data_end_ = 0;     // data bus busy until
   uint64_t seq_ = 0, epoch_ = 0;
+  struct Issued {  // a RD of the current read queue: which group, when, and the state after it
+    uint64_t seq, t;
+    size_t index;
+    std::vector<uint64_t> state;
+  };
+  // The last RDs since an ACT, PRE, REF or finished group (a ring whose states are reused).
+  Issued history_[16];
+  size_t history_start_ = 0, history_size_ = 0;
+  const Issued& history(size_t i) const { return history_[(history_start_ + i) % 16]; }
+  std::vector<uint64_t> per_group_;  // scratch of skip_periods
   std::vector<Entry> reads_, writes_;
   uint64_t write_occupancy_ = 0;
   DramCommandCounts counts_;

@@ -238,26 +238,30 @@ uint64_t DramChannel::column_run(uint32_t rank, uint32_t bg, uint32_t bank, bool
   } else {
     for (uint64_t i = 0; i < n; ++i) bus_.reserve(t + i * s + lat, bl);
   }
-  // Records span at most col_reach_ cycles, so a search scans only the few near its cycle.
-  const uint64_t per_record = col_reach_ / s + 1;
-  const bool tail = cols_.empty() || t > col_last_;
-  if (tail && !cols_.empty() && n == 1 && cols_.back().rank == rank &&
-      cols_.back().bank_group == bg && cols_.back().write == w &&
-      cols_.back().t + cols_.back().n * s == t && cols_.back().n < per_record) {
-    ++cols_.back().n;  // continues the last run
-  } else {
-    auto at = std::upper_bound(cols_.begin(), cols_.end(), t,
-                               [](uint64_t v, const ColRecord& a) { return v < a.t; });
-    for (uint64_t i = 0; i < n; i += per_record) {
-      at = cols_.insert(at, ColRecord{t + i * s, std::min(per_record, n - i), rank, bg, w}) + 1;
-    }
-  }
+  record_column(rank, bg, w, t, n);
   col_last_ = std::max(col_last_, last);
   while (cols_.front().t + (cols_.front().n - 1) * s + col_reach_ + act_horizon_ < col_last_) {
     cols_.pop_front();
   }
   bus_.retire(col_floor());
   return end;
+}
+
+// Records span at most col_reach_ cycles, so a search scans only the few near its cycle.
+void DramChannel::record_column(uint32_t rank, uint32_t bg, bool w, uint64_t t, uint64_t n) {
+  const uint64_t s = u(t_.tCCD_L), per_record = col_reach_ / s + 1;
+  const bool tail = cols_.empty() || t > col_last_;
+  if (tail && !cols_.empty() && n == 1 && cols_.back().rank == rank &&
+      cols_.back().bank_group == bg && cols_.back().write == w &&
+      cols_.back().t + cols_.back().n * s == t && cols_.back().n < per_record) {
+    ++cols_.back().n;  // continues the last run
+    return;
+  }
+  auto at = std::upper_bound(cols_.begin(), cols_.end(), t,
+                             [](uint64_t v, const ColRecord& a) { return v < a.t; });
+  for (uint64_t i = 0; i < n; i += per_record) {
+    at = cols_.insert(at, ColRecord{t + i * s, std::min(per_record, n - i), rank, bg, w}) + 1;
+  }
 }
 
 }  // namespace npusim
