@@ -213,7 +213,7 @@ uint64_t DramChannel::serve(std::vector<Entry>& q, bool write, uint64_t window, 
     last_data = std::max(last_data, column_run(e.rank, e.bank_group, e.bank, write, bt, n));
     e.left -= n;
     if (e.left > 0) {
-      if (write || n > 1) {
+      if (write || n > 1 || !p_.skip_periods) {
         history_size_ = 0;
       } else {  // a steady state of the read queue repeats exactly: skip whole periods of it
         if (history_size_ == 16) {

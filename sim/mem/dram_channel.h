@@ -37,6 +37,7 @@ struct DramPolicy {
   uint64_t write_queue = 64;
   uint64_t write_high = 48;
   uint64_t write_low = 16;
+  bool skip_periods = true;  // issue a steady state's periods in closed form (off: one by one)
 };
 
 struct DramCommandCounts {

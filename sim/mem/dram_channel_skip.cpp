@@ -59,8 +59,10 @@ bool DramChannel::skip_periods(std::vector<Entry>& q, size_t wn) {
     for (size_t j = 0; j < wn; ++j) {
       if (per[j] > 0) {
         k = std::min(k, (q[j].left - 1) / per[j]);  // every group keeps a burst
-      } else if (!q[j].blocked && !(q[j].cmd == Cmd::RD && q[j].arrival <= now.t)) {
-        limit = std::min(limit, q[j].at);
+      } else if (!q[j].blocked) {  // a RD moves with the pattern once its bank and arrival are past
+        const Bank& b = banks_[bank_index(q[j].rank, q[j].bank_group, q[j].bank)];
+        if (q[j].cmd != Cmd::RD || q[j].arrival > now.t || b.rd_ok > now.t)
+          limit = std::min(limit, q[j].at);
       }
     }
     if (limit <= now.t) return false;
