@@ -388,3 +388,67 @@ TEST_CASE("banked_dram rejects inconsistent configurations", "[dram]") {
   CHECK_THROWS_WITH(build("standard: ddr9\n"), Catch::Contains("unknown DRAM standard `ddr9`"));
   CHECK_THROWS_AS(build("write_low: 60\n"), ConfigError);
 }
+
+namespace {
+
+// Fraction of one channel's peak reached by (a) 4 MiB of 16 KiB reads all queued at cycle 0
+// (RoBaRaCoCh on one channel) and (b) 20000 reads of one burst to uniformly random rows and
+// banks, all queued at cycle 0. docs/dram.md quotes these numbers; the test below pins them.
+std::pair<double, double> efficiencies(const std::string& name) {
+  DramStandard s = standard(name);
+  s.channels = 1;
+  const AddressMapping m("RoBaRaCoCh", s);
+  const double per_cycle = static_cast<double>(s.burst_bytes()) / static_cast<double>(s.t.tBL);
+  DramChannel seq(s, DramPolicy{});
+  std::vector<RowRun> runs;
+  uint64_t end = 0;
+  const uint64_t bytes = 4ull << 20;
+  for (uint64_t a = 0; a < bytes; a += 16384) {
+    m.split(a, 16384, runs);
+    end = std::max(end, seq.read(runs.data(), runs.size(), 0));
+  }
+  const double sequential = static_cast<double>(bytes) / (static_cast<double>(end) * per_cycle);
+  DramChannel rnd(s, DramPolicy{});
+  std::mt19937_64 rng(1);
+  end = 0;
+  const uint64_t n = 20000;
+  for (uint64_t i = 0; i < n; ++i) {
+    RowRun r{DramCoord{0, static_cast<uint32_t>(rng() % static_cast<uint64_t>(s.ranks)),
+                       static_cast<uint32_t>(rng() % static_cast<uint64_t>(s.bank_groups)),
+                       static_cast<uint32_t>(rng() % static_cast<uint64_t>(s.banks_per_group)),
+                       rng() % static_cast<uint64_t>(s.rows), 0},
+             1};
+    end = std::max(end, rnd.read(&r, 1, 0));
+  }
+  const double random =
+      static_cast<double>(n * s.burst_bytes()) / (static_cast<double>(end) * per_cycle);
+  return {sequential, random};
+}
+
+}  // namespace
+
+TEST_CASE("documented stream and random efficiencies", "[dram]") {
+  // docs/dram.md, table "Efficiency": the values (to 3 decimals), and the random one under its
+  // analytic bound: a row miss per burst moves tBL cycles of data per ACT, and ACTs are limited
+  // per rank to 4 per tFAW and 1 per tRRD_S, and per bank to 1 per tRC.
+  struct Row {
+    const char* name;
+    double sequential, random;
+  };
+  for (const Row& r :
+       {Row{"ddr4_3200", 0.951, 0.413}, Row{"lpddr4x_4266", 0.944, 0.345},
+        Row{"lpddr5_6400", 0.934, 0.354}, Row{"hbm2", 0.902, 0.350}, Row{"hbm3", 0.904, 0.383}}) {
+    INFO(r.name);
+    const auto [seq, rnd] = efficiencies(r.name);
+    CHECK(seq == Approx(r.sequential).margin(0.0005));
+    CHECK(rnd == Approx(r.random).margin(0.0005));
+    const DramStandard s = standard(r.name);
+    const DramTimings& t = s.t;
+    const double bl = static_cast<double>(t.tBL), ranks = static_cast<double>(s.ranks);
+    const double bound = std::min(
+        {1.0, 4 * bl / static_cast<double>(t.tFAW) * ranks,
+         bl / static_cast<double>(t.tRRD_S) * ranks,
+         static_cast<double>(s.banks_per_rank()) * ranks * bl / static_cast<double>(t.tRC)});
+    CHECK(rnd <= bound);
+  }
+}
