@@ -145,6 +145,11 @@ int main(int argc, char** argv) {
        [] {
          return run_files("hw_configs/generic_npu/edge_32x32.yaml", "workloads/cnn/resnet50.yaml");
        }},
+      {"resnet50_edge_lpddr4x", "ResNet-50, int8, edge 32x32 on banked LPDDR4X-4266",
+       [] {
+         return run_files("hw_configs/generic_npu/edge_32x32_lpddr4x.yaml",
+                          "workloads/cnn/resnet50.yaml");
+       }},
       {"bert_base_edge", "BERT-base seq 128, int8, edge 32x32",
        [] {
          return run_files("hw_configs/generic_npu/edge_32x32.yaml",
