@@ -452,3 +452,28 @@ TEST_CASE("documented stream and random efficiencies", "[dram]") {
     CHECK(rnd <= bound);
   }
 }
+
+TEST_CASE("the banked presets build their DRAM", "[dram]") {
+  // hw_configs/llm_npu/banked/ is outside the golden regression (too slow to run there), so at
+  // least its DRAM must build: one HBM3 stack, 819.2 GB/s, 16 GiB.
+  struct Row {
+    const char* file;
+    double peak;
+    uint64_t capacity;
+  };
+  for (const Row& r :
+       {Row{"hw_configs/llm_npu/banked/pmpd_16k_hbm.yaml", 819.2e9, 16ull << 30},
+        Row{"hw_configs/generic_npu/edge_32x32_lpddr4x.yaml", 34.128e9, 4ull << 30}}) {
+    INFO(r.file);
+    SimKernel k;
+    Harness h;
+    auto doc =
+        load_yaml_file(std::string(NPUSIM_SOURCE_DIR) + "/" + r.file, ErrorKind::Config, "hw");
+    const ConfigNode node = ConfigNode(doc, doc->root, "hw").child("dram");
+    auto c = Registry::build("dram", node, "dram", nullptr, h.stats().group("dram"), h.ctx());
+    auto* d = dynamic_cast<IDram*>(c.get());
+    REQUIRE(d != nullptr);
+    CHECK(d->peak_bandwidth() == Approx(r.peak));
+    CHECK(d->capacity_bytes() == r.capacity);
+  }
+}
