@@ -151,9 +151,11 @@ def write_md(rows, path, version):
     lines += [
         "",
         "**Reading.** The ratio to `simple_dram` is what the one-efficiency-factor model misses for",
-        "each access pattern: refresh, row switches and bank conflicts for the streaming weights, and",
-        "the mapping's effect (`ChRaBaRoCo` keeps a stream on one channel at a time; `RoBgBaRaCoCh`",
-        "keeps neighbouring rows in one bank group, limited by tCCD_L). Data in `dram_models.csv`.",
+        "each access pattern: refresh, row switches and bank conflicts under the streaming weights",
+        "(LLM decode), and the mapping's effect. `ChRaBaRoCo` keeps a stream on one channel at a time",
+        "and walks consecutive rows of one bank (a conflict per row, RDs tCCD_L apart);",
+        "`RoBgBaRaCoCh` keeps neighbouring rows in one bank group (tCCD_L). LPDDR4X has no bank",
+        "groups, so its `Bg` mappings coincide with `RoBaRaCoCh`. Data in `dram_models.csv`.",
         "",
     ]
     path.write_text("\n".join(lines))
