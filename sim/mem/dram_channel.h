@@ -1,7 +1,7 @@
 // One DRAM channel's controller and timing state, event-driven: it never ticks. Every timing
-// rule is kept as an "earliest legal cycle" register per bank, bank group, rank and channel, and
-// a command is issued at the maximum of the registers it is subject to (see dram_channel.cpp for
-// the rules, and docs/dram.md). Times are cycles of the command clock (tCK).
+// rule is an "earliest legal cycle" register per bank, bank group, rank and channel, or a check
+// against the committed commands near a cycle (dram_channel_timing.cpp lists the rules;
+// docs/dram.md). Times are cycles of the command clock (tCK).
 //
 // Scheduling (FR-FCFS over a queue drained in closed form when a request arrives): the bursts of
 // a request, grouped by (bank, row), form the read queue. Repeatedly, the next command of every

@@ -5,10 +5,11 @@
 // transaction completes when its last channel's last data beat has moved (reads) or its last
 // burst has entered the write queue (writes). Nothing ticks: idle costs nothing.
 //
-// Arrivals that are not monotone across initiators are served in call order: a channel's
-// timelines only move forward, so a request arriving before commands already committed for an
-// earlier call waits behind them (see docs/dram.md). Fast-forward (IFastForward) is not
-// implemented: refresh and the queued writes make the state aperiodic, so an LLM NPU using this
+// Arrivals that are not monotone across initiators: commands committed for earlier calls stay,
+// and a later call's commands fill the gaps between them (checked on both sides) back to a
+// horizon of 8 x tFAW, like simple_dram's calendars; beyond the horizon it is served in call
+// order (dram_channel.h, docs/dram.md). Fast-forward (IFastForward) is not implemented: refresh
+// and the open rows make the state aperiodic in the address stream, so an LLM NPU using this
 // memory runs without fast-forwarding.
 #include <tlm_utils/simple_target_socket.h>
 
