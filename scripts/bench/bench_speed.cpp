@@ -51,16 +51,25 @@ Sample run_files(const std::string& hw, const std::string& wl) {
   return measure([&](Sample& s) {
     SessionInput in;
     in.hw = load_yaml_file(std::string(NPUSIM_SOURCE_DIR) + "/" + hw, ErrorKind::Config, "hw");
-    in.workload = load_yaml_file(std::string(NPUSIM_SOURCE_DIR) + "/" + wl, ErrorKind::Workload, "workload");
+    in.workload =
+        load_yaml_file(std::string(NPUSIM_SOURCE_DIR) + "/" + wl, ErrorKind::Workload, "workload");
     SessionOutput out = run_session(std::move(in));
     s.cycles = out.total_cycles;
     s.events = out.activations;
   });
 }
 
+constexpr const char* kSimpleDram =
+    "{type: simple_dram, channels: 2, channel_bandwidth: 16GB/s, capacity: 16GiB}";
+// Two DDR4-3200 channels (51.2 GB/s, 16 GiB), timed by banks, rows and refresh.
+constexpr const char* kBankedDram = "{type: banked_dram, standard: ddr4_3200, channels: 2}";
+
 // 10 GiB read from DRAM (2 channels x 16 GB/s = 32 GB/s) into a scratchpad by one DMA queue
-// with 64 KiB transactions, 16 outstanding.
-Sample dram_stream(uint64_t bytes, const char* transaction) {
+// with 64 KiB transactions, 16 outstanding. With `random_rows`, each 1 MiB descriptor instead
+// reads `random_rows` rows of (1 MiB / random_rows) bytes, 12289 x 256 B apart (a prime number of
+// 256 B blocks: every row lands on another DRAM row and bank), from a random base.
+Sample dram_stream(uint64_t bytes, const char* transaction, const char* dram_yaml = kSimpleDram,
+                   uint64_t random_rows = 0) {
   return measure([&](Sample& s) {
     SimKernel kernel;
     ClockDomain clock(Frequency{1000000000ull});
@@ -72,11 +81,14 @@ Sample dram_stream(uint64_t bytes, const char* transaction) {
       return Registry::build(kind, ConfigNode(doc, doc->root, std::string("hw.") + slot), slot,
                              nullptr, stats.group(slot), ctx);
     };
-    auto dram = make("dram", "dram", "{type: simple_dram, channels: 2, channel_bandwidth: 16GB/s, capacity: 16GiB}");
+    auto dram = make("dram", "dram", dram_yaml);
     auto spm = make("scratchpad", "spm",
-                    "{type: scratchpad, capacity: 1MiB, ports: 2, port_width: 512B, banks: 64, bank_width: 16B}");
-    auto dma = make("dma", "dma", std::string("{type: dma_engine, queues: 1, max_outstanding: 16, transaction_bytes: ") +
-                                      transaction + "}");
+                    "{type: scratchpad, capacity: 1MiB, ports: 2, port_width: 512B, banks: 64, "
+                    "bank_width: 16B}");
+    auto dma =
+        make("dma", "dma",
+             std::string("{type: dma_engine, queues: 1, max_outstanding: 16, transaction_bytes: ") +
+                 transaction + "}");
     AddressRouter router("router");
     auto* d = dynamic_cast<IDram*>(dram.get());
     auto* m = dynamic_cast<IMemory*>(spm.get());
@@ -87,10 +99,18 @@ Sample dram_stream(uint64_t bytes, const char* transaction) {
     auto done = std::make_shared<Completion>();
     // Descriptors of 1 MiB, the scratchpad reused as a ring (its contents are not modelled).
     sc_core::sc_spawn([&] {
+      uint64_t seed = 1;
       for (uint64_t off = 0; off < bytes; off += 1 << 20) {
         uint64_t len = std::min<uint64_t>(1 << 20, bytes - off);
-        e->submit(0, {off % (8ull << 30), 1ull << 40, len, 1, 0, 0, ""},
-                  off + len >= bytes ? done : nullptr);
+        std::shared_ptr<Completion> last = off + len >= bytes ? done : nullptr;
+        if (random_rows == 0) {
+          e->submit(0, {off % (8ull << 30), 1ull << 40, len, 1, 0, 0, ""}, last);
+          continue;
+        }
+        const uint64_t stride = 12289ull * 256, span = random_rows * stride;
+        seed = seed * 6364136223846793005ull + 1442695040888963407ull;  // LCG: deterministic
+        const uint64_t base = (seed >> 20) % (((16ull << 30) - span) / 256) * 256;
+        e->submit(0, {base, 1ull << 40, len / random_rows, random_rows, stride, 0, ""}, last);
       }
     });
     kernel.run();
@@ -110,22 +130,46 @@ int main(int argc, char** argv) {
   int repeat = 3;
   std::string only;
   for (int i = 1; i < argc; ++i) {
-    if (!std::strcmp(argv[i], "--repeat") && i + 1 < argc) repeat = std::max(1, std::atoi(argv[++i]));
-    else if (!std::strcmp(argv[i], "--only") && i + 1 < argc) only = argv[++i];
+    if (!std::strcmp(argv[i], "--repeat") && i + 1 < argc)
+      repeat = std::max(1, std::atoi(argv[++i]));
+    else if (!std::strcmp(argv[i], "--only") && i + 1 < argc)
+      only = argv[++i];
   }
   const std::vector<Case> cases = {
       {"gemm4096_server", "4096^3 GEMM, int8, server 128x128",
-       [] { return run_files("hw_configs/generic_npu/server_128x128.yaml", "workloads/gemm/gemm_4096.yaml"); }},
+       [] {
+         return run_files("hw_configs/generic_npu/server_128x128.yaml",
+                          "workloads/gemm/gemm_4096.yaml");
+       }},
       {"resnet50_edge", "ResNet-50, int8, edge 32x32",
-       [] { return run_files("hw_configs/generic_npu/edge_32x32.yaml", "workloads/cnn/resnet50.yaml"); }},
+       [] {
+         return run_files("hw_configs/generic_npu/edge_32x32.yaml", "workloads/cnn/resnet50.yaml");
+       }},
+      {"resnet50_edge_lpddr4x", "ResNet-50, int8, edge 32x32 on banked LPDDR4X-4266",
+       [] {
+         return run_files("hw_configs/generic_npu/edge_32x32_lpddr4x.yaml",
+                          "workloads/cnn/resnet50.yaml");
+       }},
       {"bert_base_edge", "BERT-base seq 128, int8, edge 32x32",
-       [] { return run_files("hw_configs/generic_npu/edge_32x32.yaml", "workloads/transformer/bert_base_seq128.yaml"); }},
+       [] {
+         return run_files("hw_configs/generic_npu/edge_32x32.yaml",
+                          "workloads/transformer/bert_base_seq128.yaml");
+       }},
       {"vicuna7b_pmpd_16k", "Vicuna-7B, prompt 512 + 256 tokens, PMPD static 3->2 bit, pmpd_16k",
-       [] { return run_files("hw_configs/llm_npu/pmpd_16k.yaml", "workloads/llm/vicuna-7b/speed.yaml"); }},
+       [] {
+         return run_files("hw_configs/llm_npu/pmpd_16k.yaml", "workloads/llm/vicuna-7b/speed.yaml");
+       }},
       {"dram_stream_10GiB", "10 GiB DRAM -> SPM stream at 32 GB/s, 64 KiB transactions",
        [] { return dram_stream(10ull << 30, "64KiB"); }},
       {"dram_stream_10GiB_16k", "10 GiB DRAM -> SPM stream at 32 GB/s, 16 KiB transactions",
        [] { return dram_stream(10ull << 30, "16KiB"); }},
+      {"banked_stream_10GiB",
+       "10 GiB sequential stream, banked_dram 2 x DDR4-3200, 64 KiB transactions",
+       [] { return dram_stream(10ull << 30, "64KiB", kBankedDram); }},
+      {"dram_random_1GiB", "1 GiB of 256 B reads at scattered rows, simple_dram 2 x 16 GB/s",
+       [] { return dram_stream(1ull << 30, "64KiB", kSimpleDram, 4096); }},
+      {"banked_random_1GiB", "1 GiB of 256 B reads at scattered rows, banked_dram 2 x DDR4-3200",
+       [] { return dram_stream(1ull << 30, "64KiB", kBankedDram, 4096); }},
   };
   std::printf("npusim %s speed benchmark (median of %d runs by CPU time)\n\n", build_id(), repeat);
   std::printf("%-24s %12s %9s %9s %14s %12s   %s\n", "case", "sim cycles", "wall s", "cpu s",
@@ -134,7 +178,8 @@ int main(int argc, char** argv) {
     if (!only.empty() && c.name != only) continue;
     std::vector<Sample> runs;
     for (int r = 0; r < repeat; ++r) runs.push_back(c.run());
-    std::sort(runs.begin(), runs.end(), [](const Sample& a, const Sample& b) { return a.cpu_s < b.cpu_s; });
+    std::sort(runs.begin(), runs.end(),
+              [](const Sample& a, const Sample& b) { return a.cpu_s < b.cpu_s; });
     const Sample& s = runs[runs.size() / 2];
     std::printf("%-24s %12llu %9.4f %9.4f %14.3e %12.3e   %s\n", c.name.c_str(),
                 static_cast<unsigned long long>(s.cycles), s.wall_s, s.cpu_s,

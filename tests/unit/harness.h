@@ -21,11 +21,17 @@ class Harness {
                            const std::string& yaml) {
     auto doc = load_yaml_text(yaml.empty() ? "{}" : yaml, "test.yaml", ErrorKind::Config, "hw");
     auto c = Registry::build(kind, ConfigNode(doc, doc->root, "hw." + slot), slot, nullptr,
-                             stats_.group(slot), ctx_, Registry::types_of(kind).front());
+                             stats_.group(slot), ctx_, default_type(kind));
     I* typed = dynamic_cast<I*>(c.get());
     if (typed == nullptr) throw std::runtime_error("wrong interface for " + kind);
     c.release();
     return std::unique_ptr<I>(typed);
+  }
+
+  // A YAML without `type:` gets the kind's reference type (for DRAM, simple_dram: the first
+  // in alphabetical order would be banked_dram).
+  static std::string default_type(const std::string& kind) {
+    return kind == "dram" ? "simple_dram" : Registry::types_of(kind).front();
   }
 
   const ClockDomain& clock() const { return clock_; }

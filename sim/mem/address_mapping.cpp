@@ -1,0 +1,144 @@
+#include "sim/mem/address_mapping.h"
+
+#include "sim/core/errors.h"
+
+namespace npusim {
+
+namespace {
+
+const char* const kNames[] = {"Ch", "Ra", "Bg", "Ba", "Ro", "Co"};
+
+bool pow2(uint64_t v) {
+  return v != 0 && (v & (v - 1)) == 0;
+}
+int log2u(uint64_t v) {
+  int n = 0;
+  while ((uint64_t{1} << n) < v) ++n;
+  return n;
+}
+
+// Counts each field spans, in the order of kNames; Ba spans every bank of a rank without Bg.
+std::vector<std::pair<std::string, uint64_t>> counts(const DramStandard& s, bool has_bg) {
+  return {{"channels", static_cast<uint64_t>(s.channels)},
+          {"ranks", static_cast<uint64_t>(s.ranks)},
+          {"bank_groups", static_cast<uint64_t>(s.bank_groups)},
+          {has_bg ? "banks_per_group" : "bank_groups x banks_per_group",
+           has_bg ? static_cast<uint64_t>(s.banks_per_group) : s.banks_per_rank()},
+          {"rows", static_cast<uint64_t>(s.rows)},
+          {"columns / burst_length", s.bursts_per_row()}};
+}
+
+}  // namespace
+
+std::string AddressMapping::check(const std::string& spec, const DramStandard& s) {
+  if (spec.size() % 2 != 0) return "mapping `" + spec + "` is not a sequence of two-letter fields";
+  int seen[6] = {0, 0, 0, 0, 0, 0};
+  for (size_t i = 0; i < spec.size(); i += 2) {
+    const std::string f = spec.substr(i, 2);
+    int idx = -1;
+    for (int j = 0; j < 6; ++j) {
+      if (f == kNames[j]) idx = j;
+    }
+    if (idx < 0)
+      return "mapping `" + spec + "` has an unknown field `" + f + "` (fields: Ro Co Ch Ra Bg Ba)";
+    if (++seen[idx] > 1) return "mapping `" + spec + "` names `" + f + "` twice";
+  }
+  for (int j : {0, 1, 3, 4, 5}) {
+    if (!seen[j])
+      return "mapping `" + spec + "` lacks the field `" + kNames[j] +
+             "` (needs Ro Co Ch Ra Ba, and Bg optionally)";
+  }
+  const bool has_bg = seen[2] != 0;
+  const auto c = counts(s, has_bg);
+  for (int j = 0; j < 6; ++j) {
+    if (j == 2 && !has_bg) continue;
+    if (!pow2(c[j].second)) {
+      return c[j].first + " = " + std::to_string(c[j].second) +
+             " is not a power of two, which mapping `" + spec + "` needs for its field `" +
+             kNames[j] + "` (the next power of two is " +
+             std::to_string(uint64_t{1} << log2u(c[j].second)) + ")";
+    }
+  }
+  if (!pow2(s.burst_bytes())) {
+    return "burst of " + std::to_string(s.burst_bytes()) +
+           " B is not a power of two, which the mapping needs";
+  }
+  return "";
+}
+
+AddressMapping::AddressMapping(const std::string& spec, const DramStandard& s) : spec_(spec) {
+  NPUSIM_ASSERT(check(spec, s).empty(), "mapping checked before construction");
+  flat_banks_ = spec.find("Bg") == std::string::npos;
+  bank_groups_ = static_cast<uint32_t>(s.bank_groups);
+  burst_bytes_ = s.burst_bytes();
+  offset_bits_ = log2u(burst_bytes_);
+  const auto c = counts(s, !flat_banks_);
+  int shift = 0;
+  for (size_t i = spec.size(); i >= 2; i -= 2) {  // least significant field first
+    const std::string f = spec.substr(i - 2, 2);
+    for (int j = 0; j < kFields; ++j) {
+      if (f != kNames[j]) continue;
+      bits_[j] = {shift, log2u(c[j].second)};
+      shift += bits_[j].width;
+    }
+  }
+}
+
+DramCoord AddressMapping::coord(uint64_t burst) const {
+  DramCoord d;
+  d.channel = static_cast<uint32_t>(field(burst, Ch));
+  d.rank = static_cast<uint32_t>(field(burst, Ra));
+  if (flat_banks_) {
+    const auto b = static_cast<uint32_t>(field(burst, Ba));
+    d.bank_group = b % bank_groups_;
+    d.bank = b / bank_groups_;
+  } else {
+    d.bank_group = static_cast<uint32_t>(field(burst, Bg));
+    d.bank = static_cast<uint32_t>(field(burst, Ba));
+  }
+  d.row = field(burst, Ro);
+  d.column = field(burst, Co);
+  return d;
+}
+
+DramCoord AddressMapping::decode(uint64_t addr) const {
+  return coord(addr >> offset_bits_);
+}
+
+// An aligned block of 2^k bursts: the bits below k take every value, so each combination of the
+// non-column bits below k is one row run of 2^(column bits below k) bursts. (Runs of different
+// blocks may share a row; they stay separate entries, which the scheduler serves as row hits.)
+void AddressMapping::add_block(uint64_t base, int k, std::vector<RowRun>& out) const {
+  int varying[64];
+  int nv = 0, col_bits = 0;
+  for (int f = 0; f < kFields; ++f) {
+    for (int b = bits_[f].shift; b < bits_[f].shift + bits_[f].width && b < k; ++b) {
+      if (f == Co)
+        ++col_bits;
+      else
+        varying[nv++] = b;
+    }
+  }
+  const uint64_t each = uint64_t{1} << col_bits;
+  for (uint64_t i = 0; i < (uint64_t{1} << nv); ++i) {
+    uint64_t burst = base;
+    for (int v = 0; v < nv; ++v) burst |= ((i >> v) & 1) << varying[v];
+    out.push_back({coord(burst), each});
+  }
+}
+
+void AddressMapping::split(uint64_t addr, uint64_t len, std::vector<RowRun>& out) const {
+  out.clear();
+  uint64_t b0 = addr >> offset_bits_;
+  const uint64_t b1 = (addr + len + burst_bytes_ - 1) >> offset_bits_;
+  while (b0 < b1) {
+    int k = 0;
+    while (k < 63 && (b0 & ((uint64_t{1} << (k + 1)) - 1)) == 0 &&
+           b0 + (uint64_t{1} << (k + 1)) <= b1)
+      ++k;
+    add_block(b0, k, out);
+    b0 += uint64_t{1} << k;
+  }
+}
+
+}  // namespace npusim

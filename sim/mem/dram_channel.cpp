@@ -1,0 +1,277 @@
+// FR-FCFS scheduling, the write queue and refresh of one channel (the timing rules are in
+// dram_channel_timing.cpp).
+//
+// Refresh: every tREFI per rank (ranks staggered by tREFI / ranks), open banks are precharged
+// (PREA once every bank allows it), REF follows tRP later, and no ACT for tRFC. It is applied
+// when the rank is next used, so idle time costs nothing; refreshes due during an idle stretch
+// are counted and the last one blocks.
+#include "sim/mem/dram_channel.h"
+
+#include <algorithm>
+#include <limits>
+
+#include "sim/core/errors.h"
+
+namespace npusim {
+
+namespace {
+constexpr uint64_t kNever = std::numeric_limits<uint64_t>::max();
+uint64_t u(int64_t v) {
+  return static_cast<uint64_t>(v);
+}
+bool is_column(DramChannel::Cmd c) {
+  return c == DramChannel::Cmd::RD || c == DramChannel::Cmd::WR;
+}
+}  // namespace
+
+DramChannel::DramChannel(const DramStandard& s, const DramPolicy& p)
+    : s_(s),
+      t_(s.t),
+      p_(p),
+      bank_groups_(static_cast<uint32_t>(s.bank_groups)),
+      banks_per_group_(static_cast<uint32_t>(s.banks_per_group)),
+      banks_(static_cast<size_t>(s.ranks) * s.banks_per_rank()),
+      groups_(static_cast<size_t>(s.ranks * s.bank_groups)),
+      ranks_(static_cast<size_t>(s.ranks)),
+      act_horizon_(8 * u(s.t.tFAW)),
+      act_span_(u(std::max({s.t.tFAW, s.t.tRRD_L, s.t.tRRD_S}))),
+      col_reach_(u(std::max({s.t.tCCD_L, s.t.tRTW, s.t.CWL + s.t.tBL + s.t.tWTR_L, s.t.CL + s.t.tBL,
+                             s.t.CWL + s.t.tBL}))) {
+  for (size_t r = 0; r < ranks_.size(); ++r) {
+    ranks_[r].next_ref = u(t_.tREFI) + r * u(t_.tREFI) / ranks_.size();
+  }
+  for (int w1 = 0; w1 < 2; ++w1) {
+    for (int w2 = 0; w2 < 2; ++w2) {
+      gap_[w1][w2][0] = col_gap_rule(w1, 0, 0, w2, 1, 0);
+      gap_[w1][w2][1] = col_gap_rule(w1, 0, 0, w2, 0, 1);
+      gap_[w1][w2][2] = col_gap_rule(w1, 0, 0, w2, 0, 0);
+    }
+  }
+}
+
+void DramChannel::refresh(uint32_t rank, uint64_t t) {
+  Rank& r = ranks_[rank];
+  const size_t first = bank_index(rank, 0, 0), count = s_.banks_per_rank();
+  uint64_t pre_at = r.next_ref;
+  bool any_open = false;
+  for (size_t i = first; i < first + count; ++i) {
+    if (banks_[i].open_row == kNoRow) continue;
+    any_open = true;
+    pre_at = std::max(pre_at, banks_[i].pre_ok);
+  }
+  uint64_t ref_at = pre_at;
+  if (any_open) {
+    for (size_t i = first; i < first + count; ++i) {
+      if (banks_[i].open_row == kNoRow) continue;
+      banks_[i].open_row = kNoRow;
+      banks_[i].act_ok = std::max(banks_[i].act_ok, pre_at + u(t_.tRP));
+      ++counts_.pre;
+    }
+  }
+  for (size_t i = first; i < first + count; ++i) ref_at = std::max(ref_at, banks_[i].act_ok);
+  r.next_ref += u(t_.tREFI);
+  ++counts_.ref;
+  // Refreshes due while the rank idled until `t` (banks closed): counted, the last one blocks.
+  if (t >= r.next_ref) {
+    const uint64_t k = (t - r.next_ref) / u(t_.tREFI) + 1;
+    ref_at = std::max(ref_at + u(t_.tRFC), r.next_ref + (k - 1) * u(t_.tREFI));
+    r.next_ref += k * u(t_.tREFI);
+    counts_.ref += k;
+  }
+  for (size_t i = first; i < first + count; ++i)
+    banks_[i].act_ok = std::max(banks_[i].act_ok, ref_at + u(t_.tRFC));
+}
+
+void DramChannel::append(std::vector<Entry>& q, const RowRun* runs, size_t n, uint64_t arrival,
+                         bool merge) {
+  for (size_t i = 0; i < n; ++i) {
+    const DramCoord& c = runs[i].at;
+    bool merged = false;
+    for (Entry& e : q) {
+      if (!merge) break;
+      if (e.rank == c.rank && e.bank_group == c.bank_group && e.bank == c.bank && e.row == c.row) {
+        e.left += runs[i].bursts;  // coalesces with a queued write to the same row
+        merged = true;
+        break;
+      }
+    }
+    if (!merged) {
+      Entry e{};
+      e.rank = c.rank;
+      e.bank_group = c.bank_group;
+      e.bank = c.bank;
+      e.row = c.row;
+      e.left = runs[i].bursts;
+      e.seq = seq_++;
+      e.arrival = arrival;
+      e.dirty = true;
+      q.push_back(e);
+    }
+  }
+}
+
+uint64_t DramChannel::serve(std::vector<Entry>& q, bool write, uint64_t window, uint64_t stop_at,
+                            uint64_t keep, uint64_t accept_level, uint64_t* accept_at) {
+  uint64_t last_data = 0;
+  for (Entry& e : q) e.dirty = true;  // banks may have changed since the last call
+  history_size_ = 0;
+  // FR-FCFS order: earliest cycle, then column commands (row hits), then the oldest.
+  auto before = [](const Entry& a, const Entry& b) {
+    if (a.at != b.at) return a.at < b.at;
+    if (is_column(a.cmd) != is_column(b.cmd)) return is_column(a.cmd);
+    return a.seq < b.seq;
+  };
+  while (!q.empty()) {
+    uint64_t total = 0;
+    for (const Entry& e : q) total += e.left;
+    const size_t wn = std::min<size_t>(q.size(), window);
+    // The next command of a queued group and its earliest cycle. A cycle computed earlier stays
+    // a lower bound while the group's bank is untouched (commands only add constraints), so
+    // only the front-runner is recomputed until it is current (lazy minimum).
+    auto eval = [&](Entry& e) {
+      const uint64_t open = banks_[bank_index(e.rank, e.bank_group, e.bank)].open_row;
+      e.blocked = false;
+      if (open == e.row) {
+        e.cmd = write ? Cmd::WR : Cmd::RD;
+      } else if (open != kNoRow) {
+        for (size_t j = 0; j < wn && !e.blocked; ++j) {  // row hits first: keep a row open
+          const Entry& o = q[j];                         // while a queued group hits it
+          e.blocked = &o != &e && o.rank == e.rank && o.bank_group == e.bank_group &&
+                      o.bank == e.bank && o.row == open;
+        }
+        e.cmd = Cmd::PRE;
+      } else {
+        e.cmd = Cmd::ACT;
+      }
+      if (!e.blocked) e.at = earliest(e.cmd, e.rank, e.bank_group, e.bank, e.arrival);
+      e.dirty = false;
+      e.epoch = epoch_;
+    };
+    size_t best;
+    while (true) {
+      best = q.size();
+      for (size_t i = 0; i < wn; ++i) {
+        Entry& e = q[i];
+        if (e.dirty || e.blocked) eval(e);
+        if (!e.blocked && (best == q.size() || before(e, q[best]))) best = i;
+      }
+      NPUSIM_ASSERT(best < q.size(), "FR-FCFS found no command to issue");
+      if (q[best].epoch == epoch_) break;
+      eval(q[best]);
+    }
+    uint64_t second = kNever;  // a lower bound on every other group's next command
+    for (size_t i = 0; i < wn; ++i) {
+      if (i != best && !q[i].blocked) second = std::min(second, q[i].at);
+    }
+    const Cmd bc = q[best].cmd;
+    const uint64_t bt = q[best].at;
+    if (bt >= stop_at && total <= keep) break;
+    Entry& e = q[best];
+    Rank& r = ranks_[e.rank];
+    ++epoch_;
+    if (bt >= r.next_ref) {
+      refresh(e.rank, bt);
+      for (Entry& o : q) o.dirty = true;
+      history_size_ = 0;
+      continue;
+    }
+    auto touch_bank = [&] {  // the groups of e's bank need a new next command
+      for (size_t j = 0; j < wn; ++j) {
+        Entry& o = q[j];
+        if (o.rank == e.rank && o.bank_group == e.bank_group && o.bank == e.bank) o.dirty = true;
+      }
+    };
+    if (bc == Cmd::ACT || bc == Cmd::PRE) {
+      if (e.first_kind == 0) e.first_kind = bc == Cmd::ACT ? 1 : 2;
+      issue(bc, e.rank, e.bank_group, e.bank, e.row, bt);
+      touch_bank();
+      history_size_ = 0;
+      continue;
+    }
+    e.dirty = true;
+    // Beyond every committed command, a run of column commands that no other queued command,
+    // refresh or stop can precede goes as one step.
+    const uint64_t s = u(t_.tCCD_L), limit = std::min(second, r.next_ref);
+    uint64_t n = limit > bt && (cols_.empty() || bt > col_last_)
+                     ? std::min(e.left, 1 + (limit - 1 - bt) / s)
+                     : 1;
+    if (stop_at != kNever) {  // the i-th next command would stop the loop: at or after stop_at,
+      const uint64_t by_time = stop_at > bt ? (stop_at - bt + s - 1) / s : 1;  // with <= keep left
+      const uint64_t by_count = total > keep ? total - keep : 1;
+      n = std::min(n, std::max({by_time, by_count, uint64_t{1}}));
+    }
+    if (e.first_kind == 1) ++counts_.row_misses;
+    if (e.first_kind == 2) ++counts_.row_conflicts;
+    counts_.row_hits += n - (e.first_kind != 0 ? 1 : 0);
+    e.first_kind = 0;
+    if (write) {
+      if (accept_at != nullptr && *accept_at == kNever && write_occupancy_ - n <= accept_level) {
+        *accept_at = bt + (write_occupancy_ - accept_level - 1) * s;  // the burst that makes room
+      }
+      write_occupancy_ -= n;
+    }
+    last_data = std::max(last_data, column_run(e.rank, e.bank_group, e.bank, write, bt, n));
+    e.left -= n;
+    if (e.left > 0) {
+      if (write || n > 1 || !p_.skip_periods) {
+        history_size_ = 0;
+      } else {  // a steady state of the read queue repeats exactly: skip whole periods of it
+        if (history_size_ == 16) {
+          history_start_ = (history_start_ + 1) % 16;
+          --history_size_;
+        }
+        Issued& h = history_[(history_start_ + history_size_++) % 16];
+        h.seq = e.seq;
+        h.t = bt;
+        h.index = best;
+        snapshot(bt, h.state);
+        if (skip_periods(q, wn)) {
+          for (Entry& o : q) o.dirty = true;
+          ++epoch_;
+          last_data = std::max(last_data, data_end_);
+          history_size_ = 0;
+        }
+      }
+      continue;
+    }
+    history_size_ = 0;
+    touch_bank();
+    if (!p_.open_page) {  // closed page: auto-precharge unless a queued group hits the row
+      bool more = false;
+      for (size_t j = 0; j < q.size() && !more; ++j) {
+        more = j != best && q[j].rank == e.rank && q[j].bank_group == e.bank_group &&
+               q[j].bank == e.bank && q[j].row == e.row;
+      }
+      if (!more) {
+        Bank& b = banks_[bank_index(e.rank, e.bank_group, e.bank)];
+        b.open_row = kNoRow;
+        b.act_ok = std::max(b.act_ok, b.pre_ok + u(t_.tRP));
+        ++counts_.pre;
+      }
+    }
+    q.erase(q.begin() + static_cast<std::ptrdiff_t>(best));
+  }
+  return last_data;
+}
+
+uint64_t DramChannel::read(const RowRun* runs, size_t n, uint64_t arrival) {
+  // No read waited before `arrival`, so the controller drained writes until then; with reads
+  // waiting it keeps draining until fewer than write_low remain.
+  if (!writes_.empty()) serve(writes_, true, p_.write_queue, arrival, p_.write_low - 1, 0, nullptr);
+  reads_.clear();
+  append(reads_, runs, n, arrival, false);
+  return serve(reads_, false, p_.read_queue, kNever, 0, 0, nullptr);
+}
+
+uint64_t DramChannel::write(const RowRun* runs, size_t n, uint64_t arrival) {
+  if (!writes_.empty()) serve(writes_, true, p_.write_queue, arrival, kNever, 0, nullptr);
+  append(writes_, runs, n, arrival, true);
+  for (size_t i = 0; i < n; ++i) write_occupancy_ += runs[i].bursts;
+  uint64_t accept = write_occupancy_ <= p_.write_queue ? arrival : kNever;
+  if (write_occupancy_ >= p_.write_high)
+    serve(writes_, true, p_.write_queue, 0, p_.write_low, p_.write_queue, &accept);
+  NPUSIM_ASSERT(accept != kNever, "write queue drained below its capacity");
+  return std::max(accept, arrival);
+}
+
+}  // namespace npusim

@@ -1,0 +1,175 @@
+// One DRAM channel's controller and timing state, event-driven: it never ticks. Every timing
+// rule is an "earliest legal cycle" register per bank, bank group, rank and channel, or a check
+// against the committed commands near a cycle (dram_channel_timing.cpp lists the rules;
+// docs/dram.md). Times are cycles of the command clock (tCK).
+//
+// Scheduling (FR-FCFS over a queue drained in closed form when a request arrives): the bursts of
+// a request, grouped by (bank, row), form the read queue. Repeatedly, the next command of every
+// queued group in the window (the first `read_queue` groups) is given its earliest legal cycle;
+// the earliest one is issued, ties going to row hits (RD/WR) and then to the oldest group. A row
+// that a queued group still hits is never precharged for another group (row hits first). A run
+// of column commands that no other command could precede is issued as one step, so a streaming
+// row costs O(1), not O(bursts). Commands committed for earlier calls stay; a later call's ACTs
+// and RD/WRs may fill the gaps between them (checked against the commands on both sides) back to
+// a horizon of 8 x tFAW before the latest one, about what a 32-entry controller queue looks
+// ahead. So requests of concurrent transactions interleave, and a request arriving (in
+// simulated time) before commands committed earlier is served in the gaps they leave.
+//
+// Writes are posted into a write queue (acceptance is their completion for the initiator) and
+// drained with FR-FCFS: when the queue reaches `write_high` bursts, down to `write_low`; and, since
+// a controller drains writes whenever no read waits, at the next call the writes that fit before
+// its arrival are issued, continuing until fewer than `write_low` remain.
+#pragma once
+
+#include <cstdint>
+#include <deque>
+#include <vector>
+
+#include "sim/mem/address_mapping.h"
+#include "sim/mem/calendar.h"
+#include "sim/mem/dram_standard.h"
+
+namespace npusim {
+
+struct DramPolicy {
+  bool open_page = true;
+  uint64_t read_queue = 32;  // row groups the scheduler looks ahead
+  uint64_t write_queue = 64;
+  uint64_t write_high = 48;
+  uint64_t write_low = 16;
+  bool skip_periods = true;  // issue a steady state's periods in closed form (off: one by one)
+};
+
+struct DramCommandCounts {
+  uint64_t act = 0, pre = 0, rd = 0, wr = 0, ref = 0;
+  uint64_t row_hits = 0, row_misses = 0, row_conflicts = 0;  // per burst
+};
+
+class DramChannel {
+ public:
+  enum class Cmd { ACT, PRE, RD, WR };
+  static constexpr uint64_t kNoRow = ~uint64_t{0};
+
+  DramChannel(const DramStandard& s, const DramPolicy& p);
+
+  // Reads of `runs` arriving at cycle `arrival`; returns the cycle at which their last data
+  // beat has been transferred.
+  uint64_t read(const RowRun* runs, size_t n, uint64_t arrival);
+  // Posts writes; returns the cycle at which the last burst has been accepted into the queue.
+  uint64_t write(const RowRun* runs, size_t n, uint64_t arrival);
+
+  // Timing state (dram_channel_timing.cpp): the earliest cycle >= `from` at which `c` may
+  // issue to the bank (refresh aside), whether it may issue at `t`, and issuing it (legally).
+  uint64_t earliest(Cmd c, uint32_t rank, uint32_t bank_group, uint32_t bank,
+                    uint64_t from = 0) const;
+  bool legal(Cmd c, uint32_t rank, uint32_t bank_group, uint32_t bank, uint64_t t) const;
+  void issue(Cmd c, uint32_t rank, uint32_t bank_group, uint32_t bank, uint64_t row, uint64_t t);
+  uint64_t open_row(uint32_t rank, uint32_t bank_group, uint32_t bank) const {
+    return banks_[bank_index(rank, bank_group, bank)].open_row;
+  }
+
+  const DramCommandCounts& counts() const { return counts_; }
+  uint64_t pending_writes() const { return write_occupancy_; }
+  uint64_t data_busy_cycles() const {
+    return (counts_.rd + counts_.wr) * static_cast<uint64_t>(t_.tBL);
+  }
+
+ private:
+  struct Bank {
+    uint64_t open_row = kNoRow;
+    uint64_t act_ok = 0, pre_ok = 0, rd_ok = 0, wr_ok = 0;
+  };
+  struct Group {  // a bank group within a rank
+    uint64_t rd_ok = 0, wr_ok = 0;
+  };
+  struct Rank {
+    uint64_t rd_ok = 0, wr_ok = 0;
+    uint64_t next_ref = 0;
+  };
+  struct ActRecord {
+    uint64_t t;
+    uint32_t rank, bank_group;
+  };
+  struct ColRecord {  // n RDs or WRs at t, t + tCCD_L, ...
+    uint64_t t, n;
+    uint32_t rank, bank_group;
+    bool write;
+  };
+  struct Entry {  // bursts of one request to one row of one bank
+    uint32_t rank, bank_group, bank;
+    uint64_t row, left, seq, arrival;
+    uint8_t first_kind;  // how the next burst found its bank: 0 hit, 1 miss (closed), 2 conflict
+    Cmd cmd;             // its next command, issuable no earlier than `at`
+    uint64_t at;
+    uint64_t epoch;  // `at` is exact while epoch == epoch_ (no command issued since)
+    bool dirty;      // the bank changed: `cmd` and `at` must be recomputed
+    bool blocked;    // a conflict waiting for the queued hits to its bank's open row
+  };
+
+  size_t bank_index(uint32_t rank, uint32_t bg, uint32_t bank) const {
+    return (static_cast<size_t>(rank) * bank_groups_ + bg) * banks_per_group_ + bank;
+  }
+  void append(std::vector<Entry>& q, const RowRun* runs, size_t n, uint64_t arrival, bool merge);
+  // FR-FCFS over `q` until it is empty or the next command is at or after `stop_at` with at
+  // most `keep` bursts left. Returns the end of the last data transfer. For writes, tracks
+  // when the queue occupancy first falls to `accept_level` (into `accept_at`).
+  uint64_t serve(std::vector<Entry>& q, bool write, uint64_t window, uint64_t stop_at,
+                 uint64_t keep, uint64_t accept_level, uint64_t* accept_at);
+  void refresh(uint32_t rank, uint64_t t);
+  // Periodic steady state of a read queue (dram_channel_skip.cpp).
+  void snapshot(uint64_t t, std::vector<uint64_t>& out) const;
+  bool skip_periods(std::vector<Entry>& q, size_t wn);
+  void record_column(uint32_t rank, uint32_t bg, bool w, uint64_t t, uint64_t n);
+  uint64_t act_floor() const;
+  bool act_violation(uint32_t rank, uint32_t bg, uint64_t t, uint64_t& fix) const;
+  uint64_t act_search(uint32_t rank, uint32_t bg, uint64_t lb) const;
+  uint64_t col_gap(bool w1, uint32_t rank1, uint32_t bg1, bool w2, uint32_t rank2,
+                   uint32_t bg2) const {
+    return gap_[w1][w2][rank1 != rank2 ? 0 : bg1 != bg2 ? 1 : 2];
+  }
+  uint64_t col_gap_rule(bool w1, uint32_t rank1, uint32_t bg1, bool w2, uint32_t rank2,
+                        uint32_t bg2) const;
+  uint64_t col_floor() const;
+  uint64_t append_bound(bool w, uint32_t rank, uint32_t bg) const;
+  bool col_violation(bool w, uint32_t rank, uint32_t bg, uint64_t t, uint64_t& fix) const;
+  uint64_t col_search(bool w, uint32_t rank, uint32_t bg, uint64_t lb) const;
+  uint64_t column_run(uint32_t rank, uint32_t bg, uint32_t bank, bool w, uint64_t t, uint64_t n);
+
+  DramStandard s_;
+  DramTimings t_;
+  DramPolicy p_;
+  uint32_t bank_groups_, banks_per_group_;
+  std::vector<Bank> banks_;
+  std::vector<Group> groups_;
+  std::vector<Rank> ranks_;
+  // ACTs of the last act_horizon_ + act_span_ cycles; a new ACT goes no earlier than
+  // act_horizon_ (8 x tFAW: about what a 32-entry queue drains at the tFAW limit) before the
+  // latest, so the history dropped can no longer constrain it.
+  std::deque<ActRecord> acts_;
+  uint64_t act_latest_ = 0;
+  uint64_t act_horizon_, act_span_;
+  // Column commands likewise (runs); col_reach_: the farthest one command constrains another.
+  std::deque<ColRecord> cols_;
+  uint64_t col_last_ = 0, col_reach_;
+  Calendar bus_;           // data-bus bookings, to find free slots before checking the rules
+  uint64_t gap_[2][2][3];  // col_gap by [1st is WR][2nd is WR][other rank, other group, same group]
+  // Registers: the maxima over committed commands (for a command after all of them).
+  uint64_t wr_after_rd_ = 0;  // tRTW
+  uint64_t data_end_ = 0;     // data bus busy until
+  uint64_t seq_ = 0, epoch_ = 0;
+  struct Issued {  // a RD of the current read queue: which group, when, and the state after it
+    uint64_t seq, t;
+    size_t index;
+    std::vector<uint64_t> state;
+  };
+  // The last RDs since an ACT, PRE, REF or finished group (a ring whose states are reused).
+  Issued history_[16];
+  size_t history_start_ = 0, history_size_ = 0;
+  const Issued& history(size_t i) const { return history_[(history_start_ + i) % 16]; }
+  std::vector<uint64_t> per_group_;  // scratch of skip_periods
+  std::vector<Entry> reads_, writes_;
+  uint64_t write_occupancy_ = 0;
+  DramCommandCounts counts_;
+};
+
+}  // namespace npusim

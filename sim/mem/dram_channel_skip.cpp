@@ -1,0 +1,123 @@
+// Closed-form steady state of a read queue. A queue of row hits settles into a periodic pattern:
+// e.g. two groups of different bank groups alternating RDs every tCCD_S, the bus saturated, the
+// other groups waiting on FR-FCFS ties. Once the last L RDs repeat the L before them (same
+// groups, all shifted by the same P) and the timing registers stand in the same place relative
+// to the latest RD, the following periods repeat exactly: the scheduler is a function of that
+// state. They are then issued k at a time: registers move k x P, counters add k periods, and
+// the commands of the last periods within the look-ahead horizon are recorded. k stops short of
+// a group finishing, a refresh, or the earliest cycle of any group whose next command does not
+// move with the pattern (an ACT or PRE, or a request not yet arrived). Applied only while the
+// data bus has no gap within the horizon, so later gap searches see what an exact run would.
+#include <algorithm>
+#include <limits>
+
+#include "sim/mem/dram_channel.h"
+
+namespace npusim {
+
+namespace {
+constexpr uint64_t kNever = std::numeric_limits<uint64_t>::max();
+uint64_t rel(uint64_t x, uint64_t t) {
+  return x > t ? x - t : 0;  // a register at or before t no longer constrains anything after t
+}
+}  // namespace
+
+void DramChannel::snapshot(uint64_t t, std::vector<uint64_t>& out) const {
+  out.clear();
+  for (const Rank& r : ranks_) {
+    out.push_back(rel(r.rd_ok, t));
+    out.push_back(rel(r.wr_ok, t));
+  }
+  for (const Group& g : groups_) {
+    out.push_back(rel(g.rd_ok, t));
+    out.push_back(rel(g.wr_ok, t));
+  }
+  out.push_back(rel(wr_after_rd_, t));
+  out.push_back(rel(data_end_, t));
+}
+
+bool DramChannel::skip_periods(std::vector<Entry>& q, size_t wn) {
+  const size_t h = history_size_;
+  const uint64_t bl = static_cast<uint64_t>(t_.tBL);
+  for (size_t len = 1; len <= 8 && 2 * len <= h; ++len) {
+    const Issued& now = history(h - 1);
+    const Issued& then = history(h - 1 - len);
+    const uint64_t period = now.t - then.t;
+    if (period != len * bl || now.state != then.state || bus_.pending() > 1) continue;
+    bool same = true;
+    for (size_t i = 0; same && i < len; ++i) {
+      const Issued& a = history(h - 1 - i);
+      const Issued& b = history(h - 1 - len - i);
+      same = a.seq == b.seq && a.t - b.t == period;
+    }
+    if (!same) continue;
+    std::vector<uint64_t>& per = per_group_;  // RDs per period of each group
+    per.assign(wn, 0);
+    for (size_t i = 0; i < len; ++i) ++per[history(h - 1 - i).index];
+    uint64_t k = kNever, limit = kNever;
+    for (const Rank& r : ranks_) limit = std::min(limit, r.next_ref);
+    for (size_t j = 0; j < wn; ++j) {
+      if (per[j] > 0) {
+        k = std::min(k, (q[j].left - 1) / per[j]);  // every group keeps a burst
+      } else if (!q[j].blocked) {  // a RD moves with the pattern once its bank and arrival are past
+        const Bank& b = banks_[bank_index(q[j].rank, q[j].bank_group, q[j].bank)];
+        if (q[j].cmd != Cmd::RD || q[j].arrival > now.t || b.rd_ok > now.t)
+          limit = std::min(limit, q[j].at);
+      }
+    }
+    if (limit <= now.t) return false;
+    k = std::min(k, (limit - 1 - now.t) / period);
+    if (k == 0) return false;
+    const uint64_t shift = k * period, t = now.t;
+    auto move = [&](uint64_t& x) {
+      if (x > t) x += shift;
+    };
+    for (Rank& r : ranks_) {
+      move(r.rd_ok);
+      move(r.wr_ok);
+    }
+    for (Group& g : groups_) {
+      move(g.rd_ok);
+      move(g.wr_ok);
+    }
+    move(wr_after_rd_);
+    bus_.reserve(data_end_, shift);
+    data_end_ += shift;
+    col_last_ += shift;
+    counts_.rd += k * len;
+    counts_.row_hits += k * len;
+    for (size_t j = 0; j < wn; ++j) q[j].left -= k * per[j];
+    // The last periods' RDs (those a later search can reach), and their banks' precharge bound.
+    const uint64_t keep = std::min(k, (act_horizon_ + 2 * col_reach_) / period + 2);
+    const uint64_t s = static_cast<uint64_t>(t_.tCCD_L);
+    if (period == s && len <= wn) {  // each group one RD per period, tCCD_L apart: one run each
+      for (size_t i = len; i > 0; --i) {
+        const Issued& a = history(h - i);
+        const Entry& e = q[a.index];
+        if (per[a.index] != 1) break;
+        record_column(e.rank, e.bank_group, false, a.t + (k - keep + 1) * period, keep);
+        per[a.index] = 0;  // recorded
+      }
+    }
+    for (uint64_t p = k - keep + 1; p <= k; ++p) {
+      for (size_t i = len; i > 0; --i) {
+        const Issued& a = history(h - i);
+        const Entry& e = q[a.index];
+        if (per[a.index] != 0) record_column(e.rank, e.bank_group, false, a.t + p * period, 1);
+      }
+    }
+    for (size_t i = 0; i < len; ++i) {
+      const Entry& e = q[history(h - 1 - i).index];
+      Bank& b = banks_[bank_index(e.rank, e.bank_group, e.bank)];
+      b.pre_ok = std::max(b.pre_ok, history(h - 1 - i).t + shift + static_cast<uint64_t>(t_.tRTP));
+    }
+    while (cols_.front().t + (cols_.front().n - 1) * s + col_reach_ + act_horizon_ < col_last_) {
+      cols_.pop_front();
+    }
+    bus_.retire(col_floor());
+    return true;
+  }
+  return false;
+}
+
+}  // namespace npusim

@@ -1,0 +1,267 @@
+// The timing state of a DRAM channel: which cycle a command may issue at (JEDEC rules, in tCK).
+//
+//   ACT  same bank: after ACT +tRC, after PRE +tRP, after REF +tRFC;  same rank: ACT +-tRRD_S
+//        (+-tRRD_L in the same bank group), and no five ACTs within tFAW
+//   PRE  same bank: after ACT +tRAS, after RD +tRTP, after the end of write data +tWR
+//   RD   same bank: after ACT +tRCD;  same rank: RD +-tCCD_S (tCCD_L in the same bank group),
+//        after the end of write data +tWTR_S (tWTR_L in the same group);  channel: data bus
+//   WR   same bank: after ACT +tRCD;  same rank: WR +-tCCD_S/L;  channel: after RD +tRTW, data bus
+//
+// The data bus carries [RD + CL, RD + CL + tBL) and [WR + CWL, WR + CWL + tBL), never two bursts
+// at once. ACTs and column commands (RD, WR) may fill gaps left between commands committed for
+// earlier calls, up to a horizon (8 x tFAW) before the latest one, so they are checked against
+// the commands on both sides; bank-local rules keep each bank's own commands in order. A PRE
+// depends only on its bank (its command-bus slot is not modelled: HBM has separate row and column
+// command buses; DDR4/LPDDR would lose at most a cycle to a collision). A column command beyond
+// every committed one needs only the per-bank-group, per-rank and channel registers, which hold
+// the maximum over committed commands of "earliest next": the fast path of a streaming row.
+#include <algorithm>
+
+#include "sim/core/errors.h"
+#include "sim/mem/dram_channel.h"
+
+namespace npusim {
+
+namespace {
+uint64_t u(int64_t v) {
+  return static_cast<uint64_t>(v);
+}
+}  // namespace
+
+uint64_t DramChannel::earliest(Cmd c, uint32_t rank, uint32_t bg, uint32_t bank,
+                               uint64_t from) const {
+  const Bank& b = banks_[bank_index(rank, bg, bank)];
+  switch (c) {
+    case Cmd::ACT:
+      return act_search(rank, bg, std::max(from, b.act_ok));
+    case Cmd::PRE:
+      return std::max(from, b.pre_ok);
+    case Cmd::RD:
+      return col_search(false, rank, bg, std::max(from, b.rd_ok));
+    case Cmd::WR:
+      return col_search(true, rank, bg, std::max(from, b.wr_ok));
+  }
+  return 0;
+}
+
+bool DramChannel::legal(Cmd c, uint32_t rank, uint32_t bg, uint32_t bank, uint64_t t) const {
+  const Bank& b = banks_[bank_index(rank, bg, bank)];
+  uint64_t fix = t;
+  switch (c) {
+    case Cmd::ACT:
+      return b.open_row == kNoRow && t >= b.act_ok && t >= act_floor() &&
+             !act_violation(rank, bg, t, fix);
+    case Cmd::PRE:
+      return b.open_row != kNoRow && t >= b.pre_ok;
+    case Cmd::RD:
+    case Cmd::WR: {
+      const bool w = c == Cmd::WR;
+      if (b.open_row == kNoRow || t < (w ? b.wr_ok : b.rd_ok)) return false;
+      if (cols_.empty() || t > col_last_) return t >= append_bound(w, rank, bg);
+      return t >= col_floor() && !col_violation(w, rank, bg, t, fix);
+    }
+  }
+  return false;
+}
+
+void DramChannel::issue(Cmd c, uint32_t rank, uint32_t bg, uint32_t bank, uint64_t row,
+                        uint64_t t) {
+  NPUSIM_ASSERT(legal(c, rank, bg, bank, t), "DRAM command issued at an illegal cycle");
+  Bank& b = banks_[bank_index(rank, bg, bank)];
+  if (c == Cmd::ACT) {
+    b.open_row = row;
+    b.act_ok = std::max(b.act_ok, t + u(t_.tRC));
+    b.pre_ok = std::max(b.pre_ok, t + u(t_.tRAS));
+    b.rd_ok = std::max(b.rd_ok, t + u(t_.tRCD));
+    b.wr_ok = std::max(b.wr_ok, t + u(t_.tRCD));
+    acts_.insert(std::upper_bound(acts_.begin(), acts_.end(), t,
+                                  [](uint64_t v, const ActRecord& a) { return v < a.t; }),
+                 ActRecord{t, rank, bg});
+    act_latest_ = std::max(act_latest_, t);
+    while (acts_.front().t + act_horizon_ + act_span_ < act_latest_) acts_.pop_front();
+    ++counts_.act;
+  } else if (c == Cmd::PRE) {
+    b.open_row = kNoRow;
+    b.act_ok = std::max(b.act_ok, t + u(t_.tRP));
+    ++counts_.pre;
+  } else {
+    NPUSIM_ASSERT(b.open_row == row, "column command to a row that is not open");
+    column_run(rank, bg, bank, c == Cmd::WR, t, 1);
+  }
+}
+
+// ---- ACT ---------------------------------------------------------------------------------
+
+uint64_t DramChannel::act_floor() const {
+  return act_latest_ > act_horizon_ ? act_latest_ - act_horizon_ : 0;
+}
+
+// Whether an ACT at `t` breaks tRRD or tFAW against the ACTs within tFAW of it; `fix` is then
+// raised to the earliest later cycle that might not (a rule broken at t stays broken until then).
+bool DramChannel::act_violation(uint32_t rank, uint32_t bg, uint64_t t, uint64_t& fix) const {
+  const uint64_t lo_t = t >= act_span_ ? t - act_span_ + 1 : 0, faw = u(t_.tFAW);
+  auto it = std::lower_bound(acts_.begin(), acts_.end(), lo_t,
+                             [](const ActRecord& a, uint64_t v) { return a.t < v; });
+  bool bad = false;
+  uint64_t near[16];  // same-rank ACTs within tFAW of t (at most 4 per tFAW on each side), and t
+  size_t n = 0, pos = 0;
+  for (; it != acts_.end() && it->t < t + act_span_; ++it) {
+    if (it->t == t) {  // one ACT per cycle
+      bad = true;
+      fix = std::max(fix, t + 1);
+    }
+    if (it->rank != rank) continue;
+    const uint64_t d = u(it->bank_group == bg ? t_.tRRD_L : t_.tRRD_S);
+    if (it->t + d > t && t + d > it->t) {
+      bad = true;
+      fix = std::max(fix, it->t + d);
+    }
+    if (it->t + faw > t && t + faw > it->t && n < 15) {
+      if (it->t < t) pos = n + 1;
+      near[n++] = it->t;
+    }
+  }
+  for (size_t i = n; i > pos; --i) near[i] = near[i - 1];
+  near[pos] = t;
+  ++n;
+  // Every five consecutive ACTs that include t must span at least tFAW.
+  for (size_t first = pos >= 4 ? pos - 4 : 0; first <= pos && first + 4 < n; ++first) {
+    if (near[first + 4] - near[first] >= faw) continue;
+    bad = true;
+    fix = std::max(fix, first + 4 == pos ? near[first] + faw : near[first + 4] + 1);
+  }
+  return bad;
+}
+
+uint64_t DramChannel::act_search(uint32_t rank, uint32_t bg, uint64_t lb) const {
+  uint64_t t = std::max(lb, act_floor()), fix = t;
+  while (act_violation(rank, bg, t, fix)) t = fix;
+  return t;
+}
+
+// ---- RD / WR -----------------------------------------------------------------------------
+
+// Cycles the second of two column commands must follow the first by (col_gap tabulates it).
+uint64_t DramChannel::col_gap_rule(bool w1, uint32_t rank1, uint32_t bg1, bool w2, uint32_t rank2,
+                                   uint32_t bg2) const {
+  const uint64_t l1 = u(w1 ? t_.CWL : t_.CL), l2 = u(w2 ? t_.CWL : t_.CL), bl = u(t_.tBL);
+  uint64_t d = std::max<uint64_t>(1, l1 + bl > l2 ? l1 + bl - l2 : 0);  // data bus
+  if (w1 != w2) {
+    if (!w1)
+      d = std::max(d, u(t_.tRTW));
+    else if (rank1 == rank2)
+      d = std::max(d, u(t_.CWL + t_.tBL + (bg1 == bg2 ? t_.tWTR_L : t_.tWTR_S)));
+  } else if (rank1 == rank2) {
+    d = std::max(d, u(bg1 == bg2 ? t_.tCCD_L : t_.tCCD_S));
+  }
+  return d;
+}
+
+uint64_t DramChannel::col_floor() const {
+  return col_last_ > act_horizon_ ? col_last_ - act_horizon_ : 0;
+}
+
+uint64_t DramChannel::append_bound(bool w, uint32_t rank, uint32_t bg) const {
+  const Group& g = groups_[static_cast<size_t>(rank) * bank_groups_ + bg];
+  const Rank& r = ranks_[rank];
+  const uint64_t lat = u(w ? t_.CWL : t_.CL), bus = data_end_ > lat ? data_end_ - lat : 0;
+  const uint64_t after = cols_.empty() ? 0 : col_last_ + 1;
+  return w ? std::max({after, g.wr_ok, r.wr_ok, wr_after_rd_, bus})
+           : std::max({after, g.rd_ok, r.rd_ok, bus});
+}
+
+bool DramChannel::col_violation(bool w, uint32_t rank, uint32_t bg, uint64_t t,
+                                uint64_t& fix) const {
+  const uint64_t s = u(t_.tCCD_L), reach = col_reach_;
+  bool bad = false;
+  auto it = std::upper_bound(cols_.begin(), cols_.end(), t + reach,
+                             [](uint64_t v, const ColRecord& a) { return v < a.t; });
+  while (it != cols_.begin()) {
+    --it;
+    if (it->t + 2 * reach < t) break;  // this and every earlier run (<= reach long) end too early
+    // A run's commands all stand in the same relation to the new one: those conflicting are
+    // the a with t - after < a < t + before, found in O(1); `fix` goes past the last of them.
+    const uint64_t after = col_gap(it->write, it->rank, it->bank_group, w, rank, bg);
+    const uint64_t before = col_gap(w, rank, bg, it->write, it->rank, it->bank_group);
+    const uint64_t lo = t + 1 > after ? t + 1 - after : 0, hi = t + before - 1;
+    if (hi < it->t) continue;
+    const uint64_t i_lo = lo > it->t ? (lo - it->t + s - 1) / s : 0;
+    const uint64_t i_hi = std::min(it->n - 1, (hi - it->t) / s);
+    if (i_lo > i_hi) continue;
+    bad = true;
+    fix = std::max(fix, it->t + i_hi * s + after);
+  }
+  return bad;
+}
+
+uint64_t DramChannel::col_search(bool w, uint32_t rank, uint32_t bg, uint64_t lb) const {
+  const uint64_t lat = u(w ? t_.CWL : t_.CL);
+  uint64_t t = std::max(lb, col_floor()), fix = t;
+  while (!cols_.empty() && t <= col_last_) {
+    t = bus_.probe(t + lat, u(t_.tBL)) - lat;  // skip to a free data-bus slot first
+    if (t > col_last_) break;
+    if (!col_violation(w, rank, bg, t, fix)) return t;
+    t = fix;
+  }
+  return std::max(t, append_bound(w, rank, bg));
+}
+
+// `n` column commands to one open row at t, t + tCCD_L, ... (n > 1 only beyond every committed
+// command, where nothing else intervenes). Returns when the last one's data has moved.
+uint64_t DramChannel::column_run(uint32_t rank, uint32_t bg, uint32_t bank, bool w, uint64_t t,
+                                 uint64_t n) {
+  Bank& b = banks_[bank_index(rank, bg, bank)];
+  Group& g = groups_[static_cast<size_t>(rank) * bank_groups_ + bg];
+  Rank& r = ranks_[rank];
+  const uint64_t s = u(t_.tCCD_L), last = t + (n - 1) * s;
+  uint64_t end;
+  if (!w) {
+    end = last + u(t_.CL + t_.tBL);
+    b.pre_ok = std::max(b.pre_ok, last + u(t_.tRTP));
+    g.rd_ok = std::max(g.rd_ok, last + s);
+    r.rd_ok = std::max(r.rd_ok, last + u(t_.tCCD_S));
+    wr_after_rd_ = std::max(wr_after_rd_, last + u(t_.tRTW));
+    counts_.rd += n;
+  } else {
+    end = last + u(t_.CWL + t_.tBL);
+    b.pre_ok = std::max(b.pre_ok, end + u(t_.tWR));
+    g.wr_ok = std::max(g.wr_ok, last + s);
+    r.wr_ok = std::max(r.wr_ok, last + u(t_.tCCD_S));
+    g.rd_ok = std::max(g.rd_ok, end + u(t_.tWTR_L));
+    r.rd_ok = std::max(r.rd_ok, end + u(t_.tWTR_S));
+    counts_.wr += n;
+  }
+  data_end_ = std::max(data_end_, end);
+  const uint64_t lat = u(w ? t_.CWL : t_.CL), bl = u(t_.tBL);
+  if (s == bl) {
+    bus_.reserve(t + lat, n * bl);
+  } else {
+    for (uint64_t i = 0; i < n; ++i) bus_.reserve(t + i * s + lat, bl);
+  }
+  record_column(rank, bg, w, t, n);
+  col_last_ = std::max(col_last_, last);
+  while (cols_.front().t + (cols_.front().n - 1) * s + col_reach_ + act_horizon_ < col_last_) {
+    cols_.pop_front();
+  }
+  bus_.retire(col_floor());
+  return end;
+}
+
+// Records span at most col_reach_ cycles, so a search scans only the few near its cycle.
+void DramChannel::record_column(uint32_t rank, uint32_t bg, bool w, uint64_t t, uint64_t n) {
+  const uint64_t s = u(t_.tCCD_L), per_record = col_reach_ / s + 1;
+  const bool tail = cols_.empty() || t > col_last_;
+  if (tail && !cols_.empty() && n == 1 && cols_.back().rank == rank &&
+      cols_.back().bank_group == bg && cols_.back().write == w &&
+      cols_.back().t + cols_.back().n * s == t && cols_.back().n < per_record) {
+    ++cols_.back().n;  // continues the last run
+    return;
+  }
+  auto at = std::upper_bound(cols_.begin(), cols_.end(), t,
+                             [](uint64_t v, const ColRecord& a) { return v < a.t; });
+  for (uint64_t i = 0; i < n; i += per_record) {
+    at = cols_.insert(at, ColRecord{t + i * s, std::min(per_record, n - i), rank, bg, w}) + 1;
+  }
+}
+
+}  // namespace npusim
