@@ -117,26 +117,27 @@ std::string source(const std::string& rel) {
   return std::string(NPUSIM_SOURCE_DIR) + "/" + rel;
 }
 
-// compute_cycles per operator name, read from layers.csv (the names here hold no comma).
-std::map<std::string, uint64_t> compute_cycles_from_csv(const std::string& csv) {
+// A column of layers.csv by operator name (the names here hold no comma).
+std::map<std::string, uint64_t> csv_column(const std::string& csv, const std::string& column) {
   std::istringstream in(csv);
   std::string line;
   std::getline(in, line);
   std::vector<std::string> header;
   std::stringstream hs(line);
   for (std::string f; std::getline(hs, f, ',');) header.push_back(f);
-  size_t name_col = 0, cc_col = 0;
+  size_t name_col = header.size(), col = header.size();
   for (size_t i = 0; i < header.size(); ++i) {
     if (header[i] == "name") name_col = i;
-    if (header[i] == "compute_cycles") cc_col = i;
+    if (header[i] == column) col = i;
   }
-  REQUIRE(header.at(cc_col) == "compute_cycles");
+  REQUIRE(name_col < header.size());
+  REQUIRE(col < header.size());
   std::map<std::string, uint64_t> out;
   while (std::getline(in, line)) {
     std::vector<std::string> cells;
     std::stringstream ls(line);
     for (std::string f; std::getline(ls, f, ',');) cells.push_back(f);
-    out[cells.at(name_col)] = std::stoull(cells.at(cc_col));
+    out[cells.at(name_col)] = std::stoull(cells.at(col));
   }
   return out;
 }
@@ -211,7 +212,9 @@ TEST_CASE("shipped SCALE-Sim presets reproduce the closed form on every layer", 
         in.hw = load_yaml_file(source(hw), ErrorKind::Config, "hw");
         in.workload = load_yaml_file(source(wl), ErrorKind::Workload, "workload");
         SessionOutput out = run_session(std::move(in));
-        const std::map<std::string, uint64_t> cc = compute_cycles_from_csv(layers_csv(out.stats));
+        const std::string csv = layers_csv(out.stats);
+        const std::map<std::string, uint64_t> cc = csv_column(csv, "compute_cycles");
+        const std::map<std::string, uint64_t> cycles = csv_column(csv, "cycles");
         REQUIRE(cc.size() == shapes.size());
         // One block per operator, as SCALE-Sim runs a layer: memory never splits a layer.
         CHECK(out.stats.at_path("components.array.blocks")->as_uint() == shapes.size());
@@ -219,6 +222,9 @@ TEST_CASE("shipped SCALE-Sim presets reproduce the closed form on every layer", 
           INFO(hw << " " << wl << " " << s.name << " M=" << s.m << " K=" << s.k << " N=" << s.n);
           REQUIRE(cc.count(s.name) == 1);
           CHECK(cc.at(s.name) == scalesim_rows(df, n, n, s));
+          // The row's time adds only the DMA around the compute (at most 200 cycles here).
+          CHECK(cycles.at(s.name) >= cc.at(s.name));
+          CHECK(cycles.at(s.name) <= cc.at(s.name) + 200);
         }
       }
     }
