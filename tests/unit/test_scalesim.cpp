@@ -231,6 +231,37 @@ TEST_CASE("shipped SCALE-Sim presets reproduce the closed form on every layer", 
   }
 }
 
+TEST_CASE("the presets give SCALE-Sim v2's own ResNet-18 report + 1", "[scalesim]") {
+  // Total Cycles of COMPUTE_REPORT.csv from running SCALE-Sim v2 (commit 22f88b1, CALC mode,
+  // 0 stall cycles on every layer) on topologies/conv_nets/Resnet18.csv, layers in file order.
+  struct Report {
+    const char* preset;
+    std::vector<uint64_t> total;
+  };
+  const Report reports[] = {
+      {"ws_128x128", {24963, 16489, 16489, 16489, 16489, 5829,  9521, 1222,  9521,  9521, 10403,
+                      18935, 1213,  18935, 18935, 31031, 58607, 3567, 58607, 58607, 12255}},
+      {"os_128x128", {38094, 19089, 19089, 19089, 19089, 5809,  8435, 2225,  8435,  8435, 5623,
+                      10231, 1527,  10231, 10231, 10231, 19447, 2039, 19447, 19447, 6127}},
+      {"is_128x128", {84739, 51289, 51289, 51289, 51289, 17849, 27539, 3569,  27539, 27539, 11483,
+                      22967, 1275,  22967, 22967, 16091, 32183, 1787,  32183, 32183, 5527}}};
+  const std::vector<Shape> layers = resnet18();
+  for (const Report& r : reports) {
+    REQUIRE(r.total.size() == layers.size());
+    SessionInput in;
+    in.hw = load_yaml_file(source("hw_configs/scalesim/" + std::string(r.preset) + ".yaml"),
+                           ErrorKind::Config, "hw");
+    in.workload =
+        load_yaml_file(source("workloads/scalesim/resnet18.yaml"), ErrorKind::Workload, "workload");
+    SessionOutput out = run_session(std::move(in));
+    const std::map<std::string, uint64_t> cc = csv_column(layers_csv(out.stats), "compute_cycles");
+    for (size_t i = 0; i < layers.size(); ++i) {
+      INFO(r.preset << " " << layers[i].name);
+      CHECK(cc.at(layers[i].name) == r.total[i] + 1);
+    }
+  }
+}
+
 TEST_CASE("the SCALE-Sim table in docs/scalesim.md is the closed form", "[scalesim][docs]") {
   // Rows `| layer | M | K | N | WS 32 | OS 32 | IS 32 | WS 128 | OS 128 | IS 128 |` give
   // SCALE-Sim's reported Total Cycles (demand rows - 1).
