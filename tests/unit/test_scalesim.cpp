@@ -195,8 +195,7 @@ TEST_CASE("SCALE-Sim v2's own output on small layers", "[scalesim]") {
           r.scalesim_total + 1);
   }
   // By hand, WS 4x4 on A: folds = ceil(13 / 4) x ceil(7 / 4) = 4 x 2 = 8, per fold 8 + 4 + 10 -
-  // 2 = 20: 160 rows, reported as 159.
-  CHECK(ceil_div(13, 4) * ceil_div(7, 4) * (2 * 4 + 4 + 10 - 2) == 160);
+  // 2 = 20: 160 rows, reported as 159 (the first run above).
 }
 
 TEST_CASE("shipped SCALE-Sim presets reproduce the closed form on every layer", "[scalesim]") {
@@ -239,6 +238,12 @@ TEST_CASE("the presets give SCALE-Sim v2's own ResNet-18 report + 1", "[scalesim
     std::vector<uint64_t> total;
   };
   const Report reports[] = {
+      {"ws_32x32",
+       {121939, 108359, 108359, 108359, 108359, 63215,  110879, 7479,   110879, 110879, 83519,
+        137087, 10207,  137087, 137087, 164735, 274175, 20223,  274175, 274175, 48639}},
+      {"os_32x32",
+       {158421, 117391, 117391, 117391, 117391, 63799, 106831, 13607, 106831, 106831, 67983,
+        94639,  12159,  94639,  94639,  75711,  74719, 10175,  74719, 74719,  18367}},
       {"ws_128x128", {24963, 16489, 16489, 16489, 16489, 5829,  9521, 1222,  9521,  9521, 10403,
                       18935, 1213,  18935, 18935, 31031, 58607, 3567, 58607, 58607, 12255}},
       {"os_128x128", {38094, 19089, 19089, 19089, 19089, 5809,  8435, 2225,  8435,  8435, 5623,
