@@ -270,6 +270,38 @@ TEST_CASE("the presets give SCALE-Sim v2's own ResNet-18 report + 1", "[scalesim
   }
 }
 
+TEST_CASE("the presets give SCALE-Sim v2's own NCF report + 1", "[scalesim]") {
+  // Total Cycles of COMPUTE_REPORT.csv from running SCALE-Sim v2 (commit 22f88b1, CALC mode,
+  // 0 stall cycles) on topologies/GEMM_mnk/NCF.csv (-i gemm), rows 1..12 in order; they run
+  // here as NCF.1 .. NCF.12 of workloads/scalesim/gemm.yaml.
+  const std::pair<const char*, std::vector<uint64_t>> reports[] = {
+      {"ws_32x32",
+       {89599, 28415, 179199, 137087, 137087, 68543, 68543, 17135, 17135, 14207, 8567, 8567}},
+      {"os_32x32",
+       {67519, 16879, 135039, 162815, 162815, 81407, 97279, 32255, 24319, 8439, 12159, 16127}},
+      {"is_32x32",
+       {113663, 40447, 179199, 179199, 179199, 113663, 89599, 28415, 40447, 24319, 24319, 14207}},
+      {"ws_128x128", {10207, 8159, 20415, 9719, 9719, 4859, 4859, 2429, 2429, 8159, 2429, 2429}},
+      {"os_128x128", {4603, 2301, 9207, 16319, 16319, 8159, 12223, 5087, 6111, 2301, 6111, 4079}},
+      {"is_128x128",
+       {16319, 7135, 20415, 20415, 20415, 16319, 10207, 8159, 7135, 6127, 6127, 8159}}};
+  for (const auto& [preset, total] : reports) {
+    REQUIRE(total.size() == 12);
+    SessionInput in;
+    in.hw = load_yaml_file(source("hw_configs/scalesim/" + std::string(preset) + ".yaml"),
+                           ErrorKind::Config, "hw");
+    in.workload =
+        load_yaml_file(source("workloads/scalesim/gemm.yaml"), ErrorKind::Workload, "workload");
+    SessionOutput out = run_session(std::move(in));
+    const std::map<std::string, uint64_t> cc = csv_column(layers_csv(out.stats), "compute_cycles");
+    for (size_t i = 0; i < total.size(); ++i) {
+      const std::string name = "NCF." + std::to_string(i + 1);
+      INFO(preset << " " << name);
+      CHECK(cc.at(name) == total[i] + 1);
+    }
+  }
+}
+
 TEST_CASE("the SCALE-Sim table in docs/scalesim.md is the closed form", "[scalesim][docs]") {
   // Rows `| layer | M | K | N | WS 32 | OS 32 | IS 32 | WS 128 | OS 128 | IS 128 |` give
   // SCALE-Sim's reported Total Cycles (demand rows - 1).
