@@ -42,11 +42,12 @@ uint64_t evaluate_runs(const ArrayGeometry& g, const std::vector<Run>& runs) {
   if (runs.empty()) return 0;
   if (g.dataflow == Dataflow::OutputStationary) {
     // X = cycles from a tile's injection until its results are complete.
+    const uint64_t drain = g.os_drain ? g.rows : 0;
     uint64_t f = 0;
     bool first = true;
     for (const Run& r : runs) {
       uint64_t x = r.tile.stream + r.tile.depth + r.tile.width - 2;
-      uint64_t step = g.overlap ? std::max(x, g.rows) : x + g.rows;
+      uint64_t step = g.overlap ? std::max(x, drain) : x + drain;
       if (first) {
         f = x + (r.count - 1) * step;
         first = false;
@@ -54,7 +55,7 @@ uint64_t evaluate_runs(const ArrayGeometry& g, const std::vector<Run>& runs) {
         f += r.count * step;
       }
     }
-    return f + g.rows;
+    return f + drain;
   }
   uint64_t t = runs.front().tile.depth;  // T_0: the first tile is shifted in
   for (size_t i = 0; i < runs.size(); ++i) {
@@ -82,6 +83,7 @@ std::vector<Run> gemm_runs(const ArrayGeometry& g, uint64_t m, uint64_t k, uint6
   std::vector<Run> runs;
   auto push = [&](ArrayTile t, uint64_t count) {
     if (count == 0) return;
+    if (g.full_folds) t = {g.rows, g.cols, t.stream};  // unused rows and columns still cost
     if (!runs.empty() && runs.back().tile.depth == t.depth && runs.back().tile.width == t.width &&
         runs.back().tile.stream == t.stream) {
       runs.back().count += count;

@@ -34,6 +34,13 @@
 //    drained the previous tile stalls: F_i = max(T_i + K_i + M'_i + cols_i - 2, F_{i-1} + R).
 //  In both modes the block ends when the last drain does: F_last + R.
 //
+// Reference conventions (both off by default; SCALE-Sim v2 uses both, see docs/scalesim.md):
+//  - full_folds: every tile is charged as a full fold (depth = R, width = C), as if its unused
+//    rows and columns were filled with zeros: the skew and fill cross the whole array. This is
+//    exactly the timing of the same array running the operands zero-padded to whole folds.
+//  - os_drain = false (OS only): results are read out of the accumulators in parallel when they
+//    are complete, so a tile costs no drain: T_{i+1} = F_i, and the block ends at F_last.
+//
 // Operands wider than the multiplier run in several passes (ceil(a_bits / mac_bits) x
 // ceil(w_bits / mac_bits)), each streaming the same data again.
 #pragma once
@@ -52,7 +59,9 @@ const char* dataflow_name(Dataflow d);
 struct ArrayGeometry {
   uint64_t rows = 0, cols = 0;
   Dataflow dataflow = Dataflow::WeightStationary;
-  bool overlap = true;  // shadow weights (WS/IS) or double-buffered accumulators (OS)
+  bool overlap = true;      // shadow weights (WS/IS) or double-buffered accumulators (OS)
+  bool full_folds = false;  // charge every tile as a full R x C fold
+  bool os_drain = true;     // OS results leave through R drain registers
 };
 
 // One tile in the array's own terms: `depth` = rows used (K' for WS/IS, M' for OS), `width` =

@@ -220,8 +220,10 @@ inline RefResult reference_stationary(uint64_t R, uint64_t C, uint64_t lanes, bo
 }
 
 // Output-stationary: O[M x N] = A . W with O tiles of M' <= R rows and `lanes` outputs per PE.
+// `drain`: results shift out through the drain chain (R cycles); without it every PE's
+// accumulator is read out in parallel in the cycle the tile is complete.
 inline RefResult reference_output_stationary(uint64_t R, uint64_t C, uint64_t lanes, bool overlap,
-                                             const Matrix& A, const Matrix& W) {
+                                             bool drain, const Matrix& A, const Matrix& W) {
   const uint64_t M = A.size(), K = W.size(), N = W[0].size();
   struct Tile {
     uint64_t m0, rows, n0, width_elems, width;
@@ -279,16 +281,28 @@ inline RefResult reference_output_stationary(uint64_t R, uint64_t C, uint64_t la
       for (uint64_t r = 0; r < R; ++r)
         for (uint64_t c = 0; c < C; ++c) {
           chain[r][c] = Slot{};
-          if (r < tl.rows && c < tl.width) chain[r][c] = {true, pe[r][c].acc, accumulating, r};
+          if (r < tl.rows && c < tl.width) {
+            if (drain) {
+              chain[r][c] = {true, pe[r][c].acc, accumulating, r};
+            } else {
+              for (uint64_t l = 0; l < lanes; ++l)
+                if (c * lanes + l < tl.width_elems)
+                  res.out[tl.m0 + r][tl.n0 + c * lanes + l] += pe[r][c].acc[l];
+            }
+          }
           pe[r][c].acc.assign(lanes, 0);
           pe[r][c].macs = 0;
         }
-      draining = accumulating;
+      draining = drain ? accumulating : -1;
       drain_start = t;
       int nxt = accumulating + 1;
       accumulating = nxt < n ? nxt : -1;
-      // Overlap: the next tile enters now. Without it, it waits for the drain to finish.
-      if (accumulating >= 0 && overlap) start[static_cast<size_t>(accumulating)] = t;
+      // Overlap (or no drain): the next tile enters now. Otherwise it waits for the drain.
+      if (accumulating >= 0 && (overlap || !drain)) start[static_cast<size_t>(accumulating)] = t;
+      if (!drain && accumulating < 0) {
+        res.cycles = static_cast<uint64_t>(t);  // the last results were complete at t
+        return res;
+      }
     }
     if (!overlap && accumulating >= 0 && start[static_cast<size_t>(accumulating)] < 0 &&
         draining < 0 && drain_start >= 0) {
@@ -364,8 +378,44 @@ inline RefResult reference_output_stationary(uint64_t R, uint64_t C, uint64_t la
   }
 }
 
+inline Matrix pad(const Matrix& a, size_t rows, size_t cols) {
+  Matrix p = zeros(rows, cols);
+  for (size_t i = 0; i < a.size(); ++i)
+    for (size_t j = 0; j < a[0].size(); ++j) p[i][j] = a[i][j];
+  return p;
+}
+
+inline size_t round_up(size_t v, size_t multiple) {
+  return (v + multiple - 1) / multiple * multiple;
+}
+
 inline RefResult reference_gemm(const ArrayGeometry& g, uint64_t lanes, const Matrix& A,
                                 const Matrix& W) {
+  if (g.full_folds) {
+    // Charging every fold as a full one is the same array running operands zero-padded to whole
+    // folds: the stationary operand to R rows and C x lanes columns, OS outputs to R x C tiles.
+    ArrayGeometry plain = g;
+    plain.full_folds = false;
+    const size_t M = A.size(), K = W.size(), N = W[0].size(), R = g.rows, CL = g.cols * lanes;
+    size_t pm = M, pk = K, pn = N;
+    switch (g.dataflow) {
+      case Dataflow::WeightStationary:
+        pk = round_up(K, R), pn = round_up(N, CL);
+        break;
+      case Dataflow::InputStationary:
+        pk = round_up(K, R), pm = round_up(M, CL);
+        break;
+      case Dataflow::OutputStationary:
+        pm = round_up(M, R), pn = round_up(N, CL);
+        break;
+    }
+    RefResult r = reference_gemm(plain, lanes, pad(A, pm, pk), pad(W, pk, pn));
+    Matrix out = zeros(M, N);
+    for (size_t i = 0; i < M; ++i)
+      for (size_t j = 0; j < N; ++j) out[i][j] = r.out[i][j];
+    r.out = out;
+    return r;
+  }
   switch (g.dataflow) {
     case Dataflow::WeightStationary:
       return reference_stationary(g.rows, g.cols, lanes, g.overlap, A, W);
@@ -375,7 +425,7 @@ inline RefResult reference_gemm(const ArrayGeometry& g, uint64_t lanes, const Ma
       return r;
     }
     case Dataflow::OutputStationary:
-      return reference_output_stationary(g.rows, g.cols, lanes, g.overlap, A, W);
+      return reference_output_stationary(g.rows, g.cols, lanes, g.overlap, g.os_drain, A, W);
   }
   return {};
 }

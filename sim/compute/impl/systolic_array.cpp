@@ -18,6 +18,8 @@ struct SystolicParams {
   bool overlap_stationary_load;
   int64_t mac_bits;
   int64_t max_lanes;
+  std::string partial_fold;
+  bool os_output_drain;
 };
 
 uint64_t floor_pow2(uint64_t v) {
@@ -49,7 +51,17 @@ class SystolicArray : public IMatrixUnit {
             .def(8).min(1).max(64).unit("bits")
             .param("max_lanes", &P::max_lanes,
                    "most narrow-operand MACs packed into one PE per cycle (1: no packing)")
-            .def(1).min(1).max(16);
+            .def(1).min(1).max(16)
+            .param("partial_fold", &P::partial_fold,
+                   "how a tile that covers part of the array is charged: `used` = fill and "
+                   "skew over the rows and columns it uses, `full` = as a full R x C fold "
+                   "(SCALE-Sim v2's convention, docs/scalesim.md)")
+            .def("used")
+            .choices({"used", "full"})
+            .param("os_output_drain", &P::os_output_drain,
+                   "output-stationary: results leave through R drain registers (R cycles per "
+                   "tile); false = read out in parallel at no cost (SCALE-Sim v2's convention)")
+            .def(ParamValue(true));
     return t;
   }
 
@@ -61,7 +73,8 @@ class SystolicArray : public IMatrixUnit {
         capacity_(stats().counter("mac_capacity", "MACs",
                                   "MACs the array could have done while busy (peak x cycles)")) {
     geometry_ = {static_cast<uint64_t>(p_.rows), static_cast<uint64_t>(p_.cols),
-                 parse_dataflow(p_.dataflow), p_.overlap_stationary_load};
+                 parse_dataflow(p_.dataflow), p_.overlap_stationary_load,
+                 p_.partial_fold == "full", p_.os_output_drain};
     stats().formula("utilisation_while_busy", "fraction",
                     "MACs / peak MACs over the busy cycles", [this] {
                       return capacity_.value() ? static_cast<double>(macs_.value()) /
