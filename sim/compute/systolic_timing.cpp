@@ -7,13 +7,6 @@
 
 namespace npusim {
 
-Dataflow parse_dataflow(const std::string& name) {
-  if (name == "weight_stationary") return Dataflow::WeightStationary;
-  if (name == "output_stationary") return Dataflow::OutputStationary;
-  if (name == "input_stationary") return Dataflow::InputStationary;
-  NPUSIM_ASSERT(false, "unknown dataflow " + name);
-}
-
 const char* dataflow_name(Dataflow d) {
   switch (d) {
     case Dataflow::WeightStationary: return "weight_stationary";

@@ -53,7 +53,6 @@ namespace npusim {
 
 enum class Dataflow { WeightStationary, OutputStationary, InputStationary };
 
-Dataflow parse_dataflow(const std::string& name);
 const char* dataflow_name(Dataflow d);
 
 struct ArrayGeometry {

@@ -12,13 +12,15 @@
 namespace npusim {
 namespace {
 
+enum class PartialFold { Used, Full };
+
 struct SystolicParams {
   int64_t rows, cols;
-  std::string dataflow;
+  Dataflow dataflow;
   bool overlap_stationary_load;
   int64_t mac_bits;
   int64_t max_lanes;
-  std::string partial_fold;
+  PartialFold partial_fold;
   bool os_output_drain;
 };
 
@@ -40,9 +42,12 @@ class SystolicArray : public IMatrixUnit {
                    "(timing derived in sim/compute/systolic_timing.h).")
             .param("rows", &P::rows, "PE rows (R)").def(32).min(1).max(4096).unit("PEs")
             .param("cols", &P::cols, "PE columns (C)").def(32).min(1).max(4096).unit("PEs")
-            .param("dataflow", &P::dataflow, "which operand stays in the PEs")
+            .param_enum("dataflow", &P::dataflow,
+                        {{"weight_stationary", Dataflow::WeightStationary},
+                         {"output_stationary", Dataflow::OutputStationary},
+                         {"input_stationary", Dataflow::InputStationary}},
+                        "which operand stays in the PEs")
             .def("weight_stationary")
-            .choices({"weight_stationary", "output_stationary", "input_stationary"})
             .param("overlap_stationary_load", &P::overlap_stationary_load,
                    "shadow weight registers (WS/IS) or double-buffered accumulators (OS), so "
                    "the next tile loads while the current one computes")
@@ -52,12 +57,11 @@ class SystolicArray : public IMatrixUnit {
             .param("max_lanes", &P::max_lanes,
                    "most narrow-operand MACs packed into one PE per cycle (1: no packing)")
             .def(1).min(1).max(16)
-            .param("partial_fold", &P::partial_fold,
+            .param_enum("partial_fold", &P::partial_fold, {{"used", PartialFold::Used}, {"full", PartialFold::Full}},
                    "how a tile that covers part of the array is charged: `used` = fill and "
                    "skew over the rows and columns it uses, `full` = as a full R x C fold "
                    "(SCALE-Sim v2's convention, docs/scalesim.md)")
             .def("used")
-            .choices({"used", "full"})
             .param("os_output_drain", &P::os_output_drain,
                    "output-stationary: results leave through R drain registers (R cycles per "
                    "tile); false = read out in parallel at no cost (SCALE-Sim v2's convention)")
@@ -73,8 +77,8 @@ class SystolicArray : public IMatrixUnit {
         capacity_(stats().counter("mac_capacity", "MACs",
                                   "MACs the array could have done while busy (peak x cycles)")) {
     geometry_ = {static_cast<uint64_t>(p_.rows), static_cast<uint64_t>(p_.cols),
-                 parse_dataflow(p_.dataflow), p_.overlap_stationary_load,
-                 p_.partial_fold == "full", p_.os_output_drain};
+                 p_.dataflow, p_.overlap_stationary_load,
+                 p_.partial_fold == PartialFold::Full, p_.os_output_drain};
     stats().formula("utilisation_while_busy", "fraction",
                     "MACs / peak MACs over the busy cycles", [this] {
                       return capacity_.value() ? static_cast<double>(macs_.value()) /
