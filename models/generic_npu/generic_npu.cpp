@@ -59,12 +59,7 @@ GenericNpu::GenericNpu(const ComponentArgs& a)
     : IAccelerator(a), p_(load_params<GenericNpuParams>(param_table(), {"name"})),
       clock_(p_.clock), router_("router") {
   context().clock = &clock_;
-  if (context().shared_dram != nullptr) {
-    dram_ = context().shared_dram;
-  } else {
-    own_dram_ = make_child<IDram>("dram");
-    dram_ = own_dram_.get();
-  }
+  dram_ = attach_dram(own_dram_);
   dma_ = make_child<IDma>("dma");
   ifmap_ = make_child<IScratchpad>("ifmap_sram");
   weight_ = make_child<IScratchpad>("weight_sram");

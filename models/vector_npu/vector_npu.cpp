@@ -75,12 +75,7 @@ class VectorNpu : public sc_core::sc_module, public IAccelerator {
         router_("router") {
     // 1. The assembly: the parts, and how they connect.
     context().clock = &clock_;
-    if (context().shared_dram != nullptr) {
-      dram_ = context().shared_dram;
-    } else {
-      own_dram_ = make_child<IDram>("dram");
-      dram_ = own_dram_.get();
-    }
+    dram_ = attach_dram(own_dram_);  // its own `dram`, or a platform's shared one
     dma_ = make_child<IDma>("dma");
     input_ = make_child<IScratchpad>("input_sram");
     weight_ = make_child<IScratchpad>("weight_sram");

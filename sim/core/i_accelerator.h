@@ -10,6 +10,7 @@
 
 #include <cstdint>
 #include <functional>
+#include <memory>
 #include <string>
 
 #include "sim/core/component.h"
@@ -63,6 +64,11 @@ class IAccelerator : public Component {
   // The DRAM whose traffic stats.json reports at the top level.
   virtual const IDram& main_memory() const = 0;
   virtual const ClockDomain& accelerator_clock() const = 0;
+
+ protected:
+  // The DRAM the accelerator uses: on a platform the shared one (BuildContext::shared_dram),
+  // otherwise its own `dram` slot, built into `own` (sim/runtime/platform.cpp).
+  IDram* attach_dram(std::unique_ptr<IDram>& own);
 };
 
 }  // namespace npusim

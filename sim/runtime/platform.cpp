@@ -63,6 +63,12 @@ Platform::Platform(const ComponentArgs& a)
 
 Platform::~Platform() = default;
 
+IDram* IAccelerator::attach_dram(std::unique_ptr<IDram>& own) {
+  if (context().shared_dram != nullptr) return context().shared_dram;
+  own = make_child<IDram>("dram");
+  return own.get();
+}
+
 void Platform::emit_resolved(YAML::Emitter& out) const {
   Component::emit_resolved(out);
   out << YAML::Key << "accelerators" << YAML::Value << YAML::BeginMap;
