@@ -19,7 +19,8 @@ TEST_CASE("every expected component type is registered", "[registry]") {
       {"matrix_unit", "systolic_array"},  {"matrix_unit", "mpe"},          {"vector_unit", "vector_unit"},
       {"dequant_unit", "bitplane_dequant"}, {"precision_policy", "uniform"}, {"precision_policy", "static"},
       {"precision_policy", "learned"},    {"precision_policy", "python"},  {"scheduler", "fcfs"},
-      {"scheduler", "sjf"},               {"accelerator", "vector_npu"}};
+      {"scheduler", "sjf"},               {"accelerator", "vector_npu"},
+      {"scheduler", "priority"}};
   std::set<std::pair<std::string, std::string>> registered;
   for (const ComponentInfo* c : Registry::all()) registered.insert({c->kind, c->type});
   for (const auto& e : expected) {

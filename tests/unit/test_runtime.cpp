@@ -122,6 +122,20 @@ TEST_CASE("three requests: FCFS and SJF latencies and ANTT by hand", "[runtime]"
   }
 }
 
+TEST_CASE("priority scheduling: the urgent request first, FCFS among equals", "[runtime]") {
+  const uint64_t la = alone(kSmallNpu, kModelA), lb = alone(kSmallNpu, kModelB);
+  // r0 = a at 0 (priority 0) runs at once; r1 = b (priority 1) at 1 us and r2 = a (priority 0)
+  // at 2 us both wait; at r0's end the scheduler takes r1 (more urgent) although r2 is shorter:
+  // f0 = la, f1 = la + lb, f2 = la + lb + la.
+  const SessionOutput o = run(kSmallNpu, two_models(
+      "  arrivals: trace\n  mix: [{model: a, priority: 0}, {model: b, priority: 1}]\n"
+      "  trace: [{at: 0us, model: a}, {at: 1us, model: b}, {at: 2us, model: a}]\n  scheduler: {type: priority}\n"));
+  const auto r = per_request(o);
+  CHECK(r[0].finish == la);
+  CHECK(r[1].finish == la + lb);
+  CHECK(r[2].finish == la + lb + la);
+}
+
 TEST_CASE("preemptive SJF yields at an operator boundary and charges the context switch", "[runtime]") {
   const uint64_t la = alone(kSmallNpu, kModelA);
   // b (four operators) at 0, a at 1 us: at b's first operator boundary after a arrives, a's
