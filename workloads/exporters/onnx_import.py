@@ -31,30 +31,20 @@ import warnings
 from collections import Counter
 
 from exporters import emit, op_math
+from exporters.onnx_graph import (LAYOUT_NOOPS, Graph, ModelImportError, Unsupported, attr,
+                                  numel, trace_names, window)
 
-# Bits of ONNX element types (onnx.TensorProto.DataType values).
-_TYPE_BITS = {1: 32, 2: 8, 3: 8, 4: 16, 5: 16, 6: 32, 7: 64, 9: 8, 10: 16, 11: 64, 12: 32,
-              13: 64, 16: 16}
-_FLOAT_TYPES = {1, 10, 11, 16}  # float, float16, double, bfloat16
-LAYOUT_NOOPS = {"Flatten", "Reshape", "Squeeze", "Unsqueeze", "Identity", "Dropout"}
-QDQ = {"QuantizeLinear", "DequantizeLinear"}
+QDQ = {"QuantizeLinear", "DequantizeLinear"}  # precision annotations: no operator
 ACTIVATIONS = {"Relu": "relu", "Sigmoid": "sigmoid", "Tanh": "tanh", "Clip": "relu", "Exp": "exp"}
 FUSABLE_FN = {"relu", "sigmoid", "tanh"}  # fused `activation` values the schema accepts here
 FUSE_INTO = {"conv2d", "depthwise_conv2d", "gemm"}
 
 
-class ModelImportError(ValueError):
-    """A model the importer cannot turn into a trace: the message says what and where."""
-
-
-class Unsupported(Exception):
-    """One node the importer cannot map (collected, then reported together)."""
-
-
 def _onnx():
     try:
-        import onnx  # noqa: F401
-        from onnx import numpy_helper, shape_inference  # noqa: F401
+        import onnx
+        import onnx.numpy_helper
+        import onnx.shape_inference
     except ImportError as e:
         raise ModelImportError("the ONNX importer needs the onnx package "
                                "(Debian: apt-get install python3-onnx; see scripts/install_deps): %s" % e)
@@ -92,176 +82,9 @@ def infer(model, where="<model>"):
     except Exception as e:
         raise ModelImportError("%s: shape inference failed: %s" % (where, str(e).strip().splitlines()[-1]))
 
-
-class _Graph:
-    """Shapes, element types, constants, producers and consumers of the tensors of a graph."""
-
-    def __init__(self, model, where):
-        from onnx import numpy_helper
-        g = model.graph
-        self.where = where
-        self.const = {t.name: numpy_helper.to_array(t) for t in g.initializer}
-        for node in g.node:
-            if node.op_type == "Constant":
-                for a in node.attribute:
-                    if a.name == "value":
-                        self.const[node.output[0]] = numpy_helper.to_array(a.t)
-        self.shape, self.etype = {}, {}
-        for vi in list(g.input) + list(g.value_info) + list(g.output):
-            tt = vi.type.tensor_type
-            self.etype[vi.name] = tt.elem_type
-            if tt.HasField("shape"):
-                dims = [d.dim_value if d.HasField("dim_value") else None for d in tt.shape.dim]
-                self.shape[vi.name] = dims
-        for name, arr in self.const.items():
-            self.shape[name] = list(arr.shape)
-        for t in g.initializer:
-            self.etype[t.name] = t.data_type
-        self.producer, self.consumers = {}, {}
-        for node in g.node:
-            for o in node.output:
-                self.producer[o] = node
-            for i in node.input:
-                if i:
-                    self.consumers.setdefault(i, []).append(node)
-        self.graph_outputs = {o.name for o in g.output}
-
-    def dims(self, name, node):
-        s = self.shape.get(name)
-        if s is None or any(d is None or d < 1 for d in s):
-            raise ModelImportError("%s: node %s (%s): shape of tensor %s is not known after shape "
-                                   "inference (%s); give the input shape" % (
-                                       self.where, node.name or "?", node.op_type, name, s))
-        return s
-
-    def source(self, name):
-        """(tensor, dequantize node or None) after walking back through layout no-ops and DQ."""
-        dq = None
-        while name in self.producer:
-            p = self.producer[name]
-            if p.op_type in LAYOUT_NOOPS or p.op_type == "DequantizeLinear":
-                if p.op_type == "DequantizeLinear" and dq is None:
-                    dq = p
-                name = p.input[0]
-                continue
-            break
-        return name, dq
-
-    def is_const(self, name):
-        return self.source(name)[0] in self.const
-
-    def bits(self, name, float_bits):
-        """Width of an operand as it is stored: quantized width through a DequantizeLinear."""
-        src, dq = self.source(name)
-        t = self.etype.get(dq.input[0] if dq is not None else src, 1)
-        if t in _FLOAT_TYPES and float_bits:
-            return float_bits
-        return _TYPE_BITS.get(t, 32)
-
-    def out_bits(self, name, float_bits):
-        users = self.consumers.get(name, [])
-        if users and all(u.op_type == "QuantizeLinear" for u in users) and name not in self.graph_outputs:
-            q = users[0]
-            zp_type = self.etype.get(q.input[2], 2) if len(q.input) > 2 and q.input[2] else 2
-            return _TYPE_BITS.get(zp_type, 8)
-        return self.bits(name, float_bits)
-
-    def density(self, weight, zero_point=None, axis=0):
-        """Fraction of non-zero weights (quantized: != zero point), or None when unknown."""
-        import numpy as np
-        src, dq = self.source(weight)
-        if src not in self.const:
-            return None
-        w = self.const[src]
-        if dq is not None and len(dq.input) > 2 and dq.input[2] in self.const:
-            zero_point = self.const[dq.input[2]]
-            axis = _attr(dq, "axis", 1)
-        zp = np.asarray(0 if zero_point is None else zero_point)
-        if zp.ndim == 1 and zp.size > 1:
-            shape = [1] * w.ndim
-            shape[axis] = zp.size
-            zp = zp.reshape(shape)
-        if w.size == 0:
-            return None
-        return float(np.count_nonzero(w != zp)) / float(w.size)
-
-
-def _attr(node, name, default=None):
-    from onnx import helper
-    for a in node.attribute:
-        if a.name == name:
-            return helper.get_attribute_value(a)
-    return default
-
-
-def _window(node, g, x_name, kernel, out_name):
-    """(stride, padding, dilation) of a 2-D window; square stride and symmetric padding only."""
-    strides = list(_attr(node, "strides", [1, 1]))
-    pads = list(_attr(node, "pads", [0, 0, 0, 0]))
-    dil = list(_attr(node, "dilations", [1, 1]))
-    auto = _attr(node, "auto_pad", b"NOTSET")
-    auto = auto.decode() if isinstance(auto, bytes) else auto
-    _, _, h, w = g.dims(x_name, node)
-    oh, ow = g.dims(out_name, node)[2:]
-    if auto in ("SAME_UPPER", "SAME_LOWER", "VALID"):
-        ph = max(0, (oh - 1) * strides[0] + dil[0] * (kernel[0] - 1) + 1 - h)
-        pw = max(0, (ow - 1) * strides[1] + dil[1] * (kernel[1] - 1) + 1 - w)
-        if ph % 2 or pw % 2:
-            raise Unsupported("auto_pad %s gives asymmetric padding (%d, %d)" % (auto, ph, pw))
-        pads = [ph // 2, pw // 2, ph // 2, pw // 2]
-    if _attr(node, "ceil_mode", 0):
-        raise Unsupported("ceil_mode=1 (the trace rounds output sizes down)")
-    if strides[0] != strides[1]:
-        raise Unsupported("strides %s differ per axis (the trace has one stride)" % strides)
-    if len(set(pads)) != 1:
-        raise Unsupported("pads %s are not the same on every side (the trace has one padding)" % pads)
-    if dil[0] != dil[1]:
-        raise Unsupported("dilations %s differ per axis" % dil)
-    return strides[0], pads[0], dil[0]
-
-
-def _numel(shape):
-    n = 1
-    for d in shape:
-        n *= d
-    return n
-
-
-def _scope(node):
-    """Module path of a node named the way torch.onnx names them (/layer1/layer1.0/conv1/Conv)."""
-    parts = node.name.strip("/").split("/")
-    if not node.name.startswith("/") or len(parts) < 2:
-        return None, None
-    segs = []  # a child of a Sequential is scoped by its name in the parent: layer1/layer1.0
-    for seg in parts[:-1]:
-        if segs and seg.startswith(segs[-1] + "."):
-            segs[-1] = seg
-        else:
-            segs.append(seg)
-    return ".".join(segs), parts[-1]
-
-
-def _names(nodes):
-    """Trace names: torchvision module paths for torch exports (conv1, layer1.0.conv2,
-    layer1.0.add), sanitised node names otherwise, made unique with _2, _3 ..."""
-    scopes = {n.name: _scope(n) for n in nodes}
-    paths = {p for p, _ in scopes.values() if p}
-    containers = {q for p in paths for q in paths if p != q and p.startswith(q + ".")}
-    names, seen = {}, Counter()
-    for i, n in enumerate(nodes):
-        path, last = scopes[n.name]
-        if path is not None:
-            base = path if path not in containers else path + "." + last.lower()
-        else:
-            base = re.sub(r"[^A-Za-z0-9_.\-]", "_", n.name).strip("_.") or "%s_%d" % (n.op_type.lower(), i)
-        seen[base] += 1
-        names[id(n)] = base if seen[base] == 1 else "%s_%d" % (base, seen[base])
-    return names
-
-
 class _Importer:
     def __init__(self, model, where, float_bits, skip_unsupported):
-        self.g = _Graph(model, where)
+        self.g = Graph(model, where)
         self.model, self.where = model, where
         self.float_bits, self.skip = float_bits, skip_unsupported
         self.ops = []         # [op dict, {activation, weight, output} bits, output tensor]
@@ -270,7 +93,7 @@ class _Importer:
 
     def run(self):
         nodes = [n for n in self.model.graph.node if n.op_type != "Constant"]
-        self.names = _names(nodes)
+        self.names = trace_names(nodes)
         for node in nodes:
             try:
                 self.node(node)
@@ -306,7 +129,7 @@ class _Importer:
             self.activation(n)
         elif t in ("Add", "Mul"):
             self.emit(n, {"op": "elementwise", "fn": t.lower(),
-                          "elements": _numel(self.g.dims(n.output[0], n))}, n.input[0], None)
+                          "elements": numel(self.g.dims(n.output[0], n))}, n.input[0], None)
         elif t in ("MaxPool", "AveragePool", "GlobalAveragePool", "GlobalMaxPool"):
             self.pool(n)
         elif t == "Softmax":
@@ -344,8 +167,8 @@ class _Importer:
             raise Unsupported("the weight %s is not a constant initializer" % w)
         batch, c, h, wd = xs
         m, _, kh, kw = ws
-        groups = _attr(n, "group", 1)
-        stride, pad, dil = _window(n, g, x, (kh, kw), n.output[0])
+        groups = attr(n, "group", 1)
+        stride, pad, dil = window(n, g, x, (kh, kw), n.output[0])
         geo = {"batch": batch, "in_h": h, "in_w": wd, "kernel_h": kh, "kernel_w": kw,
                "stride": stride, "padding": pad}
         if dil != 1:
@@ -365,14 +188,14 @@ class _Importer:
         a, b = (n.input[0], n.input[3]) if t == "QLinearMatMul" else (n.input[0], n.input[1])
         ash, bsh = g.dims(a, n), g.dims(b, n)
         if t == "Gemm":
-            if _attr(n, "transA", 0):
+            if attr(n, "transA", 0):
                 raise Unsupported("transA=1 (a transposed left operand) is not modelled")
             m, k = ash
-            n_ = bsh[0] if _attr(n, "transB", 0) else bsh[1]
+            n_ = bsh[0] if attr(n, "transB", 0) else bsh[1]
         else:
-            if len(bsh) > 2 and _numel(bsh[:-2]) != 1:
+            if len(bsh) > 2 and numel(bsh[:-2]) != 1:
                 raise Unsupported("a batched right operand %s is not modelled" % bsh)
-            m, k, n_ = _numel(ash[:-1]), ash[-1], bsh[-1]
+            m, k, n_ = numel(ash[:-1]), ash[-1], bsh[-1]
         if g.is_const(a) and not g.is_const(b):
             raise Unsupported("a constant left operand with a runtime right operand is not modelled")
         op = {"op": "gemm", "m": m, "k": k, "n": n_}
@@ -400,7 +223,7 @@ class _Importer:
             self.fold(i, n, "BatchNormalization folded into " + self.ops[i][0]["name"])
             return
         s = self.g.dims(n.input[0], n)
-        self.emit(n, {"op": "norm", "kind": "batchnorm", "rows": _numel(s) // s[1], "cols": s[1]},
+        self.emit(n, {"op": "norm", "kind": "batchnorm", "rows": numel(s) // s[1], "cols": s[1]},
                   n.input[0], None)
 
     def fold(self, i, n, note):
@@ -412,7 +235,7 @@ class _Importer:
     def activation(self, n):
         fn = ACTIVATIONS[n.op_type]
         if n.op_type == "Clip":
-            lo = _attr(n, "min")
+            lo = attr(n, "min")
             if lo is None and len(n.input) > 1 and n.input[1]:
                 c = self.g.const.get(n.input[1])
                 if c is None:
@@ -425,7 +248,7 @@ class _Importer:
             self.ops[i][0]["activation"] = fn
             self.fold(i, n, "%s %s fused into %s" % (n.op_type, n.name or "?", self.ops[i][0]["name"]))
             return
-        self.emit(n, {"op": "activation", "fn": fn, "elements": _numel(self.g.dims(n.output[0], n))},
+        self.emit(n, {"op": "activation", "fn": fn, "elements": numel(self.g.dims(n.output[0], n))},
                   n.input[0], None)
 
     def pool(self, n):
@@ -440,8 +263,8 @@ class _Importer:
         elif n.op_type == "GlobalMaxPool":  # a max window over the whole map: the same work
             op.update({"kind": "max", "kernel_h": h, "kernel_w": w, "stride": 1, "padding": 0})
         else:
-            kh, kw = _attr(n, "kernel_shape")
-            stride, pad, dil = _window(n, self.g, x, (kh, kw), n.output[0])
+            kh, kw = attr(n, "kernel_shape")
+            stride, pad, dil = window(n, self.g, x, (kh, kw), n.output[0])
             if dil != 1:
                 raise Unsupported("dilated pooling is not modelled")
             op.update({"kind": "max" if n.op_type == "MaxPool" else "avg", "kernel_h": kh,
@@ -451,11 +274,11 @@ class _Importer:
     def softmax(self, n):
         s = self.g.dims(n.input[0], n)
         opset = max([o.version for o in self.model.opset_import if o.domain in ("", "ai.onnx")] or [13])
-        axis = _attr(n, "axis", -1 if opset >= 13 else 1) % len(s)
-        cols = s[axis] if opset >= 13 else _numel(s[axis:])
+        axis = attr(n, "axis", -1 if opset >= 13 else 1) % len(s)
+        cols = s[axis] if opset >= 13 else numel(s[axis:])
         if opset >= 13 and axis != len(s) - 1:
             raise Unsupported("softmax over axis %d, not the last one, is not modelled" % axis)
-        self.emit(n, {"op": "softmax", "rows": _numel(s) // cols, "cols": cols}, n.input[0], None)
+        self.emit(n, {"op": "softmax", "rows": numel(s) // cols, "cols": cols}, n.input[0], None)
 
 
 def _mode(values):
