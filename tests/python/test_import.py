@@ -54,7 +54,7 @@ def imported(path, **kw):
 
 # --- a small hand-built quantized graph ------------------------------------------------
 
-def qdq_graph():
+def qdq_graph(batch=1):
     """x -Q(int8)-DQ-> Conv(W: int8 initializer, half zero, through DQ) -> Relu -Q(uint8)-DQ->
     GlobalAveragePool -> Flatten -> Gemm (float32 weight) -> y."""
     w = np.zeros((8, 4, 3, 3), dtype=np.int8)
@@ -76,8 +76,8 @@ def qdq_graph():
         helper.make_node("Flatten", ["p"], ["f"], name="flat"),
         helper.make_node("Gemm", ["f", "fc_w"], ["y"], name="fc"),
     ]
-    return helper.make_graph(nodes, "qdq", [helper.make_tensor_value_info("x", TensorProto.FLOAT, [1, 4, 8, 8])],
-                             [helper.make_tensor_value_info("y", TensorProto.FLOAT, [1, 10])], inits)
+    return helper.make_graph(nodes, "qdq", [helper.make_tensor_value_info("x", TensorProto.FLOAT, [batch, 4, 8, 8])],
+                             [helper.make_tensor_value_info("y", TensorProto.FLOAT, [batch, 10])], inits)
 
 
 def test_quantized_graph_precisions_and_sparsity(tmp_path):
@@ -98,6 +98,36 @@ def test_quantized_graph_precisions_and_sparsity(tmp_path):
     m16 = imported(save(tmp_path, qdq_graph()), float_bits=16)
     assert bits_of(m16, {o["name"]: o for o in m16["layers"]}["fc"]) == \
         {"activation": 16, "weight": 16, "output": 16}
+
+
+def test_symbolic_batch_needs_and_takes_an_input_shape(tmp_path):
+    path = save(tmp_path, qdq_graph(batch="N"))
+    with pytest.raises(ModelImportError, match=r"node conv \(Conv\): shape of tensor xd is not known.*"
+                                               r"\[None, 4, 8, 8\].*give the input shape"):
+        onnx_import.import_file(path)
+    m = imported(path, input_shape=[2, 4, 8, 8])
+    assert m["batch"] == 2
+    assert [(op["name"], op.get("batch", op.get("m"))) for op in m["layers"]] == \
+        [("conv", 2), ("pool", 2), ("fc", 2)]
+    r = run_export("import-onnx", path, "--input", "2,4,8")
+    assert r.returncode == 2 and "input x has 4 dims, --input gives 3" in r.stderr
+
+
+def test_docs_show_what_the_importer_writes(tmp_path):
+    """docs/import.md's quantized example is this file's qdq_graph, and its table of the
+    torchvision models gives the shipped traces' counts (which the imports must match)."""
+    with open(os.path.join(REPO, "docs", "import.md")) as f:
+        doc = f.read()
+    text = onnx_import.import_file(save(tmp_path, qdq_graph(), name="qdq_example.onnx"))
+    for line in text.splitlines():
+        if not line.startswith("#") and "sha256" not in line:
+            assert line.strip() in doc, line
+    for trace in ("resnet18", "mobilenetv2"):
+        model = shipped(trace)
+        macs, b = totals(model)
+        row = "| {} | {:,} | {:,} | {:,} | {:,} |".format(len(model["layers"]), macs, b["weight"],
+                                                        b["input"], b["output"])
+        assert row in doc, row
 
 
 def test_qlinear_conv_widths_and_zero_point_sparsity(tmp_path):
