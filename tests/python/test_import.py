@@ -76,7 +76,8 @@ def qdq_graph(batch=1):
         helper.make_node("Flatten", ["p"], ["f"], name="flat"),
         helper.make_node("Gemm", ["f", "fc_w"], ["y"], name="fc"),
     ]
-    return helper.make_graph(nodes, "qdq", [helper.make_tensor_value_info("x", TensorProto.FLOAT, [batch, 4, 8, 8])],
+    x = helper.make_tensor_value_info("x", TensorProto.FLOAT, [batch, 4, 8, 8])
+    return helper.make_graph(nodes, "qdq", [x],
                              [helper.make_tensor_value_info("y", TensorProto.FLOAT, [batch, 10])], inits)
 
 
@@ -140,7 +141,8 @@ def test_qlinear_conv_widths_and_zero_point_sparsity(tmp_path):
              numpy_helper.from_array(np.int8(0), "zp_y")]
     node = helper.make_node("QLinearConv", ["x", "s", "zp_x", "w", "s_w", "zp_w", "s", "zp_y"], ["y"],
                             name="qconv")
-    g = helper.make_graph([node], "qlinear", [helper.make_tensor_value_info("x", TensorProto.UINT8, [2, 2, 4, 4])],
+    x = helper.make_tensor_value_info("x", TensorProto.UINT8, [2, 2, 4, 4])
+    g = helper.make_graph([node], "qlinear", [x],
                           [helper.make_tensor_value_info("y", TensorProto.INT8, [2, 3, 4, 4])], inits)
     m = imported(save(tmp_path, g))
     (op,) = m["layers"]
@@ -170,7 +172,8 @@ def test_malformed_file_is_a_clear_error(tmp_path):
 def test_invalid_graph_is_a_clear_error(tmp_path):
     # a Conv reading a tensor nobody produces: the checker rejects it
     node = helper.make_node("Conv", ["nowhere", "w"], ["y"], name="c")
-    g = helper.make_graph([node], "broken", [helper.make_tensor_value_info("x", TensorProto.FLOAT, [1, 1, 4, 4])],
+    x = helper.make_tensor_value_info("x", TensorProto.FLOAT, [1, 1, 4, 4])
+    g = helper.make_graph([node], "broken", [x],
                           [helper.make_tensor_value_info("y", TensorProto.FLOAT, [1, 1, 4, 4])],
                           [numpy_helper.from_array(np.ones((1, 1, 1, 1), np.float32), "w")])
     with pytest.raises(ModelImportError, match="invalid ONNX model: .*nowhere"):
@@ -284,3 +287,20 @@ def test_import_is_deterministic_and_runs_on_the_generic_npu(onnx_files, resnet1
     with open(tmp_path / "run" / "stats.json") as f:
         stats = f.read()
     assert "layer4.1.conv2" in stats
+
+
+def test_torch_module_from_a_file_and_its_unsupported_ops(torch_import, tmp_path):
+    src = tmp_path / "my_models.py"
+    src.write_text("import torch.nn as nn\n"
+                   "def good():\n"
+                   "    return nn.Sequential(nn.Conv2d(3, 8, 3, padding=1), nn.BatchNorm2d(8), nn.ReLU())\n"
+                   "def bad():\n"
+                   "    return nn.Sequential(nn.Conv2d(3, 8, 3), nn.LeakyReLU(), nn.Hardswish())\n")
+    m = yaml.safe_load(torch_import.import_spec("%s:good" % src, [1, 3, 8, 8]))["models"][0]
+    assert [(op["name"], op["op"], op.get("activation")) for op in m["layers"]] == [("0", "conv2d", "relu")]
+    assert op_math.model_macs(m) == 3 * 9 * 8 * 64  # 3 in x 3x3 x 8 out x 8x8 positions
+    r = run_export("import-torch", "%s:bad" % src, "--input", "1,3,8,8")
+    assert r.returncode == 2, r.stderr
+    # opset 13 has no HardSwish: torch.onnx writes HardSigmoid x input, and the Mul is mapped
+    assert "2 node(s) cannot be imported" in r.stderr
+    assert "LeakyRelu (node /1/LeakyRelu)" in r.stderr and "HardSigmoid (node /2/HardSigmoid)" in r.stderr
