@@ -131,6 +131,18 @@ def test_docs_show_what_the_importer_writes(tmp_path):
         assert row in doc, row
 
 
+def test_quantized_sparse_import_runs_on_the_generic_npu(tmp_path):
+    """The simulator accepts what the importer writes: per-operator widths and densities."""
+    if not os.path.exists(CLI):
+        pytest.skip("npusim CLI not built at %s" % CLI)
+    out = tmp_path / "qdq.yaml"
+    out.write_text(onnx_import.import_file(save(tmp_path, qdq_graph())))
+    hw = os.path.join(REPO, "hw_configs", "generic_npu", "edge_32x32.yaml")
+    r = subprocess.run([CLI, "run", "--hw", hw, "--workload", str(out), "--out", str(tmp_path / "run"),
+                        "--quiet"], capture_output=True, text=True)
+    assert r.returncode == 0, r.stderr
+
+
 def test_qlinear_conv_widths_and_zero_point_sparsity(tmp_path):
     w = np.full((3, 2, 1, 1), 5, dtype=np.int8)
     w[0] = 7  # output channel 0 equals its zero point 7: 2 of 6 weights are "zero"
