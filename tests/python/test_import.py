@@ -4,6 +4,7 @@ Run: /usr/bin/python3 -m pytest tests/python/test_import.py
 Needs python3-onnx (and python3-torch, python3-torchvision for the torchvision models; they
 are skipped without them). The CLI check uses $NPUSIM_CLI (default: <repo>/build/npusim).
 """
+import json
 import os
 import subprocess
 import sys
@@ -293,12 +294,18 @@ def test_import_is_deterministic_and_runs_on_the_generic_npu(onnx_files, resnet1
     if not os.path.exists(CLI):
         pytest.skip("npusim CLI not built at %s" % CLI)
     hw = os.path.join(REPO, "hw_configs", "generic_npu", "edge_32x32.yaml")
-    r = subprocess.run([CLI, "run", "--hw", hw, "--workload", str(out), "--out", str(tmp_path / "run"),
-                        "--quiet"], capture_output=True, text=True)
-    assert r.returncode == 0, r.stderr
-    with open(tmp_path / "run" / "stats.json") as f:
-        stats = f.read()
-    assert "layer4.1.conv2" in stats
+    stats = {}
+    shipped_trace = os.path.join(REPO, "workloads", "cnn", "resnet18.yaml")
+    for key, trace in (("imported", str(out)), ("shipped", shipped_trace)):
+        r = subprocess.run([CLI, "run", "--hw", hw, "--workload", trace, "--out", str(tmp_path / key),
+                            "--quiet"], capture_output=True, text=True)
+        assert r.returncode == 0, r.stderr
+        with open(tmp_path / key / "stats.json") as f:
+            stats[key] = json.load(f)
+    # the same operators with the same shapes and widths: the same simulated run
+    for field in ("total_cycles", "generic_npu", "dram"):
+        assert stats["imported"][field] == stats["shipped"][field], field
+    assert stats["imported"]["generic_npu"]["macs"] == 1_814_073_344
 
 
 def test_torch_module_from_a_file_and_its_unsupported_ops(torch_import, tmp_path):
