@@ -72,15 +72,30 @@ def load(path):
 
 
 def infer(model, where="<model>"):
+    """Check the model and infer its shapes (strict). The checker and shape inference copy the
+    whole model, weights included; large initializers stand in as graph inputs of the same type
+    and shape meanwhile (shapes are all that inference needs of them), which makes importing
+    ResNet-18 about 2 s faster."""
     onnx = _onnx()
+    big = [t for t in model.graph.initializer if numel(t.dims) > 64]
+    light = onnx.ModelProto()
+    light.CopyFrom(model)
+    light.graph.ClearField("initializer")
+    light.graph.initializer.extend(t for t in model.graph.initializer if numel(t.dims) <= 64)
+    light.graph.input.extend(onnx.helper.make_tensor_value_info(t.name, t.data_type, list(t.dims))
+                             for t in big)
     try:
-        onnx.checker.check_model(model)
+        onnx.checker.check_model(light)
     except Exception as e:
         raise ModelImportError("%s: invalid ONNX model: %s" % (where, str(e).strip().splitlines()[0]))
     try:
-        return onnx.shape_inference.infer_shapes(model, strict_mode=True)
+        inferred = onnx.shape_inference.infer_shapes(light, strict_mode=True)
     except Exception as e:
         raise ModelImportError("%s: shape inference failed: %s" % (where, str(e).strip().splitlines()[-1]))
+    del inferred.graph.input[len(inferred.graph.input) - len(big):]
+    inferred.graph.initializer.extend(big)
+    return inferred
+
 
 class _Importer:
     def __init__(self, model, where, float_bits, skip_unsupported):
