@@ -144,6 +144,43 @@ def test_quantized_sparse_import_runs_on_the_generic_npu(tmp_path):
     assert r.returncode == 0, r.stderr
 
 
+def test_vector_operators_and_a_runtime_matmul(tmp_path):
+    """BatchNorm without a conv before it is a `norm`; a ReLU after it stays an operator; a
+    MatMul of two runtime tensors has `b_operand: activation`."""
+    c = lambda v: numpy_helper.from_array(np.full(4, v, np.float32))  # noqa: E731
+    inits = [numpy_helper.from_array(np.ones((36, 5), np.float32), "w")]
+    for i, name in enumerate(("scale", "bias", "mean", "var")):
+        t = c(1.0 + i)
+        t.name = name
+        inits.append(t)
+    nodes = [
+        helper.make_node("BatchNormalization", ["x", "scale", "bias", "mean", "var"], ["b"], name="bn"),
+        helper.make_node("Relu", ["b"], ["r"], name="relu"),
+        helper.make_node("MaxPool", ["r"], ["p"], name="pool", kernel_shape=[2, 2], strides=[2, 2]),
+        helper.make_node("Reshape", ["p", "shape"], ["f"], name="reshape"),
+        helper.make_node("MatMul", ["f", "w"], ["l"], name="fc"),
+        helper.make_node("Softmax", ["l"], ["y"], name="softmax"),
+        helper.make_node("MatMul", ["f", "ft"], ["g"], name="gram"),
+    ]
+    inits.append(numpy_helper.from_array(np.array([1, 36], np.int64), "shape"))
+    g = helper.make_graph(nodes, "vec", [helper.make_tensor_value_info("x", TensorProto.FLOAT, [1, 4, 6, 6]),
+                                         helper.make_tensor_value_info("ft", TensorProto.FLOAT, [36, 3])],
+                          [helper.make_tensor_value_info("y", TensorProto.FLOAT, [1, 5]),
+                           helper.make_tensor_value_info("g", TensorProto.FLOAT, [1, 3])], inits)
+    m = imported(save(tmp_path, g))
+    got = [{k: v for k, v in op.items() if k != "precision"} for op in m["layers"]]
+    assert got == [
+        {"name": "bn", "op": "norm", "kind": "batchnorm", "rows": 36, "cols": 4},  # 1 x 6 x 6 rows
+        {"name": "relu", "op": "activation", "fn": "relu", "elements": 144},
+        {"name": "pool", "op": "pool", "kind": "max", "channels": 4, "batch": 1, "in_h": 6, "in_w": 6,
+         "kernel_h": 2, "kernel_w": 2, "stride": 2, "padding": 0},
+        {"name": "fc", "op": "gemm", "m": 1, "k": 36, "n": 5, "b_operand": "weight"},
+        {"name": "softmax", "op": "softmax", "rows": 1, "cols": 5},
+        {"name": "gram", "op": "gemm", "m": 1, "k": 36, "n": 3, "b_operand": "activation"},
+    ]
+    assert m["precision"] == {"activation": 32, "weight": 32, "output": 32}
+
+
 def test_qlinear_conv_widths_and_zero_point_sparsity(tmp_path):
     w = np.full((3, 2, 1, 1), 5, dtype=np.int8)
     w[0] = 7  # output channel 0 equals its zero point 7: 2 of 6 weights are "zero"
