@@ -361,6 +361,9 @@ def test_torch_module_from_a_file_and_its_unsupported_ops(torch_import, tmp_path
     m = yaml.safe_load(text)["models"][0]
     assert [(op["name"], op["op"], op.get("activation")) for op in m["layers"]] == [("0", "conv2d", "relu")]
     assert op_math.model_macs(m) == 3 * 9 * 8 * 64  # 3 in x 3x3 x 8 out x 8x8 positions
+    # the same module and seed: the same bytes (torch.onnx export into a fresh temporary file)
+    assert torch_import.import_spec("%s:good" % src, [1, 3, 8, 8]) == \
+        torch_import.import_spec("%s:good" % src, [1, 3, 8, 8])
     with pytest.raises(ModelImportError) as e:
         torch_import.import_spec("%s:bad" % src, [1, 3, 8, 8])
     # opset 13 has no HardSwish: torch.onnx writes HardSigmoid x input, and the Mul is mapped
