@@ -29,11 +29,14 @@ _YAML_WORDS = {"true", "false", "yes", "no", "on", "off", "y", "n", "null"}
 
 
 def scalar(value):
-    """YAML text of an int, bool or string."""
+    """YAML text of an int, float, bool or string."""
     if isinstance(value, bool):
         return "true" if value else "false"
     if isinstance(value, int):
         return str(value)
+    if isinstance(value, float):  # fixed point, 6 decimals: no exponent YAML 1.1 would misread
+        text = ("%.6f" % value).rstrip("0")
+        return text + "0" if text.endswith(".") else text
     if isinstance(value, str):
         if _PLAIN.match(value) and value.lower() not in _YAML_WORDS:
             return value

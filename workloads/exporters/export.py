@@ -3,8 +3,10 @@
   /usr/bin/python3 workloads/exporters/export.py resnet50 --batch 8 -o /tmp/resnet50_b8.yaml
   /usr/bin/python3 workloads/exporters/export.py bert-base --seq-len 512 --precision 8,8,16
   /usr/bin/python3 workloads/exporters/export.py gemm --shape 1024,4096,1024
+  /usr/bin/python3 workloads/exporters/export.py import-onnx model.onnx -o model.yaml
+  /usr/bin/python3 workloads/exporters/export.py import-torch torchvision:resnet18 --input 1,3,224,224
 
-Without -o the trace goes to stdout.
+Without -o the trace goes to stdout. The import commands are described in docs/import.md.
 """
 import argparse
 import os
@@ -71,6 +73,10 @@ def command_line(args):
 
 
 def main(argv=None):
+    argv = sys.argv[1:] if argv is None else list(argv)
+    if argv and argv[0] in ("import-onnx", "import-torch"):
+        from exporters import import_cli
+        return import_cli.main(argv)
     p = parser()
     args = p.parse_args(argv)
     if args.batch < 1:

@@ -54,3 +54,51 @@ def op_macs(op):
 def model_macs(model):
     """Total MACs of one model entry (a dict with `layers`)."""
     return sum(op_macs(op) for op in model["layers"])
+
+
+def tensor_sizes(op):
+    """(input, weight, output) element counts, as tensor_sizes in op_math.cpp."""
+    g = lambda k: _get(op, k)  # noqa: E731
+    kind = op["op"]
+    if kind == "gemm":
+        inp, kn = g("m") * g("k"), g("k") * g("n")
+        if op.get("b_operand", "weight") == "weight":
+            return inp, kn, g("m") * g("n")
+        return inp + kn, 0, g("m") * g("n")
+    if kind == "gemv":
+        return g("k"), g("k") * g("n"), g("n")
+    if kind in ("conv2d", "depthwise_conv2d", "pool"):
+        oh, ow = conv_output(op)
+        c_in = g("in_channels") if kind == "conv2d" else g("channels")
+        c_out = g("out_channels") if kind == "conv2d" else g("channels")
+        weight = {"conv2d": lambda: c_out * (c_in // g("groups")) * g("kernel_h") * g("kernel_w"),
+                  "depthwise_conv2d": lambda: c_in * g("kernel_h") * g("kernel_w"),
+                  "pool": lambda: 0}[kind]()
+        return g("batch") * c_in * g("in_h") * g("in_w"), weight, g("batch") * c_out * oh * ow
+    if kind == "elementwise":
+        return 2 * g("elements"), 0, g("elements")
+    if kind in ("norm", "softmax"):
+        return g("rows") * g("cols"), 0, g("rows") * g("cols")
+    if kind == "activation":
+        return g("elements"), 0, g("elements")
+    raise KeyError("operator %s: no tensor sizes for op %s" % (op.get("name"), kind))
+
+
+def bytes_for(elements, bits):
+    """ceil(elements x bits / 8)."""
+    return (elements * bits + 7) // 8
+
+
+def model_bytes(model):
+    """{input, weight, output} bytes of one model entry, each operator at its own widths
+    (an operator-level width of 0 or none inherits the model's)."""
+    total = {"input": 0, "weight": 0, "output": 0}
+    base = model.get("precision") or {}
+    for op in model["layers"]:
+        own = op.get("precision") or {}
+        bits = {k: own.get(k) or base.get(k, 8) for k in ("activation", "weight", "output")}
+        inp, weight, out = tensor_sizes(op)
+        total["input"] += bytes_for(inp, bits["activation"])
+        total["weight"] += bytes_for(weight, bits["weight"])
+        total["output"] += bytes_for(out, bits["output"])
+    return total
