@@ -16,7 +16,9 @@
 namespace npusim {
 
 size_t LlmNpu::begin_op(const Operator& op) {
+  IRequestContext* mine = ctx_;
   ctx_->boundary();
+  ctx_ = mine;  // (a preemption may have run another request's program on this model meanwhile)
   ++ops_started_;
   if (options_.progress) {
     options_.progress(total_ops_ ? static_cast<double>(ops_started_) / static_cast<double>(total_ops_) : 0.0, op.name);

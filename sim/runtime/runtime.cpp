@@ -187,16 +187,20 @@ struct Runtime::Impl {
   void boundary(Request& r) {
     ++r.rec.operators;
     if (s.scheduler == nullptr || !s.scheduler->preemptive()) return;
+    // The boundary's time is when the work fed so far ends. Requests arriving before it are
+    // admitted first (the engine drains to that time); otherwise the decision needs no drain,
+    // and the pipeline keeps its overlap unless the scheduler preempts.
     ExecEngine& e = r.slot->acc->engine();
-    const bool arriving = next_open < open_loop.size() && open_loop[next_open].at_ps <= e.end_ps();
-    if (candidates(*r.slot).empty() && !arriving) return;
-    e.finish();                                  // the decision happens at the boundary's time
-    sim_wait(sc_core::SC_ZERO_TIME);             // (arrivals at this very time are admitted)
+    if (next_open < open_loop.size() && open_loop[next_open].at_ps <= std::max(now(), e.end_ps())) {
+      e.finish();
+      sim_wait(sc_core::SC_ZERO_TIME);  // (arrivals at this very time are admitted)
+    }
     std::vector<Request*> c = candidates(*r.slot);
     if (c.empty()) return;
     std::vector<RequestView> views;
     for (const Request* o : c) views.push_back(view(*o));
-    if (!s.scheduler->preempt(view(r), views, now())) return;
+    if (!s.scheduler->preempt(view(r), views, std::max(now(), e.end_ps()))) return;
+    e.finish();
     ++r.rec.preemptions;
     r.preempted = true;
     release(*r.slot);
