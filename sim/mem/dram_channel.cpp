@@ -47,6 +47,15 @@ DramChannel::DramChannel(const DramStandard& s, const DramPolicy& p)
       gap_[w1][w2][2] = col_gap_rule(w1, 0, 0, w2, 0, 0);
     }
   }
+  for (int w = 0; w < 2; ++w) {
+    for (int o = 0; o < 2; ++o) {
+      for (int rel = 0; rel < 3; ++rel) {
+        col_before_max_[w] = std::max(col_before_max_[w], gap_[w][o][rel]);
+        col_after_max_[1][w] = std::max(col_after_max_[1][w], gap_[o][w][rel]);
+        if (o == 0) col_after_max_[0][w] = std::max(col_after_max_[0][w], gap_[o][w][rel]);
+      }
+    }
+  }
 }
 
 void DramChannel::refresh(uint32_t rank, uint64_t t) {
@@ -183,7 +192,7 @@ uint64_t DramChannel::serve(std::vector<Entry>& q, bool write, uint64_t window, 
     };
     if (bc == Cmd::ACT || bc == Cmd::PRE) {
       if (e.first_kind == 0) e.first_kind = bc == Cmd::ACT ? 1 : 2;
-      issue(bc, e.rank, e.bank_group, e.bank, e.row, bt);
+      apply(bc, e.rank, e.bank_group, e.bank, e.row, bt);  // bt came from earliest()
       touch_bank();
       history_size_ = 0;
       continue;

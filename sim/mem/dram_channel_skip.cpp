@@ -111,9 +111,7 @@ bool DramChannel::skip_periods(std::vector<Entry>& q, size_t wn) {
       Bank& b = banks_[bank_index(e.rank, e.bank_group, e.bank)];
       b.pre_ok = std::max(b.pre_ok, history(h - 1 - i).t + shift + static_cast<uint64_t>(t_.tRTP));
     }
-    while (cols_.front().t + (cols_.front().n - 1) * s + col_reach_ + act_horizon_ < col_last_) {
-      cols_.pop_front();
-    }
+    drop_columns();
     bus_.retire(col_floor());
     return true;
   }
