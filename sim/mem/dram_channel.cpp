@@ -166,7 +166,19 @@ uint64_t DramChannel::serve(std::vector<Entry>& q, bool write, uint64_t window, 
       }
       NPUSIM_ASSERT(best < q.size(), "FR-FCFS found no command to issue");
       if (q[best].epoch == epoch_) break;
-      eval(q[best]);
+      // A stale column command first moves its bound to the next free data-bus slot (its data
+      // needs one, so this stays a lower bound): a tie-loser whose cycle the winner took then
+      // waits behind the winner's next command without a full search.
+      Entry& b = q[best];
+      if (is_column(b.cmd) && !cols_.empty() && b.at <= col_last_) {
+        const uint64_t lat = u(write ? t_.CWL : t_.CL);
+        const uint64_t free = bus_.probe(b.at + lat, u(t_.tBL)) - lat;
+        if (free > b.at) {
+          b.at = free;
+          continue;
+        }
+      }
+      eval(b);
     }
     uint64_t second = kNever;  // a lower bound on every other group's next command
     for (size_t i = 0; i < wn; ++i) {
