@@ -170,7 +170,7 @@ uint64_t DramChannel::serve(std::vector<Entry>& q, bool write, uint64_t window, 
       // needs one, so this stays a lower bound): a tie-loser whose cycle the winner took then
       // waits behind the winner's next command without a full search.
       Entry& b = q[best];
-      if (is_column(b.cmd) && !cols_.empty() && b.at <= col_last_) {
+      if (p_.bus_bounds && is_column(b.cmd) && !cols_.empty() && b.at <= col_last_) {
         const uint64_t lat = u(write ? t_.CWL : t_.CL);
         const uint64_t free = bus_.probe(b.at + lat, u(t_.tBL)) - lat;
         if (free > b.at) {

@@ -38,6 +38,7 @@ struct DramPolicy {
   uint64_t write_high = 48;
   uint64_t write_low = 16;
   bool skip_periods = true;  // issue a steady state's periods in closed form (off: one by one)
+  bool bus_bounds = true;    // raise stale bounds to the next free bus slot (off: full searches)
 };
 
 struct DramCommandCounts {
