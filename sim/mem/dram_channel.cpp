@@ -47,6 +47,15 @@ DramChannel::DramChannel(const DramStandard& s, const DramPolicy& p)
       gap_[w1][w2][2] = col_gap_rule(w1, 0, 0, w2, 0, 0);
     }
   }
+  for (int w = 0; w < 2; ++w) {
+    for (int o = 0; o < 2; ++o) {
+      for (int rel = 0; rel < 3; ++rel) {
+        col_before_max_[w] = std::max(col_before_max_[w], gap_[w][o][rel]);
+        col_after_max_[1][w] = std::max(col_after_max_[1][w], gap_[o][w][rel]);
+        if (o == 0) col_after_max_[0][w] = std::max(col_after_max_[0][w], gap_[o][w][rel]);
+      }
+    }
+  }
 }
 
 void DramChannel::refresh(uint32_t rank, uint64_t t) {
@@ -157,7 +166,19 @@ uint64_t DramChannel::serve(std::vector<Entry>& q, bool write, uint64_t window, 
       }
       NPUSIM_ASSERT(best < q.size(), "FR-FCFS found no command to issue");
       if (q[best].epoch == epoch_) break;
-      eval(q[best]);
+      // A stale column command first moves its bound to the next free data-bus slot (its data
+      // needs one, so this stays a lower bound): a tie-loser whose cycle the winner took then
+      // waits behind the winner's next command without a full search.
+      Entry& b = q[best];
+      if (p_.bus_bounds && is_column(b.cmd) && !cols_.empty() && b.at <= col_last_) {
+        const uint64_t lat = u(write ? t_.CWL : t_.CL);
+        const uint64_t free = bus_.probe(b.at + lat, u(t_.tBL)) - lat;
+        if (free > b.at) {
+          b.at = free;
+          continue;
+        }
+      }
+      eval(b);
     }
     uint64_t second = kNever;  // a lower bound on every other group's next command
     for (size_t i = 0; i < wn; ++i) {
@@ -183,7 +204,7 @@ uint64_t DramChannel::serve(std::vector<Entry>& q, bool write, uint64_t window, 
     };
     if (bc == Cmd::ACT || bc == Cmd::PRE) {
       if (e.first_kind == 0) e.first_kind = bc == Cmd::ACT ? 1 : 2;
-      issue(bc, e.rank, e.bank_group, e.bank, e.row, bt);
+      apply(bc, e.rank, e.bank_group, e.bank, e.row, bt);  // bt came from earliest()
       touch_bank();
       history_size_ = 0;
       continue;

@@ -21,8 +21,8 @@
 // its arrival are issued, continuing until fewer than `write_low` remain.
 #pragma once
 
+#include <cstddef>
 #include <cstdint>
-#include <deque>
 #include <vector>
 
 #include "sim/mem/address_mapping.h"
@@ -38,11 +38,42 @@ struct DramPolicy {
   uint64_t write_high = 48;
   uint64_t write_low = 16;
   bool skip_periods = true;  // issue a steady state's periods in closed form (off: one by one)
+  bool bus_bounds = true;    // raise stale bounds to the next free bus slot (off: full searches)
 };
 
 struct DramCommandCounts {
   uint64_t act = 0, pre = 0, rd = 0, wr = 0, ref = 0;
   uint64_t row_hits = 0, row_misses = 0, row_conflicts = 0;  // per burst
+};
+
+// A sorted history that grows at the back and is dropped from the front: a vector and the
+// index of its first live element (compacted when half is dead), so scans and binary searches
+// run on plain pointers and nothing is allocated once it has reached its working size.
+template <class T>
+class History {
+ public:
+  T* begin() { return buf_.data() + head_; }
+  T* end() { return buf_.data() + buf_.size(); }
+  const T* begin() const { return buf_.data() + head_; }
+  const T* end() const { return buf_.data() + buf_.size(); }
+  bool empty() const { return head_ == buf_.size(); }
+  T& front() { return buf_[head_]; }
+  T& back() { return buf_.back(); }
+  const T& back() const { return buf_.back(); }
+  void pop_front() {
+    if (++head_ >= 64 && 2 * head_ >= buf_.size()) {
+      buf_.erase(buf_.begin(), buf_.begin() + static_cast<std::ptrdiff_t>(head_));
+      head_ = 0;
+    }
+  }
+  T* insert(T* at, const T& v) {  // returns the inserted element
+    const auto i = at - buf_.data();
+    return &*buf_.insert(buf_.begin() + i, v);
+  }
+
+ private:
+  std::vector<T> buf_;
+  size_t head_ = 0;
 };
 
 class DramChannel {
@@ -115,6 +146,8 @@ class DramChannel {
   // when the queue occupancy first falls to `accept_level` (into `accept_at`).
   uint64_t serve(std::vector<Entry>& q, bool write, uint64_t window, uint64_t stop_at,
                  uint64_t keep, uint64_t accept_level, uint64_t* accept_at);
+  // issue() without re-checking legality: for a command at the cycle earliest() returned.
+  void apply(Cmd c, uint32_t rank, uint32_t bg, uint32_t bank, uint64_t row, uint64_t t);
   void refresh(uint32_t rank, uint64_t t);
   // Periodic steady state of a read queue (dram_channel_skip.cpp).
   void snapshot(uint64_t t, std::vector<uint64_t>& out) const;
@@ -130,6 +163,7 @@ class DramChannel {
   uint64_t col_gap_rule(bool w1, uint32_t rank1, uint32_t bg1, bool w2, uint32_t rank2,
                         uint32_t bg2) const;
   uint64_t col_floor() const;
+  void drop_columns();
   uint64_t append_bound(bool w, uint32_t rank, uint32_t bg) const;
   bool col_violation(bool w, uint32_t rank, uint32_t bg, uint64_t t, uint64_t& fix) const;
   uint64_t col_search(bool w, uint32_t rank, uint32_t bg, uint64_t lb) const;
@@ -145,14 +179,17 @@ class DramChannel {
   // ACTs of the last act_horizon_ + act_span_ cycles; a new ACT goes no earlier than
   // act_horizon_ (8 x tFAW: about what a 32-entry queue drains at the tFAW limit) before the
   // latest, so the history dropped can no longer constrain it.
-  std::deque<ActRecord> acts_;
+  History<ActRecord> acts_;
   uint64_t act_latest_ = 0;
   uint64_t act_horizon_, act_span_;
   // Column commands likewise (runs); col_reach_: the farthest one command constrains another.
-  std::deque<ColRecord> cols_;
+  History<ColRecord> cols_;
   uint64_t col_last_ = 0, col_reach_;
   Calendar bus_;           // data-bus bookings, to find free slots before checking the rules
   uint64_t gap_[2][2][3];  // col_gap by [1st is WR][2nd is WR][other rank, other group, same group]
+  // Their maxima: before a RD / WR (over what follows it), and after one ([WR records exist]).
+  uint64_t col_before_max_[2] = {0, 0}, col_after_max_[2][2] = {{0, 0}, {0, 0}};
+  uint64_t col_writes_ = 0;  // WR records in cols_
   // Registers: the maxima over committed commands (for a command after all of them).
   uint64_t wr_after_rd_ = 0;  // tRTW
   uint64_t data_end_ = 0;     // data bus busy until

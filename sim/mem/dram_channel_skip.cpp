@@ -23,34 +23,36 @@ uint64_t rel(uint64_t x, uint64_t t) {
 }  // namespace
 
 void DramChannel::snapshot(uint64_t t, std::vector<uint64_t>& out) const {
-  out.clear();
+  out.resize(2 * (ranks_.size() + groups_.size()) + 2);  // allocates only the first time
+  uint64_t* o = out.data();
   for (const Rank& r : ranks_) {
-    out.push_back(rel(r.rd_ok, t));
-    out.push_back(rel(r.wr_ok, t));
+    *o++ = rel(r.rd_ok, t);
+    *o++ = rel(r.wr_ok, t);
   }
   for (const Group& g : groups_) {
-    out.push_back(rel(g.rd_ok, t));
-    out.push_back(rel(g.wr_ok, t));
+    *o++ = rel(g.rd_ok, t);
+    *o++ = rel(g.wr_ok, t);
   }
-  out.push_back(rel(wr_after_rd_, t));
-  out.push_back(rel(data_end_, t));
+  *o++ = rel(wr_after_rd_, t);
+  *o = rel(data_end_, t);
 }
 
 bool DramChannel::skip_periods(std::vector<Entry>& q, size_t wn) {
   const size_t h = history_size_;
   const uint64_t bl = static_cast<uint64_t>(t_.tBL);
+  if (bus_.pending() > 1) return false;  // a gap in the bus: not a steady state
   for (size_t len = 1; len <= 8 && 2 * len <= h; ++len) {
     const Issued& now = history(h - 1);
     const Issued& then = history(h - 1 - len);
     const uint64_t period = now.t - then.t;
-    if (period != len * bl || now.state != then.state || bus_.pending() > 1) continue;
+    if (period != len * bl) continue;
     bool same = true;
     for (size_t i = 0; same && i < len; ++i) {
       const Issued& a = history(h - 1 - i);
       const Issued& b = history(h - 1 - len - i);
       same = a.seq == b.seq && a.t - b.t == period;
     }
-    if (!same) continue;
+    if (!same || now.state != then.state) continue;
     std::vector<uint64_t>& per = per_group_;  // RDs per period of each group
     per.assign(wn, 0);
     for (size_t i = 0; i < len; ++i) ++per[history(h - 1 - i).index];
@@ -99,7 +101,9 @@ bool DramChannel::skip_periods(std::vector<Entry>& q, size_t wn) {
         per[a.index] = 0;  // recorded
       }
     }
-    for (uint64_t p = k - keep + 1; p <= k; ++p) {
+    bool unrecorded = false;
+    for (size_t i = len; i > 0; --i) unrecorded = unrecorded || per[history(h - i).index] != 0;
+    for (uint64_t p = k - keep + 1; unrecorded && p <= k; ++p) {
       for (size_t i = len; i > 0; --i) {
         const Issued& a = history(h - i);
         const Entry& e = q[a.index];
@@ -111,9 +115,7 @@ bool DramChannel::skip_periods(std::vector<Entry>& q, size_t wn) {
       Bank& b = banks_[bank_index(e.rank, e.bank_group, e.bank)];
       b.pre_ok = std::max(b.pre_ok, history(h - 1 - i).t + shift + static_cast<uint64_t>(t_.tRTP));
     }
-    while (cols_.front().t + (cols_.front().n - 1) * s + col_reach_ + act_horizon_ < col_last_) {
-      cols_.pop_front();
-    }
+    drop_columns();
     bus_.retire(col_floor());
     return true;
   }

@@ -67,6 +67,11 @@ bool DramChannel::legal(Cmd c, uint32_t rank, uint32_t bg, uint32_t bank, uint64
 void DramChannel::issue(Cmd c, uint32_t rank, uint32_t bg, uint32_t bank, uint64_t row,
                         uint64_t t) {
   NPUSIM_ASSERT(legal(c, rank, bg, bank, t), "DRAM command issued at an illegal cycle");
+  apply(c, rank, bg, bank, row, t);
+}
+
+void DramChannel::apply(Cmd c, uint32_t rank, uint32_t bg, uint32_t bank, uint64_t row,
+                        uint64_t t) {
   Bank& b = banks_[bank_index(rank, bg, bank)];
   if (c == Cmd::ACT) {
     b.open_row = row;
@@ -173,21 +178,31 @@ uint64_t DramChannel::append_bound(bool w, uint32_t rank, uint32_t bg) const {
 bool DramChannel::col_violation(bool w, uint32_t rank, uint32_t bg, uint64_t t,
                                 uint64_t& fix) const {
   const uint64_t s = u(t_.tCCD_L), reach = col_reach_;
+  // Only records starting within [t - span - after_max, t + before_max) can conflict: a record's
+  // commands span at most `reach` cycles (record_column), and a command conflicts with one at a
+  // only if t - after < a < t + before. Without WR records, the gaps after one are RD's.
+  const uint64_t before_max = col_before_max_[w];
+  const uint64_t after_max = col_after_max_[col_writes_ > 0][w];
   bool bad = false;
-  auto it = std::upper_bound(cols_.begin(), cols_.end(), t + reach,
-                             [](uint64_t v, const ColRecord& a) { return v < a.t; });
+  const ColRecord* it = std::upper_bound(cols_.begin(), cols_.end(), t + before_max - 1,
+                                         [](uint64_t v, const ColRecord& a) { return v < a.t; });
   while (it != cols_.begin()) {
     --it;
-    if (it->t + 2 * reach < t) break;  // this and every earlier run (<= reach long) end too early
+    if (it->t + reach + after_max <= t) break;  // this and every earlier record end too early
     // A run's commands all stand in the same relation to the new one: those conflicting are
     // the a with t - after < a < t + before, found in O(1); `fix` goes past the last of them.
     const uint64_t after = col_gap(it->write, it->rank, it->bank_group, w, rank, bg);
     const uint64_t before = col_gap(w, rank, bg, it->write, it->rank, it->bank_group);
     const uint64_t lo = t + 1 > after ? t + 1 - after : 0, hi = t + before - 1;
     if (hi < it->t) continue;
-    const uint64_t i_lo = lo > it->t ? (lo - it->t + s - 1) / s : 0;
-    const uint64_t i_hi = std::min(it->n - 1, (hi - it->t) / s);
-    if (i_lo > i_hi) continue;
+    uint64_t i_hi = 0;
+    if (it->n == 1) {
+      if (lo > it->t) continue;
+    } else {
+      const uint64_t i_lo = lo > it->t ? (lo - it->t + s - 1) / s : 0;
+      i_hi = std::min(it->n - 1, (hi - it->t) / s);
+      if (i_lo > i_hi) continue;
+    }
     bad = true;
     fix = std::max(fix, it->t + i_hi * s + after);
   }
@@ -240,11 +255,18 @@ uint64_t DramChannel::column_run(uint32_t rank, uint32_t bg, uint32_t bank, bool
   }
   record_column(rank, bg, w, t, n);
   col_last_ = std::max(col_last_, last);
-  while (cols_.front().t + (cols_.front().n - 1) * s + col_reach_ + act_horizon_ < col_last_) {
-    cols_.pop_front();
-  }
+  drop_columns();
   bus_.retire(col_floor());
   return end;
+}
+
+// Column records no later command can reach (beyond the horizon) are dropped.
+void DramChannel::drop_columns() {
+  const uint64_t s = u(t_.tCCD_L);
+  while (cols_.front().t + (cols_.front().n - 1) * s + col_reach_ + act_horizon_ < col_last_) {
+    col_writes_ -= cols_.front().write ? 1 : 0;
+    cols_.pop_front();
+  }
 }
 
 // Records span at most col_reach_ cycles, so a search scans only the few near its cycle.
@@ -261,6 +283,7 @@ void DramChannel::record_column(uint32_t rank, uint32_t bg, bool w, uint64_t t, 
                              [](uint64_t v, const ColRecord& a) { return v < a.t; });
   for (uint64_t i = 0; i < n; i += per_record) {
     at = cols_.insert(at, ColRecord{t + i * s, std::min(per_record, n - i), rank, bg, w}) + 1;
+    col_writes_ += w ? 1 : 0;
   }
 }
 
