@@ -148,10 +148,11 @@ void GenericNpu::plan_memory() {
         }
         act_max = std::max({act_max, in, out});
         // One operator that cannot fit the DRAM on its own is named (before it is planned).
-        const uint64_t own = lowering_->weight_footprint(op) + in + out;
+        const unsigned __int128 own = static_cast<unsigned __int128>(lowering_->weight_footprint(op)) + in + out;
         if (own > dram_->capacity_bytes()) {
-          throw MappingError("operator `" + op.name + "` needs " + format_bytes(Bytes{own}) +
-                             " of DRAM (weights, inputs and outputs) but " + config().path() +
+          const uint64_t shown = own > UINT64_MAX ? UINT64_MAX : static_cast<uint64_t>(own);
+          throw MappingError("the workload needs " + format_bytes(Bytes{shown}) + " of DRAM for operator `" + op.name +
+                             "` alone (weights, inputs and outputs) but " + config().path() +
                              ".dram.capacity is " + format_bytes(Bytes{dram_->capacity_bytes()}) + " at " +
                              op.source);
         }

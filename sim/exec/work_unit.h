@@ -42,8 +42,8 @@ struct WorkUnit {
   };
   uint64_t weight_bytes = 0, weight_addr = 0;  // into the weight-side buffer
   TensorClass weight_class = TensorClass::Weights;
-  uint64_t table_bytes = 0, table_addr = 0;    // weight tables, loaded with the weights
-  uint64_t input_bytes = 0, input_addr = 0;    // into the input-side buffer
+  uint64_t table_bytes = 0, table_addr = 0;  // weight tables, loaded with the weights
+  uint64_t input_bytes = 0, input_addr = 0;  // into the input-side buffer
   TensorClass input_class = TensorClass::Activations;
   bool weight_static = true;  // false: the "weights" are runtime tensors (attention K/V)
   Kind kind = Kind::Matrix;
@@ -66,8 +66,15 @@ class UnitSink {
   using Deliver = std::function<void(std::vector<WorkUnit>&& units, bool first, bool last)>;
   static constexpr size_t kDefaultCapacity = size_t{1} << 14;
 
-  explicit UnitSink(Deliver deliver, size_t capacity = kDefaultCapacity)
-      : deliver_(std::move(deliver)), capacity_(capacity == 0 ? 1 : capacity) {}
+  // Capacity of the sinks made without one (a test lowers it to split operators finely).
+  static size_t& default_capacity() {
+    static size_t c = kDefaultCapacity;
+    return c;
+  }
+
+  explicit UnitSink(Deliver deliver, size_t capacity = 0)
+      : deliver_(std::move(deliver)),
+        capacity_(std::max<size_t>(capacity == 0 ? default_capacity() : capacity, 1)) {}
   UnitSink(const UnitSink&) = delete;
   UnitSink& operator=(const UnitSink&) = delete;
 

@@ -111,6 +111,9 @@ uint64_t Lowering::lower_gemm(const Operator& op, const Gemm& g_in, const Tensor
                                                                  : mul_sat(mul_sat(nblocks, mblocks), kblocks);
   const uint64_t units = mul_sat(ceil_div(g.count, pack), per_rep);
   if (out == nullptr) return units;
+  // Tensors lie in DRAM in the order of the first pass over them; a block read again (inputs
+  // for every n-block, weights for every m-block) is read from where it lies, not from past
+  // the tensor's end.
   uint64_t in_off = 0, w_off = 0, out_off = 0;
   auto block = [&](uint64_t rep_n, uint64_t mi, uint64_t ki, uint64_t ni, bool load_w, bool load_a) {
     const uint64_t mb = std::min(pl.mb, p.m - mi * pl.mb), kb = std::min(pl.kb, p.k - ki * pl.kb),
@@ -144,14 +147,22 @@ uint64_t Lowering::lower_gemm(const Operator& op, const Gemm& g_in, const Tensor
   };
   for (uint64_t rep = 0; rep < g.count; rep += pack) {
     const uint64_t rep_n = std::min(pack, g.count - rep);
+    const uint64_t rep_in = in_off, rep_w = w_off;
     if (pl.order == LoopOrder::InputsResident) {
-      for (uint64_t mi = 0; mi < mblocks; ++mi)
+      for (uint64_t mi = 0; mi < mblocks; ++mi) {
+        w_off = rep_w;  // every m-block reads all the weights again
         for (uint64_t ni = 0; ni < nblocks; ++ni) block(rep_n, mi, 0, ni, true, ni == 0);
+      }
     } else {
       const bool w_resident = pl.order == LoopOrder::WeightsResident;
-      for (uint64_t ni = 0; ni < nblocks; ++ni)
-        for (uint64_t mi = 0; mi < mblocks; ++mi)
+      for (uint64_t ni = 0; ni < nblocks; ++ni) {
+        in_off = rep_in;  // every n-block reads all the inputs again
+        const uint64_t strip = w_off;
+        for (uint64_t mi = 0; mi < mblocks; ++mi) {
+          if (!w_resident) w_off = strip;  // and every m-block this n-block's weights
           for (uint64_t ki = 0; ki < kblocks; ++ki) block(rep_n, mi, ki, ni, !w_resident || mi == 0, true);
+        }
+      }
     }
   }
   return units;
