@@ -59,7 +59,7 @@ Operator gemm(uint64_t m, uint64_t k, uint64_t n) {
   op.name = "g";
   op.type = OpType::Gemm;
   op.m = static_cast<int64_t>(m), op.k = static_cast<int64_t>(k), op.n = static_cast<int64_t>(n);
-  op.b_operand = "weight";
+  op.b_operand = BOperand::Weight;
   op.precision = {8, 8, 8, 8};  // int8, as a trace's defaults
   return op;
 }
