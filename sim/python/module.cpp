@@ -64,8 +64,9 @@ struct Interrupted : std::runtime_error {
 // Python error a signal handler or policy left pending.
 void refuse_nested() {
   if (t_simulating) {
-    throw UserError("npusim cannot run a simulation from inside another one (a policy or callback called "
-                    "npusim while a run was in progress); simulations in one process run one at a time");
+    throw UserError(
+        "npusim cannot run a simulation from inside another one (a policy or callback called "
+        "npusim while a run was in progress); simulations in one process run one at a time");
   }
 }
 
@@ -98,7 +99,8 @@ auto simulating(F&& body) -> decltype(body()) {
 
 // Checks for signals (Ctrl-C) from inside a running simulation, at most every 20 ms.
 RunOptions interruptible(RunOptions o) {
-  auto next = std::make_shared<std::chrono::steady_clock::time_point>(std::chrono::steady_clock::now());
+  auto next =
+      std::make_shared<std::chrono::steady_clock::time_point>(std::chrono::steady_clock::now());
   auto inner = o.progress;
   o.progress = [next, inner](double fraction, const std::string& what) {
     if (inner) inner(fraction, what);
@@ -120,7 +122,8 @@ std::string to_yaml_text(const py::object& obj, ErrorKind kind, const std::strin
   } catch (py::error_already_set& e) {
     if (!e.matches(PyExc_Exception)) throw;  // KeyboardInterrupt, SystemExit: not the value's fault
     std::string msg = e.what();
-    throw_user_error(kind, what + " cannot be written as YAML: " + msg.substr(0, msg.find("\n\nAt:")));
+    throw_user_error(kind,
+                     what + " cannot be written as YAML: " + msg.substr(0, msg.find("\n\nAt:")));
   }
 }
 
@@ -140,16 +143,19 @@ std::shared_ptr<YamlDoc> load_doc(const py::object& obj, ErrorKind kind, const s
 std::string path_text(const py::object& obj, const char* what) {
   if (py::isinstance<py::str>(obj)) return obj.cast<std::string>();
   if (py::hasattr(obj, "__fspath__")) return py::str(obj.attr("__fspath__")()).cast<std::string>();
-  throw ConfigError(std::string(what) + " must be a file path, not " + py::repr(obj).cast<std::string>());
+  throw ConfigError(std::string(what) + " must be a file path, not " +
+                    py::repr(obj).cast<std::string>());
 }
 
-SessionInput make_input(const py::object& hw, const py::object& workload, const py::object& overrides) {
+SessionInput make_input(const py::object& hw, const py::object& workload,
+                        const py::object& overrides) {
   SessionInput in;
   in.hw = load_doc(hw, ErrorKind::Config, "hw", "hw");
   if (!workload.is_none()) in.workload = load_doc(workload, ErrorKind::Workload, "workload", "workload");
   if (overrides.is_none()) return in;
   if (!py::isinstance<py::dict>(overrides)) {
-    throw ConfigError("overrides must be a dict {\"path.key\": value}, not " + py::repr(overrides).cast<std::string>());
+    throw ConfigError("overrides must be a dict {\"path.key\": value}, not " +
+                      py::repr(overrides).cast<std::string>());
   }
   for (const auto& kv : py::reinterpret_borrow<py::dict>(overrides)) {
     if (!py::isinstance<py::str>(kv.first)) {
@@ -158,8 +164,9 @@ SessionInput make_input(const py::object& hw, const py::object& workload, const 
     }
     std::string key = kv.first.cast<std::string>();
     py::object v = py::reinterpret_borrow<py::object>(kv.second);
-    std::string value = py::isinstance<py::str>(v) ? v.cast<std::string>()
-                                                   : to_yaml_text(v, ErrorKind::Config, "override `" + key + "`");
+    std::string value = py::isinstance<py::str>(v)
+                            ? v.cast<std::string>()
+                            : to_yaml_text(v, ErrorKind::Config, "override `" + key + "`");
     in.overrides.emplace_back(key, value);
   }
   return in;
@@ -290,7 +297,8 @@ PYBIND11_MODULE(npusim, m) {
       "describe",
       [](const py::object& type) {
         if (!py::isinstance<py::str>(type)) {
-          throw ConfigError("describe takes a type name (\"systolic_array\"), not " + py::repr(type).cast<std::string>());
+          throw ConfigError("describe takes a type name (\"systolic_array\"), not " +
+                            py::repr(type).cast<std::string>());
         }
         return json_to_python(describe_type(type.cast<std::string>()));
       },
