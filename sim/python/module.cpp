@@ -1,9 +1,9 @@
 // The Python module `npusim` (built by CMake into build/python; run scripts with
 // PYTHONPATH=build/python /usr/bin/python3).
 //
-//   npusim.run(hw, workload, overrides={}, timeline=None, policy=None) -> dict
-//       the stats.json content; `policy` is a callable f(step, context) -> bits that drives
-//       a `schedule: {type: python}` workload, called before every decode step
+//   npusim.run(hw, workload, overrides={}, timeline=None, policy=None, timeline_limit=500000)
+//       -> dict: the stats.json content; `policy` is a callable f(step, context) -> bits that
+//       drives a `schedule: {type: python}` workload, called before every decode step
 //   npusim.validate(hw, workload=None, overrides={})                raises on a problem
 //   npusim.resolve(hw, overrides={}) -> str                         the resolved hw YAML
 //   npusim.describe(type) -> dict                                    a component's parameters
@@ -30,6 +30,8 @@
 #include "sim/core/errors.h"
 #include "sim/core/host_callback.h"
 #include "sim/core/version.h"
+#include "sim/workload/op_math.h"
+#include "sim/workload/trace.h"
 
 namespace py = pybind11;
 using namespace npusim;
@@ -258,10 +260,15 @@ PYBIND11_MODULE(npusim, m) {
   m.def(
       "run",
       [](const py::object& hw, const py::object& workload, const py::object& overrides,
-         const py::object& timeline, const py::object& policy) {
+         const py::object& timeline, const py::object& policy, int64_t timeline_limit) {
         refuse_nested();  // (before the policy scope replaces the running one's policy)
         SessionInput in = make_input(hw, workload, overrides);
         if (!timeline.is_none()) in.timeline_path = path_text(timeline, "timeline");
+        if (timeline_limit < 1) {
+          throw ConfigError("timeline_limit must be at least 1 (events); it is " +
+                            std::to_string(timeline_limit));
+        }
+        in.timeline_limit = static_cast<size_t>(timeline_limit);
         in.options = interruptible(in.options);
         SessionOutput out;
         {
@@ -272,6 +279,7 @@ PYBIND11_MODULE(npusim, m) {
       },
       py::arg("hw"), py::arg("workload"), py::arg("overrides") = py::dict(),
       py::arg("timeline") = py::none(), py::arg("policy") = py::none(),
+      py::arg("timeline_limit") = static_cast<int64_t>(Timeline::kDefaultMaxEvents),
       "Run one simulation; returns the stats.json content as a dict. `policy`, a callable\n"
       "f(step, context) -> bits, drives a `schedule: {type: python}` workload.");
 
@@ -303,6 +311,33 @@ PYBIND11_MODULE(npusim, m) {
         return json_to_python(describe_type(type.cast<std::string>()));
       },
       py::arg("type"), "Parameters of a component type or trace operator, as a dict.");
+
+  // The C++ operator maths of every listed operator of a trace, so a test can hold the Python
+  // exporters' copy (workloads/exporters/op_math.py) to it.
+  m.def(
+      "_op_math",
+      [](const py::object& workload) {
+        const Workload w =
+            load_workload(load_doc(workload, ErrorKind::Workload, "workload", "workload"));
+        py::list out;
+        for (const Model& model : w.models) {
+          for (const Operator& op : model.layers) {
+            py::dict d;
+            d["model"] = model.name;
+            d["name"] = op.name;
+            d["macs"] = op_macs(op);
+            if (op.type == OpType::Conv2d || op.type == OpType::DepthwiseConv2d ||
+                op.type == OpType::Pool) {
+              const ConvOutput o = conv_output(op);
+              d["conv_output"] = py::make_tuple(o.h, o.w);
+            }
+            out.append(d);
+          }
+        }
+        return out;
+      },
+      py::arg("workload"),
+      "Per operator of a trace's listed layers: {model, name, macs, conv_output}.");
 
   m.def("list_types", [] {
     py::list out;
