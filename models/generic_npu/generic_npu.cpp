@@ -148,13 +148,15 @@ void GenericNpu::plan_memory() {
         }
         act_max = std::max({act_max, in, out});
         // One operator that cannot fit the DRAM on its own is named (before it is planned).
-        const unsigned __int128 own = static_cast<unsigned __int128>(lowering_->weight_footprint(op)) + in + out;
+        const unsigned __int128 own =
+            static_cast<unsigned __int128>(lowering_->weight_footprint(op)) + in + out;
         if (own > dram_->capacity_bytes()) {
           const uint64_t shown = own > UINT64_MAX ? UINT64_MAX : static_cast<uint64_t>(own);
-          throw MappingError("the workload needs " + format_bytes(Bytes{shown}) + " of DRAM for operator `" + op.name +
+          throw MappingError("the workload needs " + format_bytes(Bytes{shown}) +
+                             " of DRAM for operator `" + op.name +
                              "` alone (weights, inputs and outputs) but " + config().path() +
-                             ".dram.capacity is " + format_bytes(Bytes{dram_->capacity_bytes()}) + " at " +
-                             op.source);
+                             ".dram.capacity is " + format_bytes(Bytes{dram_->capacity_bytes()}) +
+                             " at " + op.source);
         }
         // Planning here (no unit is made) raises mapping errors before the run: a block that
         // fits no buffer, an operator with more units than can be simulated.
@@ -209,7 +211,8 @@ void GenericNpu::run_model(size_t index, IRequestContext& ctx) {
                                                 : array_->peak_macs_per_cycle(ab, wb));
       const TensorAddresses at = addresses_for(m, op);
       ++ops_started_;
-      const double done = total_ops_ ? static_cast<double>(ops_started_) / static_cast<double>(total_ops_) : 0;
+      const double done =
+          total_ops_ ? static_cast<double>(ops_started_) / static_cast<double>(total_ops_) : 0;
       const std::string what = m.name + " " + phase.name + " " + op.name;
       if (options_.progress) options_.progress(done, what);
       // The units go to the engine in bounded batches as they are made (memory independent of

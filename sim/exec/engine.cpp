@@ -44,11 +44,15 @@ namespace {
 uint64_t g_peak_units_held = 0;
 }  // namespace
 
-uint64_t ExecEngine::peak_units_held() { return g_peak_units_held; }
-void ExecEngine::reset_peak_units_held() { g_peak_units_held = 0; }
+uint64_t ExecEngine::peak_units_held() {
+  return g_peak_units_held;
+}
+void ExecEngine::reset_peak_units_held() {
+  g_peak_units_held = 0;
+}
 
-void ExecEngine::feed(std::vector<WorkUnit>&& units, size_t op_id, const OperandBases& bases, uint64_t overhead,
-                      bool first, bool last) {
+void ExecEngine::feed(std::vector<WorkUnit>&& units, size_t op_id, const OperandBases& bases,
+                      uint64_t overhead, bool first, bool last) {
   batches_.push_back({std::move(units), 0});
   Batch& b = batches_.back();
   b.unretired = b.units.size();

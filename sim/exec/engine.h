@@ -98,8 +98,8 @@ class ExecEngine {
   // An operator may come in several batches (a UnitSink's): the same op_id and bases each time,
   // `first` on the first batch only (its overhead counts, the others' is ignored), `last` on
   // the last one.
-  void feed(std::vector<WorkUnit>&& units, size_t op_id, const OperandBases& bases, uint64_t overhead,
-            bool first = true, bool last = true);
+  void feed(std::vector<WorkUnit>&& units, size_t op_id, const OperandBases& bases,
+            uint64_t overhead, bool first = true, bool last = true);
   void feed_shared(const std::vector<WorkUnit>& units, size_t op_id, const OperandBases& bases,
                    uint64_t overhead);
   // Holds the next computation until at least `cycles` after the last one (a precision switch).
@@ -168,8 +168,8 @@ class ExecEngine {
     int8_t holds[2] = {-1, -1};  // buffers whose half it occupies until it computes
     uint64_t compute_end = 0;
   };
-  void push(const std::vector<WorkUnit>& units, Batch* batch, size_t op_id, const OperandBases& bases,
-            uint64_t overhead, bool first = true, bool last = true);
+  void push(const std::vector<WorkUnit>& units, Batch* batch, size_t op_id,
+            const OperandBases& bases, uint64_t overhead, bool first = true, bool last = true);
   void advance();  // issue/compute everything the fed units allow
   bool try_load(Pending& p, uint64_t index);
   void compute(Pending& p, uint64_t index);

@@ -9,13 +9,17 @@
 namespace npusim {
 namespace {
 
-uint64_t ceil_div(uint64_t a, uint64_t b) { return a / b + (a % b != 0 ? 1 : 0); }
+uint64_t ceil_div(uint64_t a, uint64_t b) {
+  return a / b + (a % b != 0 ? 1 : 0);
+}
 // Unit counts of absurd operators saturate instead of wrapping (check() then refuses them).
 uint64_t mul_sat(uint64_t a, uint64_t b) {
   uint64_t r = 0;
   return __builtin_mul_overflow(a, b, &r) ? UINT64_MAX : r;
 }
-uint64_t add_sat(uint64_t a, uint64_t b) { return a + b < a ? UINT64_MAX : a + b; }
+uint64_t add_sat(uint64_t a, uint64_t b) {
+  return a + b < a ? UINT64_MAX : a + b;
+}
 uint64_t u(int64_t v) { return static_cast<uint64_t>(v); }
 int bits(int64_t b) { return static_cast<int>(b); }
 
@@ -88,7 +92,8 @@ const GemmPlan& Lowering::plan(const Operator& op, const Gemm& g) {
   return plans_.emplace(key, plan_gemm(p, gr, opt_.budget, cost, op.name)).first->second;
 }
 
-uint64_t Lowering::lower_gemm(const Operator& op, const Gemm& g_in, const TensorAddresses& at, UnitSink* out) {
+uint64_t Lowering::lower_gemm(const Operator& op, const Gemm& g_in, const TensorAddresses& at,
+                              UnitSink* out) {
   Gemm g = g_in;
   g.op = &op;
   const GemmProblem& p = g.problem;
@@ -107,15 +112,17 @@ uint64_t Lowering::lower_gemm(const Operator& op, const Gemm& g_in, const Tensor
     if (o > 0) pack = std::min(pack, opt_.budget.ofmap / o);
     pack = std::max<uint64_t>(pack, 1);
   }
-  const uint64_t per_rep = pl.order == LoopOrder::InputsResident ? mul_sat(mblocks, nblocks)
-                                                                 : mul_sat(mul_sat(nblocks, mblocks), kblocks);
+  const uint64_t per_rep = pl.order == LoopOrder::InputsResident
+                               ? mul_sat(mblocks, nblocks)
+                               : mul_sat(mul_sat(nblocks, mblocks), kblocks);
   const uint64_t units = mul_sat(ceil_div(g.count, pack), per_rep);
   if (out == nullptr) return units;
   // Tensors lie in DRAM in the order of the first pass over them; a block read again (inputs
   // for every n-block, weights for every m-block) is read from where it lies, not from past
   // the tensor's end.
   uint64_t in_off = 0, w_off = 0, out_off = 0;
-  auto block = [&](uint64_t rep_n, uint64_t mi, uint64_t ki, uint64_t ni, bool load_w, bool load_a) {
+  auto block = [&](uint64_t rep_n, uint64_t mi, uint64_t ki, uint64_t ni, bool load_w,
+                   bool load_a) {
     const uint64_t mb = std::min(pl.mb, p.m - mi * pl.mb), kb = std::min(pl.kb, p.k - ki * pl.kb),
                    nb = std::min(pl.nb, p.n - ni * pl.nb);
     WorkUnit s;
@@ -168,9 +175,10 @@ uint64_t Lowering::lower_gemm(const Operator& op, const Gemm& g_in, const Tensor
   return units;
 }
 
-uint64_t Lowering::lower_vector(const Operator& op, VectorFn fn, uint64_t units, uint64_t in_bytes_per_unit,
-                                uint64_t weight_bytes_per_unit, uint64_t out_bytes_per_unit, uint64_t work_per_unit,
-                                int b, const TensorAddresses& at, UnitSink* out) {
+uint64_t Lowering::lower_vector(const Operator& op, VectorFn fn, uint64_t units,
+                                uint64_t in_bytes_per_unit, uint64_t weight_bytes_per_unit,
+                                uint64_t out_bytes_per_unit, uint64_t work_per_unit, int b,
+                                const TensorAddresses& at, UnitSink* out) {
   uint64_t per_step = units;
   if (in_bytes_per_unit > 0) per_step = std::min(per_step, opt_.budget.ifmap / in_bytes_per_unit);
   if (weight_bytes_per_unit > 0) per_step = std::min(per_step, opt_.budget.weight / weight_bytes_per_unit);
@@ -197,7 +205,9 @@ uint64_t Lowering::lower_vector(const Operator& op, VectorFn fn, uint64_t units,
   return ceil_div(units, per_step);
 }
 
-void Lowering::lower(const Operator& op, const TensorAddresses& at, UnitSink& out) { lower_any(op, at, &out); }
+void Lowering::lower(const Operator& op, const TensorAddresses& at, UnitSink& out) {
+  lower_any(op, at, &out);
+}
 
 void Lowering::lower(const Operator& op, const TensorAddresses& at, std::vector<WorkUnit>& out) {
   UnitSink sink(append_to(out), SIZE_MAX);
@@ -212,10 +222,11 @@ void Lowering::lower(const Operator& op, const TensorAddresses& at, std::vector<
 uint64_t Lowering::check(const Operator& op) {
   const uint64_t units = lower_any(op, {}, nullptr);
   if (units > kMaxUnitsPerOperator) {
-    throw MappingError("operator `" + op.name + "` lowers to " + std::to_string(units) +
-                       " work units, more than the " + std::to_string(kMaxUnitsPerOperator) +
-                       " one operator may have (too large to simulate); split it or enlarge the buffers at " +
-                       op.source);
+    throw MappingError(
+        "operator `" + op.name + "` lowers to " + std::to_string(units) +
+        " work units, more than the " + std::to_string(kMaxUnitsPerOperator) +
+        " one operator may have (too large to simulate); split it or enlarge the buffers at " +
+        op.source);
   }
   return units;
 }
@@ -270,8 +281,9 @@ uint64_t Lowering::lower_any(const Operator& op, const TensorAddresses& at, Unit
       const ConvOutput o = conv_output(op);
       const uint64_t khw = u(op.kernel_h * op.kernel_w), outs = u(o.h * o.w);
       if (opt_.depthwise_on_vector) {
-        return lower_vector(op, VectorFn::Mac, u(op.batch * op.channels), bytes_for(u(op.in_h * op.in_w), ab),
-                            bytes_for(khw, wb), bytes_for(outs, ob), outs * khw, std::max(ab, wb), at, out);
+        return lower_vector(op, VectorFn::Mac, u(op.batch * op.channels),
+                            bytes_for(u(op.in_h * op.in_w), ab), bytes_for(khw, wb),
+                            bytes_for(outs, ob), outs * khw, std::max(ab, wb), at, out);
       }
       Gemm g{problem(u(op.batch) * outs, khw, 1, ab, wb), u(op.channels), true};
       return lower_gemm(op, g, at, out);
@@ -293,7 +305,8 @@ uint64_t Lowering::lower_any(const Operator& op, const TensorAddresses& at, Unit
       const bool rowwise = op.type == OpType::Norm || op.type == OpType::Softmax;
       const uint64_t units = rowwise ? u(op.rows) : u(op.elements), per = rowwise ? u(op.cols) : 1;
       const uint64_t inputs = op.type == OpType::Elementwise ? 2 : 1;
-      return lower_vector(op, w.fn, units, bytes_for(inputs * per, ab), 0, bytes_for(per, ob), per, ab, at, out);
+      return lower_vector(op, w.fn, units, bytes_for(inputs * per, ab), 0, bytes_for(per, ob), per,
+                          ab, at, out);
     }
     case OpType::Attention: {
       const uint64_t kvh = u(op.kv_heads == 0 ? op.heads : op.kv_heads), group = u(op.heads) / kvh;
@@ -304,12 +317,16 @@ uint64_t Lowering::lower_any(const Operator& op, const TensorAddresses& at, Unit
       // Q.K^T: the keys play the weight operand (at KV width); scores go to `output`.
       Gemm qk{problem(rows, u(op.head_dim), u(op.kv_len), ab, kvb), reps, false};
       uint64_t units = lower_gemm(op, qk, {at.input, at.input + q_bytes, at.output}, out);
-      units = add_sat(units, lower_vector(op, VectorFn::Softmax, u(op.batch * op.heads * op.q_len),
-                                          bytes_for(u(op.kv_len), ab), 0, bytes_for(u(op.kv_len), ab),
-                                          u(op.kv_len), ab, {at.output, 0, at.output}, out));
+      units =
+          add_sat(units, lower_vector(op, VectorFn::Softmax, u(op.batch * op.heads * op.q_len),
+                                      bytes_for(u(op.kv_len), ab), 0, bytes_for(u(op.kv_len), ab),
+                                      u(op.kv_len), ab, {at.output, 0, at.output}, out));
       // P.V: the values play the weight operand; the result overwrites the queries' slot.
       Gemm pv{problem(rows, u(op.kv_len), u(op.head_dim), ab, kvb), reps, false};
-      return add_sat(units, lower_gemm(op, pv, {at.output, at.input + q_bytes + kv_bytes, at.output + score_bytes}, out));
+      return add_sat(
+          units,
+          lower_gemm(op, pv, {at.output, at.input + q_bytes + kv_bytes, at.output + score_bytes},
+                     out));
     }
   }
   return 0;
