@@ -147,9 +147,20 @@ void GenericNpu::plan_memory() {
                            op.precision.activation);
         }
         act_max = std::max({act_max, in, out});
-        // Lowering here raises mapping errors (a block that fits no buffer) before the run.
-        std::vector<WorkUnit> scratch;
-        lowering_->lower(op, {}, scratch);
+        // One operator that cannot fit the DRAM on its own is named (before it is planned).
+        const unsigned __int128 own =
+            static_cast<unsigned __int128>(lowering_->weight_footprint(op)) + in + out;
+        if (own > dram_->capacity_bytes()) {
+          const uint64_t shown = own > UINT64_MAX ? UINT64_MAX : static_cast<uint64_t>(own);
+          throw MappingError("the workload needs " + format_bytes(Bytes{shown}) +
+                             " of DRAM for operator `" + op.name +
+                             "` alone (weights, inputs and outputs) but " + config().path() +
+                             ".dram.capacity is " + format_bytes(Bytes{dram_->capacity_bytes()}) +
+                             " at " + op.source);
+        }
+        // Planning here (no unit is made) raises mapping errors before the run: a block that
+        // fits no buffer, an operator with more units than can be simulated.
+        lowering_->check(op);
       }
     }
   }
@@ -198,15 +209,21 @@ void GenericNpu::run_model(size_t index, IRequestContext& ctx) {
       const size_t id = acc_.begin_op(op.name, op_type_name(op.type),
                                       on_vector ? vector_->peak_elements_per_cycle(std::max(ab, wb))
                                                 : array_->peak_macs_per_cycle(ab, wb));
-      std::vector<WorkUnit> units;
-      lowering_->lower(op, addresses_for(m, op), units);
-      NPUSIM_ASSERT(!units.empty(), "operator " + op.name + " lowered to nothing");
+      const TensorAddresses at = addresses_for(m, op);
       ++ops_started_;
-      if (options_.progress) {
-        options_.progress(total_ops_ ? static_cast<double>(ops_started_) / static_cast<double>(total_ops_) : 0,
-                          m.name + " " + phase.name + " " + op.name);
-      }
-      engine_->feed(std::move(units), id, {}, 0);
+      const double done =
+          total_ops_ ? static_cast<double>(ops_started_) / static_cast<double>(total_ops_) : 0;
+      const std::string what = m.name + " " + phase.name + " " + op.name;
+      if (options_.progress) options_.progress(done, what);
+      // The units go to the engine in bounded batches as they are made (memory independent of
+      // the operator's size); a long operator reports progress with each batch.
+      UnitSink sink([&](std::vector<WorkUnit>&& units, bool first, bool last) {
+        if (!first && options_.progress) options_.progress(done, what);
+        engine_->feed(std::move(units), id, {}, 0, first, last);
+      });
+      lowering_->lower(op, at, sink);
+      sink.close();
+      NPUSIM_ASSERT(sink.pushed() > 0, "operator " + op.name + " lowered to nothing");
     }
     if (m.llm) {
       if (phase.kind == PhaseKind::Decode) ++tokens_;

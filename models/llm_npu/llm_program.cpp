@@ -84,9 +84,14 @@ void LlmNpu::feed_tiled(const Operator& op, const std::string& weight_key, size_
   }
   auto w = weight_bits == 16 ? pl.fp16.find(weight_key) : pl.weights.find(weight_key);
   const uint64_t weights = w == (weight_bits == 16 ? pl.fp16.end() : pl.weights.end()) ? 0 : w->second;
-  std::vector<WorkUnit> steps;
-  tiled_->lower(o, {act_base_[parity], weights, act_base_[1 - parity]}, steps);
-  engine_->feed(std::move(steps), id, bases, clock_.cycle_at_ps(p_.kernel_overhead.ps).n);
+  // The units go to the engine in bounded batches as they are made; the kernel overhead
+  // comes with the first.
+  const uint64_t overhead = clock_.cycle_at_ps(p_.kernel_overhead.ps).n;
+  UnitSink sink([&](std::vector<WorkUnit>&& units, bool first, bool last) {
+    engine_->feed(std::move(units), id, bases, overhead, first, last);
+  });
+  tiled_->lower(o, {act_base_[parity], weights, act_base_[1 - parity]}, sink);
+  sink.close();
 }
 
 void LlmNpu::run_llm(ModelRun& r, size_t model_index) {

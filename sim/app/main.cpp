@@ -51,6 +51,8 @@ std::string command_help(const std::string& cmd) {
            "                     (dram.channels=4) or the trace when it starts with\n"
            "                     workload. (repeatable)\n"
            "  --timeline FILE    also write a Chrome/Perfetto timeline (JSON)\n"
+           "  --timeline-limit N keep the timeline's first N events (default 500000); a\n"
+           "                     truncated timeline says so in the file and on stderr\n"
            "  --quiet            no summary and no progress line\n\n"
            "An output path that exists and is not a regular file (a FIFO, symbolic link, device\n"
            "or directory) is not replaced: the run is refused with exit status 2.\n";
@@ -117,6 +119,13 @@ int cmd_run(const po::variables_map& vm) {
   const std::string out_dir = vm["out"].as<std::string>();
   const bool quiet = vm.count("quiet") > 0;
   if (vm.count("timeline")) in.timeline_path = vm["timeline"].as<std::string>();
+  if (vm.count("timeline-limit")) {
+    const int64_t limit = vm["timeline-limit"].as<int64_t>();
+    if (limit < 1)
+      throw ConfigError("--timeline-limit must be at least 1 (events); it is " +
+                        std::to_string(limit));
+    in.timeline_limit = static_cast<size_t>(limit);
+  }
   Progress progress(quiet);
   in.options.progress = [&progress](double f, const std::string& what) { progress.update(f, what); };
   ensure_directory(out_dir);
@@ -127,10 +136,16 @@ int cmd_run(const po::variables_map& vm) {
   }
   for (const char* file : {"/stats.json", "/resolved_config.yaml", "/layers.csv", "/requests.csv"})
     check_output_path(out_dir + file);
+  const std::string in_timeline = in.timeline_path;
+  const size_t in_limit = in.timeline_limit;
   auto t0 = std::chrono::steady_clock::now();
   SessionOutput out = run_session(std::move(in));
   double wall = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
   progress.finish();
+  if (out.timeline_dropped > 0 && !in_timeline.empty()) {
+    std::cerr << "npusim: warning: the timeline holds its first " << in_limit << " events; "
+              << out.timeline_dropped << " later ones were dropped (raise --timeline-limit)\n";
+  }
   write_file_atomic(out_dir + "/stats.json", out.stats.dump(2) + "\n");
   write_file_atomic(out_dir + "/resolved_config.yaml", out.resolved_yaml);
   write_file_atomic(out_dir + "/layers.csv", layers_csv(out.stats));
@@ -227,6 +242,7 @@ int dispatch(int argc, char** argv) {
       "out", po::value<std::string>()->default_value("npusim-out"), "output directory")(
       "set", po::value<std::vector<std::string>>(), "override path.key=value")(
       "timeline", po::value<std::string>(), "Chrome/Perfetto trace file")(
+      "timeline-limit", po::value<int64_t>(), "timeline events kept")(
       "quiet", "no summary, no progress")("json", "describe as JSON")(
       "target", po::value<std::string>(), "describe/docs target");
   po::positional_options_description pos;

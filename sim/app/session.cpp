@@ -118,11 +118,13 @@ struct Profile {  // each model alone on the hardware, for ANTT and the schedule
 
 // One simulation of `workload` on `hw`: builds the hardware, runs the runtime, reports.
 SessionOutput simulate(const std::shared_ptr<YamlDoc>& hw_doc, const Workload& workload,
-                       const std::string& timeline_path, const RunOptions& options, const Profile* profile) {
+                       const std::string& timeline_path, const RunOptions& options,
+                       const Profile* profile,
+                       size_t timeline_limit = Timeline::kDefaultMaxEvents) {
   SessionOutput out;
   SimKernel kernel;
   StatGroup stats("hw");
-  Timeline timeline;
+  Timeline timeline(timeline_limit);
   BuildContext ctx;
   ctx.timeline = timeline_path.empty() ? nullptr : &timeline;
   Hardware hw = build(hw_doc, stats, ctx);
@@ -205,6 +207,7 @@ SessionOutput simulate(const std::shared_ptr<YamlDoc>& hw_doc, const Workload& w
   scheduler.reset();
   hw.root.reset();  // modules go before the kernel's context
   if (!timeline_path.empty()) timeline.write(timeline_path);
+  out.timeline_dropped = timeline.dropped();
   return out;
 }
 
@@ -214,7 +217,8 @@ SessionOutput run_session(SessionInput in) {
   apply_overrides(in);
   if (!in.workload) throw ConfigError("no workload given");
   const Workload workload = load_workload(in.workload);
-  if (!workload.requests) return simulate(in.hw, workload, in.timeline_path, in.options, nullptr);
+  if (!workload.requests)
+    return simulate(in.hw, workload, in.timeline_path, in.options, nullptr, in.timeline_limit);
   // A request stream: first each model alone, for the isolated latencies (validating the
   // stream before spending time on them).
   const RequestStream stream = parse_request_stream(workload, platform_names(*in.hw));
@@ -230,7 +234,7 @@ SessionOutput run_session(SessionInput in) {
     profile.isolated_ps[m] = static_cast<uint64_t>(std::llround(o.stats.find("total_seconds")->as_double() * 1e12));
     profile.operators[m] = o.operators;
   }
-  return simulate(in.hw, workload, in.timeline_path, in.options, &profile);
+  return simulate(in.hw, workload, in.timeline_path, in.options, &profile, in.timeline_limit);
 }
 
 std::string validate_session(SessionInput in) {

@@ -10,6 +10,7 @@
 #include "sim/core/config.h"
 #include "sim/core/i_accelerator.h"
 #include "sim/core/json.h"
+#include "sim/report/timeline.h"
 
 namespace npusim {
 
@@ -20,6 +21,7 @@ struct SessionInput {
   std::shared_ptr<YamlDoc> workload;  // may be null for validation of hw only
   Overrides overrides;                // "path=value"; paths under workload.* go to the trace
   std::string timeline_path;          // "" = no timeline
+  size_t timeline_limit = Timeline::kDefaultMaxEvents;  // events kept; later ones are counted
   RunOptions options;
 };
 
@@ -29,6 +31,7 @@ struct SessionOutput {
   uint64_t total_cycles = 0;
   uint64_t activations = 0;   // process wake-ups (for the speed benchmark)
   uint64_t operators = 0;     // operators the (first) request ran
+  uint64_t timeline_dropped = 0;  // timeline events beyond timeline_limit
 };
 
 // Splits "a.b=c" into its path and value; UserError when there is no '='.

@@ -2,6 +2,8 @@
 
 #include <cmath>
 
+#include <nlohmann/json.hpp>
+
 #include "sim/core/errors.h"
 #include "sim/core/units.h"
 
@@ -84,81 +86,44 @@ const std::string& Json::as_string() const {
   return std::get<std::string>(v_);
 }
 
-std::string json_escape(const std::string& s) {
-  std::string out = "\"";
-  for (unsigned char c : s) {
-    switch (c) {
-      case '"': out += "\\\""; break;
-      case '\\': out += "\\\\"; break;
-      case '\n': out += "\\n"; break;
-      case '\t': out += "\\t"; break;
-      case '\r': out += "\\r"; break;
+// The tree as nlohmann's ordered JSON, which writes it (escapes, indentation, numbers).
+struct JsonWriter {
+  static nlohmann::ordered_json convert(const Json& j) {
+    switch (j.v_.index()) {
+      case 1:
+        return std::get<bool>(j.v_);
+      case 2:
+        return std::get<int64_t>(j.v_);
+      case 3:
+        return std::get<uint64_t>(j.v_);
+      case 4: {
+        // JSON has no NaN or infinity; a non-finite stat is written as null.
+        const double d = std::get<double>(j.v_);
+        return std::isfinite(d) ? nlohmann::ordered_json(d) : nlohmann::ordered_json();
+      }
+      case 5:
+        return std::get<std::string>(j.v_);
+      case 6: {
+        nlohmann::ordered_json a = nlohmann::ordered_json::array();
+        for (const Json& e : *std::get<std::shared_ptr<Json::Array>>(j.v_)) a.push_back(convert(e));
+        return a;
+      }
+      case 7: {
+        nlohmann::ordered_json o = nlohmann::ordered_json::object();
+        for (const auto& [key, value] : std::get<std::shared_ptr<Json::Object>>(j.v_)->items)
+          o[key] = convert(value);
+        return o;
+      }
       default:
-        if (c < 0x20) {
-          char buf[8];
-          snprintf(buf, sizeof buf, "\\u%04x", c);
-          out += buf;
-        } else {
-          out += static_cast<char>(c);
-        }
+        return nullptr;
     }
   }
-  return out + "\"";
-}
-
-void Json::dump_to(std::string& out, int indent, int depth) const {
-  auto newline = [&](int d) {
-    if (indent <= 0) return;
-    out += '\n';
-    out.append(static_cast<size_t>(indent * d), ' ');
-  };
-  switch (v_.index()) {
-    case 0: out += "null"; break;
-    case 1: out += std::get<bool>(v_) ? "true" : "false"; break;
-    case 2: out += std::to_string(std::get<int64_t>(v_)); break;
-    case 3: out += std::to_string(std::get<uint64_t>(v_)); break;
-    case 4: {
-      double d = std::get<double>(v_);
-      // JSON has no NaN or infinity; a non-finite stat is written as null.
-      out += std::isfinite(d) ? format_double(d) : "null";
-      break;
-    }
-    case 5: out += json_escape(std::get<std::string>(v_)); break;
-    case 6: {
-      const Array& a = *std::get<std::shared_ptr<Array>>(v_);
-      if (a.empty()) { out += "[]"; break; }
-      out += '[';
-      for (size_t i = 0; i < a.size(); ++i) {
-        if (i) out += ',';
-        newline(depth + 1);
-        a[i].dump_to(out, indent, depth + 1);
-      }
-      newline(depth);
-      out += ']';
-      break;
-    }
-    case 7: {
-      const Object& o = *std::get<std::shared_ptr<Object>>(v_);
-      if (o.items.empty()) { out += "{}"; break; }
-      out += '{';
-      for (size_t i = 0; i < o.items.size(); ++i) {
-        if (i) out += ',';
-        newline(depth + 1);
-        out += json_escape(o.items[i].first);
-        out += indent > 0 ? ": " : ":";
-        o.items[i].second.dump_to(out, indent, depth + 1);
-      }
-      newline(depth);
-      out += '}';
-      break;
-    }
-  }
-}
+};
 
 std::string Json::dump(int indent) const {
-  std::string out;
-  dump_to(out, indent, 0);
-  return out;
+  // Text from a trace (operator names) is not checked for UTF-8: invalid bytes become U+FFFD.
+  return JsonWriter::convert(*this).dump(indent > 0 ? indent : -1, ' ', false,
+                                         nlohmann::ordered_json::error_handler_t::replace);
 }
 
 }  // namespace npusim

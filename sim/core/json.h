@@ -1,6 +1,7 @@
-// A small ordered JSON value: objects keep insertion order, numbers print deterministically
-// (integers exactly, doubles in their shortest round-trip form), so the same run always
-// writes byte-identical stats.json.
+// A small ordered JSON tree the reports build: objects keep insertion order and copies share
+// their containers. Writing is nlohmann::ordered_json's (Debian's nlohmann-json3-dev): integers
+// exactly, doubles in their shortest round-trip form, so the same run always writes
+// byte-identical stats.json.
 #pragma once
 
 #include <cstdint>
@@ -55,10 +56,11 @@ class Json {
   uint64_t as_uint() const;
   const std::string& as_string() const;
 
+  // indent <= 0: on one line.
   std::string dump(int indent = 2) const;
 
  private:
-  void dump_to(std::string& out, int indent, int depth) const;
+  friend struct JsonWriter;
   Object& obj();
   Array& arr();
   // Containers are shared_ptr so Json copies are cheap; deep copies are never needed.
@@ -66,7 +68,5 @@ class Json {
                std::shared_ptr<Array>, std::shared_ptr<Object>>
       v_;
 };
-
-std::string json_escape(const std::string& s);
 
 }  // namespace npusim

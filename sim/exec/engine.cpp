@@ -40,12 +40,25 @@ ExecEngine::ExecEngine(Config c, RunAccounting& acc) : c_(std::move(c)), acc_(ac
   for (const IFastForward* u : c_.units) addr_period_ = std::lcm(addr_period_, u->address_period());
 }
 
+namespace {
+uint64_t g_peak_units_held = 0;
+}  // namespace
+
+uint64_t ExecEngine::peak_units_held() {
+  return g_peak_units_held;
+}
+void ExecEngine::reset_peak_units_held() {
+  g_peak_units_held = 0;
+}
+
 void ExecEngine::feed(std::vector<WorkUnit>&& units, size_t op_id, const OperandBases& bases,
-                      uint64_t overhead) {
+                      uint64_t overhead, bool first, bool last) {
   batches_.push_back({std::move(units), 0});
   Batch& b = batches_.back();
   b.unretired = b.units.size();
-  push(b.units, &b, op_id, bases, overhead);
+  // A later batch of the operator being fast-forwarded brings steps a skip may cover again.
+  if (!first && op_id == ff_op_) ff_tries_ = 0;
+  push(b.units, &b, op_id, bases, overhead, first, last);
 }
 
 void ExecEngine::feed_shared(const std::vector<WorkUnit>& units, size_t op_id, const OperandBases& bases,
@@ -54,18 +67,20 @@ void ExecEngine::feed_shared(const std::vector<WorkUnit>& units, size_t op_id, c
 }
 
 void ExecEngine::push(const std::vector<WorkUnit>& units, Batch* batch, size_t op_id,
-                      const OperandBases& bases, uint64_t overhead) {
+                      const OperandBases& bases, uint64_t overhead, bool first, bool last) {
   for (size_t i = 0; i < units.size(); ++i) {
     Pending p;
     p.s = &units[i];
     p.batch = batch;
     p.op = op_id;
     p.bases = bases;
-    p.first_of_op = i == 0;
-    p.last_of_op = i + 1 == units.size();
+    p.first_of_op = first && i == 0;
+    p.last_of_op = last && i + 1 == units.size();
     p.overhead = p.first_of_op ? overhead : 0;
     q_.push_back(std::move(p));
   }
+  g_peak_units_held = std::max<uint64_t>(g_peak_units_held, q_.size());
+  more_coming_ = !last;
   advance();
 }
 
@@ -236,7 +251,11 @@ void ExecEngine::advance() {
         issue_waiting_store();
       }
     }
-    if (next_compute_ < next_load_) {
+    // Every fed unit has loaded but the operator's next batch is still to come: wait for it, so
+    // the next load is tried before this compute as if the operator had come whole (the
+    // order of transfers, hence their timing, does not depend on the batches).
+    const bool wait_for_batch = more_coming_ && next_load_ == base_index_ + q_.size();
+    if (next_compute_ < next_load_ && !wait_for_batch) {
       compute(q_[next_compute_ - base_index_], next_compute_);
       ++next_compute_;
       progressed = true;

@@ -95,7 +95,11 @@ class ExecEngine {
   // Appends an operator's units (run after everything fed before). `overhead` cycles of fixed
   // per-operator cost precede its first compute. `feed_shared` keeps pointers to the caller's
   // units (they must outlive the run: cached templates); `feed` takes ownership.
-  void feed(std::vector<WorkUnit>&& units, size_t op_id, const OperandBases& bases, uint64_t overhead);
+  // An operator may come in several batches (a UnitSink's): the same op_id and bases each time,
+  // `first` on the first batch only (its overhead counts, the others' is ignored), `last` on
+  // the last one.
+  void feed(std::vector<WorkUnit>&& units, size_t op_id, const OperandBases& bases,
+            uint64_t overhead, bool first = true, bool last = true);
   void feed_shared(const std::vector<WorkUnit>& units, size_t op_id, const OperandBases& bases,
                    uint64_t overhead);
   // Holds the next computation until at least `cycles` after the last one (a precision switch).
@@ -141,6 +145,10 @@ class ExecEngine {
   uint64_t fast_forwarded_units() const { return skipped_steps_; }
   uint64_t fast_forwarded_blocks() const { return skipped_blocks_; }
   uint64_t units_issued() const { return next_load_ + skipped_steps_; }
+  // The most units any engine has held at once (fed, not yet retired) since the last reset:
+  // what bounds its memory, whatever the operators' sizes.
+  static uint64_t peak_units_held();
+  static void reset_peak_units_held();
 
  private:
   static constexpr uint64_t kPending = ~uint64_t{0};  // a time not known yet
@@ -160,8 +168,8 @@ class ExecEngine {
     int8_t holds[2] = {-1, -1};  // buffers whose half it occupies until it computes
     uint64_t compute_end = 0;
   };
-  void push(const std::vector<WorkUnit>& units, Batch* batch, size_t op_id, const OperandBases& bases,
-            uint64_t overhead);
+  void push(const std::vector<WorkUnit>& units, Batch* batch, size_t op_id,
+            const OperandBases& bases, uint64_t overhead, bool first = true, bool last = true);
   void advance();  // issue/compute everything the fed units allow
   bool try_load(Pending& p, uint64_t index);
   void compute(Pending& p, uint64_t index);
@@ -190,6 +198,7 @@ class ExecEngine {
   uint64_t producer_done_ = 0;     // completion of the latest store
   uint64_t end_ps_ = 0;
   size_t dependency_met_op_ = SIZE_MAX;  // OperatorBoundary: the operator whose producers are done
+  bool more_coming_ = false;             // the last batch fed was not its operator's last
   uint64_t floor_ps() const;  // before this, no future transfer can issue
 
   // fast_forward.cpp: after each computed unit, look for a state that repeats one period

@@ -9,7 +9,17 @@
 namespace npusim {
 namespace {
 
-uint64_t ceil_div(uint64_t a, uint64_t b) { return (a + b - 1) / b; }
+uint64_t ceil_div(uint64_t a, uint64_t b) {
+  return a / b + (a % b != 0 ? 1 : 0);
+}
+// Unit counts of absurd operators saturate instead of wrapping (check() then refuses them).
+uint64_t mul_sat(uint64_t a, uint64_t b) {
+  uint64_t r = 0;
+  return __builtin_mul_overflow(a, b, &r) ? UINT64_MAX : r;
+}
+uint64_t add_sat(uint64_t a, uint64_t b) {
+  return a + b < a ? UINT64_MAX : a + b;
+}
 uint64_t u(int64_t v) { return static_cast<uint64_t>(v); }
 int bits(int64_t b) { return static_cast<int>(b); }
 
@@ -82,16 +92,37 @@ const GemmPlan& Lowering::plan(const Operator& op, const Gemm& g) {
   return plans_.emplace(key, plan_gemm(p, gr, opt_.budget, cost, op.name)).first->second;
 }
 
-void Lowering::lower_gemm(const Operator& op, const Gemm& g_in, const TensorAddresses& at,
-                          std::vector<WorkUnit>& out) {
+uint64_t Lowering::lower_gemm(const Operator& op, const Gemm& g_in, const TensorAddresses& at,
+                              UnitSink* out) {
   Gemm g = g_in;
   g.op = &op;
   const GemmProblem& p = g.problem;
   const GemmPlan& pl = plan(op, g);
   const uint64_t mblocks = ceil_div(p.m, pl.mb), kblocks = ceil_div(p.k, pl.kb),
                  nblocks = ceil_div(p.n, pl.nb);
+  // Single-block problems repeated many times (heads, groups) are packed into one step as far
+  // as the buffers allow, so each step still moves a buffer-sized amount of data.
+  uint64_t pack = 1;
+  if (mblocks == 1 && kblocks == 1 && nblocks == 1 && g.count > 1) {
+    uint64_t a = input_bytes(p, p.m, p.k), w = weight_bytes(p, p.k, p.n),
+             o = bytes_for(p.m * p.n, p.out_bits);
+    pack = g.count;
+    if (a > 0) pack = std::min(pack, opt_.budget.ifmap / a);
+    if (w > 0) pack = std::min(pack, opt_.budget.weight / w);
+    if (o > 0) pack = std::min(pack, opt_.budget.ofmap / o);
+    pack = std::max<uint64_t>(pack, 1);
+  }
+  const uint64_t per_rep = pl.order == LoopOrder::InputsResident
+                               ? mul_sat(mblocks, nblocks)
+                               : mul_sat(mul_sat(nblocks, mblocks), kblocks);
+  const uint64_t units = mul_sat(ceil_div(g.count, pack), per_rep);
+  if (out == nullptr) return units;
+  // Tensors lie in DRAM in the order of the first pass over them; a block read again (inputs
+  // for every n-block, weights for every m-block) is read from where it lies, not from past
+  // the tensor's end.
   uint64_t in_off = 0, w_off = 0, out_off = 0;
-  auto block = [&](uint64_t rep_n, uint64_t mi, uint64_t ki, uint64_t ni, bool load_w, bool load_a) {
+  auto block = [&](uint64_t rep_n, uint64_t mi, uint64_t ki, uint64_t ni, bool load_w,
+                   bool load_a) {
     const uint64_t mb = std::min(pl.mb, p.m - mi * pl.mb), kb = std::min(pl.kb, p.k - ki * pl.kb),
                    nb = std::min(pl.nb, p.n - ni * pl.nb);
     WorkUnit s;
@@ -119,38 +150,35 @@ void Lowering::lower_gemm(const Operator& op, const Gemm& g_in, const TensorAddr
       s.store_addr = at.output + out_off;
       out_off += s.store_bytes;
     }
-    out.push_back(s);
+    out->push(s);
   };
-  // Single-block problems repeated many times (heads, groups) are packed into one step as far
-  // as the buffers allow, so each step still moves a buffer-sized amount of data.
-  uint64_t pack = 1;
-  if (mblocks == 1 && kblocks == 1 && nblocks == 1 && g.count > 1) {
-    uint64_t a = input_bytes(p, p.m, p.k), w = weight_bytes(p, p.k, p.n),
-             o = bytes_for(p.m * p.n, p.out_bits);
-    pack = g.count;
-    if (a > 0) pack = std::min(pack, opt_.budget.ifmap / a);
-    if (w > 0) pack = std::min(pack, opt_.budget.weight / w);
-    if (o > 0) pack = std::min(pack, opt_.budget.ofmap / o);
-    pack = std::max<uint64_t>(pack, 1);
-  }
   for (uint64_t rep = 0; rep < g.count; rep += pack) {
     const uint64_t rep_n = std::min(pack, g.count - rep);
+    const uint64_t rep_in = in_off, rep_w = w_off;
     if (pl.order == LoopOrder::InputsResident) {
-      for (uint64_t mi = 0; mi < mblocks; ++mi)
+      for (uint64_t mi = 0; mi < mblocks; ++mi) {
+        w_off = rep_w;  // every m-block reads all the weights again
         for (uint64_t ni = 0; ni < nblocks; ++ni) block(rep_n, mi, 0, ni, true, ni == 0);
+      }
     } else {
       const bool w_resident = pl.order == LoopOrder::WeightsResident;
-      for (uint64_t ni = 0; ni < nblocks; ++ni)
-        for (uint64_t mi = 0; mi < mblocks; ++mi)
+      for (uint64_t ni = 0; ni < nblocks; ++ni) {
+        in_off = rep_in;  // every n-block reads all the inputs again
+        const uint64_t strip = w_off;
+        for (uint64_t mi = 0; mi < mblocks; ++mi) {
+          if (!w_resident) w_off = strip;  // and every m-block this n-block's weights
           for (uint64_t ki = 0; ki < kblocks; ++ki) block(rep_n, mi, ki, ni, !w_resident || mi == 0, true);
+        }
+      }
     }
   }
+  return units;
 }
 
-void Lowering::lower_vector(const Operator& op, VectorFn fn, uint64_t units,
-                            uint64_t in_bytes_per_unit, uint64_t weight_bytes_per_unit,
-                            uint64_t out_bytes_per_unit, uint64_t work_per_unit, int b,
-                            const TensorAddresses& at, std::vector<WorkUnit>& out) {
+uint64_t Lowering::lower_vector(const Operator& op, VectorFn fn, uint64_t units,
+                                uint64_t in_bytes_per_unit, uint64_t weight_bytes_per_unit,
+                                uint64_t out_bytes_per_unit, uint64_t work_per_unit, int b,
+                                const TensorAddresses& at, UnitSink* out) {
   uint64_t per_step = units;
   if (in_bytes_per_unit > 0) per_step = std::min(per_step, opt_.budget.ifmap / in_bytes_per_unit);
   if (weight_bytes_per_unit > 0) per_step = std::min(per_step, opt_.budget.weight / weight_bytes_per_unit);
@@ -160,6 +188,7 @@ void Lowering::lower_vector(const Operator& op, VectorFn fn, uint64_t units,
                       "vector work needs " + std::to_string(in_bytes_per_unit) + " B of input, " +
                       std::to_string(out_bytes_per_unit) + " B of output; enlarge the buffers");
   }
+  if (out == nullptr) return ceil_div(units, per_step);
   for (uint64_t done = 0; done < units; done += per_step) {
     const uint64_t n = std::min(per_step, units - done);
     WorkUnit s;
@@ -171,11 +200,38 @@ void Lowering::lower_vector(const Operator& op, VectorFn fn, uint64_t units,
     s.weight_addr = at.weight + done * weight_bytes_per_unit;
     s.store_bytes = n * out_bytes_per_unit;
     s.store_addr = at.output + done * out_bytes_per_unit;
-    out.push_back(s);
+    out->push(s);
   }
+  return ceil_div(units, per_step);
+}
+
+void Lowering::lower(const Operator& op, const TensorAddresses& at, UnitSink& out) {
+  lower_any(op, at, &out);
 }
 
 void Lowering::lower(const Operator& op, const TensorAddresses& at, std::vector<WorkUnit>& out) {
+  UnitSink sink(append_to(out), SIZE_MAX);
+  lower_any(op, at, &sink);
+  sink.close();
+}
+
+// kMaxUnitsPerOperator: memory no longer grows with the units, time does. The engine simulates
+// about 7e4 units per second without fast-forward (edge_32x32, a 262144 x 8192 x 8192 GEMM:
+// 2^20 units in 14 s), so 2^32 units would run for most of a day: larger operators are refused
+// before the run, with their count, instead of running for days.
+uint64_t Lowering::check(const Operator& op) {
+  const uint64_t units = lower_any(op, {}, nullptr);
+  if (units > kMaxUnitsPerOperator) {
+    throw MappingError(
+        "operator `" + op.name + "` lowers to " + std::to_string(units) +
+        " work units, more than the " + std::to_string(kMaxUnitsPerOperator) +
+        " one operator may have (too large to simulate); split it or enlarge the buffers at " +
+        op.source);
+  }
+  return units;
+}
+
+uint64_t Lowering::lower_any(const Operator& op, const TensorAddresses& at, UnitSink* out) {
   const int ab = bits(op.precision.activation), wb = bits(op.precision.weight),
             ob = bits(op.precision.output), kvb = bits(op.precision.kv);
   auto problem = [&](uint64_t m, uint64_t k, uint64_t n, int a, int w) {
@@ -201,8 +257,7 @@ void Lowering::lower(const Operator& op, const TensorAddresses& at, std::vector<
       const bool weight = op.type == OpType::Gemv || op.b_operand == BOperand::Weight;
       Gemm g{problem(u(op.m), u(op.k), u(op.n), ab, weight ? wb : ab), 1, weight};
       if (weight) with_compression(g.problem);
-      lower_gemm(op, g, at, out);
-      return;
+      return lower_gemm(op, g, at, out);
     }
     case OpType::Conv2d: {
       const ConvOutput o = conv_output(op);
@@ -220,28 +275,25 @@ void Lowering::lower(const Operator& op, const TensorAddresses& at, std::vector<
         uint64_t channels = std::min(cg, ceil_div(kb, khw));
         return std::min(bytes_for(mb * kb, ab), bytes_for(channels * in_rows * u(op.in_w), ab));
       };
-      lower_gemm(op, g, at, out);
-      return;
+      return lower_gemm(op, g, at, out);
     }
     case OpType::DepthwiseConv2d: {
       const ConvOutput o = conv_output(op);
       const uint64_t khw = u(op.kernel_h * op.kernel_w), outs = u(o.h * o.w);
       if (opt_.depthwise_on_vector) {
-        lower_vector(op, VectorFn::Mac, u(op.batch * op.channels), bytes_for(u(op.in_h * op.in_w), ab),
-                     bytes_for(khw, wb), bytes_for(outs, ob), outs * khw, std::max(ab, wb), at, out);
-      } else {
-        Gemm g{problem(u(op.batch) * outs, khw, 1, ab, wb), u(op.channels), true};
-        lower_gemm(op, g, at, out);
+        return lower_vector(op, VectorFn::Mac, u(op.batch * op.channels),
+                            bytes_for(u(op.in_h * op.in_w), ab), bytes_for(khw, wb),
+                            bytes_for(outs, ob), outs * khw, std::max(ab, wb), at, out);
       }
-      return;
+      Gemm g{problem(u(op.batch) * outs, khw, 1, ab, wb), u(op.channels), true};
+      return lower_gemm(op, g, at, out);
     }
     case OpType::Pool: {
       const ConvOutput o = conv_output(op);
       const uint64_t window = op.pool == PoolKind::GlobalAvg ? u(op.in_h * op.in_w) : u(op.kernel_h * op.kernel_w);
-      lower_vector(op, op.pool == PoolKind::Max ? VectorFn::MaxPool : VectorFn::AvgPool,
-                   u(op.batch * op.channels), bytes_for(u(op.in_h * op.in_w), ab), 0,
-                   bytes_for(u(o.h * o.w), ob), u(o.h * o.w) * window, ab, at, out);
-      return;
+      return lower_vector(op, op.pool == PoolKind::Max ? VectorFn::MaxPool : VectorFn::AvgPool,
+                          u(op.batch * op.channels), bytes_for(u(op.in_h * op.in_w), ab), 0,
+                          bytes_for(u(o.h * o.w), ob), u(o.h * o.w) * window, ab, at, out);
     }
     case OpType::Elementwise:
     case OpType::Norm:
@@ -253,8 +305,8 @@ void Lowering::lower(const Operator& op, const TensorAddresses& at, std::vector<
       const bool rowwise = op.type == OpType::Norm || op.type == OpType::Softmax;
       const uint64_t units = rowwise ? u(op.rows) : u(op.elements), per = rowwise ? u(op.cols) : 1;
       const uint64_t inputs = op.type == OpType::Elementwise ? 2 : 1;
-      lower_vector(op, w.fn, units, bytes_for(inputs * per, ab), 0, bytes_for(per, ob), per, ab, at, out);
-      return;
+      return lower_vector(op, w.fn, units, bytes_for(inputs * per, ab), 0, bytes_for(per, ob), per,
+                          ab, at, out);
     }
     case OpType::Attention: {
       const uint64_t kvh = u(op.kv_heads == 0 ? op.heads : op.kv_heads), group = u(op.heads) / kvh;
@@ -264,15 +316,20 @@ void Lowering::lower(const Operator& op, const TensorAddresses& at, std::vector<
       const uint64_t score_bytes = bytes_for(u(op.batch * op.heads * op.q_len * op.kv_len), ab);
       // Q.K^T: the keys play the weight operand (at KV width); scores go to `output`.
       Gemm qk{problem(rows, u(op.head_dim), u(op.kv_len), ab, kvb), reps, false};
-      lower_gemm(op, qk, {at.input, at.input + q_bytes, at.output}, out);
-      lower_vector(op, VectorFn::Softmax, u(op.batch * op.heads * op.q_len), bytes_for(u(op.kv_len), ab), 0,
-                   bytes_for(u(op.kv_len), ab), u(op.kv_len), ab, {at.output, 0, at.output}, out);
+      uint64_t units = lower_gemm(op, qk, {at.input, at.input + q_bytes, at.output}, out);
+      units =
+          add_sat(units, lower_vector(op, VectorFn::Softmax, u(op.batch * op.heads * op.q_len),
+                                      bytes_for(u(op.kv_len), ab), 0, bytes_for(u(op.kv_len), ab),
+                                      u(op.kv_len), ab, {at.output, 0, at.output}, out));
       // P.V: the values play the weight operand; the result overwrites the queries' slot.
       Gemm pv{problem(rows, u(op.kv_len), u(op.head_dim), ab, kvb), reps, false};
-      lower_gemm(op, pv, {at.output, at.input + q_bytes + kv_bytes, at.output + score_bytes}, out);
-      return;
+      return add_sat(
+          units,
+          lower_gemm(op, pv, {at.output, at.input + q_bytes + kv_bytes, at.output + score_bytes},
+                     out));
     }
   }
+  return 0;
 }
 
 }  // namespace npusim

@@ -62,8 +62,18 @@ class Lowering {
   Lowering(IMatrixUnit& array, IVectorUnit& vector, Options options)
       : array_(array), vector_(vector), opt_(options) {}
 
-  // Appends the operator's steps to `out`.
+  // Pushes the operator's units into `out` (which hands them on in bounded batches); the
+  // caller closes the sink.
+  void lower(const Operator& op, const TensorAddresses& at, UnitSink& out);
+  // Appends the operator's units to `out` (small operators and tests: unbounded).
   void lower(const Operator& op, const TensorAddresses& at, std::vector<WorkUnit>& out);
+
+  // Plans the operator without emitting a unit and returns how many units lower() will give:
+  // raises the mapping errors lower() would (a block that fits no buffer), and MappingError
+  // when the count exceeds kMaxUnitsPerOperator. Time and memory independent of the count.
+  uint64_t check(const Operator& op);
+  // The most units one operator may lower to (see lowering.cpp for the reason).
+  static constexpr uint64_t kMaxUnitsPerOperator = uint64_t{1} << 32;
 
   // Weight bytes this operator keeps in DRAM (after compression), for the address plan.
   uint64_t weight_footprint(const Operator& op) const;
@@ -75,13 +85,13 @@ class Lowering {
     bool weights_are_static = true;
     const Operator* op = nullptr;
   };
-  void lower_gemm(const Operator& op, const Gemm& g, const TensorAddresses& at,
-                  std::vector<WorkUnit>& out);
+  // With out == nullptr, lower_gemm and lower_vector only plan and return the unit count.
+  uint64_t lower_gemm(const Operator& op, const Gemm& g, const TensorAddresses& at, UnitSink* out);
   // Vector work over `units` independent units (rows, channels, elements), chunked to fit.
-  void lower_vector(const Operator& op, VectorFn fn, uint64_t units, uint64_t in_bytes_per_unit,
-                    uint64_t weight_bytes_per_unit, uint64_t out_bytes_per_unit,
-                    uint64_t work_per_unit, int bits, const TensorAddresses& at,
-                    std::vector<WorkUnit>& out);
+  uint64_t lower_vector(const Operator& op, VectorFn fn, uint64_t units, uint64_t in_bytes_per_unit,
+                        uint64_t weight_bytes_per_unit, uint64_t out_bytes_per_unit,
+                        uint64_t work_per_unit, int bits, const TensorAddresses& at, UnitSink* out);
+  uint64_t lower_any(const Operator& op, const TensorAddresses& at, UnitSink* out);
   const GemmPlan& plan(const Operator& op, const Gemm& g);
   uint64_t compressed_weight_bytes(const Operator& op, uint64_t elements, int64_t bits) const;
 
