@@ -18,7 +18,7 @@ uint64_t align_up(uint64_t v, uint64_t a) { return (v + a - 1) / a * a; }
 
 const ParamTable& GenericNpu::param_table() {
   using P = GenericNpuParams;
-  static const ParamTable t =
+  static const ParamTable t = engine_params<P>(
       ParamTable("generic_npu",
                  "Tiled NPU: DMA, double-buffered ifmap/weight/ofmap scratchpads, a systolic "
                  "array and a vector unit, running a workload operator by operator.")
@@ -36,15 +36,7 @@ const ParamTable& GenericNpu::param_table() {
           .param_enum("weight_format", &P::weight_format, {{"dense", WeightFormat::Dense}, {"bitmap", WeightFormat::Bitmap}},
                       "DRAM format of sparse weights (bitmap: presence bits + non-zeros); compute "
                       "stays dense")
-          .def("dense")
-          .param("sync_quantum", &P::sync_quantum,
-                 "how far the engine's local time may run ahead of the kernel (0: every transfer; "
-                 "a platform that shares the DRAM uses 0)")
-          .def("1ms")
-          .param("fast_forward", &P::fast_forward,
-                 "skip whole periods of a run of identical work units once the machine's state "
-                 "repeats (exact; off with a timeline)")
-          .def(ParamValue(true))
+          .def("dense"))
           .slot("dram", "dram", "simple_dram", "off-chip memory")
           .slot("dma", "dma", "dma_engine", "DMA engine (queue 0 loads, queue 1 stores)")
           .slot("ifmap_sram", "scratchpad", "scratchpad", "input activation buffer")

@@ -22,7 +22,7 @@ constexpr const char* kClassNames[kTensorClasses] = {"weights", "luts", "kv", "a
 
 const ParamTable& LlmNpu::param_table() {
   using P = LlmNpuParams;
-  static const ParamTable t =
+  static const ParamTable t = engine_params<P>(
       ParamTable("llm_npu",
                  "LLM-optimised NPU (FlightLLM template): MPE with MV/MM modes, SFU, bit-plane "
                  "dequantiser, on-chip decode activations, KV cache in DRAM, per-step precision "
@@ -60,19 +60,12 @@ const ParamTable& LlmNpu::param_table() {
                  "fixed cost before each forward pass (prefill, decode step): host work and launch, "
                  "the t0 of PPD's latency model; about 0 on an NPU")
           .def("0ps")
-          .param("sync_quantum", &P::sync_quantum,
-                 "how far the controller's local time may run ahead of the kernel (0: every transfer)")
-          .def("1ms")
           .param("double_buffer", &P::double_buffer, "two halves per buffer: loads run ahead of compute")
           .def(ParamValue(true))
           .param("lowering_cache", &P::lowering_cache,
                  "reuse an operator's lowered steps for every layer and token with the same shape "
                  "(changes no cycle count; off for checking that)")
-          .def(ParamValue(true))
-          .param("fast_forward", &P::fast_forward,
-                 "skip whole periods of a run of identical steps once the machine's state repeats "
-                 "(exact; off with a timeline or a clock period that is not whole picoseconds)")
-          .def(ParamValue(true))
+          .def(ParamValue(true)))
           .slot("dram", "dram", "simple_dram", "off-chip memory (weights, LUTs, KV cache, spills)")
           .slot("dma", "dma", "dma_engine", "memory controller's DMA (one in-order queue is used)")
           .slot("weight_buffer", "scratchpad", "scratchpad", "weight tiles (double-buffered)")

@@ -112,8 +112,8 @@ class VectorNpu : public sc_core::sc_module, public IAccelerator {
       // (An LLM's decode steps differ only in the attention's length: its last step is the largest.)
       for (size_t ph : {size_t{0}, phase_count(m) - 1}) {
         for (const Operator& op : make_phase(m, ph).ops) {
-          std::vector<WorkUnit> units;
-          lower(op, units);  // throws MappingError when it does not fit
+          UnitSink count([](std::vector<WorkUnit>&&, bool, bool) {});
+          lower(op, count);  // throws MappingError when it does not fit
           const TensorSizes t = tensor_sizes(op);
           if (weight_at_.emplace(m.name + "/" + op.name, weights).second) {
             weights += bytes_for(t.weight, op.precision.weight);
@@ -141,12 +141,15 @@ class VectorNpu : public sc_core::sc_module, public IAccelerator {
       for (const Operator& op : phase.ops) {
         ctx.boundary();
         const size_t id = acc_.begin_op(op.name, op_type_name(op.type), vector_->peak_elements_per_cycle(8));
-        std::vector<WorkUnit> units;
-        lower(op, units);
         // Weights at their place; activations ping-pong between two regions above them.
         const uint64_t parity = ops_++ % 2;
-        engine_->feed(std::move(units), id, {weight_at_.at(m.name + "/" + op.name), act_base_[parity],
-                                            act_base_[1 - parity]}, 0);
+        const OperandBases bases{weight_at_.at(m.name + "/" + op.name), act_base_[parity], act_base_[1 - parity]};
+        // Units reach the engine in bounded batches as they are made (memory independent of size).
+        UnitSink sink([&](std::vector<WorkUnit>&& units, bool first, bool last) {
+          engine_->feed(std::move(units), id, bases, 0, first, last);
+        });
+        lower(op, sink);
+        sink.close();
       }
       if (!m.llm) inferences_ += u(m.batch);
     }
@@ -174,7 +177,7 @@ class VectorNpu : public sc_core::sc_module, public IAccelerator {
 
  private:
   // The lowering (see the top of the file). Addresses are offsets from the operator's bases.
-  void lower(const Operator& op, std::vector<WorkUnit>& out) const {
+  void lower(const Operator& op, UnitSink& out) const {
     const int ab = static_cast<int>(op.precision.activation), wb = static_cast<int>(op.precision.weight),
               ob = static_cast<int>(op.precision.output);
     VectorWork ew;
@@ -204,7 +207,7 @@ class VectorNpu : public sc_core::sc_module, public IAccelerator {
           w.vw = {VectorFn::Mac, mr * k * nc, std::max(ab, wb)};
           w.store_bytes = bytes_for(mr * nc, ob);
           w.store_addr = bytes_for(r * n + c * mr, ob);
-          out.push_back(w);
+          out.push(w);
         }
       }
     } else if (elementwise_work(op, &ew)) {
@@ -221,7 +224,7 @@ class VectorNpu : public sc_core::sc_module, public IAccelerator {
         w.vw = {ew.fn, n * ew.elements / t.output, ew.bits};
         w.store_bytes = bytes_for(n, ob);
         w.store_addr = bytes_for(e, ob);
-        out.push_back(w);
+        out.push(w);
       }
     } else {
       throw MappingError("vector_npu runs gemm, gemv and element-wise operators; `" + op.name + "` is " +

@@ -230,7 +230,7 @@ SessionOutput run_session(SessionInput in) {
     Workload alone = workload;
     alone.models = {workload.models[m]};
     alone.requests.reset();
-    const SessionOutput o = simulate(in.hw, alone, "", RunOptions{}, nullptr);
+    const SessionOutput o = simulate(in.hw, alone, "", in.options, nullptr);  // (progress: Ctrl-C works)
     profile.isolated_ps[m] = static_cast<uint64_t>(std::llround(o.stats.find("total_seconds")->as_double() * 1e12));
     profile.operators[m] = o.operators;
   }

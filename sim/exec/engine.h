@@ -59,6 +59,22 @@ struct OperandBases {  // DRAM bases added to the unit's offsets
   uint64_t weight = 0, input = 0, store = 0;
 };
 
+// The engine's parameters as a model exposes them, declared once for every model: appends
+// `sync_quantum` (Time) and `fast_forward` (bool) for fields of those names in the model's
+// parameter struct P.
+template <class P>
+ParamTable& engine_params(ParamTable& t) {
+  return t.param("sync_quantum", &P::sync_quantum,
+                 "how far the execution engine's local time may run ahead of the kernel (0: every "
+                 "transfer; on a platform that shares a DRAM it is always 0)")
+      .def("1ms")
+      .param("fast_forward", &P::fast_forward,
+             "skip repeating periods exactly: runs of identical work units, and blocks of operators a "
+             "model marks as repeats (decode layers); off with a timeline or a clock period that is not "
+             "a whole number of picoseconds")
+      .def(ParamValue(true));
+}
+
 // The memories' fast-forward interfaces, or none when any of them lacks one (then the engine
 // simulates every unit).
 std::vector<IFastForward*> fast_forward_units(std::initializer_list<Component*> memories);
