@@ -12,31 +12,41 @@ namespace {
 // Global (router) addresses of the on-chip buffers; DRAM sits at 0.
 constexpr uint64_t kIfmapBase = 1ull << 50, kWeightBase = 2ull << 50, kOfmapBase = 3ull << 50;
 
-uint64_t align_up(uint64_t v, uint64_t a) { return (v + a - 1) / a * a; }
+uint64_t align_up(uint64_t v, uint64_t a) {
+  return (v + a - 1) / a * a;
+}
 
 }  // namespace
 
 const ParamTable& GenericNpu::param_table() {
   using P = GenericNpuParams;
-  static const ParamTable t = engine_params<P>(
-      ParamTable("generic_npu",
-                 "Tiled NPU: DMA, double-buffered ifmap/weight/ofmap scratchpads, a systolic "
-                 "array and a vector unit, running a workload operator by operator.")
-          .param("clock", &P::clock, "clock of the array, vector unit, scratchpads and DMA")
-          .def("1GHz")
-          .param("double_buffer", &P::double_buffer,
-                 "split each buffer in halves so loads, compute and stores overlap")
-          .def(ParamValue(true))
-          .param_enum("depthwise_on", &P::depthwise_on, {{"vector", DepthwiseUnit::Vector}, {"array", DepthwiseUnit::Array}},
-                      "unit that runs depthwise convolutions (the array wastes all but one column)")
-          .def("vector")
-          .param("accumulator_bits", &P::accumulator_bits,
-                 "width of partial sums kept in the ofmap buffer while k is split")
-          .def(32).min(8).max(64).unit("bits")
-          .param_enum("weight_format", &P::weight_format, {{"dense", WeightFormat::Dense}, {"bitmap", WeightFormat::Bitmap}},
-                      "DRAM format of sparse weights (bitmap: presence bits + non-zeros); compute "
-                      "stays dense")
-          .def("dense"))
+  static const ParamTable t =
+      engine_params<P>(
+          ParamTable("generic_npu",
+                     "Tiled NPU: DMA, double-buffered ifmap/weight/ofmap scratchpads, a systolic "
+                     "array and a vector unit, running a workload operator by operator.")
+              .param("clock", &P::clock, "clock of the array, vector unit, scratchpads and DMA")
+              .def("1GHz")
+              .param("double_buffer", &P::double_buffer,
+                     "split each buffer in halves so loads, compute and stores overlap")
+              .def(ParamValue(true))
+              .param_enum(
+                  "depthwise_on", &P::depthwise_on,
+                  {{"vector", DepthwiseUnit::Vector}, {"array", DepthwiseUnit::Array}},
+                  "unit that runs depthwise convolutions (the array wastes all but one column)")
+              .def("vector")
+              .param("accumulator_bits", &P::accumulator_bits,
+                     "width of partial sums kept in the ofmap buffer while k is split")
+              .def(32)
+              .min(8)
+              .max(64)
+              .unit("bits")
+              .param_enum(
+                  "weight_format", &P::weight_format,
+                  {{"dense", WeightFormat::Dense}, {"bitmap", WeightFormat::Bitmap}},
+                  "DRAM format of sparse weights (bitmap: presence bits + non-zeros); compute "
+                  "stays dense")
+              .def("dense"))
           .slot("dram", "dram", "simple_dram", "off-chip memory")
           .slot("dma", "dma", "dma_engine", "DMA engine (queue 0 loads, queue 1 stores)")
           .slot("ifmap_sram", "scratchpad", "scratchpad", "input activation buffer")
@@ -48,8 +58,10 @@ const ParamTable& GenericNpu::param_table() {
 }
 
 GenericNpu::GenericNpu(const ComponentArgs& a)
-    : IAccelerator(a), p_(load_params<GenericNpuParams>(param_table(), {"name"})),
-      clock_(p_.clock), router_("router") {
+    : IAccelerator(a),
+      p_(load_params<GenericNpuParams>(param_table(), {"name"})),
+      clock_(p_.clock),
+      router_("router") {
   context().clock = &clock_;
   dram_ = attach_dram(own_dram_);
   dma_ = make_child<IDma>("dma");
@@ -173,7 +185,8 @@ void GenericNpu::prepare(const Workload& w, const RunOptions& options) {
   workload_ = &w;
   options_ = options;
   for (const Model& m : w.models) {
-    total_ops_ += phase_count(m) * (m.llm ? make_phase(m, phase_count(m) - 1).ops.size() : m.layers.size());
+    total_ops_ +=
+        phase_count(m) * (m.llm ? make_phase(m, phase_count(m) - 1).ops.size() : m.layers.size());
     has_llm_ = has_llm_ || m.llm.has_value();
   }
   plan_memory();
@@ -196,8 +209,10 @@ void GenericNpu::run_model(size_t index, IRequestContext& ctx) {
     for (const Operator& op : phase.ops) {
       ctx.boundary();
       // Utilisation is measured against the unit that runs the operator's MACs.
-      const int ab = static_cast<int>(op.precision.activation), wb = static_cast<int>(op.precision.weight);
-      const bool on_vector = op.type == OpType::DepthwiseConv2d && p_.depthwise_on == DepthwiseUnit::Vector;
+      const int ab = static_cast<int>(op.precision.activation),
+                wb = static_cast<int>(op.precision.weight);
+      const bool on_vector =
+          op.type == OpType::DepthwiseConv2d && p_.depthwise_on == DepthwiseUnit::Vector;
       const size_t id = acc_.begin_op(op.name, op_type_name(op.type),
                                       on_vector ? vector_->peak_elements_per_cycle(std::max(ab, wb))
                                                 : array_->peak_macs_per_cycle(ab, wb));
@@ -257,7 +272,8 @@ RunResult GenericNpu::result() {
   return r;
 }
 
-NPUSIM_REGISTER_COMPONENT(GenericNpu, "accelerator", "generic_npu",
-                          "Tiled NPU: DMA + double-buffered scratchpads + systolic array + vector unit");
+NPUSIM_REGISTER_COMPONENT(
+    GenericNpu, "accelerator", "generic_npu",
+    "Tiled NPU: DMA + double-buffered scratchpads + systolic array + vector unit");
 
 }  // namespace npusim

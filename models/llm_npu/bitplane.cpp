@@ -5,7 +5,8 @@
 namespace npusim {
 
 std::string BitPlaneLayout::supported_text() const {
-  return (max_bits == 1 ? std::string("1") : "1.." + std::to_string(max_bits)) + " (bit-planes) or 16 (fp16)";
+  return (max_bits == 1 ? std::string("1") : "1.." + std::to_string(max_bits)) +
+         " (bit-planes) or 16 (fp16)";
 }
 
 uint64_t BitPlaneLayout::plane_chunk_bytes(uint64_t rows, uint64_t k) const {
@@ -39,8 +40,10 @@ uint64_t BitPlaneLayout::tile_rows(uint64_t k, uint64_t budget, bool fp16, bool 
   uint64_t lo = 0, hi = std::max<uint64_t>(1, budget);
   while (lo < hi) {
     uint64_t mid = (lo + hi + 1) / 2;
-    if (widest(mid) <= budget) lo = mid;
-    else hi = mid - 1;
+    if (widest(mid) <= budget)
+      lo = mid;
+    else
+      hi = mid - 1;
   }
   return lo;
 }

@@ -17,7 +17,8 @@ IComputeRule::Cost LlmComputeRule::compute(const WorkUnit& s) {
     case WorkUnit::Kind::Vector: {
       const uint64_t full = c_.sfu->cycles(s.vw);
       c_.sfu->account(s.vw, full);
-      const bool on_chip = !s.opens_output && !s.closes_output && s.input_bytes == 0 && s.weight_bytes == 0;
+      const bool on_chip =
+          !s.opens_output && !s.closes_output && s.input_bytes == 0 && s.weight_bytes == 0;
       if (!c_.sfu_overlap || !on_chip) return {full, 0, c_.sfu->path().c_str()};
       VectorWork tail = s.vw;
       tail.elements = std::min<uint64_t>(s.vw.elements, c_.sfu_overlap_elements);

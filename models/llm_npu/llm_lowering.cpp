@@ -8,7 +8,9 @@
 namespace npusim {
 namespace {
 
-uint64_t u(int64_t v) { return static_cast<uint64_t>(v); }
+uint64_t u(int64_t v) {
+  return static_cast<uint64_t>(v);
+}
 
 }  // namespace
 
@@ -35,7 +37,8 @@ LlmLowering::TileShape LlmLowering::tile_shape(uint64_t k, uint64_t n, bool fp16
 
 uint64_t LlmLowering::stored_weight_bytes(uint64_t k, uint64_t n, bool fp16) const {
   const uint64_t rows = tile_shape(k, n, fp16).rows, full = n / rows, rest = n % rows;
-  return full * layout_.stored_bytes(rows, k, fp16) + (rest ? layout_.stored_bytes(rest, k, fp16) : 0);
+  return full * layout_.stored_bytes(rows, k, fp16) +
+         (rest ? layout_.stored_bytes(rest, k, fp16) : 0);
 }
 
 void LlmLowering::linear_on_chip(uint64_t m, uint64_t k, uint64_t n, int weight_bits, int act_bits,
@@ -56,7 +59,8 @@ void LlmLowering::linear_on_chip(uint64_t m, uint64_t k, uint64_t n, int weight_
         s.table_bytes = layout_.table_bytes(r, weight_bits);
         s.table_addr = tile * stride + layout_.weight_bytes(r, k, layout_.max_bits);
       }
-      s.mw = {m, kc, r, act_bits, weight_bits, 1};  // the MPE computes in fp16; w_bits tells the dequantiser
+      s.mw = {m,        kc,          r,
+              act_bits, weight_bits, 1};  // the MPE computes in fp16; w_bits tells the dequantiser
       s.opens_output = s.closes_output = false;
       out.push_back(s);
     }
@@ -86,10 +90,13 @@ void LlmLowering::attention(const Operator& op, bool queries_on_chip, uint64_t o
   // K/V chunk: fits the KV buffer, and its scores for the query tile fit the output buffer.
   const uint64_t score_row_bytes = bytes_for(q_rows, ab);
   const uint64_t longest = std::max<uint64_t>({cached, on_chip_positions, 1});
-  const uint64_t chunk = std::min({longest, b_.kv / kv_pos_bytes, b_.out / std::max<uint64_t>(1, score_row_bytes)});
+  const uint64_t chunk =
+      std::min({longest, b_.kv / kv_pos_bytes, b_.out / std::max<uint64_t>(1, score_row_bytes)});
   if (q_rows == 0 || chunk == 0) {
-    throw MappingError("attention `" + op.name + "` does not fit the LLM NPU: one key/value position (" +
-                       std::to_string(kv_pos_bytes) + " B) or one query row must fit the KV, input and output buffers");
+    throw MappingError("attention `" + op.name +
+                       "` does not fit the LLM NPU: one key/value position (" +
+                       std::to_string(kv_pos_bytes) +
+                       " B) or one query row must fit the KV, input and output buffers");
   }
   // Whole-context steps of several heads at once when the buffers allow (short contexts).
   uint64_t heads_per_step = 1;
@@ -107,7 +114,8 @@ void LlmLowering::attention(const Operator& op, bool queries_on_chip, uint64_t o
       const uint64_t qr = std::min(q_rows, rows_all - q0);
       // Chunks of cached positions (loaded), then the on-chip positions (not loaded).
       std::vector<std::pair<uint64_t, bool>> pieces;
-      for (uint64_t p0 = 0; p0 < cached; p0 += chunk) pieces.push_back({std::min(chunk, cached - p0), true});
+      for (uint64_t p0 = 0; p0 < cached; p0 += chunk)
+        pieces.push_back({std::min(chunk, cached - p0), true});
       if (on_chip_positions > 0) pieces.push_back({on_chip_positions, false});
       for (size_t i = 0; i < pieces.size(); ++i) {
         const auto [c, loaded] = pieces[i];
@@ -137,7 +145,8 @@ void LlmLowering::attention(const Operator& op, bool queries_on_chip, uint64_t o
           o_off += s.store_bytes;
         }
         if (first && append_bytes > 0) {
-          NPUSIM_ASSERT(s.store_bytes == 0, "an attention step cannot both append K/V and store outputs");
+          NPUSIM_ASSERT(s.store_bytes == 0,
+                        "an attention step cannot both append K/V and store outputs");
           s.store_bytes = append_bytes;
           s.store_class = TensorClass::Kv;
           s.store_addr = 0;

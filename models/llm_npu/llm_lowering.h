@@ -35,7 +35,8 @@ struct LlmBudgets {
 
 class LlmLowering {
  public:
-  LlmLowering(const BitPlaneLayout& layout, LlmBudgets budgets, bool count_lut, MatrixGranule granule)
+  LlmLowering(const BitPlaneLayout& layout, LlmBudgets budgets, bool count_lut,
+              MatrixGranule granule)
       : layout_(layout), b_(budgets), count_lut_(count_lut), granule_(granule) {}
 
   // m x k activations (on chip) times k x n weights of width `weight_bits`.

@@ -13,7 +13,9 @@ namespace {
 constexpr uint64_t kWeightBase = 1ull << 50, kActBase = 2ull << 50, kKvBase = 3ull << 50,
                    kOutBase = 4ull << 50;
 
-uint64_t align_up(uint64_t v, uint64_t a) { return (v + a - 1) / a * a; }
+uint64_t align_up(uint64_t v, uint64_t a) {
+  return (v + a - 1) / a * a;
+}
 
 // This model's names for the tensor classes in its traffic report (weight tables are LUTs).
 constexpr const char* kClassNames[kTensorClasses] = {"weights", "luts", "kv", "activations"};
@@ -22,54 +24,84 @@ constexpr const char* kClassNames[kTensorClasses] = {"weights", "luts", "kv", "a
 
 const ParamTable& LlmNpu::param_table() {
   using P = LlmNpuParams;
-  static const ParamTable t = engine_params<P>(
-      ParamTable("llm_npu",
-                 "LLM-optimised NPU (FlightLLM template): MPE with MV/MM modes, SFU, bit-plane "
-                 "dequantiser, on-chip decode activations, KV cache in DRAM, per-step precision "
-                 "(PMPD) and tree decoding (PPD).")
-          .param("clock", &P::clock, "clock of the MPE, SFU, dequantiser, buffers and DMA").def("1GHz")
-          .param("max_weight_bits", &P::max_weight_bits,
-                 "bit-planes stored per weight (Any-Precision parent width); passes use 1..this, or 16")
-          .def(4).min(1).max(8).unit("bits")
-          .param("plane_align", &P::plane_align, "padding of each bit-plane chunk").def("64B").min("1B")
-          .param("count_lut", &P::count_lut, "stream each tile's centroid LUTs with its planes (spec A4)")
-          .def(ParamValue(false))
-          .param("include_lm_head", &P::include_lm_head, "run the vocabulary projection every token (spec A3)")
-          .def(ParamValue(false))
-          .param("lm_head_bits", &P::lm_head_bits, "weight width of lm_head when included").def(16).min(1).max(16)
-          .unit("bits")
-          .param("include_embedding", &P::include_embedding, "read each token's embedding row from DRAM")
-          .def(ParamValue(false))
-          .param("embedding_bits", &P::embedding_bits, "width of the embedding table").def(16).min(1).max(16)
-          .unit("bits")
-          .param("sfu_overlap", &P::sfu_overlap,
-                 "SFU consumes the MPE's output as it streams, exposing only its tail (spec A10)")
-          .def(ParamValue(true))
-          .param("sfu_overlap_elements", &P::sfu_overlap_elements, "sub-vector the SFU waits for when overlapped")
-          .def(64).min(1)
-          .param_enum("attention_unit", &P::attention_unit, {{"mpe", AttentionUnit::Mpe}, {"sfu", AttentionUnit::Sfu}},
-                 "unit for attention's Q.K^T and P.V: the MPE, or the SFU lanes (vector math, e.g. a "
-                 "GPU attention kernel computing in fp32)")
-          .def("mpe")
-          .param("switch_penalty_cycles", &P::switch_penalty_cycles, "stall when the precision changes (spec A14)")
-          .def(0).min(0).unit("cycles")
-          .param("kernel_overhead", &P::kernel_overhead,
-                 "fixed cost before each operator (instruction issue; a GPU's kernel launch)")
-          .def("0ps")
-          .param("step_overhead", &P::step_overhead,
-                 "fixed cost before each forward pass (prefill, decode step): host work and launch, "
-                 "the t0 of PPD's latency model; about 0 on an NPU")
-          .def("0ps")
-          .param("double_buffer", &P::double_buffer, "two halves per buffer: loads run ahead of compute")
-          .def(ParamValue(true))
-          .param("lowering_cache", &P::lowering_cache,
-                 "reuse an operator's lowered steps for every layer and token with the same shape "
-                 "(changes no cycle count; off for checking that)")
-          .def(ParamValue(true)))
+  static const ParamTable t =
+      engine_params<P>(
+          ParamTable(
+              "llm_npu",
+              "LLM-optimised NPU (FlightLLM template): MPE with MV/MM modes, SFU, bit-plane "
+              "dequantiser, on-chip decode activations, KV cache in DRAM, per-step precision "
+              "(PMPD) and tree decoding (PPD).")
+              .param("clock", &P::clock, "clock of the MPE, SFU, dequantiser, buffers and DMA")
+              .def("1GHz")
+              .param("max_weight_bits", &P::max_weight_bits,
+                     "bit-planes stored per weight (Any-Precision parent width); passes use "
+                     "1..this, or 16")
+              .def(4)
+              .min(1)
+              .max(8)
+              .unit("bits")
+              .param("plane_align", &P::plane_align, "padding of each bit-plane chunk")
+              .def("64B")
+              .min("1B")
+              .param("count_lut", &P::count_lut,
+                     "stream each tile's centroid LUTs with its planes (spec A4)")
+              .def(ParamValue(false))
+              .param("include_lm_head", &P::include_lm_head,
+                     "run the vocabulary projection every token (spec A3)")
+              .def(ParamValue(false))
+              .param("lm_head_bits", &P::lm_head_bits, "weight width of lm_head when included")
+              .def(16)
+              .min(1)
+              .max(16)
+              .unit("bits")
+              .param("include_embedding", &P::include_embedding,
+                     "read each token's embedding row from DRAM")
+              .def(ParamValue(false))
+              .param("embedding_bits", &P::embedding_bits, "width of the embedding table")
+              .def(16)
+              .min(1)
+              .max(16)
+              .unit("bits")
+              .param(
+                  "sfu_overlap", &P::sfu_overlap,
+                  "SFU consumes the MPE's output as it streams, exposing only its tail (spec A10)")
+              .def(ParamValue(true))
+              .param("sfu_overlap_elements", &P::sfu_overlap_elements,
+                     "sub-vector the SFU waits for when overlapped")
+              .def(64)
+              .min(1)
+              .param_enum("attention_unit", &P::attention_unit,
+                          {{"mpe", AttentionUnit::Mpe}, {"sfu", AttentionUnit::Sfu}},
+                          "unit for attention's Q.K^T and P.V: the MPE, or the SFU lanes (vector "
+                          "math, e.g. a "
+                          "GPU attention kernel computing in fp32)")
+              .def("mpe")
+              .param("switch_penalty_cycles", &P::switch_penalty_cycles,
+                     "stall when the precision changes (spec A14)")
+              .def(0)
+              .min(0)
+              .unit("cycles")
+              .param("kernel_overhead", &P::kernel_overhead,
+                     "fixed cost before each operator (instruction issue; a GPU's kernel launch)")
+              .def("0ps")
+              .param("step_overhead", &P::step_overhead,
+                     "fixed cost before each forward pass (prefill, decode step): host work and "
+                     "launch, "
+                     "the t0 of PPD's latency model; about 0 on an NPU")
+              .def("0ps")
+              .param("double_buffer", &P::double_buffer,
+                     "two halves per buffer: loads run ahead of compute")
+              .def(ParamValue(true))
+              .param(
+                  "lowering_cache", &P::lowering_cache,
+                  "reuse an operator's lowered steps for every layer and token with the same shape "
+                  "(changes no cycle count; off for checking that)")
+              .def(ParamValue(true)))
           .slot("dram", "dram", "simple_dram", "off-chip memory (weights, LUTs, KV cache, spills)")
           .slot("dma", "dma", "dma_engine", "memory controller's DMA (one in-order queue is used)")
           .slot("weight_buffer", "scratchpad", "scratchpad", "weight tiles (double-buffered)")
-          .slot("act_buffer", "scratchpad", "scratchpad", "activation tiles in prefill; decode activations")
+          .slot("act_buffer", "scratchpad", "scratchpad",
+                "activation tiles in prefill; decode activations")
           .slot("kv_buffer", "scratchpad", "scratchpad", "K/V chunks of the attention")
           .slot("out_buffer", "scratchpad", "scratchpad", "outputs and scores (global buffer)")
           .slot("mpe", "matrix_unit", "mpe", "matrix processing engine")
@@ -79,7 +111,9 @@ const ParamTable& LlmNpu::param_table() {
 }
 
 LlmNpu::LlmNpu(const ComponentArgs& a)
-    : IAccelerator(a), p_(load_params<LlmNpuParams>(param_table(), {"name"})), clock_(p_.clock),
+    : IAccelerator(a),
+      p_(load_params<LlmNpuParams>(param_table(), {"name"})),
+      clock_(p_.clock),
       router_("router") {
   context().clock = &clock_;
   dram_ = attach_dram(own_dram_);
@@ -117,8 +151,8 @@ LlmNpu::LlmNpu(const ComponentArgs& a)
   o.transform_weights = true;
   tiled_ = std::make_unique<Lowering>(*mpe_, *sfu_, o);
   compute_ = std::make_unique<LlmComputeRule>(LlmComputeRule::Config{
-      mpe_.get(), sfu_.get(), dequant_.get(), p_.sfu_overlap, p_.attention_unit == AttentionUnit::Sfu,
-      static_cast<uint64_t>(p_.sfu_overlap_elements)});
+      mpe_.get(), sfu_.get(), dequant_.get(), p_.sfu_overlap,
+      p_.attention_unit == AttentionUnit::Sfu, static_cast<uint64_t>(p_.sfu_overlap_elements)});
   enum : int8_t { kWeight, kAct, kKv, kOut };
   ExecEngine::Config c;
   c.dma = dma_.get();
@@ -133,8 +167,9 @@ LlmNpu::LlmNpu(const ComponentArgs& a)
   c.slots = slots;
   c.quantum_ps = context().shared_memory ? 0 : p_.sync_quantum.ps;
   c.timeline = timeline();
-  if (p_.fast_forward) c.units = fast_forward_units({dma_.get(), dram_, weight_buf_.get(), act_buf_.get(),
-                                                      kv_buf_.get(), out_buf_.get()});
+  if (p_.fast_forward)
+    c.units = fast_forward_units(
+        {dma_.get(), dram_, weight_buf_.get(), act_buf_.get(), kv_buf_.get(), out_buf_.get()});
   c.stats = &stats();
   engine_ = std::make_unique<ExecEngine>(c, acc_);
 }
@@ -147,20 +182,24 @@ void LlmNpu::build_policy(ModelRun& r, size_t model_index) {
   std::optional<ConfigNode> node;
   if (const ConfigNode* given = m.section("schedule")) node = *given;
   if (!node) {  // no schedule: every phase at the model's weight width
-    auto doc = load_yaml_text("{type: uniform, bits: " + std::to_string(m.precision.weight) + "}",
-                              "<default schedule of " + m.name + ">", ErrorKind::Workload, "workload");
-    node = ConfigNode(doc, doc->root, "workload.models." + std::to_string(model_index) + ".schedule");
+    auto doc =
+        load_yaml_text("{type: uniform, bits: " + std::to_string(m.precision.weight) + "}",
+                       "<default schedule of " + m.name + ">", ErrorKind::Workload, "workload");
+    node =
+        ConfigNode(doc, doc->root, "workload.models." + std::to_string(model_index) + ".schedule");
   }
   auto c = Registry::build("precision_policy", *node, "schedule", this, group, context());
   r.policy.reset(dynamic_cast<IPrecisionPolicy*>(c.release()));
   NPUSIM_ASSERT(r.policy != nullptr, "precision policy type does not implement IPrecisionPolicy");
-  r.policy->validate(m.generation, [this](int b) { return supported(b); }, layout_.supported_text());
+  r.policy->validate(
+      m.generation, [this](int b) { return supported(b); }, layout_.supported_text());
   if (const ConfigNode* decoding = m.section("decoding")) {
     TreeDecoding::table().load(*decoding, &r.tree);
     if (m.generation.prompt_len + m.generation.gen_len + r.tree.tree_size > m.llm->max_context) {
-      decoding->fail("prompt_len + gen_len + tree_size (" + std::to_string(m.generation.prompt_len) + " + " +
-                       std::to_string(m.generation.gen_len) + " + " + std::to_string(r.tree.tree_size) +
-                       ") exceeds max_context (" + std::to_string(m.llm->max_context) + ")");
+      decoding->fail(
+          "prompt_len + gen_len + tree_size (" + std::to_string(m.generation.prompt_len) + " + " +
+          std::to_string(m.generation.gen_len) + " + " + std::to_string(r.tree.tree_size) +
+          ") exceeds max_context (" + std::to_string(m.llm->max_context) + ")");
     }
   }
 }
@@ -170,31 +209,40 @@ void LlmNpu::place(const ModelRun& r, size_t model_index, uint64_t& next) {
   Placement& pl = placement_[model_index];
   // Lowering the largest phases here raises mapping errors (a tile that fits no buffer) now.
   // (A tree step whose activations spill uses the same regions, so size them for the larger.)
-  const auto tokens = static_cast<uint64_t>(std::max<int64_t>(m.generation.prompt_len, r.tree.tree_size));
-  std::vector<Operator> ops = m.llm ? llm_forward_ops(m, tokens, tokens, true, true, "prefill") : m.layers;
+  const auto tokens =
+      static_cast<uint64_t>(std::max<int64_t>(m.generation.prompt_len, r.tree.tree_size));
+  std::vector<Operator> ops =
+      m.llm ? llm_forward_ops(m, tokens, tokens, true, true, "prefill") : m.layers;
   for (const Operator& op : ops) {
     const TensorSizes t = tensor_sizes(op);
     if (t.weight > 0 && !pl.weights.count(op.name)) {
-      const uint64_t k = static_cast<uint64_t>(op.type == OpType::Gemm || op.type == OpType::Gemv ? op.k : 1);
+      const uint64_t k =
+          static_cast<uint64_t>(op.type == OpType::Gemm || op.type == OpType::Gemv ? op.k : 1);
       const uint64_t n = t.weight / k;
       pl.weights[op.name] = next;
       next = align_up(next + lowering_->stored_weight_bytes(k, n, false), 4096);
       pl.fp16[op.name] = next;
       next = align_up(next + lowering_->stored_weight_bytes(k, n, true), 4096);
     }
-    const uint64_t act = std::max(bytes_for(t.input, op.precision.activation), bytes_for(t.output, op.precision.output));
+    const uint64_t act = std::max(bytes_for(t.input, op.precision.activation),
+                                  bytes_for(t.output, op.precision.output));
     act_base_[1] = std::max(act_base_[1], align_up(act, 4096));  // (size, placed after the loop)
   }
   if (m.llm) {
     const auto hidden = static_cast<uint64_t>(m.llm->hidden);
     pl.embedding = next;
-    next = align_up(next + bytes_for(static_cast<uint64_t>(m.llm->vocab) * hidden, p_.embedding_bits), 4096);
-    const ClassifierJob job = r.policy->classifier(*m.llm, m.generation.prompt_len, static_cast<int>(m.precision.kv));
+    next = align_up(
+        next + bytes_for(static_cast<uint64_t>(m.llm->vocab) * hidden, p_.embedding_bits), 4096);
+    const ClassifierJob job =
+        r.policy->classifier(*m.llm, m.generation.prompt_len, static_cast<int>(m.precision.kv));
     pl.classifier = next;
     next = align_up(next + job.mlp_weight_bytes, 4096);
-    const auto positions = static_cast<uint64_t>(m.generation.prompt_len + m.generation.gen_len + r.tree.tree_size);
-    pl.kv_layer_bytes = align_up(positions * 2 * bytes_for(static_cast<uint64_t>(m.llm->kv_heads * m.llm->head_dim),
-                                                               m.precision.kv), 4096);
+    const auto positions =
+        static_cast<uint64_t>(m.generation.prompt_len + m.generation.gen_len + r.tree.tree_size);
+    pl.kv_layer_bytes = align_up(
+        positions * 2 *
+            bytes_for(static_cast<uint64_t>(m.llm->kv_heads * m.llm->head_dim), m.precision.kv),
+        4096);
     pl.kv_base = next;
     next += pl.kv_layer_bytes * static_cast<uint64_t>(m.llm->layers);
   }
@@ -214,7 +262,8 @@ void LlmNpu::prepare(const Workload& w, const RunOptions& options) {
       total_ops_ += phase_count(w.models[i]) * make_phase(w.models[i], 0).ops.size();
     } else {
       if (!w.models[i].sections.empty()) {
-        throw MappingError("model `" + w.models[i].name + "`: schedules and tree decoding need an llm model");
+        throw MappingError("model `" + w.models[i].name +
+                           "`: schedules and tree decoding need an llm model");
       }
       total_ops_ += w.models[i].layers.size();
     }
@@ -225,8 +274,10 @@ void LlmNpu::prepare(const Workload& w, const RunOptions& options) {
   act_base_[1] = act_base_[0] + act_bytes;
   const uint64_t need = act_base_[1] + act_bytes;
   if (need > dram_->capacity_bytes()) {
-    throw MappingError("the workload needs " + format_bytes(Bytes{need}) + " of DRAM (weights in bit-plane and "
-                       "fp16 copies, KV cache, activations) but " + config().path() + ".dram.capacity is " +
+    throw MappingError("the workload needs " + format_bytes(Bytes{need}) +
+                       " of DRAM (weights in bit-plane and "
+                       "fp16 copies, KV cache, activations) but " +
+                       config().path() + ".dram.capacity is " +
                        format_bytes(Bytes{dram_->capacity_bytes()}) + config().where());
   }
 }
@@ -257,9 +308,11 @@ RunResult LlmNpu::result() {
     Json e = Json::object();
     const double secs = static_cast<double>(p.cycles) / hz;
     e["seconds"] = secs;
-    e["mac_utilisation"] = p.mac_capacity ? static_cast<double>(p.macs) / static_cast<double>(p.mac_capacity) : 0.0;
-    e["dram_bandwidth_utilisation"] =
-        secs > 0 ? static_cast<double>(p.dram_read + p.dram_written) / (secs * dram_->peak_bandwidth()) : 0.0;
+    e["mac_utilisation"] =
+        p.mac_capacity ? static_cast<double>(p.macs) / static_cast<double>(p.mac_capacity) : 0.0;
+    e["dram_bandwidth_utilisation"] = secs > 0 ? static_cast<double>(p.dram_read + p.dram_written) /
+                                                     (secs * dram_->peak_bandwidth())
+                                               : 0.0;
     phases[p.label] = e;
   }
   section["phases"] = phases;
@@ -272,7 +325,8 @@ RunResult LlmNpu::result() {
     // What the acceptance table predicts per step; tokens_per_decode_step differs from it only
     // by the last step's cap at gen_len (and by whole tokens in short runs).
     llm["decode_steps_spilled"] = spilled_steps_;  // activations through DRAM (did not fit on chip)
-    llm["expected_tokens_per_decode_step"] = decode_steps_ ? expected_accepted_ / static_cast<double>(decode_steps_) : 0.0;
+    llm["expected_tokens_per_decode_step"] =
+        decode_steps_ ? expected_accepted_ / static_cast<double>(decode_steps_) : 0.0;
     r.throughput = llm.find("decode_tokens_per_s")->as_double();
     r.throughput_unit = "tokens/s";
     r.sections["llm"] = llm;
@@ -285,10 +339,13 @@ RunResult LlmNpu::result() {
 }
 
 [[maybe_unused]] static const bool npusim_llm_sections =
-    register_model_section({"schedule", "precision policy of an LLM on the LLM NPU (models/llm_npu/policy)", true}) &&
-    register_model_section({"decoding", "tree decoding of an LLM on the LLM NPU (PPD, models/llm_npu/tree.h)", true});
+    register_model_section(
+        {"schedule", "precision policy of an LLM on the LLM NPU (models/llm_npu/policy)", true}) &&
+    register_model_section(
+        {"decoding", "tree decoding of an LLM on the LLM NPU (PPD, models/llm_npu/tree.h)", true});
 
-NPUSIM_REGISTER_COMPONENT(LlmNpu, "accelerator", "llm_npu",
-                          "LLM-optimised NPU: PMPD per-step precision, PPD tree decoding, bit-plane weights");
+NPUSIM_REGISTER_COMPONENT(
+    LlmNpu, "accelerator", "llm_npu",
+    "LLM-optimised NPU: PMPD per-step precision, PPD tree decoding, bit-plane weights");
 
 }  // namespace npusim

@@ -77,7 +77,7 @@ class LlmNpu : public sc_core::sc_module, public IAccelerator {
     std::unique_ptr<IPrecisionPolicy> policy;
     TreeDecoding tree;
   };
-  struct Placement {  // DRAM layout of one model
+  struct Placement {                                    // DRAM layout of one model
     std::unordered_map<std::string, uint64_t> weights;  // linear name -> bit-plane copy
     std::unordered_map<std::string, uint64_t> fp16;     // linear name -> fp16 copy
     uint64_t kv_base = 0, kv_layer_bytes = 0;
@@ -90,7 +90,8 @@ class LlmNpu : public sc_core::sc_module, public IAccelerator {
   void run_prefill(ModelRun& r, size_t model_index);
   void run_classifier(const ModelRun& r, const ClassifierJob& job, size_t model_index);
   void run_decode(ModelRun& r, size_t model_index);
-  void feed_tiled(const Operator& op, const std::string& weight_key, size_t model_index, int weight_bits);
+  void feed_tiled(const Operator& op, const std::string& weight_key, size_t model_index,
+                  int weight_bits);
   void feed_on_chip(const Operator& op, const Model& m, size_t model_index, int bits,
                     uint64_t on_chip_positions, uint64_t append_tokens, uint64_t kv_position);
   // Feeds the steps `make` lowers; with lowering_cache they are made once per key and reused.
@@ -105,7 +106,8 @@ class LlmNpu : public sc_core::sc_module, public IAccelerator {
   bool layers_aligned(size_t model_index) const;
   // Registers the operators of the layers from ops[next] on and lets the engine apply them as
   // repetitions of the block between the marks; returns the index of their last operator.
-  size_t skip_remaining_layers(const std::vector<Operator>& ops, size_t next, const ExecEngine::BlockMark& before,
+  size_t skip_remaining_layers(const std::vector<Operator>& ops, size_t next,
+                               const ExecEngine::BlockMark& before,
                                const ExecEngine::BlockMark& now);
 
   // llm_npu.cpp

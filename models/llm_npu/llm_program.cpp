@@ -21,14 +21,19 @@ size_t LlmNpu::begin_op(const Operator& op) {
   ctx_ = mine;  // (a preemption may have run another request's program on this model meanwhile)
   ++ops_started_;
   if (options_.progress) {
-    options_.progress(total_ops_ ? static_cast<double>(ops_started_) / static_cast<double>(total_ops_) : 0.0, op.name);
+    options_.progress(
+        total_ops_ ? static_cast<double>(ops_started_) / static_cast<double>(total_ops_) : 0.0,
+        op.name);
   }
-  const bool matrix = op.type == OpType::Gemm || op.type == OpType::Gemv || op.type == OpType::Attention;
-  return acc_.begin_op(op.name, op_type_name(op.type), matrix ? mpe_->peak_macs_per_cycle(16, 16) : 0);
+  const bool matrix =
+      op.type == OpType::Gemm || op.type == OpType::Gemv || op.type == OpType::Attention;
+  return acc_.begin_op(op.name, op_type_name(op.type),
+                       matrix ? mpe_->peak_macs_per_cycle(16, 16) : 0);
 }
 
-void LlmNpu::feed_lowered(const std::string& key, const std::function<void(std::vector<WorkUnit>&)>& make,
-                          size_t op_id, const OperandBases& bases, uint64_t overhead) {
+void LlmNpu::feed_lowered(const std::string& key,
+                          const std::function<void(std::vector<WorkUnit>&)>& make, size_t op_id,
+                          const OperandBases& bases, uint64_t overhead) {
   if (!p_.lowering_cache) {
     std::vector<WorkUnit> fresh;
     make(fresh);
@@ -55,26 +60,30 @@ void LlmNpu::run_model(size_t index, IRequestContext& ctx) {
 
 // An operator-list model: every operator tiled, activations through DRAM.
 void LlmNpu::run_operator_list(const Model& m, size_t model_index) {
-  ctx_->begin_phase(workload_->models.size() > 1 ? m.name + ":inference" : "inference", PhaseKind::Inference);
+  ctx_->begin_phase(workload_->models.size() > 1 ? m.name + ":inference" : "inference",
+                    PhaseKind::Inference);
   for (const Operator& op : m.layers) {
-    if (op.precision.weight != 16 && tensor_sizes(op).weight > 0 && !supported(static_cast<int>(op.precision.weight))) {
+    if (op.precision.weight != 16 && tensor_sizes(op).weight > 0 &&
+        !supported(static_cast<int>(op.precision.weight))) {
       throw WorkloadError("operator `" + op.name + "` has " + std::to_string(op.precision.weight) +
-                          "-bit weights; the LLM NPU's weight layout supports " + layout_.supported_text() +
-                          " at " + op.source);
+                          "-bit weights; the LLM NPU's weight layout supports " +
+                          layout_.supported_text() + " at " + op.source);
     }
     feed_tiled(op, op.name, model_index, static_cast<int>(op.precision.weight));
   }
   inferences_ += static_cast<uint64_t>(m.batch);
 }
 
-void LlmNpu::feed_tiled(const Operator& op, const std::string& weight_key, size_t model_index, int weight_bits) {
+void LlmNpu::feed_tiled(const Operator& op, const std::string& weight_key, size_t model_index,
+                        int weight_bits) {
   const Placement& pl = placement_[model_index];
   const size_t id = begin_op(op);
   const size_t parity = op_parity_++ % 2;
   Operator o = op;
   o.precision.weight = weight_bits;
   OperandBases bases;
-  if (op.type == OpType::Attention) {  // fused: queries from the activation ping, K/V from the cache
+  if (op.type ==
+      OpType::Attention) {  // fused: queries from the activation ping, K/V from the cache
     const auto layer = static_cast<uint64_t>(op.layer);
     bases = {act_base_[parity], pl.kv_base + layer * pl.kv_layer_bytes, act_base_[1 - parity]};
     std::vector<WorkUnit> steps;
@@ -83,7 +92,8 @@ void LlmNpu::feed_tiled(const Operator& op, const std::string& weight_key, size_
     return;
   }
   auto w = weight_bits == 16 ? pl.fp16.find(weight_key) : pl.weights.find(weight_key);
-  const uint64_t weights = w == (weight_bits == 16 ? pl.fp16.end() : pl.weights.end()) ? 0 : w->second;
+  const uint64_t weights =
+      w == (weight_bits == 16 ? pl.fp16.end() : pl.weights.end()) ? 0 : w->second;
   // The units go to the engine in bounded batches as they are made; the kernel overhead
   // comes with the first.
   const uint64_t overhead = clock_.cycle_at_ps(p_.kernel_overhead.ps).n;
@@ -106,7 +116,8 @@ void LlmNpu::run_prefill(ModelRun& r, size_t model_index) {
   const Model& m = *r.model;
   const auto prompt = static_cast<uint64_t>(m.generation.prompt_len);
   const int bits = r.policy->prefill_bits();
-  ctx_->begin_phase(workload_->models.size() > 1 ? m.name + ":prefill" : "prefill", PhaseKind::Prefill);
+  ctx_->begin_phase(workload_->models.size() > 1 ? m.name + ":prefill" : "prefill",
+                    PhaseKind::Prefill);
   engine_->stall(clock_.cycle_at_ps(p_.step_overhead.ps).n);
   for (const Operator& op : llm_forward_ops(m, prompt, prompt, true, true, "prefill")) {
     if (op.role == OpRole::LmHead && !p_.include_lm_head) continue;
@@ -117,7 +128,8 @@ void LlmNpu::run_prefill(ModelRun& r, size_t model_index) {
 
 void LlmNpu::run_classifier(const ModelRun& r, const ClassifierJob& job, size_t model_index) {
   const Model& m = *r.model;
-  ctx_->begin_phase(workload_->models.size() > 1 ? m.name + ":scheduler" : "scheduler", PhaseKind::Other);
+  ctx_->begin_phase(workload_->models.size() > 1 ? m.name + ":scheduler" : "scheduler",
+                    PhaseKind::Other);
   Operator op;
   op.name = "pmpd_classifier";
   op.type = OpType::Attention;
@@ -151,7 +163,8 @@ void LlmNpu::run_classifier(const ModelRun& r, const ClassifierJob& job, size_t 
   lowering_->linear_on_chip(1, hd, hd, 16, 16, steps);
   lowering_->linear_on_chip(1, hd, classes, 16, 16, steps);
   const Placement& pl = placement_[model_index];
-  const uint64_t last_layer = pl.kv_base + static_cast<uint64_t>(m.llm->layers - 1) * pl.kv_layer_bytes;
+  const uint64_t last_layer =
+      pl.kv_base + static_cast<uint64_t>(m.llm->layers - 1) * pl.kv_layer_bytes;
   engine_->feed(std::move(steps), id, {pl.classifier, last_layer, 0}, 0);
 }
 
@@ -170,33 +183,45 @@ bool LlmNpu::activations_fit(const std::vector<Operator>& ops) const {
 }
 
 void LlmNpu::feed_on_chip(const Operator& op, const Model& m, size_t model_index, int bits,
-                          uint64_t on_chip_positions, uint64_t append_tokens, uint64_t kv_position) {
+                          uint64_t on_chip_positions, uint64_t append_tokens,
+                          uint64_t kv_position) {
   const Placement& pl = placement_[model_index];
   const size_t id = begin_op(op);
   const uint64_t overhead = clock_.cycle_at_ps(p_.kernel_overhead.ps).n;
   if (op.type == OpType::Attention) {
     const uint64_t layer_base = pl.kv_base + static_cast<uint64_t>(op.layer) * pl.kv_layer_bytes;
     const uint64_t append_at =
-        layer_base + kv_position * 2 * bytes_for(static_cast<uint64_t>(m.llm->kv_heads * m.llm->head_dim), m.precision.kv);
+        layer_base +
+        kv_position * 2 *
+            bytes_for(static_cast<uint64_t>(m.llm->kv_heads * m.llm->head_dim), m.precision.kv);
     std::vector<WorkUnit> steps;
     lowering_->attention(op, true, on_chip_positions, append_tokens, steps);
     engine_->feed(std::move(steps), id, {0, layer_base, append_at}, overhead);
     return;
   }
   if (op.type == OpType::Gemm) {
-    const uint64_t m_rows = static_cast<uint64_t>(op.m), k = static_cast<uint64_t>(op.k), n = static_cast<uint64_t>(op.n);
-    const std::string key = "linear:" + std::to_string(m_rows) + "x" + std::to_string(k) + "x" + std::to_string(n) +
-                            "@" + std::to_string(bits) + "/" + std::to_string(op.precision.activation);
+    const uint64_t m_rows = static_cast<uint64_t>(op.m), k = static_cast<uint64_t>(op.k),
+                   n = static_cast<uint64_t>(op.n);
+    const std::string key = "linear:" + std::to_string(m_rows) + "x" + std::to_string(k) + "x" +
+                            std::to_string(n) + "@" + std::to_string(bits) + "/" +
+                            std::to_string(op.precision.activation);
     const auto& table = bits == 16 ? pl.fp16 : pl.weights;
-    feed_lowered(key, [&](std::vector<WorkUnit>& out) {
-      lowering_->linear_on_chip(m_rows, k, n, bits, static_cast<int>(op.precision.activation), out);
-    }, id, {table.at(op.name), 0, 0}, overhead);
+    feed_lowered(
+        key,
+        [&](std::vector<WorkUnit>& out) {
+          lowering_->linear_on_chip(m_rows, k, n, bits, static_cast<int>(op.precision.activation),
+                                    out);
+        },
+        id, {table.at(op.name), 0, 0}, overhead);
     return;
   }
   VectorWork w;
   elementwise_work(op, &w);
-  const std::string key = "vector:" + std::to_string(static_cast<int>(w.fn)) + ":" + std::to_string(w.elements);
-  feed_lowered(key, [&](std::vector<WorkUnit>& out) { lowering_->elementwise_on_chip(op, out); }, id, {}, overhead);
+  const std::string key =
+      "vector:" + std::to_string(static_cast<int>(w.fn)) + ":" + std::to_string(w.elements);
+  feed_lowered(
+      key, [&](std::vector<WorkUnit>& out) { lowering_->elementwise_on_chip(op, out); }, id, {},
+      overhead);
 }
 
 bool LlmNpu::layers_aligned(size_t model_index) const {
@@ -214,7 +239,8 @@ bool LlmNpu::layers_aligned(size_t model_index) const {
 }
 
 size_t LlmNpu::skip_remaining_layers(const std::vector<Operator>& ops, size_t next,
-                                     const ExecEngine::BlockMark& before, const ExecEngine::BlockMark& now) {
+                                     const ExecEngine::BlockMark& before,
+                                     const ExecEngine::BlockMark& now) {
   // ops[next] starts the first layer not fed; the block between the marks is one layer.
   const size_t per_layer = now.end_op - before.end_op;
   size_t end = next;
@@ -241,8 +267,11 @@ void LlmNpu::run_decode(ModelRun& r, size_t model_index) {
                     static_cast<int64_t>(kv), previous};
     const int bits = r.policy->bits_for_token(c);
     if (bits != previous) engine_->stall(static_cast<uint64_t>(p_.switch_penalty_cycles));
-    const uint64_t accepted = n == 1 ? 1 : std::min<uint64_t>(static_cast<uint64_t>(tree.accepted_at(step)), gen - generated);
-    // Tree tokens whose K/V stay on chip are appended only once accepted; otherwise all are written.
+    const uint64_t accepted =
+        n == 1 ? 1
+               : std::min<uint64_t>(static_cast<uint64_t>(tree.accepted_at(step)), gen - generated);
+    // Tree tokens whose K/V stay on chip are appended only once accepted; otherwise all are
+    // written.
     const uint64_t append = (n == 1 || tree.kv_on_chip) ? accepted : n;
     ctx_->begin_phase(label, PhaseKind::Decode);
     engine_->stall(clock_.cycle_at_ps(p_.step_overhead.ps).n);
@@ -282,8 +311,10 @@ void LlmNpu::run_decode(ModelRun& r, size_t model_index) {
       }
       layer = op.layer;
       const int w = op.role == OpRole::LmHead ? static_cast<int>(p_.lm_head_bits) : bits;
-      if (on_chip) feed_on_chip(op, m, model_index, w, n, append, kv);
-      else feed_tiled(op, op.name, model_index, w);  // all n positions' K/V go through DRAM
+      if (on_chip)
+        feed_on_chip(op, m, model_index, w, n, append, kv);
+      else
+        feed_tiled(op, op.name, model_index, w);  // all n positions' K/V go through DRAM
     }
     spilled_steps_ += on_chip ? 0 : 1;
     generated += accepted;

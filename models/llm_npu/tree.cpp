@@ -7,15 +7,23 @@ namespace npusim {
 const ParamTable& TreeDecoding::table() {
   using P = TreeDecoding;
   static const ParamTable t =
-      ParamTable("decoding",
-                 "Tree (parallel prompt) decoding: each step verifies a token tree of `tree_size` nodes "
-                 "in one forward pass and accepts tau(tree_size) tokens on average.")
-          .param("tree_size", &P::tree_size, "tokens in the tree (1: plain decoding)").def(1).min(1).max(4096)
-          .param("sizes", &P::sizes, "tree budgets of the acceptance table").def(ParamValue(std::vector<int64_t>{}))
+      ParamTable(
+          "decoding",
+          "Tree (parallel prompt) decoding: each step verifies a token tree of `tree_size` nodes "
+          "in one forward pass and accepts tau(tree_size) tokens on average.")
+          .param("tree_size", &P::tree_size, "tokens in the tree (1: plain decoding)")
+          .def(1)
+          .min(1)
+          .max(4096)
+          .param("sizes", &P::sizes, "tree budgets of the acceptance table")
+          .def(ParamValue(std::vector<int64_t>{}))
           .param("tau", &P::tau, "expected accepted tokens per step at each budget")
           .def(ParamValue(std::vector<double>{}))
-          .param("calibration", &P::calibration, "measured / modelled tau").def(1).min(ParamValue(0.1))
-          .param("kv_on_chip", &P::kv_on_chip, "keep the tree tokens' K/V on chip during their layer")
+          .param("calibration", &P::calibration, "measured / modelled tau")
+          .def(1)
+          .min(ParamValue(0.1))
+          .param("kv_on_chip", &P::kv_on_chip,
+                 "keep the tree tokens' K/V on chip during their layer")
           .def(ParamValue(true))
           .check<P>([](const P& d) { return d.check(); });
   return t;
@@ -23,8 +31,8 @@ const ParamTable& TreeDecoding::table() {
 
 std::string TreeDecoding::check() const {
   if (sizes.size() != tau.size()) {
-    return "sizes (" + std::to_string(sizes.size()) + " entries) and tau (" + std::to_string(tau.size()) +
-           " entries) must have the same length";
+    return "sizes (" + std::to_string(sizes.size()) + " entries) and tau (" +
+           std::to_string(tau.size()) + " entries) must have the same length";
   }
   for (size_t i = 0; i < sizes.size(); ++i) {
     if (sizes[i] < 2) return "acceptance sizes must be at least 2 (tau(1) = 1 is implied)";

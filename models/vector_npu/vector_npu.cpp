@@ -7,9 +7,9 @@
 //
 // Lowering: a GEMM (m x k . k x n) is cut into row blocks of its inputs and column chunks of its
 // weights that fit half of their buffers; each (row block, column chunk) is one work unit that
-// loads both, computes rows x k x columns MACs on the vector unit and stores its outputs. Element-wise operators
-// are one unit per chunk of elements. Nothing is reused across units (the generic NPU's tiler
-// shows how reuse is planned); other operators are a mapping error.
+// loads both, computes rows x k x columns MACs on the vector unit and stores its outputs.
+// Element-wise operators are one unit per chunk of elements. Nothing is reused across units (the
+// generic NPU's tiler shows how reuse is planned); other operators are a mapping error.
 #include <algorithm>
 #include <unordered_map>
 
@@ -35,7 +35,9 @@ struct VectorNpuParams {
 constexpr uint64_t kInputBase = 1ull << 50, kWeightBase = 2ull << 50, kOutputBase = 3ull << 50;
 enum : int8_t { kInput, kWeight, kOutput };
 
-uint64_t u(int64_t v) { return static_cast<uint64_t>(v); }
+uint64_t u(int64_t v) {
+  return static_cast<uint64_t>(v);
+}
 
 // The compute rule: every unit's work runs on the vector unit.
 class VectorOnly : public IComputeRule {
@@ -58,9 +60,11 @@ class VectorNpu : public sc_core::sc_module, public IAccelerator {
   static const ParamTable& param_table() {
     using P = VectorNpuParams;
     static const ParamTable t =
-        ParamTable("vector_npu", "NPU without a matrix unit: GEMMs as MACs on a wide vector unit "
-                                 "(the example of docs/adding_an_accelerator.md).")
-            .param("clock", &P::clock, "clock of the vector unit, buffers and DMA").def("1GHz")
+        ParamTable("vector_npu",
+                   "NPU without a matrix unit: GEMMs as MACs on a wide vector unit "
+                   "(the example of docs/adding_an_accelerator.md).")
+            .param("clock", &P::clock, "clock of the vector unit, buffers and DMA")
+            .def("1GHz")
             .slot("dram", "dram", "simple_dram", "off-chip memory")
             .slot("dma", "dma", "dma_engine", "DMA (one in-order queue is used)")
             .slot("input_sram", "scratchpad", "scratchpad", "input activations (double-buffered)")
@@ -71,7 +75,9 @@ class VectorNpu : public sc_core::sc_module, public IAccelerator {
   }
 
   explicit VectorNpu(const ComponentArgs& a)
-      : IAccelerator(a), p_(load_params<VectorNpuParams>(param_table(), {"name"})), clock_(p_.clock),
+      : IAccelerator(a),
+        p_(load_params<VectorNpuParams>(param_table(), {"name"})),
+        clock_(p_.clock),
         router_("router") {
     // 1. The assembly: the parts, and how they connect.
     context().clock = &clock_;
@@ -109,7 +115,8 @@ class VectorNpu : public sc_core::sc_module, public IAccelerator {
     workload_ = &w;
     uint64_t weights = 0, activations = 0;
     for (const Model& m : w.models) {
-      // (An LLM's decode steps differ only in the attention's length: its last step is the largest.)
+      // (An LLM's decode steps differ only in the attention's length: its last step is the
+      // largest.)
       for (size_t ph : {size_t{0}, phase_count(m) - 1}) {
         for (const Operator& op : make_phase(m, ph).ops) {
           UnitSink count([](std::vector<WorkUnit>&&, bool, bool) {});
@@ -140,10 +147,12 @@ class VectorNpu : public sc_core::sc_module, public IAccelerator {
       ctx.begin_phase(phase.name, phase.kind);
       for (const Operator& op : phase.ops) {
         ctx.boundary();
-        const size_t id = acc_.begin_op(op.name, op_type_name(op.type), vector_->peak_elements_per_cycle(8));
+        const size_t id =
+            acc_.begin_op(op.name, op_type_name(op.type), vector_->peak_elements_per_cycle(8));
         // Weights at their place; activations ping-pong between two regions above them.
         const uint64_t parity = ops_++ % 2;
-        const OperandBases bases{weight_at_.at(m.name + "/" + op.name), act_base_[parity], act_base_[1 - parity]};
+        const OperandBases bases{weight_at_.at(m.name + "/" + op.name), act_base_[parity],
+                                 act_base_[1 - parity]};
         // Units reach the engine in bounded batches as they are made (memory independent of size).
         UnitSink sink([&](std::vector<WorkUnit>&& units, bool first, bool last) {
           engine_->feed(std::move(units), id, bases, 0, first, last);
@@ -178,7 +187,8 @@ class VectorNpu : public sc_core::sc_module, public IAccelerator {
  private:
   // The lowering (see the top of the file). Addresses are offsets from the operator's bases.
   void lower(const Operator& op, UnitSink& out) const {
-    const int ab = static_cast<int>(op.precision.activation), wb = static_cast<int>(op.precision.weight),
+    const int ab = static_cast<int>(op.precision.activation),
+              wb = static_cast<int>(op.precision.weight),
               ob = static_cast<int>(op.precision.output);
     VectorWork ew;
     if (op.type == OpType::Gemm || op.type == OpType::Gemv) {
@@ -187,13 +197,15 @@ class VectorNpu : public sc_core::sc_module, public IAccelerator {
       const uint64_t in_half = input_->capacity_bytes() / 2, w_half = weight_->capacity_bytes() / 2,
                      out_half = output_->capacity_bytes() / 2;
       if (row > in_half || column > w_half) {
-        throw MappingError("operator `" + op.name + "`: one row of inputs (" + format_bytes(Bytes{row}) +
-                           ") or one column of weights (" + format_bytes(Bytes{column}) +
-                           ") does not fit half of the input or weight buffer (" + format_bytes(Bytes{in_half}) +
-                           ", " + format_bytes(Bytes{w_half}) + ") at " + op.source);
+        throw MappingError(
+            "operator `" + op.name + "`: one row of inputs (" + format_bytes(Bytes{row}) +
+            ") or one column of weights (" + format_bytes(Bytes{column}) +
+            ") does not fit half of the input or weight buffer (" + format_bytes(Bytes{in_half}) +
+            ", " + format_bytes(Bytes{w_half}) + ") at " + op.source);
       }
       const uint64_t cols = std::min(n, w_half / column);
-      const uint64_t rows = std::max<uint64_t>(1, std::min({m, in_half / row, out_half / std::max<uint64_t>(1, bytes_for(cols, ob))}));
+      const uint64_t rows = std::max<uint64_t>(
+          1, std::min({m, in_half / row, out_half / std::max<uint64_t>(1, bytes_for(cols, ob))}));
       for (uint64_t r = 0; r < m; r += rows) {  // row blocks, each against every column chunk
         const uint64_t mr = std::min(rows, m - r);
         for (uint64_t c = 0; c < n; c += cols) {
@@ -212,9 +224,11 @@ class VectorNpu : public sc_core::sc_module, public IAccelerator {
       }
     } else if (elementwise_work(op, &ew)) {
       const TensorSizes t = tensor_sizes(op);
-      const uint64_t per = std::max<uint64_t>(1, t.input / std::max<uint64_t>(1, t.output));  // operands
-      const uint64_t fit = std::min(input_->capacity_bytes() / 2 / std::max<uint64_t>(1, bytes_for(per, ab)),
-                                    output_->capacity_bytes() / 2 / std::max<uint64_t>(1, bytes_for(1, ob)));
+      const uint64_t per =
+          std::max<uint64_t>(1, t.input / std::max<uint64_t>(1, t.output));  // operands
+      const uint64_t fit =
+          std::min(input_->capacity_bytes() / 2 / std::max<uint64_t>(1, bytes_for(per, ab)),
+                   output_->capacity_bytes() / 2 / std::max<uint64_t>(1, bytes_for(1, ob)));
       for (uint64_t e = 0; e < t.output; e += fit) {
         const uint64_t n = std::min(fit, t.output - e);
         WorkUnit w;
@@ -227,8 +241,8 @@ class VectorNpu : public sc_core::sc_module, public IAccelerator {
         out.push(w);
       }
     } else {
-      throw MappingError("vector_npu runs gemm, gemv and element-wise operators; `" + op.name + "` is " +
-                         op_type_name(op.type) + " at " + op.source);
+      throw MappingError("vector_npu runs gemm, gemv and element-wise operators; `" + op.name +
+                         "` is " + op_type_name(op.type) + " at " + op.source);
     }
   }
 

@@ -42,7 +42,8 @@ std::string command_help(const std::string& cmd) {
     return "usage: npusim run --hw HW.yaml --workload WL.yaml [--out DIR]\n"
            "                  [--set path.key=value ...] [--timeline FILE.json] [--quiet]\n\n"
            "Simulates the workload on the hardware, prints a summary and writes DIR/stats.json,\n"
-           "DIR/resolved_config.yaml and DIR/layers.csv, and DIR/requests.csv for a workload with a request\n"
+           "DIR/resolved_config.yaml and DIR/layers.csv, and DIR/requests.csv for a workload with "
+           "a request\n"
            "stream (DIR defaults to npusim-out).\n\n"
            "  --hw FILE          hardware YAML (hw_configs/...)\n"
            "  --workload FILE    workload trace YAML (workloads/...)\n"
@@ -83,7 +84,8 @@ class Progress {
   void update(double fraction, const std::string& what) {
     if (quiet_) return;
     auto now = std::chrono::steady_clock::now();
-    if (now - start_ < std::chrono::seconds(1) || now - last_ < std::chrono::milliseconds(500)) return;
+    if (now - start_ < std::chrono::seconds(1) || now - last_ < std::chrono::milliseconds(500))
+      return;
     last_ = now;
     std::fprintf(stderr, "\r[npusim] %5.1f%%  %-60.60s", 100.0 * fraction, what.c_str());
     std::fflush(stderr);
@@ -109,7 +111,8 @@ SessionInput inputs(const po::variables_map& vm, bool need_workload) {
     throw ConfigError("missing --workload WL.yaml");
   }
   if (vm.count("set")) {
-    for (const auto& s : vm["set"].as<std::vector<std::string>>()) in.overrides.push_back(parse_override(s));
+    for (const auto& s : vm["set"].as<std::vector<std::string>>())
+      in.overrides.push_back(parse_override(s));
   }
   return in;
 }
@@ -127,7 +130,9 @@ int cmd_run(const po::variables_map& vm) {
     in.timeline_limit = static_cast<size_t>(limit);
   }
   Progress progress(quiet);
-  in.options.progress = [&progress](double f, const std::string& what) { progress.update(f, what); };
+  in.options.progress = [&progress](double f, const std::string& what) {
+    progress.update(f, what);
+  };
   ensure_directory(out_dir);
   if (!in.timeline_path.empty()) {
     auto slash = in.timeline_path.find_last_of('/');

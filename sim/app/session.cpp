@@ -27,7 +27,8 @@ std::pair<std::string, std::string> parse_override(const std::string& text) {
 void apply_overrides(SessionInput& in) {
   for (const auto& [path, value] : in.overrides) {
     if (path.rfind("workload.", 0) == 0) {
-      if (!in.workload) throw ConfigError("override `" + path + "` addresses the workload, but none was given");
+      if (!in.workload)
+        throw ConfigError("override `" + path + "` addresses the workload, but none was given");
       apply_override(*in.workload, path, value);
     } else {
       apply_override(*in.hw, path, value);
@@ -70,8 +71,10 @@ Hardware build(const std::shared_ptr<YamlDoc>& hw, StatGroup& stats, BuildContex
   std::vector<std::string> kinds = Registry::types_of("accelerator");
   kinds.push_back("platform");
   if (!t) {
-    root.fail("the hardware file needs a top-level `type:` naming the accelerator or `platform` (one of: " +
-              join(kinds, ", ") + ")");
+    root.fail(
+        "the hardware file needs a top-level `type:` naming the accelerator or `platform` (one "
+        "of: " +
+        join(kinds, ", ") + ")");
   }
   Hardware h;
   if (t.IsScalar() && Registry::find("platform", t.Scalar()) != nullptr) {
@@ -104,9 +107,9 @@ std::string resolved(const std::string& name, const Component& acc) {
 }  // namespace
 
 const std::vector<std::string>& stats_top_level_keys() {
-  static const std::vector<std::string> keys = {
-      "schema_version", "simulator", "hw", "workload", "total_cycles", "total_seconds",
-      "throughput", "dram", "breakdown"};
+  static const std::vector<std::string> keys = {"schema_version", "simulator",    "hw",
+                                                "workload",       "total_cycles", "total_seconds",
+                                                "throughput",     "dram",         "breakdown"};
   return keys;
 }
 
@@ -131,15 +134,18 @@ SessionOutput simulate(const std::shared_ptr<YamlDoc>& hw_doc, const Workload& w
   for (IAccelerator* a : hw.accelerators) a->prepare(workload, options);
   RuntimeSetup setup;
   setup.accelerators = hw.accelerators;
-  setup.accelerator_names = hw.names.empty() ? std::vector<std::string>{hw_name(*hw_doc)} : hw.names;
+  setup.accelerator_names =
+      hw.names.empty() ? std::vector<std::string>{hw_name(*hw_doc)} : hw.names;
   setup.workload = &workload;
   std::unique_ptr<Component> scheduler;
   if (workload.requests && profile != nullptr) {
     setup.stream = parse_request_stream(workload, hw.names);
-    const ConfigNode node = setup.stream->scheduler
-                                ? *setup.stream->scheduler
-                                : ConfigNode(workload.requests->doc_ptr(), YAML::Node(), "workload.requests.scheduler");
-    scheduler = Registry::build("scheduler", node, "scheduler", nullptr, stats.group("scheduler"), ctx, "fcfs");
+    const ConfigNode node =
+        setup.stream->scheduler
+            ? *setup.stream->scheduler
+            : ConfigNode(workload.requests->doc_ptr(), YAML::Node(), "workload.requests.scheduler");
+    scheduler = Registry::build("scheduler", node, "scheduler", nullptr, stats.group("scheduler"),
+                                ctx, "fcfs");
     setup.scheduler = dynamic_cast<IScheduler*>(scheduler.get());
     NPUSIM_ASSERT(setup.scheduler != nullptr, "scheduler type does not implement IScheduler");
     setup.isolated_ps = profile->isolated_ps;
@@ -176,9 +182,10 @@ SessionOutput simulate(const std::shared_ptr<YamlDoc>& hw_doc, const Workload& w
   d["bytes_read"] = dram.bytes_read();
   d["bytes_written"] = dram.bytes_written();
   d["peak_bytes_per_s"] = dram.peak_bandwidth();
-  d["bandwidth_utilisation"] =
-      seconds > 0 ? static_cast<double>(dram.bytes_read() + dram.bytes_written()) / (seconds * dram.peak_bandwidth())
-                  : 0.0;
+  d["bandwidth_utilisation"] = seconds > 0
+                                   ? static_cast<double>(dram.bytes_read() + dram.bytes_written()) /
+                                         (seconds * dram.peak_bandwidth())
+                                   : 0.0;
   j["dram"] = d;
   j["breakdown"] = r.breakdown;
   for (const auto& [key, value] : r.sections.items()) j[key] = value;
@@ -226,12 +233,16 @@ SessionOutput run_session(SessionInput in) {
   profile.isolated_ps.assign(workload.models.size(), 0);
   profile.operators.assign(workload.models.size(), 0);
   for (size_t m = 0; m < workload.models.size(); ++m) {
-    if (std::none_of(stream.mix.begin(), stream.mix.end(), [m](const MixEntry& e) { return e.model == m; })) continue;
+    if (std::none_of(stream.mix.begin(), stream.mix.end(),
+                     [m](const MixEntry& e) { return e.model == m; }))
+      continue;
     Workload alone = workload;
     alone.models = {workload.models[m]};
     alone.requests.reset();
-    const SessionOutput o = simulate(in.hw, alone, "", in.options, nullptr);  // (progress: Ctrl-C works)
-    profile.isolated_ps[m] = static_cast<uint64_t>(std::llround(o.stats.find("total_seconds")->as_double() * 1e12));
+    const SessionOutput o =
+        simulate(in.hw, alone, "", in.options, nullptr);  // (progress: Ctrl-C works)
+    profile.isolated_ps[m] =
+        static_cast<uint64_t>(std::llround(o.stats.find("total_seconds")->as_double() * 1e12));
     profile.operators[m] = o.operators;
   }
   return simulate(in.hw, workload, in.timeline_path, in.options, &profile, in.timeline_limit);

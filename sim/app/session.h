@@ -29,8 +29,8 @@ struct SessionOutput {
   Json stats;                 // the content of stats.json
   std::string resolved_yaml;  // the content of resolved_config.yaml
   uint64_t total_cycles = 0;
-  uint64_t activations = 0;   // process wake-ups (for the speed benchmark)
-  uint64_t operators = 0;     // operators the (first) request ran
+  uint64_t activations = 0;       // process wake-ups (for the speed benchmark)
+  uint64_t operators = 0;         // operators the (first) request ran
   uint64_t timeline_dropped = 0;  // timeline events beyond timeline_limit
 };
 

@@ -34,7 +34,8 @@ std::string summary_table(const Json& stats, size_t top_layers) {
     return v ? v->as_double() : 0.0;
   };
   std::string out;
-  out += "npusim: " + stats.find("hw")->as_string() + " running " + stats.find("workload")->as_string() + "\n";
+  out += "npusim: " + stats.find("hw")->as_string() + " running " +
+         stats.find("workload")->as_string() + "\n";
   out += fmt("  total cycles        %.0f\n", num("total_cycles"));
   out += "  simulated time      " + human_time(num("total_seconds")) + "\n";
   out += "  throughput          " + fmt("%.4g ", num("throughput.value")) +
@@ -51,7 +52,8 @@ std::string summary_table(const Json& stats, size_t top_layers) {
     std::vector<size_t> order(layers->size());
     for (size_t i = 0; i < order.size(); ++i) order[i] = i;
     auto cycles = [&](size_t i) { return layers->at(i).find("cycles")->as_double(); };
-    std::stable_sort(order.begin(), order.end(), [&](size_t a, size_t b) { return cycles(a) > cycles(b); });
+    std::stable_sort(order.begin(), order.end(),
+                     [&](size_t a, size_t b) { return cycles(a) > cycles(b); });
     const double total = std::max(1.0, num("total_cycles"));
     out += "  operators by time (" + std::to_string(layers->size()) + " in all):\n";
     out += "    name                                op                 share   MAC util\n";

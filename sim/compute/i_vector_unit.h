@@ -15,8 +15,24 @@ namespace npusim {
 // Element work a model can ask for. Multi-pass operations (softmax: max, exp-sum, scale;
 // layernorm: mean, variance, normalise) carry their passes in their default cost.
 enum class VectorFn {
-  Add, Mul, Relu, Gelu, Silu, Sigmoid, Tanh, Exp, Softmax, LayerNorm, RmsNorm, BatchNorm, Rope,
-  MaxPool, AvgPool, Copy, Mac, Count
+  Add,
+  Mul,
+  Relu,
+  Gelu,
+  Silu,
+  Sigmoid,
+  Tanh,
+  Exp,
+  Softmax,
+  LayerNorm,
+  RmsNorm,
+  BatchNorm,
+  Rope,
+  MaxPool,
+  AvgPool,
+  Copy,
+  Mac,
+  Count
 };
 
 const std::vector<std::string>& vector_fn_names();  // indexed by VectorFn

@@ -9,9 +9,12 @@ namespace npusim {
 
 const char* dataflow_name(Dataflow d) {
   switch (d) {
-    case Dataflow::WeightStationary: return "weight_stationary";
-    case Dataflow::OutputStationary: return "output_stationary";
-    case Dataflow::InputStationary: return "input_stationary";
+    case Dataflow::WeightStationary:
+      return "weight_stationary";
+    case Dataflow::OutputStationary:
+      return "output_stationary";
+    case Dataflow::InputStationary:
+      return "input_stationary";
   }
   return "?";
 }
@@ -23,7 +26,9 @@ struct Run {
   uint64_t count;
 };
 
-uint64_t ceil_div(uint64_t a, uint64_t b) { return (a + b - 1) / b; }
+uint64_t ceil_div(uint64_t a, uint64_t b) {
+  return (a + b - 1) / b;
+}
 
 // WS/IS: cycles between the injections of tile a and the following tile b (see header).
 uint64_t stationary_interval(const ArrayGeometry& g, const ArrayTile& a, const ArrayTile& b) {

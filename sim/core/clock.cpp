@@ -14,7 +14,9 @@ uint64_t ClockDomain::ps_of(Cycles c) const {
   return static_cast<uint64_t>((num + f_.hz - 1) / f_.hz);
 }
 
-sc_core::sc_time ClockDomain::time_of(Cycles c) const { return ps_to_time(ps_of(c)); }
+sc_core::sc_time ClockDomain::time_of(Cycles c) const {
+  return ps_to_time(ps_of(c));
+}
 
 Cycles ClockDomain::cycle_at_ps(uint64_t ps) const {
   if (period_ps_ != 0) return Cycles((ps + period_ps_ - 1) / period_ps_);
@@ -27,9 +29,13 @@ Cycles ClockDomain::cycle_at_ps(uint64_t ps) const {
   return Cycles(c);
 }
 
-Cycles ClockDomain::cycle_at(const sc_core::sc_time& t) const { return cycle_at_ps(time_to_ps(t)); }
+Cycles ClockDomain::cycle_at(const sc_core::sc_time& t) const {
+  return cycle_at_ps(time_to_ps(t));
+}
 
-void ClockDomain::wait(Cycles n) const { wait_until(now() + n); }
+void ClockDomain::wait(Cycles n) const {
+  wait_until(now() + n);
+}
 
 void ClockDomain::wait_until(Cycles c) const {
   uint64_t target = ps_of(c);
@@ -37,7 +43,11 @@ void ClockDomain::wait_until(Cycles c) const {
   if (target > cur) sim_wait(ps_to_time(target - cur));
 }
 
-sc_core::sc_time ps_to_time(uint64_t ps) { return sc_core::sc_time::from_value(ps); }
-uint64_t time_to_ps(const sc_core::sc_time& t) { return t.value(); }
+sc_core::sc_time ps_to_time(uint64_t ps) {
+  return sc_core::sc_time::from_value(ps);
+}
+uint64_t time_to_ps(const sc_core::sc_time& t) {
+  return t.value();
+}
 
 }  // namespace npusim

@@ -16,8 +16,12 @@ std::map<std::pair<std::string, std::string>, ComponentInfo>& registry() {
 }  // namespace
 
 Component::Component(const ComponentArgs& args)
-    : config_(args.config), slot_(args.slot), type_(args.type), stats_(args.stats),
-      ctx_(args.ctx), clock_(args.ctx ? args.ctx->clock : nullptr) {
+    : config_(args.config),
+      slot_(args.slot),
+      type_(args.type),
+      stats_(args.stats),
+      ctx_(args.ctx),
+      clock_(args.ctx ? args.ctx->clock : nullptr) {
   NPUSIM_ASSERT(stats_ != nullptr && ctx_ != nullptr, "component built without context");
 }
 

@@ -9,13 +9,13 @@
 // registration runs; tests/unit/test_registry.cpp checks the expected set.
 #pragma once
 
-#include <systemc>
 #include <yaml-cpp/yaml.h>
+#include <systemc>
 
 #include <functional>
-#include <type_traits>
 #include <memory>
 #include <string>
+#include <type_traits>
 #include <vector>
 
 #include "sim/core/clock.h"
@@ -146,7 +146,6 @@ std::unique_ptr<Component> make_component(const ComponentArgs& a) {
 
 }  // namespace npusim
 
-#define NPUSIM_REGISTER_COMPONENT(CLASS, KIND, TYPE, DOC)                                      \
-  [[maybe_unused]] static const bool npusim_registered_##CLASS = ::npusim::Registry::add(      \
-      {KIND, TYPE, DOC, &CLASS::param_table,                                                   \
-       &::npusim::make_component<CLASS>})
+#define NPUSIM_REGISTER_COMPONENT(CLASS, KIND, TYPE, DOC)                                 \
+  [[maybe_unused]] static const bool npusim_registered_##CLASS = ::npusim::Registry::add( \
+      {KIND, TYPE, DOC, &CLASS::param_table, &::npusim::make_component<CLASS>})

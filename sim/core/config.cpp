@@ -37,8 +37,8 @@ std::shared_ptr<YamlDoc> parse(const std::string& text, const std::string& label
       }
     }
   } catch (const YAML::Exception& e) {
-    throw_user_error(kind, "malformed YAML: " + e.msg + " at " + label + ":" +
-                               std::to_string(e.mark.line + 1));
+    throw_user_error(
+        kind, "malformed YAML: " + e.msg + " at " + label + ":" + std::to_string(e.mark.line + 1));
   }
   if (!doc->root.IsDefined() || doc->root.IsNull()) {
     throw_user_error(kind, label + " is empty; expected a YAML mapping");
@@ -100,7 +100,8 @@ void apply_override(YamlDoc& doc, const std::string& raw_path, const std::string
   try {
     value_node = YAML::Load(value);
   } catch (const YAML::Exception& e) {
-    throw_user_error(doc.kind, "bad override `" + flag + "`: value is not valid YAML (" + e.msg + ")");
+    throw_user_error(doc.kind,
+                     "bad override `" + flag + "`: value is not valid YAML (" + e.msg + ")");
   }
   if (!value_node.IsDefined() || value_node.IsNull()) value_node = YAML::Node(value);
   // Walk by value semantics: yaml-cpp nodes are handles, so assignment through them edits the tree.
@@ -115,7 +116,8 @@ void apply_override(YamlDoc& doc, const std::string& raw_path, const std::string
         idx = std::stoul(k);
       } catch (...) {
         throw_user_error(doc.kind, "bad override `" + flag + "`: `" + walked +
-                                       "` is a list; address its elements by index, not `" + k + "`");
+                                       "` is a list; address its elements by index, not `" + k +
+                                       "`");
       }
       if (idx >= cur.size()) {
         throw_user_error(doc.kind, "bad override `" + flag + "`: `" + walked + "` has " +
@@ -170,9 +172,12 @@ std::string ConfigNode::where(const YAML::Node& n, const std::string& key) const
   return " at " + doc_->file + ":" + std::to_string(m.line + 1);
 }
 
-void ConfigNode::fail(const std::string& msg) const { throw_user_error(doc_->kind, msg + where()); }
+void ConfigNode::fail(const std::string& msg) const {
+  throw_user_error(doc_->kind, msg + where());
+}
 
-void ConfigNode::fail_at(const YAML::Node& n, const std::string& key, const std::string& msg) const {
+void ConfigNode::fail_at(const YAML::Node& n, const std::string& key,
+                         const std::string& msg) const {
   throw_user_error(doc_->kind, msg + where(n, key));
 }
 
@@ -185,7 +190,8 @@ void ConfigNode::check_keys(const std::vector<std::string>& known) const {
   require_map();
   std::set<std::string> seen;
   for (auto it = node_.begin(); it != node_.end(); ++it) {
-    if (!it->first.IsScalar()) fail_at(it->first, "", "keys in `" + path_ + "` must be plain names");
+    if (!it->first.IsScalar())
+      fail_at(it->first, "", "keys in `" + path_ + "` must be plain names");
     std::string key = it->first.Scalar();
     if (!seen.insert(key).second) {
       fail_at(it->first, key, "duplicate key `" + key + "` in " + path_);
@@ -193,8 +199,7 @@ void ConfigNode::check_keys(const std::vector<std::string>& known) const {
     bool ok = false;
     for (const auto& k : known) ok = ok || k == key;
     if (!ok) {
-      fail_at(it->first, key,
-              "unknown key `" + key + "` in " + path_ + did_you_mean(key, known));
+      fail_at(it->first, key, "unknown key `" + key + "` in " + path_ + did_you_mean(key, known));
     }
   }
 }

@@ -48,8 +48,8 @@ class InternalError : public Error {
 
 }  // namespace npusim
 
-#define NPUSIM_ASSERT(cond, msg)                                                        \
-  do {                                                                                  \
-    if (!(cond)) ::npusim::internal_failure(__FILE__, __LINE__, std::string(#cond) + \
-                                                                 ": " + (msg));          \
+#define NPUSIM_ASSERT(cond, msg)                                                         \
+  do {                                                                                   \
+    if (!(cond))                                                                         \
+      ::npusim::internal_failure(__FILE__, __LINE__, std::string(#cond) + ": " + (msg)); \
   } while (0)

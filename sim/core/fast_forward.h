@@ -25,8 +25,8 @@ class IFastForward {
   virtual void timed_state(uint64_t from_ps, uint64_t ref_ps, TimedState& out) const = 0;
   // Moves that state `delta_ps` later and adds k x `per_period` to the totals (per_period: the
   // change of the totals over one period, in timed_state's order).
-  virtual void fast_forward(uint64_t from_ps, uint64_t delta_ps, const std::vector<uint64_t>& per_period,
-                            uint64_t k) = 0;
+  virtual void fast_forward(uint64_t from_ps, uint64_t delta_ps,
+                            const std::vector<uint64_t>& per_period, uint64_t k) = 0;
   // Requests whose addresses differ by a multiple of this many bytes are timed identically.
   virtual uint64_t address_period() const { return 1; }
 };

@@ -10,7 +10,11 @@ HostCallback& slot() {
 
 }  // namespace
 
-void set_host_callback(HostCallback f) { slot() = std::move(f); }
-const HostCallback& host_callback() { return slot(); }
+void set_host_callback(HostCallback f) {
+  slot() = std::move(f);
+}
+const HostCallback& host_callback() {
+  return slot();
+}
 
 }  // namespace npusim

@@ -13,7 +13,8 @@
 namespace npusim {
 
 using HostContext = std::map<std::string, int64_t>;
-using HostCallback = std::function<int64_t(int64_t step, const HostContext& context, const std::string& what)>;
+using HostCallback =
+    std::function<int64_t(int64_t step, const HostContext& context, const std::string& what)>;
 
 // Installs `f` for the runs that follow (an empty function removes it).
 void set_host_callback(HostCallback f);

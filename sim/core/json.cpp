@@ -42,7 +42,8 @@ const Json* Json::at_path(const std::string& dotted) const {
   size_t start = 0;
   while (cur && start <= dotted.size()) {
     size_t dot = dotted.find('.', start);
-    std::string key = dotted.substr(start, dot == std::string::npos ? std::string::npos : dot - start);
+    std::string key =
+        dotted.substr(start, dot == std::string::npos ? std::string::npos : dot - start);
     cur = cur->find(key);
     if (dot == std::string::npos) break;
     start = dot + 1;
@@ -50,7 +51,9 @@ const Json* Json::at_path(const std::string& dotted) const {
   return cur;
 }
 
-void Json::push_back(Json v) { arr().push_back(std::move(v)); }
+void Json::push_back(Json v) {
+  arr().push_back(std::move(v));
+}
 
 size_t Json::size() const {
   if (is_array()) return std::get<std::shared_ptr<Array>>(v_)->size();

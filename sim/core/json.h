@@ -34,8 +34,16 @@ class Json {
   Json(const char* v) : v_(std::string(v)) {}
   Json(std::string v) : v_(std::move(v)) {}
 
-  static Json array() { Json j; j.v_ = std::make_shared<Array>(); return j; }
-  static Json object() { Json j; j.v_ = std::make_shared<Object>(); return j; }
+  static Json array() {
+    Json j;
+    j.v_ = std::make_shared<Array>();
+    return j;
+  }
+  static Json object() {
+    Json j;
+    j.v_ = std::make_shared<Object>();
+    return j;
+  }
 
   bool is_null() const { return v_.index() == 0; }
   bool is_object() const { return std::holds_alternative<std::shared_ptr<Object>>(v_); }
@@ -64,8 +72,8 @@ class Json {
   Object& obj();
   Array& arr();
   // Containers are shared_ptr so Json copies are cheap; deep copies are never needed.
-  std::variant<std::monostate, bool, int64_t, uint64_t, double, std::string,
-               std::shared_ptr<Array>, std::shared_ptr<Object>>
+  std::variant<std::monostate, bool, int64_t, uint64_t, double, std::string, std::shared_ptr<Array>,
+               std::shared_ptr<Object>>
       v_;
 };
 

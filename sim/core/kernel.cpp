@@ -104,8 +104,12 @@ void SimKernel::run() {
   }
 }
 
-uint64_t SimKernel::activations() { return g_activations; }
-void SimKernel::count_activation() { ++g_activations; }
+uint64_t SimKernel::activations() {
+  return g_activations;
+}
+void SimKernel::count_activation() {
+  ++g_activations;
+}
 
 void SimKernel::record_exception(std::exception_ptr e) {
   if (g_error) return;  // the first failure is the one to report
@@ -137,4 +141,6 @@ void sim_wait(const sc_core::sc_event& e) {
 
 // libsystemc.so refers to sc_main from its own main(); the suite has its own entry points
 // (the CLI, the Python module, the tests) and never calls it, but the symbol must exist.
-extern "C" __attribute__((visibility("default"))) int sc_main(int, char**) { return 0; }
+extern "C" __attribute__((visibility("default"))) int sc_main(int, char**) {
+  return 0;
+}

@@ -10,18 +10,30 @@ namespace npusim {
 
 const char* param_type_name(ParamType t) {
   switch (t) {
-    case ParamType::Bool: return "bool";
-    case ParamType::Int: return "int";
-    case ParamType::Float: return "float";
-    case ParamType::String: return "string";
-    case ParamType::Enum: return "enum";
-    case ParamType::Time: return "time";
-    case ParamType::Frequency: return "frequency";
-    case ParamType::Bytes: return "size";
-    case ParamType::Bandwidth: return "bandwidth";
-    case ParamType::IntList: return "int list";
-    case ParamType::FloatList: return "number list";
-    case ParamType::Section: return "section";
+    case ParamType::Bool:
+      return "bool";
+    case ParamType::Int:
+      return "int";
+    case ParamType::Float:
+      return "float";
+    case ParamType::String:
+      return "string";
+    case ParamType::Enum:
+      return "enum";
+    case ParamType::Time:
+      return "time";
+    case ParamType::Frequency:
+      return "frequency";
+    case ParamType::Bytes:
+      return "size";
+    case ParamType::Bandwidth:
+      return "bandwidth";
+    case ParamType::IntList:
+      return "int list";
+    case ParamType::FloatList:
+      return "number list";
+    case ParamType::Section:
+      return "section";
   }
   return "?";
 }
@@ -98,10 +110,22 @@ ParamTable& ParamTable::def(const char* text) {
   return *this;
 }
 
-ParamTable& ParamTable::min(const ParamValue& v) { last().min = v; return *this; }
-ParamTable& ParamTable::max(const ParamValue& v) { last().max = v; return *this; }
-ParamTable& ParamTable::min(const char* text) { last().min = parse_text(last(), text); return *this; }
-ParamTable& ParamTable::max(const char* text) { last().max = parse_text(last(), text); return *this; }
+ParamTable& ParamTable::min(const ParamValue& v) {
+  last().min = v;
+  return *this;
+}
+ParamTable& ParamTable::max(const ParamValue& v) {
+  last().max = v;
+  return *this;
+}
+ParamTable& ParamTable::min(const char* text) {
+  last().min = parse_text(last(), text);
+  return *this;
+}
+ParamTable& ParamTable::max(const char* text) {
+  last().max = parse_text(last(), text);
+  return *this;
+}
 
 ParamTable& ParamTable::choices(std::vector<std::string> c) {
   ParamSpec& p = last();
@@ -111,7 +135,10 @@ ParamTable& ParamTable::choices(std::vector<std::string> c) {
   return *this;
 }
 
-ParamTable& ParamTable::unit(const char* u) { last().unit = u; return *this; }
+ParamTable& ParamTable::unit(const char* u) {
+  last().unit = u;
+  return *this;
+}
 
 const ParamSpec* ParamTable::find(const std::string& name) const {
   for (const auto& p : params_) {
@@ -124,13 +151,19 @@ const ParamSpec* ParamTable::find(const std::string& name) const {
 ParamValue ParamTable::parse_text(const ParamSpec& p, const std::string& text) const {
   try {
     switch (p.type) {
-      case ParamType::Time: return parse_time(text);
-      case ParamType::Frequency: return parse_frequency(text);
-      case ParamType::Bytes: return parse_bytes(text);
-      case ParamType::Bandwidth: return parse_bandwidth(text);
+      case ParamType::Time:
+        return parse_time(text);
+      case ParamType::Frequency:
+        return parse_frequency(text);
+      case ParamType::Bytes:
+        return parse_bytes(text);
+      case ParamType::Bandwidth:
+        return parse_bandwidth(text);
       case ParamType::String:
-      case ParamType::Enum: return std::string(text);
-      default: break;
+      case ParamType::Enum:
+        return std::string(text);
+      default:
+        break;
     }
   } catch (const std::invalid_argument& e) {
     NPUSIM_ASSERT(false, "bad literal for " + name_ + "." + p.name + ": " + e.what());
@@ -147,8 +180,9 @@ ParamValue ParamTable::parse_node(const ParamSpec& p, const ConfigNode& parent,
       try {
         out.push_back(e.as<double>());
       } catch (const YAML::Exception&) {
-        bad_value(parent, n, p.name, "must be a list of numbers; `" + (e.IsScalar() ? e.Scalar() : std::string("?")) +
-                                         "` is not one");
+        bad_value(parent, n, p.name,
+                  "must be a list of numbers; `" + (e.IsScalar() ? e.Scalar() : std::string("?")) +
+                      "` is not one");
       }
       if (!std::isfinite(out.back())) bad_value(parent, n, p.name, "must hold finite numbers");
     }
@@ -161,13 +195,16 @@ ParamValue ParamTable::parse_node(const ParamSpec& p, const ConfigNode& parent,
       try {
         out.push_back(e.as<int64_t>());
       } catch (const YAML::Exception&) {
-        bad_value(parent, n, p.name, "must be a list of integers; `" + (e.IsScalar() ? e.Scalar() : std::string("?")) +
-             "` is not one");
+        bad_value(parent, n, p.name,
+                  "must be a list of integers; `" + (e.IsScalar() ? e.Scalar() : std::string("?")) +
+                      "` is not one");
       }
     }
     return out;
   }
-  if (!n.IsScalar()) bad_value(parent, n, p.name, "must be a single value, not a " + std::string(n.IsMap() ? "mapping" : "list"));
+  if (!n.IsScalar())
+    bad_value(parent, n, p.name,
+              "must be a single value, not a " + std::string(n.IsMap() ? "mapping" : "list"));
   const std::string& text = n.Scalar();
   try {
     switch (p.type) {
@@ -186,24 +223,32 @@ ParamValue ParamTable::parse_node(const ParamSpec& p, const ConfigNode& parent,
       case ParamType::Float:
         try {
           double d = n.as<double>();
-          if (!std::isfinite(d)) bad_value(parent, n, p.name, "must be a finite number, not `" + text + "`");
+          if (!std::isfinite(d))
+            bad_value(parent, n, p.name, "must be a finite number, not `" + text + "`");
           return d;
         } catch (const YAML::Exception&) {
           bad_value(parent, n, p.name, "must be a number, not `" + text + "`");
         }
-      case ParamType::String: return text;
+      case ParamType::String:
+        return text;
       case ParamType::Enum: {
         for (const auto& c : p.choices) {
           if (c == text) return text;
         }
-        bad_value(parent, n, p.name, "must be one of " + join(p.choices, ", ") + "; `" + text + "` is not" +
-             did_you_mean(text, p.choices));
+        bad_value(parent, n, p.name,
+                  "must be one of " + join(p.choices, ", ") + "; `" + text + "` is not" +
+                      did_you_mean(text, p.choices));
       }
-      case ParamType::Time: return parse_time(text);
-      case ParamType::Frequency: return parse_frequency(text);
-      case ParamType::Bytes: return parse_bytes(text);
-      case ParamType::Bandwidth: return parse_bandwidth(text);
-      default: break;
+      case ParamType::Time:
+        return parse_time(text);
+      case ParamType::Frequency:
+        return parse_frequency(text);
+      case ParamType::Bytes:
+        return parse_bytes(text);
+      case ParamType::Bandwidth:
+        return parse_bandwidth(text);
+      default:
+        break;
     }
   } catch (const std::invalid_argument& e) {
     bad_value(parent, n, p.name, std::string("is invalid: ") + e.what());
@@ -216,12 +261,14 @@ void ParamTable::check_range(const ParamSpec& p, const ParamValue& v, const Conf
   const std::string key_path = parent.path() + "." + p.name;
   long double m = magnitude(v);
   if (p.min && m < magnitude(*p.min)) {
-    parent.fail_at(n, p.name, "`" + key_path + "` = " + format_param_value(v) +
-                                  " is below the minimum " + format_param_value(*p.min));
+    parent.fail_at(n, p.name,
+                   "`" + key_path + "` = " + format_param_value(v) + " is below the minimum " +
+                       format_param_value(*p.min));
   }
   if (p.max && m > magnitude(*p.max)) {
-    parent.fail_at(n, p.name, "`" + key_path + "` = " + format_param_value(v) +
-                                  " is above the maximum " + format_param_value(*p.max));
+    parent.fail_at(n, p.name,
+                   "`" + key_path + "` = " + format_param_value(v) + " is above the maximum " +
+                       format_param_value(*p.max));
   }
 }
 
@@ -265,8 +312,8 @@ void ParamTable::load_defaults(void* out) const {
       p.section->load_defaults(p.section_field(out));
       continue;
     }
-    NPUSIM_ASSERT(p.default_value.has_value(), "required parameter " + name_ + "." + p.name +
-                                                   " loaded without a config");
+    NPUSIM_ASSERT(p.default_value.has_value(),
+                  "required parameter " + name_ + "." + p.name + " loaded without a config");
     p.set(out, *p.default_value);
   }
 }
@@ -376,13 +423,14 @@ std::string describe_markdown(const ParamTable& t, int heading_level) {
     out += "| key | type | default | range | description |\n|---|---|---|---|---|\n";
     for (const auto& p : t.params()) {
       std::string def = p.type == ParamType::Section ? "(section)"
-                        : p.default_value ? (format_param_value(*p.default_value).empty()
-                                                 ? std::string("`\"\"`")
-                                                 : "`" + format_param_value(*p.default_value) + "`")
-                                          : "**required**";
+                        : p.default_value            ? (format_param_value(*p.default_value).empty()
+                                                            ? std::string("`\"\"`")
+                                                            : "`" + format_param_value(*p.default_value) + "`")
+                                                     : "**required**";
       std::string range;
       if (p.min) range += "≥ " + format_param_value(*p.min);
-      if (p.max) range += std::string(range.empty() ? "" : ", ") + "≤ " + format_param_value(*p.max);
+      if (p.max)
+        range += std::string(range.empty() ? "" : ", ") + "≤ " + format_param_value(*p.max);
       out += "| `" + p.name + "` | " + type_cell(p) + " | " + def + " | " + range + " | " + p.doc +
              " |\n";
     }

@@ -27,8 +27,20 @@
 
 namespace npusim {
 
-enum class ParamType { Bool, Int, Float, String, Enum, Time, Frequency, Bytes, Bandwidth, IntList,
-                       FloatList, Section };
+enum class ParamType {
+  Bool,
+  Int,
+  Float,
+  String,
+  Enum,
+  Time,
+  Frequency,
+  Bytes,
+  Bandwidth,
+  IntList,
+  FloatList,
+  Section
+};
 
 const char* param_type_name(ParamType t);
 
@@ -50,7 +62,7 @@ struct ParamSpec {
   const ParamTable* section = nullptr;
   std::function<void(void*, const ParamValue&)> set;
   std::function<ParamValue(const void*)> get;
-  std::function<void*(void*)> section_field;              // Section: address of the sub-struct
+  std::function<void*(void*)> section_field;  // Section: address of the sub-struct
   std::function<const void*(const void*)> section_cfield;
 };
 
@@ -63,20 +75,73 @@ struct SlotSpec {
 };
 
 namespace detail {
-template <class T> struct ParamTraits;
-template <> struct ParamTraits<bool> { static constexpr ParamType type = ParamType::Bool; using V = bool; };
-template <> struct ParamTraits<int> { static constexpr ParamType type = ParamType::Int; using V = int64_t; };
-template <> struct ParamTraits<int64_t> { static constexpr ParamType type = ParamType::Int; using V = int64_t; };
-template <> struct ParamTraits<uint32_t> { static constexpr ParamType type = ParamType::Int; using V = int64_t; };
-template <> struct ParamTraits<uint64_t> { static constexpr ParamType type = ParamType::Int; using V = int64_t; };
-template <> struct ParamTraits<double> { static constexpr ParamType type = ParamType::Float; using V = double; };
-template <> struct ParamTraits<std::string> { static constexpr ParamType type = ParamType::String; using V = std::string; };
-template <> struct ParamTraits<Time> { static constexpr ParamType type = ParamType::Time; using V = Time; };
-template <> struct ParamTraits<Frequency> { static constexpr ParamType type = ParamType::Frequency; using V = Frequency; };
-template <> struct ParamTraits<Bytes> { static constexpr ParamType type = ParamType::Bytes; using V = Bytes; };
-template <> struct ParamTraits<Bandwidth> { static constexpr ParamType type = ParamType::Bandwidth; using V = Bandwidth; };
-template <> struct ParamTraits<std::vector<int64_t>> { static constexpr ParamType type = ParamType::IntList; using V = std::vector<int64_t>; };
-template <> struct ParamTraits<std::vector<double>> { static constexpr ParamType type = ParamType::FloatList; using V = std::vector<double>; };
+template <class T>
+struct ParamTraits;
+template <>
+struct ParamTraits<bool> {
+  static constexpr ParamType type = ParamType::Bool;
+  using V = bool;
+};
+template <>
+struct ParamTraits<int> {
+  static constexpr ParamType type = ParamType::Int;
+  using V = int64_t;
+};
+template <>
+struct ParamTraits<int64_t> {
+  static constexpr ParamType type = ParamType::Int;
+  using V = int64_t;
+};
+template <>
+struct ParamTraits<uint32_t> {
+  static constexpr ParamType type = ParamType::Int;
+  using V = int64_t;
+};
+template <>
+struct ParamTraits<uint64_t> {
+  static constexpr ParamType type = ParamType::Int;
+  using V = int64_t;
+};
+template <>
+struct ParamTraits<double> {
+  static constexpr ParamType type = ParamType::Float;
+  using V = double;
+};
+template <>
+struct ParamTraits<std::string> {
+  static constexpr ParamType type = ParamType::String;
+  using V = std::string;
+};
+template <>
+struct ParamTraits<Time> {
+  static constexpr ParamType type = ParamType::Time;
+  using V = Time;
+};
+template <>
+struct ParamTraits<Frequency> {
+  static constexpr ParamType type = ParamType::Frequency;
+  using V = Frequency;
+};
+template <>
+struct ParamTraits<Bytes> {
+  static constexpr ParamType type = ParamType::Bytes;
+  using V = Bytes;
+};
+template <>
+struct ParamTraits<Bandwidth> {
+  static constexpr ParamType type = ParamType::Bandwidth;
+  using V = Bandwidth;
+};
+template <>
+struct ParamTraits<std::vector<int64_t>> {
+  static constexpr ParamType type = ParamType::IntList;
+  using V = std::vector<int64_t>;
+};
+template <>
+struct ParamTraits<std::vector<double>> {
+  static constexpr ParamType type = ParamType::FloatList;
+  using V = std::vector<double>;
+};
 }  // namespace detail
 
 class ParamTable {
@@ -106,8 +171,8 @@ class ParamTable {
   // A choice among named values, stored as the enum `E`: the YAML names are the choices (with
   // a did-you-mean), the model sees a typed value and never compares strings.
   template <class S, class E>
-  ParamTable& param_enum(const char* name, E S::*field, std::vector<std::pair<std::string, E>> names,
-                         const char* doc) {
+  ParamTable& param_enum(const char* name, E S::*field,
+                         std::vector<std::pair<std::string, E>> names, const char* doc) {
     static_assert(std::is_enum_v<E>, "param_enum needs an enum field");
     ParamSpec p;
     p.name = name;
@@ -184,7 +249,8 @@ class ParamTable {
 
   // Fills `out` from `node` (defaults for absent keys), checks ranges and rules, and rejects
   // keys that are neither parameters, slots nor `extra_keys`.
-  void load(const ConfigNode& node, void* out, const std::vector<std::string>& extra_keys = {}) const;
+  void load(const ConfigNode& node, void* out,
+            const std::vector<std::string>& extra_keys = {}) const;
   // Fills `out` with defaults only; fails (InternalError) if a parameter is required.
   void load_defaults(void* out) const;
   // Writes every parameter (with defaults resolved) as YAML key/value pairs into a map.

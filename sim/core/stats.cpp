@@ -24,8 +24,8 @@ void Histogram::snapshot(StatSnapshot& out) const {
   out.sums.push_back(avg_.sum());
 }
 
-void Histogram::replay(const StatSnapshot& before, const StatSnapshot& after, size_t& ci, size_t& si,
-                       uint64_t k) {
+void Histogram::replay(const StatSnapshot& before, const StatSnapshot& after, size_t& ci,
+                       size_t& si, uint64_t k) {
   for (uint64_t& c : counts_) c += k * (after.counts[ci] - before.counts[ci]), ++ci;
   avg_.replay(after.counts[ci] - before.counts[ci], after.sums[si] - before.sums[si], k);
   ++ci, ++si;
@@ -82,7 +82,9 @@ Json StatGroup::to_json() const {
   Json j = Json::object();
   for (const auto& e : entries_) {
     switch (e.kind) {
-      case Kind::Counter: j[e.info.name] = counters_[e.index].value(); break;
+      case Kind::Counter:
+        j[e.info.name] = counters_[e.index].value();
+        break;
       case Kind::Average: {
         const Average& a = averages_[e.index];
         Json o = Json::object();
@@ -93,9 +95,15 @@ Json StatGroup::to_json() const {
         j[e.info.name] = o;
         break;
       }
-      case Kind::Histogram: j[e.info.name] = histograms_[e.index].to_json(); break;
-      case Kind::Formula: j[e.info.name] = formulas_[e.index](); break;
-      case Kind::Group: j[e.info.name] = groups_[e.index]->to_json(); break;
+      case Kind::Histogram:
+        j[e.info.name] = histograms_[e.index].to_json();
+        break;
+      case Kind::Formula:
+        j[e.info.name] = formulas_[e.index]();
+        break;
+      case Kind::Group:
+        j[e.info.name] = groups_[e.index]->to_json();
+        break;
     }
   }
   return j;
@@ -115,21 +123,29 @@ void StatGroup::describe(const std::string& prefix, std::vector<StatInfo>& out) 
 void StatGroup::snapshot(StatSnapshot& out) const {
   for (const Entry& e : entries_) {
     switch (e.kind) {
-      case Kind::Counter: out.counts.push_back(counters_[e.index].value()); break;
+      case Kind::Counter:
+        out.counts.push_back(counters_[e.index].value());
+        break;
       case Kind::Average:
         out.counts.push_back(averages_[e.index].count());
         out.sums.push_back(averages_[e.index].sum());
         break;
-      case Kind::Histogram: histograms_[e.index].snapshot(out); break;
-      case Kind::Group: groups_[e.index]->snapshot(out); break;
-      case Kind::Formula: break;
+      case Kind::Histogram:
+        histograms_[e.index].snapshot(out);
+        break;
+      case Kind::Group:
+        groups_[e.index]->snapshot(out);
+        break;
+      case Kind::Formula:
+        break;
     }
   }
 }
 
 void StatGroup::replay(const StatSnapshot& before, const StatSnapshot& after, uint64_t k) {
-  NPUSIM_ASSERT(before.counts.size() == after.counts.size() && before.sums.size() == after.sums.size(),
-                "stats replay across snapshots of different trees");
+  NPUSIM_ASSERT(
+      before.counts.size() == after.counts.size() && before.sums.size() == after.sums.size(),
+      "stats replay across snapshots of different trees");
   size_t ci = 0, si = 0;
   std::function<void(StatGroup&)> walk = [&](StatGroup& g) {
     for (const Entry& e : g.entries_) {
@@ -139,17 +155,24 @@ void StatGroup::replay(const StatSnapshot& before, const StatSnapshot& after, ui
           ++ci;
           break;
         case Kind::Average:
-          g.averages_[e.index].replay(after.counts[ci] - before.counts[ci], after.sums[si] - before.sums[si], k);
+          g.averages_[e.index].replay(after.counts[ci] - before.counts[ci],
+                                      after.sums[si] - before.sums[si], k);
           ++ci, ++si;
           break;
-        case Kind::Histogram: g.histograms_[e.index].replay(before, after, ci, si, k); break;
-        case Kind::Group: walk(*g.groups_[e.index]); break;
-        case Kind::Formula: break;
+        case Kind::Histogram:
+          g.histograms_[e.index].replay(before, after, ci, si, k);
+          break;
+        case Kind::Group:
+          walk(*g.groups_[e.index]);
+          break;
+        case Kind::Formula:
+          break;
       }
     }
   };
   walk(*this);
-  NPUSIM_ASSERT(ci == after.counts.size() && si == after.sums.size(), "stats replay out of step with its snapshots");
+  NPUSIM_ASSERT(ci == after.counts.size() && si == after.sums.size(),
+                "stats replay out of step with its snapshots");
 }
 
 }  // namespace npusim

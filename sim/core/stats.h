@@ -71,7 +71,8 @@ class Histogram {
   void sample(double v);
   Json to_json() const;
   void snapshot(StatSnapshot& out) const;
-  void replay(const StatSnapshot& before, const StatSnapshot& after, size_t& ci, size_t& si, uint64_t k);
+  void replay(const StatSnapshot& before, const StatSnapshot& after, size_t& ci, size_t& si,
+              uint64_t k);
 
  private:
   std::vector<double> bounds_;

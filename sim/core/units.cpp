@@ -42,8 +42,8 @@ long double scaled(const std::string& text, const std::vector<Scale>& scales, co
                    const char* example) {
   auto [value, unit] = split_number(text);
   if (unit.empty()) {
-    throw std::invalid_argument("`" + text + "` has no unit; a " + what +
-                                " needs one, e.g. `" + example + "`");
+    throw std::invalid_argument("`" + text + "` has no unit; a " + what + " needs one, e.g. `" +
+                                example + "`");
   }
   for (const auto& sc : scales) {
     if (unit == sc.suffix) return value * sc.factor;
@@ -79,19 +79,29 @@ const std::vector<Scale>& freq_scales() {
 constexpr long double kKi = 1024.0L;
 
 const std::vector<Scale>& size_scales() {
-  static const std::vector<Scale> s = {
-      {"B", 1.0L},          {"kB", 1e3L},          {"KB", 1e3L},
-      {"MB", 1e6L},         {"GB", 1e9L},          {"TB", 1e12L},
-      {"KiB", kKi},         {"MiB", kKi * kKi},    {"GiB", kKi * kKi * kKi},
-      {"TiB", kKi * kKi * kKi * kKi}};
+  static const std::vector<Scale> s = {{"B", 1.0L},
+                                       {"kB", 1e3L},
+                                       {"KB", 1e3L},
+                                       {"MB", 1e6L},
+                                       {"GB", 1e9L},
+                                       {"TB", 1e12L},
+                                       {"KiB", kKi},
+                                       {"MiB", kKi * kKi},
+                                       {"GiB", kKi * kKi * kKi},
+                                       {"TiB", kKi * kKi * kKi * kKi}};
   return s;
 }
 const std::vector<Scale>& rate_scales() {
-  static const std::vector<Scale> s = {
-      {"B/s", 1.0L},        {"kB/s", 1e3L},        {"KB/s", 1e3L},
-      {"MB/s", 1e6L},       {"GB/s", 1e9L},        {"TB/s", 1e12L},
-      {"KiB/s", kKi},       {"MiB/s", kKi * kKi},  {"GiB/s", kKi * kKi * kKi},
-      {"TiB/s", kKi * kKi * kKi * kKi}};
+  static const std::vector<Scale> s = {{"B/s", 1.0L},
+                                       {"kB/s", 1e3L},
+                                       {"KB/s", 1e3L},
+                                       {"MB/s", 1e6L},
+                                       {"GB/s", 1e9L},
+                                       {"TB/s", 1e12L},
+                                       {"KiB/s", kKi},
+                                       {"MiB/s", kKi * kKi},
+                                       {"GiB/s", kKi * kKi * kKi},
+                                       {"TiB/s", kKi * kKi * kKi * kKi}};
   return s;
 }
 
@@ -125,8 +135,12 @@ Bandwidth parse_bandwidth(const std::string& text) {
   return Bandwidth{static_cast<double>(scaled(text, rate_scales(), "bandwidth", "32GB/s"))};
 }
 
-std::string format_time(Time t) { return format_whole(t.ps, time_scales()); }
-std::string format_frequency(Frequency f) { return format_whole(f.hz, freq_scales()); }
+std::string format_time(Time t) {
+  return format_whole(t.ps, time_scales());
+}
+std::string format_frequency(Frequency f) {
+  return format_whole(f.hz, freq_scales());
+}
 
 std::string format_bytes_exact(Bytes b) {
   // Prefer binary prefixes for powers of two (256KiB), decimal otherwise (4MB), never mixed.
@@ -158,8 +172,8 @@ std::string format_bytes(Bytes b) {
 }
 
 std::string format_bandwidth(Bandwidth bw) {
-  static const std::vector<Scale> preferred = {{"GB/s", 1e9L},   {"GiB/s", kKi * kKi * kKi},
-                                               {"TB/s", 1e12L},  {"MB/s", 1e6L},
+  static const std::vector<Scale> preferred = {{"GB/s", 1e9L},       {"GiB/s", kKi * kKi * kKi},
+                                               {"TB/s", 1e12L},      {"MB/s", 1e6L},
                                                {"MiB/s", kKi * kKi}, {"kB/s", 1e3L}};
   std::string best = format_double(bw.bytes_per_s) + "B/s";
   for (const auto& sc : preferred) {

@@ -17,7 +17,10 @@ struct Cycles {
   constexpr explicit Cycles(uint64_t v) : n(v) {}
   constexpr Cycles operator+(Cycles o) const { return Cycles(n + o.n); }
   constexpr Cycles operator-(Cycles o) const { return Cycles(n - o.n); }
-  Cycles& operator+=(Cycles o) { n += o.n; return *this; }
+  Cycles& operator+=(Cycles o) {
+    n += o.n;
+    return *this;
+  }
   constexpr bool operator==(Cycles o) const { return n == o.n; }
   constexpr bool operator!=(Cycles o) const { return n != o.n; }
   constexpr bool operator<(Cycles o) const { return n < o.n; }

@@ -4,6 +4,8 @@
 
 namespace npusim {
 
-const char* build_id() { return NPUSIM_BUILD_ID; }
+const char* build_id() {
+  return NPUSIM_BUILD_ID;
+}
 
 }  // namespace npusim

@@ -10,10 +10,14 @@ namespace npusim {
 
 const char* tensor_class_name(TensorClass c) {
   switch (c) {
-    case TensorClass::Weights: return "weights";
-    case TensorClass::WeightTables: return "weight_tables";
-    case TensorClass::Kv: return "kv";
-    case TensorClass::Activations: return "activations";
+    case TensorClass::Weights:
+      return "weights";
+    case TensorClass::WeightTables:
+      return "weight_tables";
+    case TensorClass::Kv:
+      return "kv";
+    case TensorClass::Activations:
+      return "activations";
   }
   return "?";
 }
@@ -29,14 +33,16 @@ std::vector<IFastForward*> fast_forward_units(std::initializer_list<Component*> 
 }
 
 ExecEngine::ExecEngine(Config c, RunAccounting& acc) : c_(std::move(c)), acc_(acc) {
-  NPUSIM_ASSERT(c_.dma && c_.compute && c_.clock, "execution engine without its DMA, compute rule or clock");
+  NPUSIM_ASSERT(c_.dma && c_.compute && c_.clock,
+                "execution engine without its DMA, compute rule or clock");
   NPUSIM_ASSERT(!c_.buffers.empty() && c_.buffers.size() <= static_cast<size_t>(kMaxBuffers),
                 "execution engine needs 1 to 8 buffers");
   NPUSIM_ASSERT(c_.load_queue < c_.dma->queues() && c_.store_queue < c_.dma->queues(),
                 "execution engine: a DMA queue the DMA does not have");
   // Fast-forward moves time by whole cycles (a fractional period would round differently
   // later) and cannot replay timeline events.
-  ff_on_ = !c_.units.empty() && c_.stats != nullptr && c_.timeline == nullptr && c_.clock->period_ps() > 0;
+  ff_on_ = !c_.units.empty() && c_.stats != nullptr && c_.timeline == nullptr &&
+           c_.clock->period_ps() > 0;
   for (const IFastForward* u : c_.units) addr_period_ = std::lcm(addr_period_, u->address_period());
 }
 
@@ -61,8 +67,8 @@ void ExecEngine::feed(std::vector<WorkUnit>&& units, size_t op_id, const Operand
   push(b.units, &b, op_id, bases, overhead, first, last);
 }
 
-void ExecEngine::feed_shared(const std::vector<WorkUnit>& units, size_t op_id, const OperandBases& bases,
-                             uint64_t overhead) {
+void ExecEngine::feed_shared(const std::vector<WorkUnit>& units, size_t op_id,
+                             const OperandBases& bases, uint64_t overhead) {
   push(units, nullptr, op_id, bases, overhead);
 }
 
@@ -130,10 +136,13 @@ void ExecEngine::issue_waiting_store() {
 
 bool ExecEngine::try_load(Pending& p, uint64_t index) {
   const WorkUnit& s = *p.s;
-  const int wbuf = s.weight_bytes + s.table_bytes == 0 ? -1 : c_.weight_side[static_cast<size_t>(s.weight_class)];
+  const int wbuf = s.weight_bytes + s.table_bytes == 0
+                       ? -1
+                       : c_.weight_side[static_cast<size_t>(s.weight_class)];
   const int ibuf = s.input_bytes == 0 ? -1 : c_.input_side[static_cast<size_t>(s.input_class)];
-  NPUSIM_ASSERT((wbuf >= 0 || s.weight_bytes + s.table_bytes == 0) && (ibuf >= 0 || s.input_bytes == 0),
-                "a work unit loads a tensor class the model routes to no buffer");
+  NPUSIM_ASSERT(
+      (wbuf >= 0 || s.weight_bytes + s.table_bytes == 0) && (ibuf >= 0 || s.input_bytes == 0),
+      "a work unit loads a tensor class the model routes to no buffer");
   NPUSIM_ASSERT(wbuf < 0 || wbuf != ibuf, "a work unit loads two operands into one buffer");
   uint64_t at = issue_cursor_;
   for (int b : {wbuf, ibuf}) {
@@ -154,7 +163,8 @@ bool ExecEngine::try_load(Pending& p, uint64_t index) {
     dependency_met_op_ = p.op;
   }
   if (!shared_queue()) {  // stores that issue before these loads go first (time order)
-    while (!stores_waiting_.empty() && q_[stores_waiting_.front() - base_index_].compute_end <= at) {
+    while (!stores_waiting_.empty() &&
+           q_[stores_waiting_.front() - base_index_].compute_end <= at) {
       issue_waiting_store();
     }
   }
@@ -164,20 +174,21 @@ bool ExecEngine::try_load(Pending& p, uint64_t index) {
   if (wbuf >= 0) {
     const uint64_t dst = claim_half(wbuf, index);
     if (s.weight_bytes > 0) {
-      arrival = std::max(arrival, transfer(c_.load_queue, p.bases.weight + s.weight_addr, dst, s.weight_bytes,
-                                           at, "weights"));
+      arrival = std::max(arrival, transfer(c_.load_queue, p.bases.weight + s.weight_addr, dst,
+                                           s.weight_bytes, at, "weights"));
       acc_.add_read(p.op, s.weight_class, s.weight_bytes);
     }
     if (s.table_bytes > 0) {
-      arrival = std::max(arrival, transfer(c_.load_queue, p.bases.weight + s.table_addr, dst + s.weight_bytes,
-                                           s.table_bytes, at, "tables"));
+      arrival = std::max(arrival, transfer(c_.load_queue, p.bases.weight + s.table_addr,
+                                           dst + s.weight_bytes, s.table_bytes, at, "tables"));
       acc_.add_read(p.op, TensorClass::WeightTables, s.table_bytes);
     }
   }
   if (ibuf >= 0) {
     const uint64_t dst = claim_half(ibuf, index);
-    arrival = std::max(arrival, transfer(c_.load_queue, p.bases.input + s.input_addr, dst, s.input_bytes, at,
-                                         s.input_class == TensorClass::Kv ? "kv" : "inputs"));
+    arrival =
+        std::max(arrival, transfer(c_.load_queue, p.bases.input + s.input_addr, dst, s.input_bytes,
+                                   at, s.input_class == TensorClass::Kv ? "kv" : "inputs"));
     acc_.add_read(p.op, s.input_class, s.input_bytes);
   }
   issue_cursor_ = std::max(issue_cursor_, at);
@@ -193,7 +204,8 @@ void ExecEngine::compute(Pending& p, uint64_t index) {
   if (p.s->opens_output) {  // an output half must be free: its previous block stored
     if (out_free_.size() >= c_.slots) {
       while (out_free_.front() == kPending && !stores_waiting_.empty()) issue_waiting_store();
-      NPUSIM_ASSERT(out_free_.front() != kPending, "output block opened before an earlier one closed");
+      NPUSIM_ASSERT(out_free_.front() != kPending,
+                    "output block opened before an earlier one closed");
       start = std::max(start, out_free_.front());
       out_free_.pop_front();
     }
@@ -222,7 +234,8 @@ void ExecEngine::issue_store(Pending& p) {
   const WorkUnit& s = *p.s;
   const Buffer& out = c_.buffers[static_cast<size_t>(c_.output)];
   const uint64_t at = shared_queue() ? std::max(issue_cursor_, p.compute_end) : p.compute_end;
-  const uint64_t done = transfer(c_.store_queue, out.base, p.bases.store + s.store_addr, s.store_bytes, at, "store");
+  const uint64_t done =
+      transfer(c_.store_queue, out.base, p.bases.store + s.store_addr, s.store_bytes, at, "store");
   if (shared_queue()) issue_cursor_ = at;
   producer_done_ = std::max(producer_done_, done);
   end_ps_ = std::max(end_ps_, done);
@@ -247,7 +260,8 @@ void ExecEngine::advance() {
       ++next_load_;
       progressed = true;
       // One queue: the store of the unit `slots` before this one goes now, behind its loads.
-      while (shared_queue() && !stores_waiting_.empty() && stores_waiting_.front() + c_.slots < next_load_) {
+      while (shared_queue() && !stores_waiting_.empty() &&
+             stores_waiting_.front() + c_.slots < next_load_) {
         issue_waiting_store();
       }
     }

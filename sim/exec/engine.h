@@ -48,8 +48,8 @@ class IComputeRule {
  public:
   struct Cost {
     uint64_t cycles = 0;
-    uint64_t macs = 0;       // MACs the unit performs (for utilisation)
-    const char* unit = "";   // path of the unit it ran on ("hw.array"), the timeline's track
+    uint64_t macs = 0;      // MACs the unit performs (for utilisation)
+    const char* unit = "";  // path of the unit it ran on ("hw.array"), the timeline's track
   };
   virtual ~IComputeRule() = default;
   virtual Cost compute(const WorkUnit& u) = 0;
@@ -64,14 +64,17 @@ struct OperandBases {  // DRAM bases added to the unit's offsets
 // parameter struct P.
 template <class P>
 ParamTable& engine_params(ParamTable& t) {
-  return t.param("sync_quantum", &P::sync_quantum,
-                 "how far the execution engine's local time may run ahead of the kernel (0: every "
-                 "transfer; on a platform that shares a DRAM it is always 0)")
+  return t
+      .param("sync_quantum", &P::sync_quantum,
+             "how far the execution engine's local time may run ahead of the kernel (0: every "
+             "transfer; on a platform that shares a DRAM it is always 0)")
       .def("1ms")
-      .param("fast_forward", &P::fast_forward,
-             "skip repeating periods exactly: runs of identical work units, and blocks of operators a "
-             "model marks as repeats (decode layers); off with a timeline or a clock period that is not "
-             "a whole number of picoseconds")
+      .param(
+          "fast_forward", &P::fast_forward,
+          "skip repeating periods exactly: runs of identical work units, and blocks of operators a "
+          "model marks as repeats (decode layers); off with a timeline or a clock period that is "
+          "not "
+          "a whole number of picoseconds")
       .def(ParamValue(true));
 }
 
@@ -128,7 +131,7 @@ class ExecEngine {
   uint64_t end_ps() const { return end_ps_; }
 
   // The machine's timing state after a computed unit (fast_forward.cpp); opaque to models.
-  struct Record {  // the machine after computing unit `index`
+  struct Record {                           // the machine after computing unit `index`
     uint64_t index = 0, ref = 0, from = 0;  // compute end; the DMA queues' earliest cursor
     std::vector<int64_t> times;             // engine and units, relative to ref
     bool full = false;                      // with the memories' state and the stats
@@ -179,7 +182,7 @@ class ExecEngine {
     OperandBases bases;
     uint64_t overhead = 0;
     bool first_of_op = false, last_of_op = false;
-    uint64_t arrival = 0;        // when its loads completed
+    uint64_t arrival = 0;  // when its loads completed
     bool loaded = false;
     int8_t holds[2] = {-1, -1};  // buffers whose half it occupies until it computes
     uint64_t compute_end = 0;
@@ -191,7 +194,8 @@ class ExecEngine {
   void compute(Pending& p, uint64_t index);
   void issue_store(Pending& p);
   void issue_waiting_store();
-  uint64_t transfer(int queue, uint64_t src, uint64_t dst, uint64_t bytes, uint64_t at, const char* what);
+  uint64_t transfer(int queue, uint64_t src, uint64_t dst, uint64_t bytes, uint64_t at,
+                    const char* what);
   void sync_to(uint64_t ps);
   bool shared_queue() const { return c_.load_queue == c_.store_queue; }
 
@@ -208,14 +212,14 @@ class ExecEngine {
   };
   std::array<std::deque<SlotUse>, kMaxBuffers> slot_users_;
   uint64_t claim_half(int buffer, uint64_t index);  // returns the half's router address
-  std::deque<uint64_t> out_free_;  // store completions of the last output blocks
-  uint64_t issue_cursor_ = 0;      // program order of the load queue
-  uint64_t compute_free_ = 0;      // when the compute units finish the previous unit
-  uint64_t producer_done_ = 0;     // completion of the latest store
+  std::deque<uint64_t> out_free_;                   // store completions of the last output blocks
+  uint64_t issue_cursor_ = 0;                       // program order of the load queue
+  uint64_t compute_free_ = 0;   // when the compute units finish the previous unit
+  uint64_t producer_done_ = 0;  // completion of the latest store
   uint64_t end_ps_ = 0;
   size_t dependency_met_op_ = SIZE_MAX;  // OperatorBoundary: the operator whose producers are done
   bool more_coming_ = false;             // the last batch fed was not its operator's last
-  uint64_t floor_ps() const;  // before this, no future transfer can issue
+  uint64_t floor_ps() const;             // before this, no future transfer can issue
 
   // fast_forward.cpp: after each computed unit, look for a state that repeats one period
   // (1..kMaxPeriod units) later and skip whole periods of the identical units that follow.
@@ -223,12 +227,14 @@ class ExecEngine {
   void after_compute(uint64_t index);
   bool same_timing(const Pending& a, const Pending& b) const;
   const Pending* step_at(uint64_t index) const {  // fed, or among the last computed ones kept
-    return index >= base_index_ && index - base_index_ < q_.size() ? &q_[index - base_index_] : nullptr;
+    return index >= base_index_ && index - base_index_ < q_.size() ? &q_[index - base_index_]
+                                                                   : nullptr;
   }
-  bool periodic(uint64_t from, uint64_t to, uint64_t period) const;  // units [from, to) vs period earlier
-  uint64_t periodic_run(uint64_t from, uint64_t period);              // how many units from `from` on
-  bool repeats(const Record& now, const Record& before) const;       // same state, whole cycles later
-  void record(uint64_t index, bool full, Record& r) const;  // full: with the memories and stats
+  bool periodic(uint64_t from, uint64_t to,
+                uint64_t period) const;                   // units [from, to) vs period earlier
+  uint64_t periodic_run(uint64_t from, uint64_t period);  // how many units from `from` on
+  bool repeats(const Record& now, const Record& before) const;  // same state, whole cycles later
+  void record(uint64_t index, bool full, Record& r) const;      // full: with the memories and stats
   void skip(const Record& now, const Record& before, uint64_t periods);
   void shift_times(uint64_t delta);  // every engine time, `delta` later
   bool ff_on_ = false;

@@ -36,7 +36,7 @@ bool same_work(const VectorWork& a, const VectorWork& b) {
   return a.fn == b.fn && a.elements == b.elements && a.bits == b.bits;
 }
 
-constexpr int64_t kNone = INT64_MIN;  // a pending time in a state vector
+constexpr int64_t kNone = INT64_MIN;     // a pending time in a state vector
 constexpr uint64_t kMaxTriesPerOp = 40;  // records taken per operator before giving up
 constexpr uint64_t kMinRun = 16;         // steps left in the operator worth looking for a cycle
 
@@ -55,17 +55,21 @@ uint64_t ExecEngine::floor_ps() const {
 bool ExecEngine::same_timing(const Pending& a, const Pending& b) const {
   const WorkUnit& x = *a.s;
   const WorkUnit& y = *b.s;
-  auto aligned = [&](uint64_t u, uint64_t v) { return (u > v ? u - v : v - u) % addr_period_ == 0; };
-  return a.op == b.op && a.batch == b.batch && a.overhead == b.overhead && a.first_of_op == b.first_of_op &&
-         a.last_of_op == b.last_of_op && a.bases.weight == b.bases.weight && a.bases.input == b.bases.input &&
+  auto aligned = [&](uint64_t u, uint64_t v) {
+    return (u > v ? u - v : v - u) % addr_period_ == 0;
+  };
+  return a.op == b.op && a.batch == b.batch && a.overhead == b.overhead &&
+         a.first_of_op == b.first_of_op && a.last_of_op == b.last_of_op &&
+         a.bases.weight == b.bases.weight && a.bases.input == b.bases.input &&
          a.bases.store == b.bases.store && x.kind == y.kind && x.weight_bytes == y.weight_bytes &&
-         x.weight_class == y.weight_class && x.table_bytes == y.table_bytes && x.input_bytes == y.input_bytes &&
-         x.input_class == y.input_class && x.weight_static == y.weight_static && x.transform_weights == y.transform_weights &&
+         x.weight_class == y.weight_class && x.table_bytes == y.table_bytes &&
+         x.input_bytes == y.input_bytes && x.input_class == y.input_class &&
+         x.weight_static == y.weight_static && x.transform_weights == y.transform_weights &&
          x.opens_output == y.opens_output && x.closes_output == y.closes_output &&
-         x.store_bytes == y.store_bytes && x.store_class == y.store_class && same_work(x.mw, y.mw) &&
-         same_work(x.mw2, y.mw2) && same_work(x.vw, y.vw) && aligned(x.weight_addr, y.weight_addr) &&
-         aligned(x.table_addr, y.table_addr) && aligned(x.input_addr, y.input_addr) &&
-         aligned(x.store_addr, y.store_addr);
+         x.store_bytes == y.store_bytes && x.store_class == y.store_class &&
+         same_work(x.mw, y.mw) && same_work(x.mw2, y.mw2) && same_work(x.vw, y.vw) &&
+         aligned(x.weight_addr, y.weight_addr) && aligned(x.table_addr, y.table_addr) &&
+         aligned(x.input_addr, y.input_addr) && aligned(x.store_addr, y.store_addr);
 }
 
 bool ExecEngine::periodic(uint64_t from, uint64_t to, uint64_t period) const {
@@ -81,7 +85,9 @@ uint64_t ExecEngine::periodic_run(uint64_t from, uint64_t p) {
   const uint64_t fed_end = base_index_ + q_.size();
   auto scan = [&] {
     uint64_t end = from;
-    while (end < fed_end && step_at(end - p) != nullptr && same_timing(*step_at(end), *step_at(end - p))) ++end;
+    while (end < fed_end && step_at(end - p) != nullptr &&
+           same_timing(*step_at(end), *step_at(end - p)))
+      ++end;
     return end - from;
   };
   const Pending& first = q_[from - base_index_];
@@ -100,7 +106,9 @@ void ExecEngine::record(uint64_t j, bool full, Record& r) const {
   if (!shared_queue()) r.from = std::min({r.from, c_.dma->queue_cursor_ps(c_.store_queue), floor});
   auto& t = r.times;
   t.clear();
-  auto rel = [&](uint64_t v, uint64_t floor) { return v == kPending ? kNone : offset_from(v, floor, r.ref); };
+  auto rel = [&](uint64_t v, uint64_t floor) {
+    return v == kPending ? kNone : offset_from(v, floor, r.ref);
+  };
   t.push_back(static_cast<int64_t>(next_load_ - j));
   t.push_back(offset_from(issue_cursor_, 0, r.ref));
   t.push_back(rel(producer_done_, floor));
@@ -108,7 +116,8 @@ void ExecEngine::record(uint64_t j, bool full, Record& r) const {
   for (const auto& users : slot_users_) {
     t.push_back(static_cast<int64_t>(users.size()));
     for (const SlotUse& u : users) {  // the index only matters while the half is in use
-      t.push_back(u.free_at == kPending ? static_cast<int64_t>(u.index) - static_cast<int64_t>(j) : 0);
+      t.push_back(u.free_at == kPending ? static_cast<int64_t>(u.index) - static_cast<int64_t>(j)
+                                        : 0);
       t.push_back(rel(u.free_at, floor));
     }
   }
@@ -270,11 +279,13 @@ bool ExecEngine::blocks_repeat(const BlockMark& before, const BlockMark& now) co
   return before.valid && now.valid && now.end_op > before.end_op && repeats(now.rec, before.rec);
 }
 
-void ExecEngine::skip_blocks(const BlockMark& before, const BlockMark& now, uint64_t k, size_t first_new) {
+void ExecEngine::skip_blocks(const BlockMark& before, const BlockMark& now, uint64_t k,
+                             size_t first_new) {
   NPUSIM_ASSERT(blocks_repeat(before, now), "skip_blocks without a repeating block");
   const uint64_t period = now.rec.ref - before.rec.ref, delta = k * period;
   const size_t n = now.end_op - before.end_op;
-  NPUSIM_ASSERT(first_new + k * n == acc_.ops(), "skip_blocks: the skipped blocks' operators are not registered");
+  NPUSIM_ASSERT(first_new + k * n == acc_.ops(),
+                "skip_blocks: the skipped blocks' operators are not registered");
   std::vector<uint64_t> per_period;
   for (size_t u = 0; u < c_.units.size(); ++u) {
     per_period.assign(now.rec.units[u].totals.begin(), now.rec.units[u].totals.end());

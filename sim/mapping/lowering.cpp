@@ -20,18 +20,24 @@ uint64_t mul_sat(uint64_t a, uint64_t b) {
 uint64_t add_sat(uint64_t a, uint64_t b) {
   return a + b < a ? UINT64_MAX : a + b;
 }
-uint64_t u(int64_t v) { return static_cast<uint64_t>(v); }
-int bits(int64_t b) { return static_cast<int>(b); }
+uint64_t u(int64_t v) {
+  return static_cast<uint64_t>(v);
+}
+int bits(int64_t b) {
+  return static_cast<int>(b);
+}
 
 }  // namespace
 
-void Lowering::Options::transfer_costs(const IDram& dram, const IDma& dma, const ClockDomain& clock) {
+void Lowering::Options::transfer_costs(const IDram& dram, const IDma& dma,
+                                       const ClockDomain& clock) {
   dram_bytes_per_cycle = dram.peak_bandwidth() / static_cast<double>(clock.frequency().hz);
   transfer_fixed_cycles = dma.setup_cycles() + clock.cycle_at_ps(dram.access_latency().ps).n;
 }
 
 uint64_t Lowering::compressed_weight_bytes(const Operator& op, uint64_t elements, int64_t b) const {
-  if (!opt_.bitmap_weights || op.sparsity.pattern == SparsityPattern::Dense) return bytes_for(elements, b);
+  if (!opt_.bitmap_weights || op.sparsity.pattern == SparsityPattern::Dense)
+    return bytes_for(elements, b);
   // Bitmap format: one presence bit per weight plus the non-zero values.
   auto nnz = static_cast<uint64_t>(std::ceil(static_cast<double>(elements) * op.sparsity.density));
   return std::min(bytes_for(elements, b), (elements + 7) / 8 + bytes_for(nnz, b));
@@ -50,15 +56,16 @@ bool elementwise_work(const Operator& op, VectorWork* out) {
     case OpType::Norm:
       *out = {op.norm == NormKind::LayerNorm ? VectorFn::LayerNorm
               : op.norm == NormKind::RmsNorm ? VectorFn::RmsNorm
-                                              : VectorFn::BatchNorm,
+                                             : VectorFn::BatchNorm,
               u(op.rows) * u(op.cols), ab};
       return true;
     case OpType::Softmax:
       *out = {VectorFn::Softmax, u(op.rows) * u(op.cols), ab};
       return true;
     case OpType::Activation: {
-      static constexpr VectorFn kFn[] = {VectorFn::Copy, VectorFn::Relu, VectorFn::Gelu, VectorFn::Silu,
-                                         VectorFn::Sigmoid, VectorFn::Tanh, VectorFn::Exp, VectorFn::Rope};
+      static constexpr VectorFn kFn[] = {VectorFn::Copy, VectorFn::Relu,    VectorFn::Gelu,
+                                         VectorFn::Silu, VectorFn::Sigmoid, VectorFn::Tanh,
+                                         VectorFn::Exp,  VectorFn::Rope};
       *out = {kFn[static_cast<size_t>(op.fn)], u(op.elements), ab};  // (indexed by ActivationFn)
       return true;
     }
@@ -70,8 +77,9 @@ bool elementwise_work(const Operator& op, VectorWork* out) {
 const GemmPlan& Lowering::plan(const Operator& op, const Gemm& g) {
   const GemmProblem& p = g.problem;
   std::string key = std::to_string(static_cast<int>(op.type)) + ':' + std::to_string(p.m) + ',' +
-                    std::to_string(p.k) + ',' + std::to_string(p.n) + ',' + std::to_string(p.a_bits) +
-                    ',' + std::to_string(p.w_bits) + ',' + std::to_string(p.out_bits);
+                    std::to_string(p.k) + ',' + std::to_string(p.n) + ',' +
+                    std::to_string(p.a_bits) + ',' + std::to_string(p.w_bits) + ',' +
+                    std::to_string(p.out_bits);
   if (op.type == OpType::Conv2d || op.type == OpType::DepthwiseConv2d) {
     for (int64_t v : {op.batch, op.in_h, op.in_w, op.kernel_h, op.kernel_w, op.stride, op.padding,
                       op.dilation, op.groups, op.in_channels})
@@ -132,7 +140,9 @@ uint64_t Lowering::lower_gemm(const Operator& op, const Gemm& g_in, const Tensor
     s.weight_class = g.weights_are_static ? TensorClass::Weights : TensorClass::Activations;
     s.transform_weights = g.weights_are_static && opt_.transform_weights;
     if (load_w) {
-      s.table_bytes = g.weights_are_static && opt_.table_layout_bytes ? opt_.table_layout_bytes(*g.op, nb) * rep_n : 0;
+      s.table_bytes = g.weights_are_static && opt_.table_layout_bytes
+                          ? opt_.table_layout_bytes(*g.op, nb) * rep_n
+                          : 0;
       s.weight_bytes = weight_bytes(p, kb, nb) * rep_n - s.table_bytes;
       s.weight_addr = at.weight + w_off;
       s.table_addr = s.weight_addr + s.weight_bytes;
@@ -167,7 +177,8 @@ uint64_t Lowering::lower_gemm(const Operator& op, const Gemm& g_in, const Tensor
         const uint64_t strip = w_off;
         for (uint64_t mi = 0; mi < mblocks; ++mi) {
           if (!w_resident) w_off = strip;  // and every m-block this n-block's weights
-          for (uint64_t ki = 0; ki < kblocks; ++ki) block(rep_n, mi, ki, ni, !w_resident || mi == 0, true);
+          for (uint64_t ki = 0; ki < kblocks; ++ki)
+            block(rep_n, mi, ki, ni, !w_resident || mi == 0, true);
         }
       }
     }
@@ -181,12 +192,13 @@ uint64_t Lowering::lower_vector(const Operator& op, VectorFn fn, uint64_t units,
                                 const TensorAddresses& at, UnitSink* out) {
   uint64_t per_step = units;
   if (in_bytes_per_unit > 0) per_step = std::min(per_step, opt_.budget.ifmap / in_bytes_per_unit);
-  if (weight_bytes_per_unit > 0) per_step = std::min(per_step, opt_.budget.weight / weight_bytes_per_unit);
+  if (weight_bytes_per_unit > 0)
+    per_step = std::min(per_step, opt_.budget.weight / weight_bytes_per_unit);
   if (out_bytes_per_unit > 0) per_step = std::min(per_step, opt_.budget.ofmap / out_bytes_per_unit);
   if (per_step == 0) {
     throw MappingError("operator `" + op.name + "` does not fit the generic NPU: one unit of its " +
-                      "vector work needs " + std::to_string(in_bytes_per_unit) + " B of input, " +
-                      std::to_string(out_bytes_per_unit) + " B of output; enlarge the buffers");
+                       "vector work needs " + std::to_string(in_bytes_per_unit) + " B of input, " +
+                       std::to_string(out_bytes_per_unit) + " B of output; enlarge the buffers");
   }
   if (out == nullptr) return ceil_div(units, per_step);
   for (uint64_t done = 0; done < units; done += per_step) {
@@ -236,13 +248,15 @@ uint64_t Lowering::lower_any(const Operator& op, const TensorAddresses& at, Unit
             ob = bits(op.precision.output), kvb = bits(op.precision.kv);
   auto problem = [&](uint64_t m, uint64_t k, uint64_t n, int a, int w) {
     GemmProblem p;
-    p.m = m, p.k = k, p.n = n, p.a_bits = a, p.w_bits = w, p.out_bits = ob, p.acc_bits = opt_.acc_bits;
+    p.m = m, p.k = k, p.n = n, p.a_bits = a, p.w_bits = w, p.out_bits = ob,
+    p.acc_bits = opt_.acc_bits;
     return p;
   };
   auto with_compression = [&](GemmProblem& p) {
     if (opt_.weight_layout_bytes) {  // the model's layout; LUTs (if any) travel with the block
       p.weight_block_bytes = [this, &op](uint64_t kb, uint64_t nb) {
-        return opt_.weight_layout_bytes(op, kb, nb) + (opt_.table_layout_bytes ? opt_.table_layout_bytes(op, nb) : 0);
+        return opt_.weight_layout_bytes(op, kb, nb) +
+               (opt_.table_layout_bytes ? opt_.table_layout_bytes(op, nb) : 0);
       };
       return;
     }
@@ -290,7 +304,8 @@ uint64_t Lowering::lower_any(const Operator& op, const TensorAddresses& at, Unit
     }
     case OpType::Pool: {
       const ConvOutput o = conv_output(op);
-      const uint64_t window = op.pool == PoolKind::GlobalAvg ? u(op.in_h * op.in_w) : u(op.kernel_h * op.kernel_w);
+      const uint64_t window =
+          op.pool == PoolKind::GlobalAvg ? u(op.in_h * op.in_w) : u(op.kernel_h * op.kernel_w);
       return lower_vector(op, op.pool == PoolKind::Max ? VectorFn::MaxPool : VectorFn::AvgPool,
                           u(op.batch * op.channels), bytes_for(u(op.in_h * op.in_w), ab), 0,
                           bytes_for(u(o.h * o.w), ob), u(o.h * o.w) * window, ab, at, out);

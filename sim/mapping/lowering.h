@@ -22,12 +22,12 @@
 #include <unordered_map>
 #include <vector>
 
-#include "sim/mapping/tiler.h"
 #include "sim/compute/i_matrix_unit.h"
 #include "sim/compute/i_vector_unit.h"
+#include "sim/exec/work_unit.h"
+#include "sim/mapping/tiler.h"
 #include "sim/mem/i_dma.h"
 #include "sim/mem/i_memory.h"
-#include "sim/exec/work_unit.h"
 #include "sim/workload/trace.h"
 
 namespace npusim {
@@ -46,7 +46,7 @@ class Lowering {
     BufferBudget budget;
     int acc_bits = 32;
     bool depthwise_on_vector = true;
-    bool bitmap_weights = false;  // store sparse weights as a bitmap plus non-zeros
+    bool bitmap_weights = false;         // store sparse weights as a bitmap plus non-zeros
     double dram_bytes_per_cycle = 1;     // for the tiler's time estimate
     uint64_t transfer_fixed_cycles = 0;  // DMA set-up + DRAM latency, per block
     // Sets the two above from the memory system the steps will run on.

@@ -10,7 +10,9 @@
 namespace npusim {
 namespace {
 
-uint64_t ceil_div(uint64_t a, uint64_t b) { return (a + b - 1) / b; }
+uint64_t ceil_div(uint64_t a, uint64_t b) {
+  return (a + b - 1) / b;
+}
 
 // The full dimension, and granule x 2^i below it.
 std::vector<uint64_t> candidates(uint64_t dim, uint64_t granule) {
@@ -31,8 +33,8 @@ uint64_t weight_bytes(const GemmProblem& p, uint64_t kb, uint64_t nb) {
 
 // Cycles of all blocks, each max(compute, transfer); every dimension has full blocks and at most
 // one edge block, so there are at most eight block shapes.
-uint64_t blocks_time(const GemmProblem& p, uint64_t mb, uint64_t kb, uint64_t nb, double transfer_per_block,
-                     const GemmCost& cost) {
+uint64_t blocks_time(const GemmProblem& p, uint64_t mb, uint64_t kb, uint64_t nb,
+                     double transfer_per_block, const GemmCost& cost) {
   auto pieces = [](uint64_t dim, uint64_t b) {
     std::vector<std::pair<uint64_t, uint64_t>> v;  // (size, count)
     if (dim / b) v.push_back({b, dim / b});
@@ -77,14 +79,18 @@ GemmPlan plan_gemm(const GemmProblem& p, const MatrixGranule& g, const BufferBud
           plan.dram_bytes = a_all * nblocks + w_all * mblocks + out_total;
         }
         const double bw = cost.dram_bytes_per_cycle;
-        const double per_block = static_cast<double>(cost.transfer_fixed_cycles) +
-                                 static_cast<double>(plan.dram_bytes) / static_cast<double>(plan.blocks) / bw;
+        const double per_block =
+            static_cast<double>(cost.transfer_fixed_cycles) +
+            static_cast<double>(plan.dram_bytes) / static_cast<double>(plan.blocks) / bw;
         plan.compute_cycles = blocks_time(p, mb, kb, nb, 0.0, cost);
-        const uint64_t overlapped = std::max<uint64_t>(blocks_time(p, mb, kb, nb, per_block, cost),
-                                                       static_cast<uint64_t>(static_cast<double>(plan.dram_bytes) / bw));
-        const double exposed = static_cast<double>(input_bytes(p, mb, kb) + weight_bytes(p, kb, nb) +
-                                                   bytes_for(mb * nb, p.out_bits)) / bw +
-                               2.0 * static_cast<double>(cost.transfer_fixed_cycles);
+        const uint64_t overlapped =
+            std::max<uint64_t>(blocks_time(p, mb, kb, nb, per_block, cost),
+                               static_cast<uint64_t>(static_cast<double>(plan.dram_bytes) / bw));
+        const double exposed =
+            static_cast<double>(input_bytes(p, mb, kb) + weight_bytes(p, kb, nb) +
+                                bytes_for(mb * nb, p.out_bits)) /
+                bw +
+            2.0 * static_cast<double>(cost.transfer_fixed_cycles);
         plan.estimated_cycles = overlapped + static_cast<uint64_t>(exposed);
         auto rank = [](const GemmPlan& x) {
           return std::make_tuple(x.estimated_cycles, x.dram_bytes, x.blocks);
@@ -100,11 +106,17 @@ GemmPlan plan_gemm(const GemmProblem& p, const MatrixGranule& g, const BufferBud
     const uint64_t gw = weight_bytes(p, std::min(g.k, p.k), std::min(g.n, p.n));
     const uint64_t gi = input_bytes(p, std::min(g.m, p.m), std::min(g.k, p.k));
     const uint64_t go = bytes_for(std::min(g.m, p.m) * std::min(g.n, p.n), p.acc_bits);
-    std::string which = gw > budget.weight  ? "weight_sram (" + format_bytes(Bytes{budget.weight}) + " per block) cannot hold one " + format_bytes(Bytes{gw}) + " weight tile"
-                        : gi > budget.ifmap ? "ifmap_sram (" + format_bytes(Bytes{budget.ifmap}) + " per block) cannot hold one " + format_bytes(Bytes{gi}) + " input tile"
-                                            : "ofmap_sram (" + format_bytes(Bytes{budget.ofmap}) + " per block) cannot hold one " + format_bytes(Bytes{go}) + " output tile";
+    std::string which =
+        gw > budget.weight
+            ? "weight_sram (" + format_bytes(Bytes{budget.weight}) +
+                  " per block) cannot hold one " + format_bytes(Bytes{gw}) + " weight tile"
+        : gi > budget.ifmap
+            ? "ifmap_sram (" + format_bytes(Bytes{budget.ifmap}) + " per block) cannot hold one " +
+                  format_bytes(Bytes{gi}) + " input tile"
+            : "ofmap_sram (" + format_bytes(Bytes{budget.ofmap}) + " per block) cannot hold one " +
+                  format_bytes(Bytes{go}) + " output tile";
     throw MappingError("operator `" + op_name + "` does not fit the generic NPU: " + which +
-                      "; enlarge the buffer or shrink the array");
+                       "; enlarge the buffer or shrink the array");
   }
   return best;
 }

@@ -153,7 +153,8 @@ SessionInput make_input(const py::object& hw, const py::object& workload,
                         const py::object& overrides) {
   SessionInput in;
   in.hw = load_doc(hw, ErrorKind::Config, "hw", "hw");
-  if (!workload.is_none()) in.workload = load_doc(workload, ErrorKind::Workload, "workload", "workload");
+  if (!workload.is_none())
+    in.workload = load_doc(workload, ErrorKind::Workload, "workload", "workload");
   if (overrides.is_none()) return in;
   if (!py::isinstance<py::dict>(overrides)) {
     throw ConfigError("overrides must be a dict {\"path.key\": value}, not " +
@@ -184,9 +185,11 @@ class PolicyScope {
  public:
   explicit PolicyScope(const py::object& f) : active_(!f.is_none()) {
     if (!active_) return;
-    if (!PyCallable_Check(f.ptr())) throw ConfigError("policy must be callable: f(step, context) -> bits");
+    if (!PyCallable_Check(f.ptr()))
+      throw ConfigError("policy must be callable: f(step, context) -> bits");
     auto holder = std::make_shared<py::object>(f);
-    set_host_callback([holder](int64_t step, const HostContext& c, const std::string& what) -> int64_t {
+    set_host_callback([holder](int64_t step, const HostContext& c,
+                               const std::string& what) -> int64_t {
       py::gil_scoped_acquire gil;
       if (PyErr_CheckSignals() != 0) interrupt_with_python_error();
       try {
@@ -194,14 +197,15 @@ class PolicyScope {
         for (const auto& [key, value] : c) ctx[py::str(key)] = value;
         py::object r = (*holder)(step, ctx);
         if (!py::isinstance<py::int_>(r) || py::isinstance<py::bool_>(r)) {
-          throw WorkloadError("the " + what + " returned " + py::repr(r).cast<std::string>() + " at decode step " +
-                              std::to_string(step) + "; it must return an int (bits)");
+          throw WorkloadError("the " + what + " returned " + py::repr(r).cast<std::string>() +
+                              " at decode step " + std::to_string(step) +
+                              "; it must return an int (bits)");
         }
         int overflow = 0;
         const long long v = PyLong_AsLongLongAndOverflow(r.ptr(), &overflow);
         if (overflow != 0) {
-          throw WorkloadError("the " + what + " returned " + py::repr(r).cast<std::string>() + " at decode step " +
-                              std::to_string(step) + "; it is out of range");
+          throw WorkloadError("the " + what + " returned " + py::repr(r).cast<std::string>() +
+                              " at decode step " + std::to_string(step) + "; it is out of range");
         }
         return static_cast<int64_t>(v);
       } catch (py::error_already_set& e) {
@@ -211,7 +215,8 @@ class PolicyScope {
         }
         std::string msg = e.what();
         msg = msg.substr(0, msg.find("\n\nAt:"));  // the message, without pybind's traceback
-        throw WorkloadError("the " + what + " raised at decode step " + std::to_string(step) + ": " + msg);
+        throw WorkloadError("the " + what + " raised at decode step " + std::to_string(step) +
+                            ": " + msg);
       }
     });
   }

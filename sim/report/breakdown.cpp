@@ -2,7 +2,8 @@
 
 namespace npusim {
 
-size_t Breakdown::row(const std::string& phase, const std::string& name, const std::string& op_type) {
+size_t Breakdown::row(const std::string& phase, const std::string& name,
+                      const std::string& op_type) {
   std::string key = phase + '\x1f' + name;
   auto it = index_.find(key);
   if (it != index_.end()) return it->second;
@@ -57,7 +58,8 @@ Json Breakdown::to_json(double clock_hz) const {
     e["macs"] = r.total.macs;
     e["dram_read_bytes"] = r.total.dram_read;
     e["dram_write_bytes"] = r.total.dram_written;
-    double cap = static_cast<double>(r.total.cycles) * static_cast<double>(r.total.peak_macs_per_cycle);
+    double cap =
+        static_cast<double>(r.total.cycles) * static_cast<double>(r.total.peak_macs_per_cycle);
     e["mac_utilisation"] = cap > 0 ? static_cast<double>(r.total.macs) / cap : 0.0;
     layers.push_back(e);
   }

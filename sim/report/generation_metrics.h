@@ -12,7 +12,7 @@ namespace npusim {
 
 // From the phase totals (by kind: Prefill, Decode) and the tokens generated; written as the
 // "llm" section of stats.json.
-Json generation_metrics(const std::vector<PhaseTotal>& phases, uint64_t generated_tokens, double clock_hz,
-                        double total_seconds);
+Json generation_metrics(const std::vector<PhaseTotal>& phases, uint64_t generated_tokens,
+                        double clock_hz, double total_seconds);
 
 }  // namespace npusim

@@ -45,8 +45,12 @@ std::string rows_csv(const Json* layers) {
 
 }  // namespace
 
-std::string layers_csv(const Json& stats) { return rows_csv(stats.at_path("breakdown.layers")); }
+std::string layers_csv(const Json& stats) {
+  return rows_csv(stats.at_path("breakdown.layers"));
+}
 
-std::string requests_csv(const Json& stats) { return rows_csv(stats.at_path("requests.list")); }
+std::string requests_csv(const Json& stats) {
+  return rows_csv(stats.at_path("requests.list"));
+}
 
 }  // namespace npusim

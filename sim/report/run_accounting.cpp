@@ -6,7 +6,9 @@
 
 namespace npusim {
 
-void RunAccounting::begin_phase(const std::string& label, PhaseKind kind) { phases_.emplace_back(label, kind); }
+void RunAccounting::begin_phase(const std::string& label, PhaseKind kind) {
+  phases_.emplace_back(label, kind);
+}
 
 size_t RunAccounting::begin_op(const std::string& name, const std::string& op_type,
                                uint64_t peak_macs_per_cycle) {
@@ -31,7 +33,9 @@ void RunAccounting::add_written(size_t id, TensorClass c, uint64_t bytes) {
   ops_[id].acct.dram_written += bytes;
 }
 
-void RunAccounting::set_end_ps(size_t id, uint64_t ps) { ops_[id].end_ps = std::max(ops_[id].end_ps, ps); }
+void RunAccounting::set_end_ps(size_t id, uint64_t ps) {
+  ops_[id].end_ps = std::max(ops_[id].end_ps, ps);
+}
 
 uint64_t RunAccounting::finish(const ClockDomain& clock, Breakdown& out) {
   std::vector<uint64_t> phase_end(phases_.size(), 0);

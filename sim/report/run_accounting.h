@@ -26,8 +26,8 @@ struct OpTraffic {
 struct PhaseTotal {
   std::string label;
   PhaseKind kind = PhaseKind::Other;
-  uint64_t cycles = 0;  // summed over the phases with this label
-  uint64_t count = 0;   // how many phases had this label
+  uint64_t cycles = 0;                  // summed over the phases with this label
+  uint64_t count = 0;                   // how many phases had this label
   uint64_t macs = 0, mac_capacity = 0;  // MACs done, and peak MACs x cycles of their operators
   uint64_t dram_read = 0, dram_written = 0;
 };
@@ -37,7 +37,8 @@ class RunAccounting {
   // Starts a new phase (the next operators belong to it).
   void begin_phase(const std::string& label, PhaseKind kind);
   // Registers an operator of the current phase; returns its id.
-  size_t begin_op(const std::string& name, const std::string& op_type, uint64_t peak_macs_per_cycle);
+  size_t begin_op(const std::string& name, const std::string& op_type,
+                  uint64_t peak_macs_per_cycle);
   OpAccount& account(size_t id) { return ops_[id].acct; }
   OpTraffic& traffic(size_t id) { return ops_[id].traffic; }
   void add_read(size_t id, TensorClass c, uint64_t bytes);
@@ -65,7 +66,5 @@ class RunAccounting {
   std::vector<std::pair<std::string, PhaseKind>> phases_;
   std::vector<PhaseTotal> phase_totals_;
 };
-
-
 
 }  // namespace npusim

@@ -15,13 +15,13 @@
 namespace npusim {
 
 struct RequestView {
-  uint64_t id = 0;           // in arrival order
-  size_t model = 0;          // index into the workload's models
-  int64_t priority = 0;      // larger is more urgent
+  uint64_t id = 0;       // in arrival order
+  size_t model = 0;      // index into the workload's models
+  int64_t priority = 0;  // larger is more urgent
   uint64_t arrival_ps = 0;
-  uint64_t deadline_ps = 0;  // 0: no SLO
-  uint64_t isolated_ps = 0;  // the request's latency alone on the accelerator (profiled)
-  uint64_t remaining_ps = 0; // isolated latency x the share of its operators not yet run
+  uint64_t deadline_ps = 0;   // 0: no SLO
+  uint64_t isolated_ps = 0;   // the request's latency alone on the accelerator (profiled)
+  uint64_t remaining_ps = 0;  // isolated latency x the share of its operators not yet run
   uint64_t preemptions = 0;
   bool started = false;
 };

@@ -6,7 +6,9 @@
 namespace npusim {
 namespace {
 
-double seconds(uint64_t ps) { return static_cast<double>(ps) * 1e-12; }
+double seconds(uint64_t ps) {
+  return static_cast<double>(ps) * 1e-12;
+}
 
 double ntt(const RequestRecord& r) {
   const uint64_t latency = r.finish_ps - r.arrival_ps;
@@ -63,7 +65,8 @@ TenancyMetrics tenancy_metrics(const std::vector<RequestRecord>& requests) {
   return m;
 }
 
-Json requests_report(const std::vector<RequestRecord>& requests, const std::vector<std::string>& models,
+Json requests_report(const std::vector<RequestRecord>& requests,
+                     const std::vector<std::string>& models,
                      const std::vector<std::string>& accelerators, const std::string& scheduler) {
   const TenancyMetrics m = tenancy_metrics(requests);
   Json j = Json::object();
@@ -109,7 +112,8 @@ Json requests_report(const std::vector<RequestRecord>& requests, const std::vect
     std::string names;
     for (size_t k : r.models) names += (names.empty() ? "" : "+") + models[k];
     e["model"] = names;
-    e["accelerator"] = r.accelerator < accelerators.size() ? accelerators[r.accelerator] : std::string();
+    e["accelerator"] =
+        r.accelerator < accelerators.size() ? accelerators[r.accelerator] : std::string();
     e["priority"] = r.priority;
     e["arrival_s"] = seconds(r.arrival_ps);
     e["start_s"] = seconds(r.start_ps);

@@ -21,13 +21,15 @@ struct TenancyMetrics {
   uint64_t requests = 0, completed = 0, with_slo = 0, violations = 0, preemptions = 0;
   double antt = 0, violation_rate = 0, stp_per_s = 0, stp_progress = 0, fairness = 0;
   double makespan_s = 0;  // last finish - first arrival
-  double latency_mean_s = 0, latency_p50_s = 0, latency_p95_s = 0, latency_p99_s = 0, latency_max_s = 0;
+  double latency_mean_s = 0, latency_p50_s = 0, latency_p95_s = 0, latency_p99_s = 0,
+         latency_max_s = 0;
 };
 
 TenancyMetrics tenancy_metrics(const std::vector<RequestRecord>& requests);
 
 // The "requests" section of stats.json: the metrics, per model, and one entry per request.
-Json requests_report(const std::vector<RequestRecord>& requests, const std::vector<std::string>& models,
+Json requests_report(const std::vector<RequestRecord>& requests,
+                     const std::vector<std::string>& models,
                      const std::vector<std::string>& accelerators, const std::string& scheduler);
 
 }  // namespace npusim

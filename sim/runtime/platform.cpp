@@ -17,20 +17,24 @@ const ParamTable& Platform::param_table() {
       ParamTable("platform",
                  "Several accelerators sharing one DRAM; `accelerators:` maps names to accelerator "
                  "descriptions (without their own `dram`).")
-          .param("clock", &P::clock, "clock of the shared memory system").def("1GHz")
+          .param("clock", &P::clock, "clock of the shared memory system")
+          .def("1GHz")
           .slot("dram", "dram", "simple_dram", "the DRAM every accelerator shares");
   return t;
 }
 
 Platform::Platform(const ComponentArgs& a)
-    : Component(a), clock_hz_(load_params<PlatformParams>(param_table(), {"name", "accelerators"}).clock),
-      clock_(clock_hz_), bus_("bus") {
+    : Component(a),
+      clock_hz_(load_params<PlatformParams>(param_table(), {"name", "accelerators"}).clock),
+      clock_(clock_hz_),
+      bus_("bus") {
   context().clock = &clock_;
   dram_ = make_child<IDram>("dram");
   bus_.map(*dram_, 0);
   const ConfigNode accs = config().child("accelerators");
   if (!accs.present() || !accs.node().IsMap() || accs.node().size() == 0) {
-    config().fail("a platform needs `accelerators:`, a mapping of names to accelerator descriptions");
+    config().fail(
+        "a platform needs `accelerators:`, a mapping of names to accelerator descriptions");
   }
   const uint64_t n = accs.node().size();
   const uint64_t window = dram_->capacity_bytes() / n / 4096 * 4096;
@@ -39,17 +43,21 @@ Platform::Platform(const ComponentArgs& a)
     const ConfigNode node = accs.child(name);
     if (node.child("dram").present()) {
       node.fail_at(node.node()["dram"], "dram",
-                   "accelerator `" + name + "` of a platform uses the platform's shared DRAM; remove its `dram`");
+                   "accelerator `" + name +
+                       "` of a platform uses the platform's shared DRAM; remove its `dram`");
     }
     {
-      ComponentArgs wa{node, "dram_window_" + name, "dram_window", this, &stats().group(name + "_dram"), &context()};
+      ComponentArgs wa{node, "dram_window_" + name,          "dram_window",
+                       this, &stats().group(name + "_dram"), &context()};
       sc_core::sc_module_name module_name(wa.slot.c_str());
-      windows_.push_back(std::make_unique<DramWindow>(wa, *dram_, windows_.size() * window, window));
+      windows_.push_back(
+          std::make_unique<DramWindow>(wa, *dram_, windows_.size() * window, window));
     }
     windows_.back()->initiator.bind(bus_.target);
     context().shared_dram = windows_.back().get();
     context().shared_memory = true;
-    std::unique_ptr<Component> c = Registry::build("accelerator", node, name, this, stats().group(name), context());
+    std::unique_ptr<Component> c =
+        Registry::build("accelerator", node, name, this, stats().group(name), context());
     context().shared_dram = nullptr;
     context().clock = &clock_;
     auto* acc = dynamic_cast<IAccelerator*>(c.get());
@@ -88,7 +96,8 @@ Json Platform::params_json() const {
   return j;
 }
 
-NPUSIM_REGISTER_COMPONENT(Platform, "platform", "platform",
-                          "Several accelerators sharing one DRAM (request streams are dispatched to them)");
+NPUSIM_REGISTER_COMPONENT(
+    Platform, "platform", "platform",
+    "Several accelerators sharing one DRAM (request streams are dispatched to them)");
 
 }  // namespace npusim

@@ -1,7 +1,7 @@
 #include "sim/runtime/request_stream.h"
 
-#include <cmath>
 #include <algorithm>
+#include <cmath>
 #include <random>
 
 #include "sim/core/errors.h"
@@ -27,20 +27,34 @@ const ParamTable& stream_table() {
   static const ParamTable t =
       ParamTable("requests", "A request stream: arrivals, a model mix and the scheduler.")
           .param_enum("arrivals", &P::arrivals,
-                      {{"poisson", ArrivalProcess::Poisson}, {"trace", ArrivalProcess::Trace},
+                      {{"poisson", ArrivalProcess::Poisson},
+                       {"trace", ArrivalProcess::Trace},
                        {"closed_loop", ArrivalProcess::ClosedLoop}},
                       "arrival process")
           .def("poisson")
-          .param("rate", &P::rate, "poisson: mean arrival rate").def(ParamValue(0.0)).min(ParamValue(0.0))
+          .param("rate", &P::rate, "poisson: mean arrival rate")
+          .def(ParamValue(0.0))
+          .min(ParamValue(0.0))
           .unit("requests/s")
-          .param("count", &P::count, "poisson, closed_loop: requests in all").def(1).min(1).max(1000000)
-          .param("clients", &P::clients, "closed_loop: concurrent clients").def(1).min(1).max(1000000)
-          .param("think", &P::think, "closed_loop: time between a completion and the client's next request")
+          .param("count", &P::count, "poisson, closed_loop: requests in all")
+          .def(1)
+          .min(1)
+          .max(1000000)
+          .param("clients", &P::clients, "closed_loop: concurrent clients")
+          .def(1)
+          .min(1)
+          .max(1000000)
+          .param("think", &P::think,
+                 "closed_loop: time between a completion and the client's next request")
           .def("0s")
-          .param("seed", &P::seed, "seed of the model mix and the Poisson gaps").def(1).min(0)
-          .param("decision_latency", &P::decision_latency, "time the scheduler takes for each dispatch")
+          .param("seed", &P::seed, "seed of the model mix and the Poisson gaps")
+          .def(1)
+          .min(0)
+          .param("decision_latency", &P::decision_latency,
+                 "time the scheduler takes for each dispatch")
           .def("0s")
-          .param("context_switch", &P::context_switch, "time to save a preempted request's state").def("0s");
+          .param("context_switch", &P::context_switch, "time to save a preempted request's state")
+          .def("0s");
   return t;
 }
 
@@ -57,10 +71,15 @@ const ParamTable& mix_table() {
   static const ParamTable t =
       ParamTable("mix", "One model of a request stream's mix.")
           .param("model", &P::model, "name of a model in the workload's `models`")
-          .param("weight", &P::weight, "relative share of the requests").def(ParamValue(1.0)).min(ParamValue(0.0))
-          .param("priority", &P::priority, "larger is more urgent (for schedulers that use it)").def(0)
-          .param("slo", &P::slo, "latency target from arrival to completion (0s: none)").def("0s")
-          .param("accelerator", &P::accelerator, "run only on this accelerator of a platform").def("");
+          .param("weight", &P::weight, "relative share of the requests")
+          .def(ParamValue(1.0))
+          .min(ParamValue(0.0))
+          .param("priority", &P::priority, "larger is more urgent (for schedulers that use it)")
+          .def(0)
+          .param("slo", &P::slo, "latency target from arrival to completion (0s: none)")
+          .def("0s")
+          .param("accelerator", &P::accelerator, "run only on this accelerator of a platform")
+          .def("");
   return t;
 }
 
@@ -78,7 +97,9 @@ const ParamTable& trace_table() {
 }
 
 // Uniform in [0, 1) from the top 53 bits.
-double uniform(std::mt19937_64& rng) { return static_cast<double>(rng() >> 11) * 0x1.0p-53; }
+double uniform(std::mt19937_64& rng) {
+  return static_cast<double>(rng() >> 11) * 0x1.0p-53;
+}
 
 size_t draw(const std::vector<MixEntry>& mix, std::mt19937_64& rng) {
   double total = 0;
@@ -98,7 +119,8 @@ std::vector<Arrival> RequestStream::initial_arrivals() const {
   if (process == ArrivalProcess::Trace) return trace;
   if (process == ArrivalProcess::ClosedLoop) {
     const std::vector<size_t> seq = mix_sequence();
-    for (int64_t c = 0; c < clients && c < count; ++c) out.push_back({0, seq[static_cast<size_t>(c)]});
+    for (int64_t c = 0; c < clients && c < count; ++c)
+      out.push_back({0, seq[static_cast<size_t>(c)]});
     return out;
   }
   std::mt19937_64 rng(seed);
@@ -117,7 +139,8 @@ std::vector<size_t> RequestStream::mix_sequence() const {
   return out;
 }
 
-RequestStream parse_request_stream(const Workload& w, const std::vector<std::string>& accelerators) {
+RequestStream parse_request_stream(const Workload& w,
+                                   const std::vector<std::string>& accelerators) {
   NPUSIM_ASSERT(w.requests.has_value(), "parse_request_stream without a requests section");
   const ConfigNode& node = *w.requests;
   StreamParams p{};
@@ -138,7 +161,8 @@ RequestStream parse_request_stream(const Workload& w, const std::vector<std::str
   if (!mix.present()) {  // every model, equally
     for (size_t i = 0; i < w.models.size(); ++i) s.mix.push_back({i, 1.0, 0, Time{}, std::nullopt});
   } else {
-    if (!mix.node().IsSequence() || mix.node().size() == 0) mix.fail("`mix` must be a non-empty list");
+    if (!mix.node().IsSequence() || mix.node().size() == 0)
+      mix.fail("`mix` must be a non-empty list");
     double total = 0;
     for (size_t i = 0; i < mix.node().size(); ++i) {
       ConfigNode e = mix.element(i);
@@ -147,8 +171,9 @@ RequestStream parse_request_stream(const Workload& w, const std::vector<std::str
       MixEntry entry;
       auto it = std::find(names.begin(), names.end(), mp.model);
       if (it == names.end()) {
-        e.fail_at(e.node()["model"], "model", "no model `" + mp.model + "` in the workload (models: " +
-                                                  join(names, ", ") + ")" + did_you_mean(mp.model, names));
+        e.fail_at(e.node()["model"], "model",
+                  "no model `" + mp.model + "` in the workload (models: " + join(names, ", ") +
+                      ")" + did_you_mean(mp.model, names));
       }
       entry.model = static_cast<size_t>(it - names.begin());
       entry.weight = mp.weight;
@@ -157,11 +182,12 @@ RequestStream parse_request_stream(const Workload& w, const std::vector<std::str
       if (!mp.accelerator.empty()) {
         auto a = std::find(accelerators.begin(), accelerators.end(), mp.accelerator);
         if (a == accelerators.end()) {
-          e.fail_at(e.node()["accelerator"], "accelerator",
-                    "no accelerator `" + mp.accelerator + "` on this platform" +
-                        (accelerators.empty() ? std::string(" (the hardware is a single accelerator)")
-                                              : " (accelerators: " + join(accelerators, ", ") + ")" +
-                                                    did_you_mean(mp.accelerator, accelerators)));
+          e.fail_at(
+              e.node()["accelerator"], "accelerator",
+              "no accelerator `" + mp.accelerator + "` on this platform" +
+                  (accelerators.empty() ? std::string(" (the hardware is a single accelerator)")
+                                        : " (accelerators: " + join(accelerators, ", ") + ")" +
+                                              did_you_mean(mp.accelerator, accelerators)));
         }
         entry.accelerator = static_cast<size_t>(a - accelerators.begin());
       }
@@ -186,12 +212,13 @@ RequestStream parse_request_stream(const Workload& w, const std::vector<std::str
         if (w.models[s.mix[k].model].name == tp.model) entry = k;
       }
       if (entry == s.mix.size()) {
-        e.fail_at(e.node()["model"], "model", "no model `" + tp.model + "` in the request mix" +
-                                                  did_you_mean(tp.model, names));
+        e.fail_at(e.node()["model"], "model",
+                  "no model `" + tp.model + "` in the request mix" + did_you_mean(tp.model, names));
       }
       if (tp.at.ps < last) {
-        e.fail_at(e.node()["at"], "at", "arrivals must be in time order (" + format_time(tp.at) +
-                                             " comes after " + format_time(Time{last}) + ")");
+        e.fail_at(e.node()["at"], "at",
+                  "arrivals must be in time order (" + format_time(tp.at) + " comes after " +
+                      format_time(Time{last}) + ")");
       }
       last = tp.at.ps;
       s.trace.push_back({tp.at.ps, entry});
@@ -201,7 +228,8 @@ RequestStream parse_request_stream(const Workload& w, const std::vector<std::str
     trace.fail("`trace` applies only to `arrivals: trace`");
   }
   if (s.process == ArrivalProcess::Poisson && !(s.rate > 0)) {
-    node.fail("`arrivals: poisson` needs `rate` above 0 (requests per second); rate is " + format_double(s.rate));
+    node.fail("`arrivals: poisson` needs `rate` above 0 (requests per second); rate is " +
+              format_double(s.rate));
   }
   if (ConfigNode sched = node.child("scheduler"); sched.present()) {
     sched.require_map();

@@ -34,7 +34,7 @@ struct MixEntry {
   size_t model = 0;
   double weight = 1;
   int64_t priority = 0;
-  Time slo;  // 0: none
+  Time slo;                           // 0: none
   std::optional<size_t> accelerator;  // pinned to one accelerator of a platform
 };
 

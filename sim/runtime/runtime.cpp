@@ -16,14 +16,16 @@ struct Runtime::Impl {
     Impl* rt = nullptr;
     RequestRecord rec;
     Slot* slot = nullptr;
-    std::string phase;                  // the accounting phase it is in
+    std::string phase;  // the accounting phase it is in
     PhaseKind phase_kind = PhaseKind::Other;
     bool preempted = false, resumed = false;
     sc_core::sc_event resume;
     uint64_t ops_total = 0;
 
     void boundary() override { rt->boundary(*this); }
-    bool may_preempt() const override { return rt->s.scheduler != nullptr && rt->s.scheduler->preemptive(); }
+    bool may_preempt() const override {
+      return rt->s.scheduler != nullptr && rt->s.scheduler->preemptive();
+    }
     void begin_phase(const std::string& label, PhaseKind kind) override {
       phase = label;
       phase_kind = kind;
@@ -88,8 +90,10 @@ struct Runtime::Impl {
     v.isolated_ps = r.rec.isolated_ps;
     const uint64_t done = std::min(r.rec.operators, r.ops_total);
     using Wide = unsigned __int128;
-    v.remaining_ps = r.ops_total ? static_cast<uint64_t>(Wide{r.rec.isolated_ps} * (r.ops_total - done) / r.ops_total)
-                                 : r.rec.isolated_ps;
+    v.remaining_ps =
+        r.ops_total
+            ? static_cast<uint64_t>(Wide{r.rec.isolated_ps} * (r.ops_total - done) / r.ops_total)
+            : r.rec.isolated_ps;
     v.preemptions = r.rec.preemptions;
     v.started = r.rec.started;
     return v;
@@ -128,7 +132,8 @@ struct Runtime::Impl {
         if (completed == total) return;
         sim_wait(ready_changed);
       }
-      if (s.stream && s.stream->decision_latency.ps > 0) sim_wait(ps_to_time(s.stream->decision_latency.ps));
+      if (s.stream && s.stream->decision_latency.ps > 0)
+        sim_wait(ps_to_time(s.stream->decision_latency.ps));
       std::vector<Request*> c = candidates(slot);
       if (c.empty()) continue;  // another accelerator took them meanwhile
       size_t pick = 0;
@@ -212,7 +217,8 @@ struct Runtime::Impl {
 };
 
 Runtime::Runtime(RuntimeSetup s) : impl_(std::make_unique<Impl>()) {
-  NPUSIM_ASSERT(!s.accelerators.empty() && s.workload != nullptr, "runtime without accelerators or workload");
+  NPUSIM_ASSERT(!s.accelerators.empty() && s.workload != nullptr,
+                "runtime without accelerators or workload");
   NPUSIM_ASSERT(!s.stream || s.scheduler != nullptr, "request stream without a scheduler");
   impl_->s = std::move(s);
 }
@@ -259,8 +265,9 @@ Json Runtime::report() const {
   const RuntimeSetup& s = impl_->s;
   std::vector<std::string> models;
   for (const Model& m : s.workload->models) models.push_back(m.name);
-  return requests_report(requests(), models, s.accelerator_names,
-                         s.scheduler != nullptr ? s.scheduler->type() : std::string("single program"));
+  return requests_report(
+      requests(), models, s.accelerator_names,
+      s.scheduler != nullptr ? s.scheduler->type() : std::string("single program"));
 }
 
 }  // namespace npusim

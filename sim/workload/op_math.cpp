@@ -8,11 +8,15 @@ namespace {
 constexpr uint64_t kLimit = uint64_t{1} << 62;
 
 [[noreturn]] void too_large(const Operator& op) {
-  throw WorkloadError("operator `" + op.name + "` is too large to simulate (a tensor or count "
-                      "exceeds 2^62) at " + op.source);
+  throw WorkloadError("operator `" + op.name +
+                      "` is too large to simulate (a tensor or count "
+                      "exceeds 2^62) at " +
+                      op.source);
 }
 
-uint64_t u(int64_t v) { return static_cast<uint64_t>(v); }
+uint64_t u(int64_t v) {
+  return static_cast<uint64_t>(v);
+}
 
 }  // namespace
 
@@ -42,12 +46,16 @@ ConvOutput conv_output(const Operator& op) {
 
 uint64_t op_macs(const Operator& op) {
   switch (op.type) {
-    case OpType::Gemm: return checked_mul(checked_mul(u(op.m), u(op.k), op), u(op.n), op);
-    case OpType::Gemv: return checked_mul(u(op.k), u(op.n), op);
+    case OpType::Gemm:
+      return checked_mul(checked_mul(u(op.m), u(op.k), op), u(op.n), op);
+    case OpType::Gemv:
+      return checked_mul(u(op.k), u(op.n), op);
     case OpType::Conv2d: {
       ConvOutput o = conv_output(op);
-      uint64_t per_out = checked_mul(u(op.in_channels / op.groups), u(op.kernel_h * op.kernel_w), op);
-      uint64_t outs = checked_mul(checked_mul(u(op.batch), u(op.out_channels), op), u(o.h * o.w), op);
+      uint64_t per_out =
+          checked_mul(u(op.in_channels / op.groups), u(op.kernel_h * op.kernel_w), op);
+      uint64_t outs =
+          checked_mul(checked_mul(u(op.batch), u(op.out_channels), op), u(o.h * o.w), op);
       return checked_mul(per_out, outs, op);
     }
     case OpType::DepthwiseConv2d: {
@@ -60,7 +68,8 @@ uint64_t op_macs(const Operator& op) {
       uint64_t per = checked_mul(checked_mul(u(op.q_len), u(op.kv_len), op), u(op.head_dim), op);
       return checked_mul(checked_mul(2, u(op.heads), op), checked_mul(per, u(op.batch), op), op);
     }
-    default: return 0;
+    default:
+      return 0;
   }
 }
 
@@ -79,7 +88,8 @@ TensorSizes tensor_sizes(const Operator& op) {
       break;
     case OpType::Conv2d: {
       ConvOutput o = conv_output(op);
-      s.input = checked_mul(checked_mul(u(op.batch), u(op.in_channels), op), u(op.in_h * op.in_w), op);
+      s.input =
+          checked_mul(checked_mul(u(op.batch), u(op.in_channels), op), u(op.in_h * op.in_w), op);
       s.weight = checked_mul(checked_mul(u(op.out_channels), u(op.in_channels / op.groups), op),
                              u(op.kernel_h * op.kernel_w), op);
       s.output = checked_mul(checked_mul(u(op.batch), u(op.out_channels), op), u(o.h * o.w), op);
@@ -111,8 +121,10 @@ TensorSizes tensor_sizes(const Operator& op) {
       break;
     case OpType::Attention: {
       int64_t kvh = op.kv_heads == 0 ? op.heads : op.kv_heads;
-      uint64_t q = checked_mul(checked_mul(u(op.batch), u(op.heads), op), u(op.q_len * op.head_dim), op);
-      uint64_t kv = checked_mul(checked_mul(u(op.batch), u(kvh), op), u(op.kv_len * op.head_dim), op);
+      uint64_t q =
+          checked_mul(checked_mul(u(op.batch), u(op.heads), op), u(op.q_len * op.head_dim), op);
+      uint64_t kv =
+          checked_mul(checked_mul(u(op.batch), u(kvh), op), u(op.kv_len * op.head_dim), op);
       s.input = q + 2 * kv;
       s.output = q;
       break;

@@ -31,9 +31,8 @@ Phase make_phase(const Model& m, size_t index) {
   return p;
 }
 
-std::vector<Operator> llm_forward_ops(const Model& m, uint64_t tokens, uint64_t kv_len,
-                                      bool causal, bool logits_for_last_only,
-                                      const std::string& phase) {
+std::vector<Operator> llm_forward_ops(const Model& m, uint64_t tokens, uint64_t kv_len, bool causal,
+                                      bool logits_for_last_only, const std::string& phase) {
   NPUSIM_ASSERT(m.llm.has_value(), "not an LLM model");
   const LlmArch& a = *m.llm;
   const auto t = static_cast<int64_t>(tokens);
@@ -90,7 +89,8 @@ std::vector<Operator> llm_forward_ops(const Model& m, uint64_t tokens, uint64_t 
     } else {
       gemm(p + "mlp.fc1", t, a.hidden, a.ffn).activation = ActivationFn::Gelu;
     }
-    gemm(p + "mlp." + std::string(a.ffn_kind == FfnKind::SwiGlu ? "down_proj" : "fc2"), t, a.ffn, a.hidden);
+    gemm(p + "mlp." + std::string(a.ffn_kind == FfnKind::SwiGlu ? "down_proj" : "fc2"), t, a.ffn,
+         a.hidden);
     if (a.parallel_attention_mlp) eltwise(p + "attn.residual", EltwiseFn::Add, t * a.hidden);
     eltwise(p + "mlp.residual", EltwiseFn::Add, t * a.hidden);
     for (size_t i = first; i < ops.size(); ++i) ops[i].layer = l;

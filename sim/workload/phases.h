@@ -32,8 +32,7 @@ Phase make_phase(const Model& m, size_t index);
 
 // The operators of one transformer forward pass over `tokens` new tokens whose attention spans
 // `kv_len` positions. Names are "layer<i>.<part>" and "final_norm", "lm_head".
-std::vector<Operator> llm_forward_ops(const Model& m, uint64_t tokens, uint64_t kv_len,
-                                      bool causal, bool logits_for_last_only,
-                                      const std::string& phase);
+std::vector<Operator> llm_forward_ops(const Model& m, uint64_t tokens, uint64_t kv_len, bool causal,
+                                      bool logits_for_last_only, const std::string& phase);
 
 }  // namespace npusim

@@ -17,7 +17,16 @@ namespace npusim {
 constexpr int kTraceSchemaVersion = 1;
 
 enum class OpType {
-  Gemm, Gemv, Conv2d, DepthwiseConv2d, Pool, Elementwise, Norm, Softmax, Activation, Attention
+  Gemm,
+  Gemv,
+  Conv2d,
+  DepthwiseConv2d,
+  Pool,
+  Elementwise,
+  Norm,
+  Softmax,
+  Activation,
+  Attention
 };
 
 const std::vector<std::string>& op_type_names();  // indexed by OpType
@@ -46,8 +55,8 @@ struct Precision {
 struct WeightSparsity {
   double density = 1.0;
   SparsityPattern pattern = SparsityPattern::Dense;
-  int64_t n = 0, m = 0;           // n_m: n non-zeros in every m
-  int64_t block = 0;              // block: side of the zero blocks
+  int64_t n = 0, m = 0;  // n_m: n non-zeros in every m
+  int64_t block = 0;     // block: side of the zero blocks
 };
 
 // One operator. Fields are a superset; each op type reads only its own (the per-type tables in
@@ -68,8 +77,8 @@ struct Operator {
   NormKind norm = NormKind::LayerNorm;
   // element-wise
   int64_t rows = 1, cols = 1, elements = 1;
-  EltwiseFn eltwise = EltwiseFn::Add;       // elementwise
-  ActivationFn fn = ActivationFn::Relu;     // activation
+  EltwiseFn eltwise = EltwiseFn::Add;            // elementwise
+  ActivationFn fn = ActivationFn::Relu;          // activation
   ActivationFn activation = ActivationFn::None;  // fused output activation of gemm/conv
   // attention
   int64_t heads = 1, kv_heads = 0, q_len = 1, kv_len = 1, head_dim = 1;
@@ -96,8 +105,8 @@ struct Generation {
 // Per-sample dynamic sparsity (activation density per layer), from CSV.
 struct DynamicSparsity {
   std::string file;
-  std::vector<std::string> layers;                 // column order of `density`
-  std::vector<std::vector<double>> density;        // [sample][layer index]
+  std::vector<std::string> layers;           // column order of `density`
+  std::vector<std::vector<double>> density;  // [sample][layer index]
 };
 
 struct Model {

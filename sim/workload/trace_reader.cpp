@@ -28,14 +28,17 @@ void inherit(int64_t& v, int64_t from) {
 Operator load_operator(const ConfigNode& node, const Model& model) {
   if (!node.node().IsMap()) node.fail("each entry of `layers` must be a mapping with an `op:`");
   const YAML::Node& op_key = node.node()["op"];
-  if (!op_key) node.fail("layer `" + node.path() + "` has no `op:` (one of: " + join(op_type_names(), ", ") + ")");
+  if (!op_key)
+    node.fail("layer `" + node.path() + "` has no `op:` (one of: " + join(op_type_names(), ", ") +
+              ")");
   if (!op_key.IsScalar()) node.fail_at(op_key, "op", "`op` must be an operator name");
   const std::string type_name = op_key.Scalar();
   const auto& names = op_type_names();
   auto it = std::find(names.begin(), names.end(), type_name);
   if (it == names.end()) {
-    node.fail_at(op_key, "op", "unknown operator `" + type_name + "`" + did_you_mean(type_name, names) +
-                                   "; known: " + join(names, ", "));
+    node.fail_at(op_key, "op",
+                 "unknown operator `" + type_name + "`" + did_you_mean(type_name, names) +
+                     "; known: " + join(names, ", "));
   }
   Operator op;
   op.type = static_cast<OpType>(it - names.begin());
@@ -146,10 +149,12 @@ DynamicSparsity load_sparsity_csv(const ConfigNode& node, const Model& model) {
     } catch (...) {
       fail("activation_density `" + cells[2] + "` is not a number");
     }
-    if (!(density >= 0.0 && density <= 1.0)) fail("activation_density " + cells[2] + " is outside [0, 1]");
+    if (!(density >= 0.0 && density <= 1.0))
+      fail("activation_density " + cells[2] + " is outside [0, 1]");
     auto lit = std::find(ds.layers.begin(), ds.layers.end(), cells[1]);
     if (lit == ds.layers.end()) {
-      fail("layer `" + cells[1] + "` is not in model `" + model.name + "`" + did_you_mean(cells[1], ds.layers));
+      fail("layer `" + cells[1] + "` is not in model `" + model.name + "`" +
+           did_you_mean(cells[1], ds.layers));
     }
     auto& row = samples[sample];
     if (row.empty()) row.assign(ds.layers.size(), -1.0);
@@ -157,7 +162,9 @@ DynamicSparsity load_sparsity_csv(const ConfigNode& node, const Model& model) {
     if (slot >= 0) fail("sample " + cells[0] + " gives layer `" + cells[1] + "` twice");
     slot = density;
   }
-  if (!header) throw WorkloadError(path + ": empty file; expected the header `sample,layer,activation_density`");
+  if (!header)
+    throw WorkloadError(path +
+                        ": empty file; expected the header `sample,layer,activation_density`");
   int64_t expect = 0;
   for (auto& [id, row] : samples) {
     if (id != expect) {
@@ -166,8 +173,8 @@ DynamicSparsity load_sparsity_csv(const ConfigNode& node, const Model& model) {
     }
     for (size_t i = 0; i < row.size(); ++i) {
       if (row[i] < 0) {
-        throw WorkloadError(path + ": sample " + std::to_string(id) + " has no density for layer `" +
-                            ds.layers[i] + "`");
+        throw WorkloadError(path + ": sample " + std::to_string(id) +
+                            " has no density for layer `" + ds.layers[i] + "`");
       }
     }
     ds.density.push_back(row);
@@ -186,20 +193,24 @@ Model load_model(const ConfigNode& node) {
   for (const ModelSection& s : model_sections()) {
     ConfigNode section = node.child(s.name);
     if (!section.present()) continue;
-    if (s.llm_only && !node.child("llm").present()) section.fail("`" + s.name + "` applies only to `llm` models");
+    if (s.llm_only && !node.child("llm").present())
+      section.fail("`" + s.name + "` applies only to `llm` models");
     section.require_map();
     model.sections.emplace(s.name, section);
   }
   inherit(model.precision.kv, model.precision.activation);
   ConfigNode llm = node.child("llm"), layers = node.child("layers");
   if (llm.present()) {
-    if (layers.present()) node.fail("model `" + model.name + "` has both `layers` and `llm`; give one");
+    if (layers.present())
+      node.fail("model `" + model.name + "` has both `layers` and `llm`; give one");
     LlmArch arch;
     llm_arch_table().load(llm, &arch);
     if (arch.kv_heads == 0) arch.kv_heads = arch.heads;
     if (arch.head_dim == 0) arch.head_dim = arch.hidden / arch.heads;
     ConfigNode gen = node.child("generation");
-    if (!gen.present()) node.fail("LLM model `" + model.name + "` needs a `generation:` section (prompt_len, gen_len)");
+    if (!gen.present())
+      node.fail("LLM model `" + model.name +
+                "` needs a `generation:` section (prompt_len, gen_len)");
     generation_table().load(gen, &model.generation);
     if (model.generation.prompt_len + model.generation.gen_len > arch.max_context) {
       gen.fail("prompt_len + gen_len (" + std::to_string(model.generation.prompt_len) + " + " +
@@ -209,7 +220,8 @@ Model load_model(const ConfigNode& node) {
     model.llm = arch;
   } else {
     if (node.child("generation").present()) node.fail("`generation` applies only to `llm` models");
-    if (!layers.present()) node.fail("model `" + model.name + "` needs `layers:` (an operator list) or `llm:`");
+    if (!layers.present())
+      node.fail("model `" + model.name + "` needs `layers:` (an operator list) or `llm:`");
     if (!layers.node().IsSequence() || layers.node().size() == 0) {
       layers.fail("`layers` must be a non-empty list of operators");
     }
@@ -217,7 +229,8 @@ Model load_model(const ConfigNode& node) {
     for (size_t i = 0; i < layers.node().size(); ++i) {
       Operator op = load_operator(layers.element(i), model);
       if (!seen.insert(op.name).second) {
-        throw WorkloadError("duplicate layer name `" + op.name + "` in model `" + model.name + "` at " + op.source);
+        throw WorkloadError("duplicate layer name `" + op.name + "` in model `" + model.name +
+                            "` at " + op.source);
       }
       model.layers.push_back(std::move(op));
     }
@@ -241,11 +254,13 @@ Workload load_workload_nested(const std::shared_ptr<const YamlDoc>& doc, int dep
 std::vector<Model> included_models(const ConfigNode& entry, int depth) {
   entry.check_keys({"from", "model"});
   const YAML::Node& f = entry.node()["from"];
-  if (!f.IsScalar() || f.Scalar().empty()) entry.fail_at(f, "from", "`from` must name a trace file");
+  if (!f.IsScalar() || f.Scalar().empty())
+    entry.fail_at(f, "from", "`from` must name a trace file");
   if (depth >= 4) entry.fail_at(f, "from", "traces include each other more than 4 deep (a cycle?)");
   std::string path = f.Scalar();
   if (path[0] != '/') path = entry.doc().dir + "/" + path;
-  Workload other = load_workload_nested(load_yaml_file(path, ErrorKind::Workload, "workload"), depth + 1);
+  Workload other =
+      load_workload_nested(load_yaml_file(path, ErrorKind::Workload, "workload"), depth + 1);
   const YAML::Node& pick = entry.node()["model"];
   if (!pick) return std::move(other.models);
   std::vector<std::string> names;
@@ -253,13 +268,16 @@ std::vector<Model> included_models(const ConfigNode& entry, int depth) {
     if (pick.IsScalar() && m.name == pick.Scalar()) return {std::move(m)};
     names.push_back(m.name);
   }
-  entry.fail_at(pick, "model", "no model `" + (pick.IsScalar() ? pick.Scalar() : std::string("?")) + "` in " +
-                                   path + " (models: " + join(names, ", ") + ")");
+  entry.fail_at(pick, "model",
+                "no model `" + (pick.IsScalar() ? pick.Scalar() : std::string("?")) + "` in " +
+                    path + " (models: " + join(names, ", ") + ")");
 }
 
 }  // namespace
 
-Workload load_workload(const std::shared_ptr<const YamlDoc>& doc) { return load_workload_nested(doc, 0); }
+Workload load_workload(const std::shared_ptr<const YamlDoc>& doc) {
+  return load_workload_nested(doc, 0);
+}
 
 namespace {
 
@@ -269,8 +287,9 @@ Workload load_workload_nested(const std::shared_ptr<const YamlDoc>& doc, int dep
   const YAML::Node& v = doc->root["schema_version"];
   if (!v) root.fail("missing `schema_version` (this simulator reads version 1)");
   if (!v.IsScalar() || v.Scalar() != std::to_string(kTraceSchemaVersion)) {
-    root.fail_at(v, "schema_version", "unsupported schema_version `" + (v.IsScalar() ? v.Scalar() : std::string("?")) +
-                                          "` (this simulator reads version 1)");
+    root.fail_at(v, "schema_version",
+                 "unsupported schema_version `" + (v.IsScalar() ? v.Scalar() : std::string("?")) +
+                     "` (this simulator reads version 1)");
   }
   WorkloadHeader h;
   workload_header_table().load(root, &h, {"models", "requests"});
@@ -320,7 +339,9 @@ bool register_model_section(ModelSection s) {
   return true;
 }
 
-const std::vector<ModelSection>& model_sections() { return section_registry(); }
+const std::vector<ModelSection>& model_sections() {
+  return section_registry();
+}
 
 Workload load_workload_file(const std::string& path) {
   return load_workload(load_yaml_file(path, ErrorKind::Workload, "workload"));

@@ -44,6 +44,8 @@ class Harness {
   StatGroup stats_{"hw"};
 };
 
-inline uint64_t now_ps() { return time_to_ps(sc_core::sc_time_stamp()); }
+inline uint64_t now_ps() {
+  return time_to_ps(sc_core::sc_time_stamp());
+}
 
 }  // namespace npusim::test

@@ -16,7 +16,9 @@ namespace npusim::test {
 
 using Matrix = std::vector<std::vector<int64_t>>;
 
-inline Matrix zeros(size_t r, size_t c) { return Matrix(r, std::vector<int64_t>(c, 0)); }
+inline Matrix zeros(size_t r, size_t c) {
+  return Matrix(r, std::vector<int64_t>(c, 0));
+}
 
 inline Matrix matmul(const Matrix& a, const Matrix& b) {
   Matrix o = zeros(a.size(), b[0].size());
@@ -78,7 +80,8 @@ inline RefResult reference_stationary(uint64_t R, uint64_t C, uint64_t lanes, bo
   };
   std::vector<std::vector<Pe>> pe(R, std::vector<Pe>(C));
   for (auto& row : pe)
-    for (auto& x : row) x.active.assign(lanes, 0), x.shadow.assign(lanes, 0), x.p.v.assign(lanes, 0);
+    for (auto& x : row)
+      x.active.assign(lanes, 0), x.shadow.assign(lanes, 0), x.p.v.assign(lanes, 0);
 
   RefResult res;
   res.out = zeros(Q, P);
@@ -99,12 +102,14 @@ inline RefResult reference_stationary(uint64_t R, uint64_t C, uint64_t lanes, bo
     // --- controller decisions, from state observed at the end of cycle t-1 ---
     bool array_empty = true, all_swapped = true;
     for (uint64_t r = 0; r < R; ++r)
-      for (uint64_t c = 0; c < C; ++c) array_empty = array_empty && !pe[r][c].a.valid && !pe[r][c].p.valid;
+      for (uint64_t c = 0; c < C; ++c)
+        array_empty = array_empty && !pe[r][c].a.valid && !pe[r][c].p.valid;
     int cur = loaded;  // the tile most recently shifted in is the one being (or about to be) used
     if (cur >= 0) {
       const Tile& tl = tiles[static_cast<size_t>(cur)];
       for (uint64_t r = 0; r < tl.depth; ++r)
-        for (uint64_t c = 0; c < tl.width; ++c) all_swapped = all_swapped && pe[r][c].active_tag == cur;
+        for (uint64_t c = 0; c < tl.width; ++c)
+          all_swapped = all_swapped && pe[r][c].active_tag == cur;
     }
     while (injected_done < tiles.size() && start[injected_done] >= 0 &&
            t > start[injected_done] + static_cast<int64_t>(Q + tiles[injected_done].depth) - 2) {
@@ -123,7 +128,8 @@ inline RefResult reference_stationary(uint64_t R, uint64_t C, uint64_t lanes, bo
     }
     // Inject the loaded tile as soon as its shift is done and row 0 is free.
     if (loaded >= 0 && start[static_cast<size_t>(loaded)] < 0) {
-      bool row0_free = loaded == 0 || t >= start[static_cast<size_t>(loaded - 1)] + static_cast<int64_t>(Q);
+      bool row0_free =
+          loaded == 0 || t >= start[static_cast<size_t>(loaded - 1)] + static_cast<int64_t>(Q);
       if (row0_free) start[static_cast<size_t>(loaded)] = t;
     }
     // --- one clock cycle: compute the next register state from the current one ---
@@ -132,7 +138,8 @@ inline RefResult reference_stationary(uint64_t R, uint64_t C, uint64_t lanes, bo
       for (uint64_t c = 0; c < C; ++c) {
         Act a_in;
         if (c == 0) {
-          for (int i = 0; i < n; ++i) {  // skewed injection: X[q][k0 + r] enters row r at T_i + q + r
+          for (int i = 0; i < n;
+               ++i) {  // skewed injection: X[q][k0 + r] enters row r at T_i + q + r
             if (start[static_cast<size_t>(i)] < 0) continue;
             int64_t q = t - start[static_cast<size_t>(i)] - static_cast<int64_t>(r);
             const Tile& tl = tiles[static_cast<size_t>(i)];
@@ -144,7 +151,8 @@ inline RefResult reference_stationary(uint64_t R, uint64_t C, uint64_t lanes, bo
         } else {
           a_in = pe[r][c - 1].a;
         }
-        if (a_in.valid && c >= tiles[static_cast<size_t>(a_in.tile)].width) a_in = Act{};  // gated column
+        if (a_in.valid && c >= tiles[static_cast<size_t>(a_in.tile)].width)
+          a_in = Act{};  // gated column
         Psum p_in;
         if (r == 0) {
           if (a_in.valid) p_in = {true, std::vector<int64_t>(lanes, 0), a_in.tile, a_in.q};
@@ -153,7 +161,8 @@ inline RefResult reference_stationary(uint64_t R, uint64_t C, uint64_t lanes, bo
         }
         Pe& nx = next[r][c];
         if (a_in.valid) {
-          require(p_in.valid && p_in.tile == a_in.tile && p_in.q == a_in.q, "wavefronts misaligned");
+          require(p_in.valid && p_in.tile == a_in.tile && p_in.q == a_in.q,
+                  "wavefronts misaligned");
           if (overlap && pe[r][c].active_tag != a_in.tile) {
             require(pe[r][c].shadow_tag == a_in.tile, "swap to weights that are not loaded");
             nx.active = pe[r][c].shadow;
@@ -174,18 +183,21 @@ inline RefResult reference_stationary(uint64_t R, uint64_t C, uint64_t lanes, bo
       const Tile& tl = tiles[static_cast<size_t>(shifting)];
       for (uint64_t c = 0; c < C; ++c) {
         for (int64_t r = static_cast<int64_t>(R) - 1; r >= 0; --r) {
-          auto& dst = overlap ? next[static_cast<size_t>(r)][c].shadow : next[static_cast<size_t>(r)][c].active;
+          auto& dst = overlap ? next[static_cast<size_t>(r)][c].shadow
+                              : next[static_cast<size_t>(r)][c].active;
           if (r == 0) {
             for (uint64_t l = 0; l < lanes; ++l)
               dst[l] = weight(shifting, tl.depth - 1 - static_cast<uint64_t>(s), c, l);
           } else {
-            dst = overlap ? pe[static_cast<size_t>(r) - 1][c].shadow : pe[static_cast<size_t>(r) - 1][c].active;
+            dst = overlap ? pe[static_cast<size_t>(r) - 1][c].shadow
+                          : pe[static_cast<size_t>(r) - 1][c].active;
           }
         }
       }
       if (!overlap) {
         for (uint64_t r = 0; r < R; ++r)
-          for (uint64_t c = 0; c < C; ++c) require(!pe[r][c].a.valid, "weights shifted under a live activation");
+          for (uint64_t c = 0; c < C; ++c)
+            require(!pe[r][c].a.valid, "weights shifted under a live activation");
       }
       if (s + 1 == static_cast<int64_t>(tl.depth)) {
         for (auto& row : next)
@@ -210,7 +222,8 @@ inline RefResult reference_stationary(uint64_t R, uint64_t C, uint64_t lanes, bo
     for (auto& row : pe)
       for (auto& x : row) busy = busy || x.a.valid || x.p.valid;
     bool all_started = n == 0 || start[static_cast<size_t>(n - 1)] >= 0;
-    bool all_injected = all_started && t >= start[static_cast<size_t>(n - 1)] + static_cast<int64_t>(Q + tiles.back().depth) - 2;
+    bool all_injected = all_started && t >= start[static_cast<size_t>(n - 1)] +
+                                                static_cast<int64_t>(Q + tiles.back().depth) - 2;
     if (all_injected && !busy) {
       res.cycles = static_cast<uint64_t>(t + 1);
       return res;
@@ -259,9 +272,9 @@ inline RefResult reference_output_stationary(uint64_t R, uint64_t C, uint64_t la
   res.out = zeros(M, N);
   const int n = static_cast<int>(tiles.size());
   std::vector<int64_t> start(tiles.size(), -1);
-  int draining = -1;            // tile whose results occupy the drain chain
+  int draining = -1;  // tile whose results occupy the drain chain
   int64_t drain_start = -1;
-  int accumulating = -1;        // tile currently in the accumulators
+  int accumulating = -1;  // tile currently in the accumulators
   start[0] = 0;
   accumulating = 0;
   for (int64_t t = 0;; ++t) {
@@ -324,7 +337,8 @@ inline RefResult reference_output_stationary(uint64_t R, uint64_t C, uint64_t la
             int64_t k = t - start[static_cast<size_t>(i)] - static_cast<int64_t>(r);
             if (k >= 0 && k < static_cast<int64_t>(K) && r < tl.rows) {
               require(!av, "two tiles inject into one row");
-              av = true, a = A[tl.m0 + r][static_cast<size_t>(k)], at = i, ak = static_cast<uint64_t>(k);
+              av = true, a = A[tl.m0 + r][static_cast<size_t>(k)], at = i,
+              ak = static_cast<uint64_t>(k);
             }
           }
           if (r == 0) {
@@ -339,8 +353,12 @@ inline RefResult reference_output_stationary(uint64_t R, uint64_t C, uint64_t la
             }
           }
         }
-        if (c > 0) av = pe[r][c - 1].a_valid, a = pe[r][c - 1].a, at = pe[r][c - 1].a_tile, ak = pe[r][c - 1].a_k;
-        if (r > 0) wv = pe[r - 1][c].w_valid, w = pe[r - 1][c].w, wt = pe[r - 1][c].w_tile, wk = pe[r - 1][c].w_k;
+        if (c > 0)
+          av = pe[r][c - 1].a_valid, a = pe[r][c - 1].a, at = pe[r][c - 1].a_tile,
+          ak = pe[r][c - 1].a_k;
+        if (r > 0)
+          wv = pe[r - 1][c].w_valid, w = pe[r - 1][c].w, wt = pe[r - 1][c].w_tile,
+          wk = pe[r - 1][c].w_k;
         if (av && c >= tiles[static_cast<size_t>(at)].width) av = false;  // gated column
         if (wv && r >= tiles[static_cast<size_t>(wt)].rows) wv = false;   // gated row
         Pe& nx = next[r][c];
@@ -363,7 +381,8 @@ inline RefResult reference_output_stationary(uint64_t R, uint64_t C, uint64_t la
         if (out.valid) {
           const Tile& tl = tiles[static_cast<size_t>(out.tile)];
           for (uint64_t l = 0; l < lanes; ++l)
-            if (c * lanes + l < tl.width_elems) res.out[tl.m0 + out.row][tl.n0 + c * lanes + l] += out.v[l];
+            if (c * lanes + l < tl.width_elems)
+              res.out[tl.m0 + out.row][tl.n0 + c * lanes + l] += out.v[l];
         }
         for (uint64_t r = R - 1; r > 0; --r) chain[r][c] = chain[r - 1][c];
         chain[0][c] = Slot{};
@@ -420,7 +439,8 @@ inline RefResult reference_gemm(const ArrayGeometry& g, uint64_t lanes, const Ma
     case Dataflow::WeightStationary:
       return reference_stationary(g.rows, g.cols, lanes, g.overlap, A, W);
     case Dataflow::InputStationary: {
-      RefResult r = reference_stationary(g.rows, g.cols, lanes, g.overlap, transpose(W), transpose(A));
+      RefResult r =
+          reference_stationary(g.rows, g.cols, lanes, g.overlap, transpose(W), transpose(A));
       r.out = transpose(r.out);
       return r;
     }

@@ -34,7 +34,8 @@ TEST_CASE("docs/trace_format.md carries the generated field reference", "[docs]"
   CHECK(doc.substr(a + begin.size(), b - a - begin.size()) == npusim::trace_reference_markdown());
 }
 
-TEST_CASE("docs/adding_an_accelerator.md quotes models/vector_npu/vector_npu.cpp as it is", "[docs]") {
+TEST_CASE("docs/adding_an_accelerator.md quotes models/vector_npu/vector_npu.cpp as it is",
+          "[docs]") {
   const std::string doc = read("docs/adding_an_accelerator.md");
   const std::string code = read("models/vector_npu/vector_npu.cpp");
   size_t blocks = 0;

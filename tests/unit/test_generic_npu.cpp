@@ -15,7 +15,8 @@ std::string small_npu(bool double_buffer) {
   return std::string("name: small\ntype: generic_npu\nclock: 1GHz\ndouble_buffer: ") +
          (double_buffer ? "true" : "false") +
          "\n"
-         "dram: {channels: 1, channel_bandwidth: 4GB/s, latency: 50ns, burst: 64B, interleave: 256B}\n"
+         "dram: {channels: 1, channel_bandwidth: 4GB/s, latency: 50ns, burst: 64B, interleave: "
+         "256B}\n"
          "dma: {queues: 2, max_outstanding: 8, transaction_bytes: 1KiB, setup_cycles: 0}\n"
          "ifmap_sram: {capacity: 64KiB, ports: 2, port_width: 64B, banks: 16, bank_width: 8B}\n"
          "weight_sram: {capacity: 64KiB, ports: 2, port_width: 64B, banks: 16, bank_width: 8B}\n"
@@ -25,7 +26,8 @@ std::string small_npu(bool double_buffer) {
 }
 
 std::string gemm_workload(int m, int k, int n) {
-  return "schema_version: 1\nname: g\nmodels:\n  - name: g\n    layers:\n      - {name: g, op: gemm, m: " +
+  return "schema_version: 1\nname: g\nmodels:\n  - name: g\n    layers:\n      - {name: g, op: "
+         "gemm, m: " +
          std::to_string(m) + ", k: " + std::to_string(k) + ", n: " + std::to_string(n) + "}\n";
 }
 
@@ -37,7 +39,9 @@ SessionOutput run(const std::string& hw, const std::string& wl, Overrides o = {}
   return run_session(std::move(in));
 }
 
-double num(const SessionOutput& o, const std::string& path) { return o.stats.at_path(path)->as_double(); }
+double num(const SessionOutput& o, const std::string& path) {
+  return o.stats.at_path(path)->as_double();
+}
 
 }  // namespace
 
@@ -81,8 +85,8 @@ TEST_CASE("double buffering hides compute when transfers dominate", "[generic_np
 }
 
 TEST_CASE("no run beats the roofline, and the breakdown adds up", "[generic_npu]") {
-  for (auto [m, k, n] : std::vector<std::array<int, 3>>{{1, 512, 512}, {64, 64, 64}, {300, 200, 100},
-                                                        {1000, 33, 517}, {7, 4096, 3}}) {
+  for (auto [m, k, n] : std::vector<std::array<int, 3>>{
+           {1, 512, 512}, {64, 64, 64}, {300, 200, 100}, {1000, 33, 517}, {7, 4096, 3}}) {
     SessionOutput o = run(small_npu(true), gemm_workload(m, k, n));
     const double macs = double(m) * k * n;
     INFO(m << "x" << k << "x" << n);
@@ -102,11 +106,14 @@ TEST_CASE("no run beats the roofline, and the breakdown adds up", "[generic_npu]
 TEST_CASE("the same inputs give byte-identical stats", "[generic_npu]") {
   const std::string wl =
       "schema_version: 1\nname: mix\nmodels:\n  - name: mix\n    layers:\n"
-      "      - {name: c, op: conv2d, in_channels: 16, out_channels: 32, in_h: 28, in_w: 28, kernel_h: 3, kernel_w: 3, padding: 1, activation: relu}\n"
-      "      - {name: d, op: depthwise_conv2d, channels: 32, in_h: 28, in_w: 28, kernel_h: 3, kernel_w: 3, padding: 1}\n"
+      "      - {name: c, op: conv2d, in_channels: 16, out_channels: 32, in_h: 28, in_w: 28, "
+      "kernel_h: 3, kernel_w: 3, padding: 1, activation: relu}\n"
+      "      - {name: d, op: depthwise_conv2d, channels: 32, in_h: 28, in_w: 28, kernel_h: 3, "
+      "kernel_w: 3, padding: 1}\n"
       "      - {name: p, op: pool, kind: global_avg, channels: 32, in_h: 28, in_w: 28}\n"
       "      - {name: f, op: gemm, m: 1, k: 32, n: 10}\n";
-  std::string a = run(small_npu(true), wl).stats.dump(2), b = run(small_npu(true), wl).stats.dump(2);
+  std::string a = run(small_npu(true), wl).stats.dump(2),
+              b = run(small_npu(true), wl).stats.dump(2);
   CHECK(a == b);
 }
 
@@ -118,7 +125,8 @@ TEST_CASE("the resolved config reproduces the run", "[generic_npu]") {
 
 TEST_CASE("an LLM expands into prefill and decode phases", "[generic_npu]") {
   const std::string wl =
-      "schema_version: 1\nname: llm\nmodels:\n  - name: tiny-llm\n    precision: {activation: 16, weight: 8, output: 16}\n"
+      "schema_version: 1\nname: llm\nmodels:\n  - name: tiny-llm\n    precision: {activation: 16, "
+      "weight: 8, output: 16}\n"
       "    llm: {layers: 2, hidden: 64, ffn: 128, heads: 4, vocab: 100, max_context: 64}\n"
       "    generation: {prompt_len: 8, gen_len: 4}\n";
   SessionOutput o = run(small_npu(true), wl);
@@ -141,7 +149,8 @@ TEST_CASE("the tiler weighs compute against traffic", "[generic_npu]") {
   SessionInput in;
   in.hw = load_yaml_file(std::string(NPUSIM_SOURCE_DIR) + "/hw_configs/generic_npu/edge_32x32.yaml",
                          ErrorKind::Config, "hw");
-  in.workload = load_yaml_text(gemm_workload(196, 1024, 256), "wl.yaml", ErrorKind::Workload, "workload");
+  in.workload =
+      load_yaml_text(gemm_workload(196, 1024, 256), "wl.yaml", ErrorKind::Workload, "workload");
   SessionOutput o = run_session(std::move(in));
   CHECK(num(o, "generic_npu.mac_utilisation") > 0.85);
 }
@@ -153,8 +162,9 @@ TEST_CASE("weight precision sets the bytes moved", "[generic_npu]") {
   // by exactly the weight bytes.
   const std::string wl8 = gemm_workload(64, 128, 128);
   auto reads = [&](const char* bits) {
-    SessionOutput o = run(small_npu(true), wl8, {{"workload.models.0.precision.weight", bits},
-                                                {"dram.channel_bandwidth", "1000GB/s"}});
+    SessionOutput o =
+        run(small_npu(true), wl8,
+            {{"workload.models.0.precision.weight", bits}, {"dram.channel_bandwidth", "1000GB/s"}});
     REQUIRE(num(o, "generic_npu.steps") == 1);
     return num(o, "dram.bytes_read");
   };

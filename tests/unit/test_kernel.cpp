@@ -24,7 +24,12 @@ int Tracker::alive = 0;
 TEST_CASE("a user error raised inside a process reaches the caller with its type", "[kernel]") {
   SimKernel k;
   sc_core::sc_event never;
-  sc_core::sc_spawn([&] { guarded([&] { Tracker t; sim_wait(never); }); });
+  sc_core::sc_spawn([&] {
+    guarded([&] {
+      Tracker t;
+      sim_wait(never);
+    });
+  });
   sc_core::sc_spawn([&] {
     guarded([&] {
       sim_wait(ps_to_time(10000));
@@ -40,7 +45,12 @@ TEST_CASE("each kernel starts from time zero", "[kernel]") {
   for (int i = 0; i < 3; ++i) {
     SimKernel k;
     uint64_t seen = 1;
-    sc_core::sc_spawn([&] { guarded([&] { seen = time_to_ps(sc_core::sc_time_stamp()); sim_wait(ps_to_time(5000)); }); });
+    sc_core::sc_spawn([&] {
+      guarded([&] {
+        seen = time_to_ps(sc_core::sc_time_stamp());
+        sim_wait(ps_to_time(5000));
+      });
+    });
     k.run();
     CHECK(seen == 0);
     CHECK(time_to_ps(sc_core::sc_time_stamp()) == 5000);
@@ -51,7 +61,13 @@ TEST_CASE("processes still waiting when events run out are unwound", "[kernel]")
   {
     SimKernel k;
     sc_core::sc_event never;
-    for (int i = 0; i < 4; ++i) sc_core::sc_spawn([&] { guarded([&] { Tracker t; sim_wait(never); }); });
+    for (int i = 0; i < 4; ++i)
+      sc_core::sc_spawn([&] {
+        guarded([&] {
+          Tracker t;
+          sim_wait(never);
+        });
+      });
     k.run();
     CHECK(Tracker::alive == 0);
   }

@@ -5,11 +5,11 @@
 #include <cmath>
 #include <sstream>
 
+#include "harness.h"
 #include "models/llm_npu/bitplane.h"
 #include "models/llm_npu/llm_lowering.h"
 #include "models/llm_npu/tree.h"
 #include "sim/app/session.h"
-#include "harness.h"
 
 using namespace npusim;
 
@@ -36,8 +36,11 @@ std::string llm(int prompt, int gen, const std::string& schedule, const std::str
   return "schema_version: 1\nname: small-llm\nmodels:\n  - name: small\n"
          "    precision: {activation: 16, weight: 16, output: 16, kv: 16}\n"
          "    llm: {layers: 4, hidden: 512, ffn: 1024, heads: 8, vocab: 1000, max_context: 2048}\n"
-         "    generation: {prompt_len: " + std::to_string(prompt) + ", gen_len: " + std::to_string(gen) + "}\n"
-         "    schedule: " + schedule + "\n" + extra;
+         "    generation: {prompt_len: " +
+         std::to_string(prompt) + ", gen_len: " + std::to_string(gen) +
+         "}\n"
+         "    schedule: " +
+         schedule + "\n" + extra;
 }
 
 SessionOutput run(const std::string& wl, Overrides o = {}) {
@@ -48,7 +51,9 @@ SessionOutput run(const std::string& wl, Overrides o = {}) {
   return run_session(std::move(in));
 }
 
-double num(const SessionOutput& o, const std::string& path) { return o.stats.at_path(path)->as_double(); }
+double num(const SessionOutput& o, const std::string& path) {
+  return o.stats.at_path(path)->as_double();
+}
 
 // Weights of the small model's decoder-block linears: q, k, v, o (512 x 512) and gate, up,
 // down (512 x 1024) per layer.
@@ -111,8 +116,9 @@ TEST_CASE("on-chip GEMV tiles: bytes per precision and dequant-bound cycles", "[
   // so the step takes max(40, 516) + 4 (the MPE starts after the dequant pipeline) = 520.
   npusim::SimKernel k;
   npusim::test::Harness h;
-  auto mpe = h.build<IMatrixUnit>("matrix_unit", "mpe",
-                                  "type: mpe\nmv_k: 64\nmv_n: 64\nmm_m: 16\nmm_k: 16\nmm_n: 16\npipeline_depth: 8\n");
+  auto mpe = h.build<IMatrixUnit>(
+      "matrix_unit", "mpe",
+      "type: mpe\nmv_k: 64\nmv_n: 64\nmm_m: 16\nmm_k: 16\nmm_n: 16\npipeline_depth: 8\n");
   CHECK(mpe->cycles({1, 1024, 128, 16, 3, 1}) == 40);
   // MM mode (prefill): 64 x 256 x 128 on 16 x 16 x 16 = 4 x 16 x 8 = 512 + 8.
   CHECK(mpe->cycles({64, 256, 128, 16, 16, 1}) == 520);
@@ -176,7 +182,8 @@ TEST_CASE("decode traffic by tensor class matches the layout exactly", "[llm]") 
   CHECK(num(without, "llm_npu.dram_bytes_by_class.luts.read") == 0);
   double kv_read = 0;
   for (int step = 0; step < 8; ++step) kv_read += 4 * 2.0 * (32 + step) * 512 * 2;
-  CHECK(num(without, "llm_npu.dram_bytes_by_class.kv.read") == kv_read + /* prefill */ 4 * 2.0 * 32 * 512 * 2);
+  CHECK(num(without, "llm_npu.dram_bytes_by_class.kv.read") ==
+        kv_read + /* prefill */ 4 * 2.0 * 32 * 512 * 2);
   CHECK(num(without, "llm_npu.dram_bytes_by_class.kv.written") == 8 * 4 * 2.0 * 512 * 2);
 }
 
@@ -226,7 +233,8 @@ TEST_CASE("fast-forward skips repeating steps and changes no number", "[llm]") {
         ++approximate;
         INFO(la << "  vs  " << lb);
         REQUIRE(la.substr(0, la.find(':')) == lb.substr(0, lb.find(':')));
-        CHECK(std::stod(la.substr(la.find(':') + 1)) == Approx(std::stod(lb.substr(lb.find(':') + 1))).epsilon(1e-12));
+        CHECK(std::stod(la.substr(la.find(':') + 1)) ==
+              Approx(std::stod(lb.substr(lb.find(':') + 1))).epsilon(1e-12));
       }
       CHECK(lines > 100);
       CHECK(approximate <= 2);
@@ -259,7 +267,8 @@ TEST_CASE("layers that repeat within a decode step are applied at once, exactly"
     if (la == lb || la.find("fast_forwarded") != std::string::npos) continue;
     ++different;
     INFO(la << "  vs  " << lb);
-    CHECK(std::stod(la.substr(la.find(':') + 1)) == Approx(std::stod(lb.substr(lb.find(':') + 1))).epsilon(1e-12));
+    CHECK(std::stod(la.substr(la.find(':') + 1)) ==
+          Approx(std::stod(lb.substr(lb.find(':') + 1))).epsilon(1e-12));
   }
   CHECK(lines > 500);  // every operator row of every layer is compared
   CHECK(different <= 2);
@@ -303,8 +312,9 @@ TEST_CASE("a tree whose activations overflow the buffers runs through DRAM", "[l
   // activation buffer and its output the 128 KiB output buffer. The tightest is gate/up's
   // output, n x 1024 x 2 B: n <= 64 fits, n = 65 (130 KiB) spills.
   auto tree = [&](int n) {
-    return run(llm(64, 8, "{type: uniform, bits: 4}",
-                   "    decoding: {tree_size: " + std::to_string(n) + ", sizes: [8, 64], tau: [1.8, 2.4]}\n"));
+    return run(llm(
+        64, 8, "{type: uniform, bits: 4}",
+        "    decoding: {tree_size: " + std::to_string(n) + ", sizes: [8, 64], tau: [1.8, 2.4]}\n"));
   };
   SessionOutput fits = tree(64), spills = tree(65);
   CHECK(num(fits, "llm.decode_steps_spilled") == 0);
@@ -321,14 +331,22 @@ TEST_CASE("a tree whose activations overflow the buffers runs through DRAM", "[l
 
 TEST_CASE("bad schedules are user errors naming the key", "[llm]") {
   CHECK_THROWS_AS(run(llm(32, 10, "{type: uniform, bits: 5}")), WorkloadError);
-  CHECK_THROWS_WITH(run(llm(32, 10, "{type: static, high_bits: 4, low_bits: 3, switch_step: 11}")), Catch::Contains("switch_step` = 11 is past the generation length (gen_len = 10)"));
-  CHECK_THROWS_WITH(run(llm(32, 10, "{type: uniform, bits: 5}")), Catch::Contains("= 5 bits is not supported by the weight layout; supported: 1..4"));
-  CHECK_THROWS_WITH(run(llm(32, 10, "{type: python, prefill_bits: 4}")), Catch::Contains("needs a policy callable"));
-  CHECK_THROWS_WITH(run(llm(32, 10, "{type: staic, bits: 4}")), Catch::Contains("did you mean `static`"));
-  CHECK_THROWS_WITH(run(llm(32, 10, "{type: learned, high_bits: 4, low_bits: 3}")), Catch::Contains("needs exactly one of `switch_step` and `class`"));
+  CHECK_THROWS_WITH(
+      run(llm(32, 10, "{type: static, high_bits: 4, low_bits: 3, switch_step: 11}")),
+      Catch::Contains("switch_step` = 11 is past the generation length (gen_len = 10)"));
+  CHECK_THROWS_WITH(
+      run(llm(32, 10, "{type: uniform, bits: 5}")),
+      Catch::Contains("= 5 bits is not supported by the weight layout; supported: 1..4"));
+  CHECK_THROWS_WITH(run(llm(32, 10, "{type: python, prefill_bits: 4}")),
+                    Catch::Contains("needs a policy callable"));
+  CHECK_THROWS_WITH(run(llm(32, 10, "{type: staic, bits: 4}")),
+                    Catch::Contains("did you mean `static`"));
+  CHECK_THROWS_WITH(run(llm(32, 10, "{type: learned, high_bits: 4, low_bits: 3}")),
+                    Catch::Contains("needs exactly one of `switch_step` and `class`"));
 }
 
-TEST_CASE("LLM requests preempt each other at operator boundaries and all tokens are generated", "[llm][runtime]") {
+TEST_CASE("LLM requests preempt each other at operator boundaries and all tokens are generated",
+          "[llm][runtime]") {
   // A long generation (64 tokens) arrives first; a short one (4 tokens) 1 us later. Preemptive
   // SJF lets the short one in at the long one's next operator boundary; both programs then run
   // to their ends on the same accelerator, each resuming where it stopped.
@@ -349,7 +367,8 @@ TEST_CASE("LLM requests preempt each other at operator boundaries and all tokens
   CHECK(list->at(1).find("finish_s")->as_double() < list->at(0).find("finish_s")->as_double());
   // The short request ran alone once it started: its service time is its isolated latency
   // (it never yields: nothing shorter waits).
-  const double service = list->at(1).find("finish_s")->as_double() - list->at(1).find("start_s")->as_double();
+  const double service =
+      list->at(1).find("finish_s")->as_double() - list->at(1).find("start_s")->as_double();
   CHECK(service == Approx(list->at(1).find("isolated_s")->as_double()).epsilon(1e-9));
   CHECK(num(o, "llm.generated_tokens") == 68);
 }

@@ -61,9 +61,9 @@ TEST_CASE("calendar fills gaps and never overlaps", "[mem]") {
 
 TEST_CASE("calendar state and shift for fast-forward", "[mem]") {
   Calendar c;
-  c.reserve(0, 10);    // [0, 10)
-  c.reserve(20, 10);   // [20, 30)
-  c.reserve(40, 20);   // [40, 60)
+  c.reserve(0, 10);   // [0, 10)
+  c.reserve(20, 10);  // [20, 30)
+  c.reserve(40, 20);  // [40, 60)
   std::vector<int64_t> s;
   // From 25 on only [25, 30) and [40, 60) can matter; offsets from ref = 20.
   c.state(25, 20, s);
@@ -127,8 +127,9 @@ struct DmaSystem {
 
   DmaSystem(const std::string& dram_yaml, const std::string& dma_yaml) {
     dram = h.build<IDram>("dram", "dram", dram_yaml);
-    spm = h.build<IScratchpad>("scratchpad", "spm",
-                               "capacity: 64MiB\nports: 4\nport_width: 256B\nbanks: 64\nbank_width: 16B\n");
+    spm = h.build<IScratchpad>(
+        "scratchpad", "spm",
+        "capacity: 64MiB\nports: 4\nport_width: 256B\nbanks: 64\nbank_width: 16B\n");
     dma = h.build<IDma>("dma", "dma", dma_yaml);
     router.map(*dram, 0);
     router.map(*spm, kSpmBase);
@@ -190,7 +191,9 @@ TEST_CASE("DMA window limits bandwidth when latency dominates", "[mem]") {
   DmaSystem s("channels: 2\nchannel_bandwidth: 16GB/s\nlatency: 100ns\n",
               "queues: 1\nmax_outstanding: 1\ntransaction_bytes: 1KiB\nsetup_cycles: 0\n");
   auto done = std::make_shared<Completion>();
-  sc_core::sc_spawn([&] { s.dma->submit(0, {0, DmaSystem::kSpmBase, 16 * 1024, 1, 0, 0, "x"}, done); });
+  sc_core::sc_spawn([&] {
+    s.dma->submit(0, {0, DmaSystem::kSpmBase, 16 * 1024, 1, 0, 0, "x"}, done);
+  });
   k.run();
   CHECK(done->at_ps() == 16 * (100000 + 32000));
 }

@@ -23,25 +23,39 @@ struct Demo {
 
 const ParamTable& sub_table() {
   static const ParamTable t = ParamTable("sub", "a nested section")
-                                  .param("latency", &Sub::latency, "pipeline latency").def(3).min(0);
+                                  .param("latency", &Sub::latency, "pipeline latency")
+                                  .def(3)
+                                  .min(0);
   return t;
 }
 
 const ParamTable& demo_table() {
-  static const ParamTable t =
-      ParamTable("demo", "a demo component")
-          .param("channels", &Demo::channels, "channels").def(2).min(1).max(64)
-          .param("bandwidth", &Demo::bandwidth, "per-channel bandwidth")
-          .param("latency", &Demo::latency, "latency").def("100ns")
-          .param("burst", &Demo::burst, "burst").def("64B").min("1B")
-          .param("policy", &Demo::policy, "policy").def("fcfs").choices({"fcfs", "frfcfs"})
-          .param("efficiency", &Demo::efficiency, "efficiency").def(1).min(ParamValue(0.01)).max(ParamValue(1.0))
-          .param("flag", &Demo::flag, "a flag").def(ParamValue(false))
-          .section("sub", &Demo::sub, sub_table(), "nested")
-          .check<Demo>([](const Demo& d) -> std::string {
-            if (d.burst.n > 4096) return "burst (" + format_bytes(d.burst) + ") exceeds 4KiB";
-            return "";
-          });
+  static const ParamTable t = ParamTable("demo", "a demo component")
+                                  .param("channels", &Demo::channels, "channels")
+                                  .def(2)
+                                  .min(1)
+                                  .max(64)
+                                  .param("bandwidth", &Demo::bandwidth, "per-channel bandwidth")
+                                  .param("latency", &Demo::latency, "latency")
+                                  .def("100ns")
+                                  .param("burst", &Demo::burst, "burst")
+                                  .def("64B")
+                                  .min("1B")
+                                  .param("policy", &Demo::policy, "policy")
+                                  .def("fcfs")
+                                  .choices({"fcfs", "frfcfs"})
+                                  .param("efficiency", &Demo::efficiency, "efficiency")
+                                  .def(1)
+                                  .min(ParamValue(0.01))
+                                  .max(ParamValue(1.0))
+                                  .param("flag", &Demo::flag, "a flag")
+                                  .def(ParamValue(false))
+                                  .section("sub", &Demo::sub, sub_table(), "nested")
+                                  .check<Demo>([](const Demo& d) -> std::string {
+                                    if (d.burst.n > 4096)
+                                      return "burst (" + format_bytes(d.burst) + ") exceeds 4KiB";
+                                    return "";
+                                  });
   return t;
 }
 

@@ -14,12 +14,23 @@ using namespace npusim;
 
 TEST_CASE("every expected component type is registered", "[registry]") {
   const std::set<std::pair<std::string, std::string>> expected = {
-      {"accelerator", "generic_npu"},     {"accelerator", "llm_npu"},     {"platform", "platform"},
-      {"dram", "simple_dram"},            {"dma", "dma_engine"},           {"scratchpad", "scratchpad"},
-      {"matrix_unit", "systolic_array"},  {"matrix_unit", "mpe"},          {"vector_unit", "vector_unit"},
-      {"dequant_unit", "bitplane_dequant"}, {"precision_policy", "uniform"}, {"precision_policy", "static"},
-      {"precision_policy", "learned"},    {"precision_policy", "python"},  {"scheduler", "fcfs"},
-      {"scheduler", "sjf"},               {"accelerator", "vector_npu"},
+      {"accelerator", "generic_npu"},
+      {"accelerator", "llm_npu"},
+      {"platform", "platform"},
+      {"dram", "simple_dram"},
+      {"dma", "dma_engine"},
+      {"scratchpad", "scratchpad"},
+      {"matrix_unit", "systolic_array"},
+      {"matrix_unit", "mpe"},
+      {"vector_unit", "vector_unit"},
+      {"dequant_unit", "bitplane_dequant"},
+      {"precision_policy", "uniform"},
+      {"precision_policy", "static"},
+      {"precision_policy", "learned"},
+      {"precision_policy", "python"},
+      {"scheduler", "fcfs"},
+      {"scheduler", "sjf"},
+      {"accelerator", "vector_npu"},
       {"scheduler", "priority"}};
   std::set<std::pair<std::string, std::string>> registered;
   for (const ComponentInfo* c : Registry::all()) registered.insert({c->kind, c->type});
@@ -44,7 +55,8 @@ TEST_CASE("every registered type describes itself and builds from its defaults",
     BuildContext ctx;
     ctx.clock = &clock;
     StatGroup stats("hw");
-    auto doc = load_yaml_text("{type: " + info->type + "}", "defaults.yaml", ErrorKind::Config, "hw");
+    auto doc =
+        load_yaml_text("{type: " + info->type + "}", "defaults.yaml", ErrorKind::Config, "hw");
     const ConfigNode node(doc, doc->root, "hw");
     if (required == nullptr) {
       std::unique_ptr<Component> c;

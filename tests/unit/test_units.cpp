@@ -15,9 +15,9 @@ TEST_CASE("sizes use decimal and binary prefixes exactly", "[units]") {
   CHECK(parse_bytes("64B").n == 64);
   CHECK(parse_bytes("1.5KiB").n == 1536);
   CHECK(parse_bytes("2 MiB").n == 2ull << 20);
-  CHECK_THROWS_AS(parse_bytes("0.5B"), std::invalid_argument);   // not whole bytes
-  CHECK_THROWS_AS(parse_bytes("64"), std::invalid_argument);     // unit required
-  CHECK_THROWS_AS(parse_bytes("64Kb"), std::invalid_argument);   // bits are rejected
+  CHECK_THROWS_AS(parse_bytes("0.5B"), std::invalid_argument);  // not whole bytes
+  CHECK_THROWS_AS(parse_bytes("64"), std::invalid_argument);    // unit required
+  CHECK_THROWS_AS(parse_bytes("64Kb"), std::invalid_argument);  // bits are rejected
   CHECK_THROWS_AS(parse_bytes("-1KiB"), std::invalid_argument);
   CHECK_THROWS_AS(parse_bytes("KiB"), std::invalid_argument);
 }

@@ -28,8 +28,9 @@ TEST_CASE("vector unit: latency plus elements over lanes", "[compute]") {
 TEST_CASE("systolic array: narrow operands pack, wide ones take passes", "[compute]") {
   SimKernel k;
   Harness h;
-  auto a = h.build<IMatrixUnit>("matrix_unit", "array",
-                                "type: systolic_array\nrows: 16\ncols: 16\nmac_bits: 8\nmax_lanes: 2\n");
+  auto a =
+      h.build<IMatrixUnit>("matrix_unit", "array",
+                           "type: systolic_array\nrows: 16\ncols: 16\nmac_bits: 8\nmax_lanes: 2\n");
   ArrayGeometry g{16, 16, Dataflow::WeightStationary, true};
   // int8 x int8: one lane per PE.
   CHECK(a->cycles({256, 64, 64, 8, 8, 1}) == gemm_block_cycles(g, 256, 64, 64, 1));

@@ -23,8 +23,9 @@ const char* kHw =
 SessionOutput run(const std::string& layers) {
   SessionInput in;
   in.hw = load_yaml_text(kHw, "hw.yaml", ErrorKind::Config, "hw");
-  in.workload = load_yaml_text("schema_version: 1\nname: t\nmodels:\n  - name: t\n    layers:\n" + layers,
-                               "wl.yaml", ErrorKind::Workload, "workload");
+  in.workload =
+      load_yaml_text("schema_version: 1\nname: t\nmodels:\n  - name: t\n    layers:\n" + layers,
+                     "wl.yaml", ErrorKind::Workload, "workload");
   return run_session(std::move(in));
 }
 
@@ -47,8 +48,11 @@ TEST_CASE("vector_npu: a GEMM's cycles from its work units, by hand", "[vector_n
 }
 
 TEST_CASE("vector_npu: operators it has no unit for are mapping errors", "[vector_npu]") {
-  CHECK_THROWS_AS(run("      - {name: c, op: conv2d, in_channels: 8, out_channels: 8, in_h: 8, in_w: 8, kernel_h: 3, kernel_w: 3}\n"),
+  CHECK_THROWS_AS(run("      - {name: c, op: conv2d, in_channels: 8, out_channels: 8, in_h: 8, "
+                      "in_w: 8, kernel_h: 3, kernel_w: 3}\n"),
                   MappingError);
-  CHECK_THROWS_WITH(run("      - {name: c, op: conv2d, in_channels: 8, out_channels: 8, in_h: 8, in_w: 8, kernel_h: 3, kernel_w: 3}\n"),
-                    Catch::Contains("vector_npu runs gemm, gemv and element-wise operators; `c` is conv2d"));
+  CHECK_THROWS_WITH(
+      run("      - {name: c, op: conv2d, in_channels: 8, out_channels: 8, in_h: 8, in_w: 8, "
+          "kernel_h: 3, kernel_w: 3}\n"),
+      Catch::Contains("vector_npu runs gemm, gemv and element-wise operators; `c` is conv2d"));
 }

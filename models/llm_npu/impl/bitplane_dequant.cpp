@@ -21,21 +21,30 @@ class BitplaneDequant : public IDequantUnit {
     static const ParamTable t =
         ParamTable("bitplane_dequant",
                    "Bit-plane unpack + per-row centroid LUT lookup to fp16 (fp16 weights bypass).")
-            .param("weights_per_cycle", &P::weights_per_cycle, "quantised weights converted per cycle")
-            .def(256).min(1)
-            .param("fp16_weights_per_cycle", &P::fp16_weights_per_cycle, "fp16 weights passed per cycle")
-            .def(256).min(1)
-            .param("pipeline_depth", &P::pipeline_depth, "unpack and lookup stages").def(4).min(0).unit("cycles");
+            .param("weights_per_cycle", &P::weights_per_cycle,
+                   "quantised weights converted per cycle")
+            .def(256)
+            .min(1)
+            .param("fp16_weights_per_cycle", &P::fp16_weights_per_cycle,
+                   "fp16 weights passed per cycle")
+            .def(256)
+            .min(1)
+            .param("pipeline_depth", &P::pipeline_depth, "unpack and lookup stages")
+            .def(4)
+            .min(0)
+            .unit("cycles");
     return t;
   }
 
   explicit BitplaneDequant(const ComponentArgs& a)
-      : IDequantUnit(a), p_(load_params<DequantParams>(param_table())),
+      : IDequantUnit(a),
+        p_(load_params<DequantParams>(param_table())),
         weights_(stats().counter("weights", "weights", "weights converted or passed")),
         busy_(stats().counter("busy_cycles", "cycles", "cycles streaming")) {}
 
   uint64_t cycles(uint64_t weights, int bits) const override {
-    const auto rate = static_cast<uint64_t>(bits == 16 ? p_.fp16_weights_per_cycle : p_.weights_per_cycle);
+    const auto rate =
+        static_cast<uint64_t>(bits == 16 ? p_.fp16_weights_per_cycle : p_.weights_per_cycle);
     return static_cast<uint64_t>(p_.pipeline_depth) + (weights + rate - 1) / rate;
   }
   uint64_t pipeline_depth() const override { return static_cast<uint64_t>(p_.pipeline_depth); }

@@ -20,7 +20,9 @@ struct MpeParams {
   int64_t pipeline_depth;
 };
 
-uint64_t ceil_div(uint64_t a, uint64_t b) { return (a + b - 1) / b; }
+uint64_t ceil_div(uint64_t a, uint64_t b) {
+  return (a + b - 1) / b;
+}
 
 }  // namespace
 
@@ -32,25 +34,46 @@ class Mpe : public IMatrixUnit {
         ParamTable("mpe",
                    "FlightLLM-style matrix processing engine: MV mode (p_K x p_N) for one "
                    "token, MM mode (p_M x p_K x p_N) for several; fp16 MACs.")
-            .param("mv_k", &P::mv_k, "MV mode: reduction lanes (p_K)").def(64).min(1).max(65536)
-            .param("mv_n", &P::mv_n, "MV mode: output lanes (p_N)").def(64).min(1).max(65536)
-            .param("mm_m", &P::mm_m, "MM mode: rows in parallel (p_M)").def(16).min(1).max(65536)
-            .param("mm_k", &P::mm_k, "MM mode: reduction lanes (p_K)").def(16).min(1).max(65536)
-            .param("mm_n", &P::mm_n, "MM mode: output lanes (p_N)").def(16).min(1).max(65536)
-            .param("mv_max_rows", &P::mv_max_rows, "blocks with at most this many rows run in MV mode")
-            .def(1).min(0)
+            .param("mv_k", &P::mv_k, "MV mode: reduction lanes (p_K)")
+            .def(64)
+            .min(1)
+            .max(65536)
+            .param("mv_n", &P::mv_n, "MV mode: output lanes (p_N)")
+            .def(64)
+            .min(1)
+            .max(65536)
+            .param("mm_m", &P::mm_m, "MM mode: rows in parallel (p_M)")
+            .def(16)
+            .min(1)
+            .max(65536)
+            .param("mm_k", &P::mm_k, "MM mode: reduction lanes (p_K)")
+            .def(16)
+            .min(1)
+            .max(65536)
+            .param("mm_n", &P::mm_n, "MM mode: output lanes (p_N)")
+            .def(16)
+            .min(1)
+            .max(65536)
+            .param("mv_max_rows", &P::mv_max_rows,
+                   "blocks with at most this many rows run in MV mode")
+            .def(1)
+            .min(0)
             .param("pipeline_depth", &P::pipeline_depth, "reduction tree and output stages")
-            .def(8).min(0).unit("cycles");
+            .def(8)
+            .min(0)
+            .unit("cycles");
     return t;
   }
 
   explicit Mpe(const ComponentArgs& a)
-      : IMatrixUnit(a), p_(load_params<MpeParams>(param_table())),
+      : IMatrixUnit(a),
+        p_(load_params<MpeParams>(param_table())),
         blocks_(stats().counter("blocks", "blocks", "blocks executed")),
         macs_(stats().counter("macs", "MACs", "multiply-accumulates performed")),
         busy_(stats().counter("busy_cycles", "cycles", "cycles spent computing")) {
     stats().formula("macs_per_busy_cycle", "MACs/cycle", "average MACs per busy cycle", [this] {
-      return busy_.value() ? static_cast<double>(macs_.value()) / static_cast<double>(busy_.value()) : 0.0;
+      return busy_.value() ? static_cast<double>(macs_.value()) / static_cast<double>(busy_.value())
+                           : 0.0;
     });
   }
 
@@ -60,9 +83,11 @@ class Mpe : public IMatrixUnit {
     if (w.m == 0 || w.k == 0 || w.n == 0) return 0;
     uint64_t stream;
     if (mv_mode(w.m)) {
-      stream = w.m * ceil_div(w.k, static_cast<uint64_t>(p_.mv_k)) * ceil_div(w.n, static_cast<uint64_t>(p_.mv_n));
+      stream = w.m * ceil_div(w.k, static_cast<uint64_t>(p_.mv_k)) *
+               ceil_div(w.n, static_cast<uint64_t>(p_.mv_n));
     } else {
-      stream = ceil_div(w.m, static_cast<uint64_t>(p_.mm_m)) * ceil_div(w.k, static_cast<uint64_t>(p_.mm_k)) *
+      stream = ceil_div(w.m, static_cast<uint64_t>(p_.mm_m)) *
+               ceil_div(w.k, static_cast<uint64_t>(p_.mm_k)) *
                ceil_div(w.n, static_cast<uint64_t>(p_.mm_n));
     }
     return w.count * stream + static_cast<uint64_t>(p_.pipeline_depth);
@@ -79,7 +104,8 @@ class Mpe : public IMatrixUnit {
   }
 
   MatrixGranule granule(int, int) const override {
-    return {static_cast<uint64_t>(p_.mm_m), static_cast<uint64_t>(p_.mm_k), static_cast<uint64_t>(p_.mm_n)};
+    return {static_cast<uint64_t>(p_.mm_m), static_cast<uint64_t>(p_.mm_k),
+            static_cast<uint64_t>(p_.mm_n)};
   }
 
  private:

@@ -20,7 +20,7 @@
 namespace npusim {
 
 struct DecodeContext {
-  int64_t step = 0;           // tokens generated so far (0-based index of the next token)
+  int64_t step = 0;  // tokens generated so far (0-based index of the next token)
   int64_t prompt_len = 0, gen_len = 0;
   int64_t kv_len = 0;         // positions in the KV cache before this step
   int64_t previous_bits = 0;  // bits of the previous step (prefill's for step 0)
@@ -28,10 +28,10 @@ struct DecodeContext {
 
 // The learned scheduler's one-off job after prefill (PMPD spec §4.4), in units of work.
 struct ClassifierJob {
-  uint64_t kv_read_bytes = 0;        // last layer's K and V
-  uint64_t head_mean_elements = 0;   // averaging K and V over heads
-  uint64_t attention_macs = 0;       // learned queries against the averaged K and V
-  uint64_t mlp_weight_bytes = 0;     // LayerNorm -> Linear -> ReLU -> Linear weights
+  uint64_t kv_read_bytes = 0;       // last layer's K and V
+  uint64_t head_mean_elements = 0;  // averaging K and V over heads
+  uint64_t attention_macs = 0;      // learned queries against the averaged K and V
+  uint64_t mlp_weight_bytes = 0;    // LayerNorm -> Linear -> ReLU -> Linear weights
   uint64_t mlp_macs = 0;
   bool empty() const { return kv_read_bytes == 0 && mlp_weight_bytes == 0; }
 };

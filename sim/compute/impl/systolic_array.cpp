@@ -40,8 +40,16 @@ class SystolicArray : public IMatrixUnit {
         ParamTable("systolic_array",
                    "R x C systolic array with weight-, output- or input-stationary dataflow "
                    "(timing derived in sim/compute/systolic_timing.h).")
-            .param("rows", &P::rows, "PE rows (R)").def(32).min(1).max(4096).unit("PEs")
-            .param("cols", &P::cols, "PE columns (C)").def(32).min(1).max(4096).unit("PEs")
+            .param("rows", &P::rows, "PE rows (R)")
+            .def(32)
+            .min(1)
+            .max(4096)
+            .unit("PEs")
+            .param("cols", &P::cols, "PE columns (C)")
+            .def(32)
+            .min(1)
+            .max(4096)
+            .unit("PEs")
             .param_enum("dataflow", &P::dataflow,
                         {{"weight_stationary", Dataflow::WeightStationary},
                          {"output_stationary", Dataflow::OutputStationary},
@@ -53,14 +61,20 @@ class SystolicArray : public IMatrixUnit {
                    "the next tile loads while the current one computes")
             .def(ParamValue(true))
             .param("mac_bits", &P::mac_bits, "operand width of one PE multiplier")
-            .def(8).min(1).max(64).unit("bits")
+            .def(8)
+            .min(1)
+            .max(64)
+            .unit("bits")
             .param("max_lanes", &P::max_lanes,
                    "most narrow-operand MACs packed into one PE per cycle (1: no packing)")
-            .def(1).min(1).max(16)
-            .param_enum("partial_fold", &P::partial_fold, {{"used", PartialFold::Used}, {"full", PartialFold::Full}},
-                   "how a tile that covers part of the array is charged: `used` = fill and "
-                   "skew over the rows and columns it uses, `full` = as a full R x C fold "
-                   "(SCALE-Sim v2's convention, docs/scalesim.md)")
+            .def(1)
+            .min(1)
+            .max(16)
+            .param_enum("partial_fold", &P::partial_fold,
+                        {{"used", PartialFold::Used}, {"full", PartialFold::Full}},
+                        "how a tile that covers part of the array is charged: `used` = fill and "
+                        "skew over the rows and columns it uses, `full` = as a full R x C fold "
+                        "(SCALE-Sim v2's convention, docs/scalesim.md)")
             .def("used")
             .param("os_output_drain", &P::os_output_drain,
                    "output-stationary: results leave through R drain registers (R cycles per "
@@ -70,21 +84,22 @@ class SystolicArray : public IMatrixUnit {
   }
 
   explicit SystolicArray(const ComponentArgs& a)
-      : IMatrixUnit(a), p_(load_params<SystolicParams>(param_table())),
+      : IMatrixUnit(a),
+        p_(load_params<SystolicParams>(param_table())),
         blocks_(stats().counter("blocks", "blocks", "GEMM blocks executed")),
         macs_(stats().counter("macs", "MACs", "multiply-accumulates performed")),
         busy_(stats().counter("busy_cycles", "cycles", "cycles spent computing")),
         capacity_(stats().counter("mac_capacity", "MACs",
                                   "MACs the array could have done while busy (peak x cycles)")) {
-    geometry_ = {static_cast<uint64_t>(p_.rows), static_cast<uint64_t>(p_.cols),
-                 p_.dataflow, p_.overlap_stationary_load,
-                 p_.partial_fold == PartialFold::Full, p_.os_output_drain};
-    stats().formula("utilisation_while_busy", "fraction",
-                    "MACs / peak MACs over the busy cycles", [this] {
-                      return capacity_.value() ? static_cast<double>(macs_.value()) /
-                                                     static_cast<double>(capacity_.value())
-                                               : 0.0;
-                    });
+    geometry_ = {
+        static_cast<uint64_t>(p_.rows), static_cast<uint64_t>(p_.cols),       p_.dataflow,
+        p_.overlap_stationary_load,     p_.partial_fold == PartialFold::Full, p_.os_output_drain};
+    stats().formula(
+        "utilisation_while_busy", "fraction", "MACs / peak MACs over the busy cycles", [this] {
+          return capacity_.value()
+                     ? static_cast<double>(macs_.value()) / static_cast<double>(capacity_.value())
+                     : 0.0;
+        });
   }
 
   uint64_t lanes(int a_bits, int w_bits) const {
@@ -109,9 +124,15 @@ class SystolicArray : public IMatrixUnit {
     } else {
       uint64_t m = w.m, k = w.k, n = w.n, ps = passes(w.a_bits, w.w_bits);
       switch (geometry_.dataflow) {  // the streamed dimension carries the passes
-        case Dataflow::WeightStationary: m *= ps; break;
-        case Dataflow::InputStationary: n *= ps; break;
-        case Dataflow::OutputStationary: k *= ps; break;
+        case Dataflow::WeightStationary:
+          m *= ps;
+          break;
+        case Dataflow::InputStationary:
+          n *= ps;
+          break;
+        case Dataflow::OutputStationary:
+          k *= ps;
+          break;
       }
       one = gemm_block_cycles(geometry_, m, k, n, lanes(w.a_bits, w.w_bits));
       memo_.emplace(key, one);
@@ -132,11 +153,15 @@ class SystolicArray : public IMatrixUnit {
   }
 
   MatrixGranule granule(int a_bits, int w_bits) const override {
-    auto r = static_cast<uint64_t>(p_.rows), c = static_cast<uint64_t>(p_.cols) * lanes(a_bits, w_bits);
+    auto r = static_cast<uint64_t>(p_.rows),
+         c = static_cast<uint64_t>(p_.cols) * lanes(a_bits, w_bits);
     switch (geometry_.dataflow) {
-      case Dataflow::WeightStationary: return {1, r, c};
-      case Dataflow::InputStationary: return {c, r, 1};
-      case Dataflow::OutputStationary: return {r, 1, c};
+      case Dataflow::WeightStationary:
+        return {1, r, c};
+      case Dataflow::InputStationary:
+        return {c, r, 1};
+      case Dataflow::OutputStationary:
+        return {r, 1, c};
     }
     return {};
   }

@@ -11,9 +11,8 @@ namespace npusim {
 
 const std::vector<std::string>& vector_fn_names() {
   static const std::vector<std::string> names = {
-      "add",       "mul",     "relu",      "gelu",     "silu",     "sigmoid",
-      "tanh",      "exp",     "softmax",   "layernorm", "rmsnorm", "batchnorm",
-      "rope",      "max_pool", "avg_pool", "copy",     "mac"};
+      "add",       "mul",     "relu",      "gelu", "silu",     "sigmoid",  "tanh", "exp", "softmax",
+      "layernorm", "rmsnorm", "batchnorm", "rope", "max_pool", "avg_pool", "copy", "mac"};
   return names;
 }
 
@@ -28,7 +27,9 @@ bool parse_vector_fn(const std::string& name, VectorFn* out) {
   return false;
 }
 
-const char* vector_fn_name(VectorFn f) { return vector_fn_names()[static_cast<size_t>(f)].c_str(); }
+const char* vector_fn_name(VectorFn f) {
+  return vector_fn_names()[static_cast<size_t>(f)].c_str();
+}
 
 namespace {
 
@@ -39,22 +40,40 @@ struct FnCost {
   int64_t latency;  // pipeline latency, cycles
 };
 
-
 // One section table per function, each with that function's defaults.
 const ParamTable& fn_table(VectorFn f) {
   // {cost, latency}: simple ALU ops 1 cycle/element; transcendental ones a few (polynomial or
   // table approximations); softmax and norms include their extra reduction passes.
-  static const std::array<FnCost, kFns> defaults = {{
-      {1, 4}, {1, 4}, {1, 2}, {4, 12}, {4, 12}, {4, 12}, {4, 12}, {2, 10}, {4, 24},
-      {4, 24}, {3, 20}, {2, 8}, {3, 8}, {1, 4}, {1, 4}, {1, 2}, {1, 6}}};
+  static const std::array<FnCost, kFns> defaults = {{{1, 4},
+                                                     {1, 4},
+                                                     {1, 2},
+                                                     {4, 12},
+                                                     {4, 12},
+                                                     {4, 12},
+                                                     {4, 12},
+                                                     {2, 10},
+                                                     {4, 24},
+                                                     {4, 24},
+                                                     {3, 20},
+                                                     {2, 8},
+                                                     {3, 8},
+                                                     {1, 4},
+                                                     {1, 4},
+                                                     {1, 2},
+                                                     {1, 6}}};
   static const std::vector<std::unique_ptr<ParamTable>> tables = [] {
     std::vector<std::unique_ptr<ParamTable>> out;
     for (size_t i = 0; i < kFns; ++i) {
-      auto t = std::make_unique<ParamTable>(vector_fn_names()[i], "cost of `" + vector_fn_names()[i] + "`");
+      auto t = std::make_unique<ParamTable>(vector_fn_names()[i],
+                                            "cost of `" + vector_fn_names()[i] + "`");
       t->param("cost", &FnCost::cost, "cycles per element per lane")
-          .def(ParamValue(defaults[i].cost)).min(ParamValue(0.0)).unit("cycles/element")
-          .param("latency", &FnCost::latency, "pipeline latency").def(static_cast<int>(defaults[i].latency))
-          .min(0).unit("cycles");
+          .def(ParamValue(defaults[i].cost))
+          .min(ParamValue(0.0))
+          .unit("cycles/element")
+          .param("latency", &FnCost::latency, "pipeline latency")
+          .def(static_cast<int>(defaults[i].latency))
+          .min(0)
+          .unit("cycles");
       out.push_back(std::move(t));
     }
     return out;
@@ -103,31 +122,44 @@ class VectorUnit : public IVectorUnit {
     static const ParamTable t =
         ParamTable("vector_unit",
                    "Vector / special-function unit with per-function cost and latency.")
-            .param("lanes", &P::lanes, "element pipelines").def(32).min(1).max(65536)
-            .param("native_bits", &P::native_bits, "element width of one lane").def(16).min(1).max(64)
+            .param("lanes", &P::lanes, "element pipelines")
+            .def(32)
+            .min(1)
+            .max(65536)
+            .param("native_bits", &P::native_bits, "element width of one lane")
+            .def(16)
+            .min(1)
+            .max(64)
             .unit("bits")
-            .param("max_packing", &P::max_packing, "most narrow elements one lane handles per cycle")
-            .def(2).min(1).max(16)
-            .section("functions", &P::functions, functions_table(), "per-function cost and latency");
+            .param("max_packing", &P::max_packing,
+                   "most narrow elements one lane handles per cycle")
+            .def(2)
+            .min(1)
+            .max(16)
+            .section("functions", &P::functions, functions_table(),
+                     "per-function cost and latency");
     return t;
   }
 
   explicit VectorUnit(const ComponentArgs& a)
-      : IVectorUnit(a), p_(load_params<VectorParamsOuter>(param_table())),
+      : IVectorUnit(a),
+        p_(load_params<VectorParamsOuter>(param_table())),
         ops_(stats().counter("ops", "ops", "vector operations executed")),
         elements_(stats().counter("elements", "elements", "elements processed")),
         busy_(stats().counter("busy_cycles", "cycles", "cycles spent computing")) {}
 
   uint64_t peak_elements_per_cycle(int bits) const override {
     int64_t packing = 1;
-    if (bits > 0 && bits < p_.native_bits) packing = std::min<int64_t>(p_.max_packing, p_.native_bits / bits);
+    if (bits > 0 && bits < p_.native_bits)
+      packing = std::min<int64_t>(p_.max_packing, p_.native_bits / bits);
     return static_cast<uint64_t>(p_.lanes * packing);
   }
 
   uint64_t cycles(const VectorWork& w) const override {
     const FnCost& f = p_.functions.fns[static_cast<size_t>(w.fn)];
     double per_cycle = static_cast<double>(peak_elements_per_cycle(w.bits));
-    auto stream = static_cast<uint64_t>(std::ceil(static_cast<double>(w.elements) * f.cost / per_cycle));
+    auto stream =
+        static_cast<uint64_t>(std::ceil(static_cast<double>(w.elements) * f.cost / per_cycle));
     return static_cast<uint64_t>(f.latency) + stream;
   }
 
@@ -144,7 +176,8 @@ class VectorUnit : public IVectorUnit {
   Counter& busy_;
 };
 
-NPUSIM_REGISTER_COMPONENT(VectorUnit, "vector_unit", "vector_unit",
-                          "Vector / special-function unit with per-function throughput and latency");
+NPUSIM_REGISTER_COMPONENT(
+    VectorUnit, "vector_unit", "vector_unit",
+    "Vector / special-function unit with per-function throughput and latency");
 
 }  // namespace npusim

@@ -34,14 +34,21 @@ class DmaEngine : public sc_core::sc_module, public IDma, public IFastForward {
                    "Descriptor-driven DMA with independent queues and a window of outstanding "
                    "transactions per queue.")
             .param("queues", &P::queues, "independent descriptor queues (e.g. loads and stores)")
-            .def(2).min(1).max(64)
+            .def(2)
+            .min(1)
+            .max(64)
             .param("max_outstanding", &P::max_outstanding, "transactions in flight per queue")
-            .def(8).min(1).max(1024)
+            .def(8)
+            .min(1)
+            .max(1024)
             .param("transaction_bytes", &P::transaction_bytes,
                    "largest single transaction; longer rows are split")
-            .def("16KiB").min("1B")
+            .def("16KiB")
+            .min("1B")
             .param("setup_cycles", &P::setup_cycles, "per-descriptor fetch and decode time")
-            .def(16).min(0).unit("cycles");
+            .def(16)
+            .min(0)
+            .unit("cycles");
     return t;
   }
 
@@ -68,14 +75,17 @@ class DmaEngine : public sc_core::sc_module, public IDma, public IFastForward {
     NPUSIM_ASSERT(queue >= 0 && queue < queues(), path() + ": no queue " + std::to_string(queue));
     NPUSIM_ASSERT(d.bytes > 0 && d.rows > 0, path() + ": empty descriptor " + std::string(d.label));
     Queue& q = queues_[static_cast<size_t>(queue)];
-    NPUSIM_ASSERT(q.pending.empty(), path() + ": decoupled transfer on a queue with pending submits");
+    NPUSIM_ASSERT(q.pending.empty(),
+                  path() + ": decoupled transfer on a queue with pending submits");
     NPUSIM_ASSERT(issue_ps >= q.last_issue && issue_ps >= now_ps(),
                   path() + ": decoupled transfers must be issued in time order, not in the past");
     q.last_issue = issue_ps;
     return process(q, d, issue_ps, true);
   }
 
-  uint64_t queue_cursor_ps(int queue) const override { return queues_[static_cast<size_t>(queue)].cursor; }
+  uint64_t queue_cursor_ps(int queue) const override {
+    return queues_[static_cast<size_t>(queue)].cursor;
+  }
 
   // Fast-forward (decoupled queues only): each queue's cursor, its last completion and the
   // transactions still in flight after `from`.
@@ -93,14 +103,16 @@ class DmaEngine : public sc_core::sc_module, public IDma, public IFastForward {
       std::sort(out.times.begin() + static_cast<std::ptrdiff_t>(count_at) + 1, out.times.end());
     }
   }
-  void fast_forward(uint64_t from_ps, uint64_t delta_ps, const std::vector<uint64_t>&, uint64_t) override {
+  void fast_forward(uint64_t from_ps, uint64_t delta_ps, const std::vector<uint64_t>&,
+                    uint64_t) override {
     for (Queue& q : queues_) {
       auto later = [&](uint64_t t) { return t >= from_ps ? t + delta_ps : t; };  // earlier: history
       q.cursor = later(q.cursor);
       q.last_done = later(q.last_done);
       q.last_issue = later(q.last_issue);
       auto& f = q.in_flight;
-      f.erase(std::remove_if(f.begin(), f.end(), [&](uint64_t t) { return t <= from_ps; }), f.end());
+      f.erase(std::remove_if(f.begin(), f.end(), [&](uint64_t t) { return t <= from_ps; }),
+              f.end());
       for (uint64_t& t : f) t += delta_ps;
       std::make_heap(f.begin(), f.end(), std::greater<uint64_t>());
     }
@@ -182,7 +194,8 @@ class DmaEngine : public sc_core::sc_module, public IDma, public IFastForward {
           t = q.in_flight.front();
           advance(t);
         }
-        const uint64_t done = issue(t, d.src + r * d.src_stride + off, d.dst + r * d.dst_stride + off, len);
+        const uint64_t done =
+            issue(t, d.src + r * d.src_stride + off, d.dst + r * d.dst_stride + off, len);
         q.in_flight.push_back(done);
         std::push_heap(q.in_flight.begin(), q.in_flight.end(), std::greater<uint64_t>());
         last = std::max(last, done);

@@ -35,12 +35,27 @@ class Scratchpad : public sc_core::sc_module, public IScratchpad, public IFastFo
     static const ParamTable t =
         ParamTable("scratchpad",
                    "On-chip SRAM with banks and ports; each port moves port_width bytes/cycle.")
-            .param("capacity", &P::capacity, "total bytes").def("256KiB").min("1B")
-            .param("banks", &P::banks, "SRAM banks").def(16).min(1).max(4096)
-            .param("bank_width", &P::bank_width, "bytes one bank delivers per cycle").def("16B").min("1B")
-            .param("ports", &P::ports, "independent access ports").def(2).min(1).max(64)
-            .param("port_width", &P::port_width, "bytes one port moves per cycle").def("64B").min("1B")
-            .param("latency", &P::latency, "access pipeline latency").def(2).min(0).unit("cycles")
+            .param("capacity", &P::capacity, "total bytes")
+            .def("256KiB")
+            .min("1B")
+            .param("banks", &P::banks, "SRAM banks")
+            .def(16)
+            .min(1)
+            .max(4096)
+            .param("bank_width", &P::bank_width, "bytes one bank delivers per cycle")
+            .def("16B")
+            .min("1B")
+            .param("ports", &P::ports, "independent access ports")
+            .def(2)
+            .min(1)
+            .max(64)
+            .param("port_width", &P::port_width, "bytes one port moves per cycle")
+            .def("64B")
+            .min("1B")
+            .param("latency", &P::latency, "access pipeline latency")
+            .def(2)
+            .min(0)
+            .unit("cycles")
             .check<P>([](const P& p) -> std::string {
               uint64_t demand = static_cast<uint64_t>(p.ports) * p.port_width.n;
               uint64_t supply = static_cast<uint64_t>(p.banks) * p.bank_width.n;
@@ -83,7 +98,8 @@ class Scratchpad : public sc_core::sc_module, public IScratchpad, public IFastFo
   void fast_forward(uint64_t from_ps, uint64_t delta_ps, const std::vector<uint64_t>& per_period,
                     uint64_t k) override {
     const uint64_t from = clock().cycle_at_ps(from_ps).n, delta = clock().cycle_at_ps(delta_ps).n;
-    NPUSIM_ASSERT(clock().ps_of(Cycles(delta)) == delta_ps, path() + ": fast-forward by a fraction of a cycle");
+    NPUSIM_ASSERT(clock().ps_of(Cycles(delta)) == delta_ps,
+                  path() + ": fast-forward by a fraction of a cycle");
     for (size_t i = 0; i < ports_.size(); ++i) ports_[i].shift(from, delta, k * per_period[i]);
   }
   uint64_t bytes_read() const override { return bytes_read_.value(); }

@@ -43,18 +43,28 @@ class SimpleDram : public sc_core::sc_module, public IDram, public IFastForward 
                    "Channel-interleaved DRAM: per-channel bandwidth, access latency, burst "
                    "granularity and queueing by reservation calendars.")
             .param("channels", &P::channels, "independent channels (each with its own data bus)")
-            .def(2).min(1).max(1024)
+            .def(2)
+            .min(1)
+            .max(1024)
             .param("channel_bandwidth", &P::channel_bandwidth, "peak data rate of one channel")
             .def("16GB/s")
-            .param("latency", &P::latency, "access latency before a request's data moves").def("100ns")
+            .param("latency", &P::latency, "access latency before a request's data moves")
+            .def("100ns")
             .param("burst", &P::burst, "access granularity; requests are rounded up to bursts")
-            .def("64B").min("1B")
+            .def("64B")
+            .min("1B")
             .param("interleave", &P::interleave, "bytes mapped to one channel before the next")
-            .def("256B").min("1B")
+            .def("256B")
+            .min("1B")
             .param("efficiency", &P::efficiency,
                    "sustained fraction of peak bandwidth (refresh, bank conflicts, turnaround)")
-            .def(1).min(ParamValue(0.01)).max(ParamValue(1.0)).unit("fraction")
-            .param("capacity", &P::capacity, "addressable bytes").def("16GiB").min("1KiB")
+            .def(1)
+            .min(ParamValue(0.01))
+            .max(ParamValue(1.0))
+            .unit("fraction")
+            .param("capacity", &P::capacity, "addressable bytes")
+            .def("16GiB")
+            .min("1KiB")
             .check<P>([](const P& p) -> std::string {
               if (p.interleave.n % p.burst.n != 0) {
                 return "interleave (" + format_bytes(p.interleave) +
@@ -74,7 +84,8 @@ class SimpleDram : public sc_core::sc_module, public IDram, public IFastForward 
         channel_bursts_(static_cast<size_t>(p_.channels)),
         bytes_read_(stats().counter("bytes_read", "bytes", "bytes requested by reads")),
         bytes_written_(stats().counter("bytes_written", "bytes", "bytes requested by writes")),
-        bytes_moved_(stats().counter("bytes_moved", "bytes", "bytes moved over the buses (whole bursts)")),
+        bytes_moved_(
+            stats().counter("bytes_moved", "bytes", "bytes moved over the buses (whole bursts)")),
         reads_(stats().counter("reads", "transactions", "read transactions")),
         writes_(stats().counter("writes", "transactions", "write transactions")),
         queueing_(stats().average("queueing_delay_ns", "ns",
@@ -103,9 +114,12 @@ class SimpleDram : public sc_core::sc_module, public IDram, public IFastForward 
   }
   void fast_forward(uint64_t from_ps, uint64_t delta_ps, const std::vector<uint64_t>& per_period,
                     uint64_t k) override {
-    for (size_t c = 0; c < calendars_.size(); ++c) calendars_[c].shift(from_ps, delta_ps, k * per_period[c]);
+    for (size_t c = 0; c < calendars_.size(); ++c)
+      calendars_[c].shift(from_ps, delta_ps, k * per_period[c]);
   }
-  uint64_t address_period() const override { return static_cast<uint64_t>(p_.channels) * p_.interleave.n; }
+  uint64_t address_period() const override {
+    return static_cast<uint64_t>(p_.channels) * p_.interleave.n;
+  }
   uint64_t bytes_read() const override { return bytes_read_.value(); }
   uint64_t bytes_written() const override { return bytes_written_.value(); }
   Time access_latency() const override { return p_.latency; }
@@ -145,9 +159,9 @@ class SimpleDram : public sc_core::sc_module, public IDram, public IFastForward 
 
   void b_transport(tlm::tlm_generic_payload& trans, sc_core::sc_time& delay) {
     const uint64_t addr = trans.get_address(), len = trans.get_data_length();
-    NPUSIM_ASSERT(len > 0 && addr + len <= p_.capacity.n,
-                  path() + ": access outside DRAM [" + std::to_string(addr) + ", +" +
-                      std::to_string(len) + ")");
+    NPUSIM_ASSERT(len > 0 && addr + len <= p_.capacity.n, path() + ": access outside DRAM [" +
+                                                              std::to_string(addr) + ", +" +
+                                                              std::to_string(len) + ")");
     const uint64_t now = time_to_ps(sc_core::sc_time_stamp());
     const uint64_t arrival = now + time_to_ps(delay) + p_.latency.ps;
     count_bursts(addr, len);

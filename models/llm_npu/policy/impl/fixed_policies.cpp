@@ -15,11 +15,12 @@ struct SwitchParams {
 };
 
 // Checks one width parameter; fails at its key.
-void check_bits(const ConfigNode& n, const char* key, int64_t bits, const std::function<bool(int)>& ok,
-                const std::string& supported) {
+void check_bits(const ConfigNode& n, const char* key, int64_t bits,
+                const std::function<bool(int)>& ok, const std::string& supported) {
   if (!ok(static_cast<int>(bits))) {
-    n.fail_at(n.node()[key], key, "`" + n.path() + "." + key + "` = " + std::to_string(bits) +
-                                      " bits is not supported by the weight layout; supported: " + supported);
+    n.fail_at(n.node()[key], key,
+              "`" + n.path() + "." + key + "` = " + std::to_string(bits) +
+                  " bits is not supported by the weight layout; supported: " + supported);
   }
 }
 
@@ -30,20 +31,31 @@ class UniformPolicy : public IPrecisionPolicy {
   static const ParamTable& param_table() {
     using P = UniformParams;
     static const ParamTable t =
-        ParamTable("uniform", "Every decode step at `bits`; prefill at `prefill_bits` (phase-aware when different).")
-            .param("bits", &P::bits, "weight width of every decode step (16: fp16)").min(1).max(16).unit("bits")
-            .param("prefill_bits", &P::prefill_bits, "weight width of prefill (0: same as bits)").def(0).min(0).max(16)
+        ParamTable(
+            "uniform",
+            "Every decode step at `bits`; prefill at `prefill_bits` (phase-aware when different).")
+            .param("bits", &P::bits, "weight width of every decode step (16: fp16)")
+            .min(1)
+            .max(16)
+            .unit("bits")
+            .param("prefill_bits", &P::prefill_bits, "weight width of prefill (0: same as bits)")
+            .def(0)
+            .min(0)
+            .max(16)
             .unit("bits");
     return t;
   }
-  explicit UniformPolicy(const ComponentArgs& a) : IPrecisionPolicy(a), p_(load_params<UniformParams>(param_table())) {
+  explicit UniformPolicy(const ComponentArgs& a)
+      : IPrecisionPolicy(a), p_(load_params<UniformParams>(param_table())) {
     if (p_.prefill_bits == 0) p_.prefill_bits = p_.bits;
   }
   int prefill_bits() const override { return static_cast<int>(p_.prefill_bits); }
   int bits_for_token(const DecodeContext&) override { return static_cast<int>(p_.bits); }
-  void validate(const Generation&, const std::function<bool(int)>& ok, const std::string& s) const override {
+  void validate(const Generation&, const std::function<bool(int)>& ok,
+                const std::string& s) const override {
     check_bits(config(), "bits", p_.bits, ok, s);
-    if (config().node()["prefill_bits"]) check_bits(config(), "prefill_bits", p_.prefill_bits, ok, s);
+    if (config().node()["prefill_bits"])
+      check_bits(config(), "prefill_bits", p_.prefill_bits, ok, s);
   }
 
  private:
@@ -57,27 +69,49 @@ class SwitchPolicy : public IPrecisionPolicy {
   static ParamTable make_table(bool learned) {
     using P = SwitchParams;
     ParamTable t(learned ? "learned" : "static",
-                 learned ? "PMPD learned (prompt-adaptive) scheduler: high_bits until the per-prompt switch point from "
-                           "the trace, then low_bits; the classifier's cost is simulated after prefill."
-                         : "PMPD static (task-adaptive) scheduler: high_bits before switch_step, low_bits from it on.");
-    t.param("prefill_bits", &P::prefill_bits, "weight width of prefill (0: high_bits)").def(0).min(0).max(16).unit("bits")
-        .param("high_bits", &P::high_bits, "width before the switch (p_h)").min(1).max(16).unit("bits")
-        .param("low_bits", &P::low_bits, "width from the switch on (p_l)").min(1).max(16).unit("bits")
+                 learned
+                     ? "PMPD learned (prompt-adaptive) scheduler: high_bits until the per-prompt "
+                       "switch point from "
+                       "the trace, then low_bits; the classifier's cost is simulated after prefill."
+                     : "PMPD static (task-adaptive) scheduler: high_bits before switch_step, "
+                       "low_bits from it on.");
+    t.param("prefill_bits", &P::prefill_bits, "weight width of prefill (0: high_bits)")
+        .def(0)
+        .min(0)
+        .max(16)
+        .unit("bits")
+        .param("high_bits", &P::high_bits, "width before the switch (p_h)")
+        .min(1)
+        .max(16)
+        .unit("bits")
+        .param("low_bits", &P::low_bits, "width from the switch on (p_l)")
+        .min(1)
+        .max(16)
+        .unit("bits")
         .param("switch_step", &P::switch_step,
                learned ? "decode step of the switch for this prompt (-1: from `class`)"
                        : "first decode step (0-based) at low_bits; gen_len means never")
-        .def(learned ? -1 : 0).min(learned ? -1 : 0);  // static: a step, never negative
+        .def(learned ? -1 : 0)
+        .min(learned ? -1 : 0);  // static: a step, never negative
     if (!learned) return t;
-    t.param("class", &P::cls, "classifier output for this prompt (-1: use switch_step)").def(-1).min(-1)
-        .param("classes", &P::classes, "candidate switch points {0, N/(c-1), ..., N}").def(4).min(2).max(64)
-        .param("max_new_tokens", &P::max_new_tokens, "N of the candidate points (0: gen_len)").def(0).min(0);
+    t.param("class", &P::cls, "classifier output for this prompt (-1: use switch_step)")
+        .def(-1)
+        .min(-1)
+        .param("classes", &P::classes, "candidate switch points {0, N/(c-1), ..., N}")
+        .def(4)
+        .min(2)
+        .max(64)
+        .param("max_new_tokens", &P::max_new_tokens, "N of the candidate points (0: gen_len)")
+        .def(0)
+        .min(0);
     return t;
   }
 
   SwitchPolicy(const ComponentArgs& a, bool learned, const ParamTable& table)
       : IPrecisionPolicy(a), learned_(learned), p_(load_params<SwitchParams>(table)) {
     if (p_.prefill_bits == 0) p_.prefill_bits = p_.high_bits;
-    if (!learned_ && !config().node()["switch_step"]) config().fail("`" + config().path() + "` needs `switch_step`");
+    if (!learned_ && !config().node()["switch_step"])
+      config().fail("`" + config().path() + "` needs `switch_step`");
     if (learned_ && (p_.switch_step < 0) == (p_.cls < 0)) {
       config().fail("`" + config().path() + "` needs exactly one of `switch_step` and `class`");
     }
@@ -95,7 +129,8 @@ class SwitchPolicy : public IPrecisionPolicy {
     return p_.cls * (n / (p_.classes - 1));
   }
 
-  void validate(const Generation& g, const std::function<bool(int)>& ok, const std::string& s) const override {
+  void validate(const Generation& g, const std::function<bool(int)>& ok,
+                const std::string& s) const override {
     const ConfigNode& n = config();
     for (const char* key : {"high_bits", "low_bits"}) {
       check_bits(n, key, key[0] == 'h' ? p_.high_bits : p_.low_bits, ok, s);
@@ -107,8 +142,9 @@ class SwitchPolicy : public IPrecisionPolicy {
                     " is past the generation length (gen_len = " + std::to_string(g.gen_len) + ")");
     }
     if (learned_ && p_.cls >= p_.classes) {
-      n.fail_at(n.node()["class"], "class", "`" + n.path() + ".class` = " + std::to_string(p_.cls) +
-                                                " but there are " + std::to_string(p_.classes) + " classes");
+      n.fail_at(n.node()["class"], "class",
+                "`" + n.path() + ".class` = " + std::to_string(p_.cls) + " but there are " +
+                    std::to_string(p_.classes) + " classes");
     }
   }
 
@@ -151,11 +187,13 @@ class LearnedPolicy : public SwitchPolicy {
   explicit LearnedPolicy(const ComponentArgs& a) : SwitchPolicy(a, true, param_table()) {}
 };
 
-NPUSIM_REGISTER_COMPONENT(UniformPolicy, "precision_policy", "uniform",
-                          "Same weight width for every decode step (optionally another for prefill)");
+NPUSIM_REGISTER_COMPONENT(
+    UniformPolicy, "precision_policy", "uniform",
+    "Same weight width for every decode step (optionally another for prefill)");
 NPUSIM_REGISTER_COMPONENT(StaticPolicy, "precision_policy", "static",
                           "PMPD static scheduler: switch from high to low bits at a fixed step");
-NPUSIM_REGISTER_COMPONENT(LearnedPolicy, "precision_policy", "learned",
-                          "PMPD learned scheduler: per-prompt switch point plus the classifier's cost");
+NPUSIM_REGISTER_COMPONENT(
+    LearnedPolicy, "precision_policy", "learned",
+    "PMPD learned scheduler: per-prompt switch point plus the classifier's cost");
 
 }  // namespace npusim

@@ -18,36 +18,47 @@ class PythonPolicy : public IPrecisionPolicy {
   static const ParamTable& param_table() {
     using P = PythonParams;
     static const ParamTable t =
-        ParamTable("python", "A Python callable f(step, context) -> bits called before every decode step "
-                             "(npusim.run(hw, workload, policy=f)).")
-            .param("prefill_bits", &P::prefill_bits, "weight width of prefill").min(1).max(16).unit("bits");
+        ParamTable("python",
+                   "A Python callable f(step, context) -> bits called before every decode step "
+                   "(npusim.run(hw, workload, policy=f)).")
+            .param("prefill_bits", &P::prefill_bits, "weight width of prefill")
+            .min(1)
+            .max(16)
+            .unit("bits");
     return t;
   }
 
-  explicit PythonPolicy(const ComponentArgs& a) : IPrecisionPolicy(a), p_(load_params<PythonParams>(param_table())) {
+  explicit PythonPolicy(const ComponentArgs& a)
+      : IPrecisionPolicy(a), p_(load_params<PythonParams>(param_table())) {
     if (!host_callback()) {
-      config().fail("schedule type `python` needs a policy callable: run through Python with "
-                    "npusim.run(hw, workload, policy=f)");
+      config().fail(
+          "schedule type `python` needs a policy callable: run through Python with "
+          "npusim.run(hw, workload, policy=f)");
     }
   }
 
   int prefill_bits() const override { return static_cast<int>(p_.prefill_bits); }
 
   int bits_for_token(const DecodeContext& c) override {
-    const HostContext context = {{"prompt_len", c.prompt_len}, {"gen_len", c.gen_len}, {"kv_len", c.kv_len},
+    const HostContext context = {{"prompt_len", c.prompt_len},
+                                 {"gen_len", c.gen_len},
+                                 {"kv_len", c.kv_len},
                                  {"previous_bits", c.previous_bits}};
     const int64_t bits = host_callback()(c.step, context, "python precision policy");
     if (bits < 1 || bits > 64 || !supported_ || !supported_(static_cast<int>(bits))) {
       throw WorkloadError("the python precision policy returned " + std::to_string(bits) +
-                          " bits at decode step " + std::to_string(c.step) + "; supported: " + supported_text_);
+                          " bits at decode step " + std::to_string(c.step) +
+                          "; supported: " + supported_text_);
     }
     return static_cast<int>(bits);
   }
 
-  void validate(const Generation&, const std::function<bool(int)>& ok, const std::string& s) const override {
+  void validate(const Generation&, const std::function<bool(int)>& ok,
+                const std::string& s) const override {
     if (!ok(static_cast<int>(p_.prefill_bits))) {
       config().fail_at(config().node()["prefill_bits"], "prefill_bits",
-                       "`" + config().path() + ".prefill_bits` = " + std::to_string(p_.prefill_bits) +
+                       "`" + config().path() +
+                           ".prefill_bits` = " + std::to_string(p_.prefill_bits) +
                            " bits is not supported by the weight layout; supported: " + s);
     }
     supported_ = ok;

@@ -18,7 +18,8 @@ class PriorityScheduler : public IScheduler {
     using P = PriorityParams;
     static const ParamTable t =
         ParamTable("priority", "Highest priority first, FCFS among equals; optionally preemptive.")
-            .param("preemptive", &P::preemptive, "preempt at operator boundaries for a higher priority")
+            .param("preemptive", &P::preemptive,
+                   "preempt at operator boundaries for a higher priority")
             .def(ParamValue(false));
     return t;
   }
@@ -29,15 +30,17 @@ class PriorityScheduler : public IScheduler {
     size_t best = 0;
     for (size_t i = 1; i < ready.size(); ++i) {
       const RequestView &a = ready[i], &b = ready[best];
-      if (a.priority != b.priority ? a.priority > b.priority
-                                   : (a.arrival_ps != b.arrival_ps ? a.arrival_ps < b.arrival_ps : a.id < b.id)) {
+      if (a.priority != b.priority
+              ? a.priority > b.priority
+              : (a.arrival_ps != b.arrival_ps ? a.arrival_ps < b.arrival_ps : a.id < b.id)) {
         best = i;
       }
     }
     return best;
   }
   bool preemptive() const override { return p_.preemptive; }
-  bool preempt(const RequestView& running, const std::vector<RequestView>& ready, uint64_t) override {
+  bool preempt(const RequestView& running, const std::vector<RequestView>& ready,
+               uint64_t) override {
     for (const RequestView& r : ready) {
       if (r.priority > running.priority) return true;
     }

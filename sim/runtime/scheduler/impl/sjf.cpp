@@ -18,9 +18,11 @@ class Sjf : public IScheduler {
   static const ParamTable& param_table() {
     using P = SjfParams;
     static const ParamTable t =
-        ParamTable("sjf", "Shortest job first by profiled isolated latency; optionally preemptive "
-                          "(shortest remaining time first at operator boundaries).")
-            .param("preemptive", &P::preemptive, "preempt at operator boundaries for a shorter remaining time")
+        ParamTable("sjf",
+                   "Shortest job first by profiled isolated latency; optionally preemptive "
+                   "(shortest remaining time first at operator boundaries).")
+            .param("preemptive", &P::preemptive,
+                   "preempt at operator boundaries for a shorter remaining time")
             .def(ParamValue(false));
     return t;
   }
@@ -34,7 +36,8 @@ class Sjf : public IScheduler {
     return best;
   }
   bool preemptive() const override { return p_.preemptive; }
-  bool preempt(const RequestView& running, const std::vector<RequestView>& ready, uint64_t) override {
+  bool preempt(const RequestView& running, const std::vector<RequestView>& ready,
+               uint64_t) override {
     for (const RequestView& r : ready) {
       if (r.remaining_ps < running.remaining_ps) return true;
     }
@@ -50,6 +53,7 @@ class Sjf : public IScheduler {
   SjfParams p_;
 };
 
-NPUSIM_REGISTER_COMPONENT(Sjf, "scheduler", "sjf", "Shortest job first (optionally preemptive: SRTF)");
+NPUSIM_REGISTER_COMPONENT(Sjf, "scheduler", "sjf",
+                          "Shortest job first (optionally preemptive: SRTF)");
 
 }  // namespace npusim
