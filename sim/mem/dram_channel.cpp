@@ -130,9 +130,15 @@ uint64_t DramChannel::serve(std::vector<Entry>& q, bool write, uint64_t window, 
     if (is_column(a.cmd) != is_column(b.cmd)) return is_column(a.cmd);
     return a.seq < b.seq;
   };
+  uint64_t total = 0;  // bursts left in q
+  for (const Entry& e : q) total += e.left;
+  // After a column command that leaves its group queued (`again`), only that group changed:
+  // the others' bounds, blocked states and window stay, and so does `second`, their minimum. If
+  // the group's next command comes strictly before it, a scan would pick that group: skip it.
+  size_t best = q.size();
+  uint64_t second = kNever;  // a lower bound on every other group's next command
+  bool again = false;
   while (!q.empty()) {
-    uint64_t total = 0;
-    for (const Entry& e : q) total += e.left;
     const size_t wn = std::min<size_t>(q.size(), window);
     // The next command of a queued group and its earliest cycle. A cycle computed earlier stays
     // a lower bound while the group's bank is untouched (commands only add constraints), so
@@ -156,8 +162,13 @@ uint64_t DramChannel::serve(std::vector<Entry>& q, bool write, uint64_t window, 
       e.dirty = false;
       e.epoch = epoch_;
     };
-    size_t best;
-    while (true) {
+    bool scan = true;
+    if (again) {
+      eval(q[best]);  // what a scan would evaluate: the only dirty group
+      scan = q[best].blocked || q[best].at >= second;
+      again = false;
+    }
+    while (scan) {
       best = q.size();
       for (size_t i = 0; i < wn; ++i) {
         Entry& e = q[i];
@@ -180,9 +191,11 @@ uint64_t DramChannel::serve(std::vector<Entry>& q, bool write, uint64_t window, 
       }
       eval(b);
     }
-    uint64_t second = kNever;  // a lower bound on every other group's next command
-    for (size_t i = 0; i < wn; ++i) {
-      if (i != best && !q[i].blocked) second = std::min(second, q[i].at);
+    if (scan) {
+      second = kNever;
+      for (size_t i = 0; i < wn; ++i) {
+        if (i != best && !q[i].blocked) second = std::min(second, q[i].at);
+      }
     }
     const Cmd bc = q[best].cmd;
     const uint64_t bt = q[best].at;
@@ -233,6 +246,7 @@ uint64_t DramChannel::serve(std::vector<Entry>& q, bool write, uint64_t window, 
     }
     last_data = std::max(last_data, column_run(e.rank, e.bank_group, e.bank, write, bt, n));
     e.left -= n;
+    total -= n;
     if (e.left > 0) {
       if (write || n > 1 || !p_.skip_periods) {
         history_size_ = 0;
@@ -247,12 +261,18 @@ uint64_t DramChannel::serve(std::vector<Entry>& q, bool write, uint64_t window, 
         h.index = best;
         snapshot(bt, h.state);
         if (skip_periods(q, wn)) {
-          for (Entry& o : q) o.dirty = true;
+          total = 0;
+          for (Entry& o : q) {
+            total += o.left;
+            o.dirty = true;
+          }
           ++epoch_;
           last_data = std::max(last_data, data_end_);
           history_size_ = 0;
+          continue;
         }
       }
+      again = true;
       continue;
     }
     history_size_ = 0;
