@@ -169,18 +169,29 @@ uint64_t DramChannel::serve(std::vector<Entry>& q, bool write, uint64_t window, 
       again = false;
     }
     while (scan) {
-      best = q.size();
+      // The front-runner, and the least bound of the others (`second`, a lower bound on every
+      // other group's next command). q does not reallocate while it is served.
+      Entry* const qd = q.data();
+      const size_t none = q.size();
+      best = none;
+      second = kNever;
       for (size_t i = 0; i < wn; ++i) {
-        Entry& e = q[i];
+        Entry& e = qd[i];
         if (e.dirty || e.blocked) eval(e);
-        if (!e.blocked && (best == q.size() || before(e, q[best]))) best = i;
+        if (e.blocked) continue;
+        if (best == none || before(e, qd[best])) {
+          if (best != none) second = std::min(second, qd[best].at);
+          best = i;
+        } else {
+          second = std::min(second, e.at);
+        }
       }
-      NPUSIM_ASSERT(best < q.size(), "FR-FCFS found no command to issue");
-      if (q[best].epoch == epoch_) break;
+      NPUSIM_ASSERT(best < none, "FR-FCFS found no command to issue");
+      if (qd[best].epoch == epoch_) break;
       // A stale column command first moves its bound to the next free data-bus slot (its data
       // needs one, so this stays a lower bound): a tie-loser whose cycle the winner took then
       // waits behind the winner's next command without a full search.
-      Entry& b = q[best];
+      Entry& b = qd[best];
       if (p_.bus_bounds && is_column(b.cmd) && !cols_.empty() && b.at <= col_last_) {
         const uint64_t lat = u(write ? t_.CWL : t_.CL);
         const uint64_t free = bus_.probe(b.at + lat, u(t_.tBL)) - lat;
@@ -190,12 +201,6 @@ uint64_t DramChannel::serve(std::vector<Entry>& q, bool write, uint64_t window, 
         }
       }
       eval(b);
-    }
-    if (scan) {
-      second = kNever;
-      for (size_t i = 0; i < wn; ++i) {
-        if (i != best && !q[i].blocked) second = std::min(second, q[i].at);
-      }
     }
     const Cmd bc = q[best].cmd;
     const uint64_t bt = q[best].at;
