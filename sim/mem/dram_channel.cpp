@@ -36,7 +36,8 @@ DramChannel::DramChannel(const DramStandard& s, const DramPolicy& p)
       act_horizon_(8 * u(s.t.tFAW)),
       act_span_(u(std::max({s.t.tFAW, s.t.tRRD_L, s.t.tRRD_S}))),
       col_reach_(u(std::max({s.t.tCCD_L, s.t.tRTW, s.t.CWL + s.t.tBL + s.t.tWTR_L, s.t.CL + s.t.tBL,
-                             s.t.CWL + s.t.tBL}))) {
+                             s.t.CWL + s.t.tBL}))),
+      col_per_record_(col_reach_ / u(s.t.tCCD_L) + 1) {
   for (size_t r = 0; r < ranks_.size(); ++r) {
     ranks_[r].next_ref = u(t_.tREFI) + r * u(t_.tREFI) / ranks_.size();
   }

@@ -271,7 +271,7 @@ void DramChannel::drop_columns() {
 
 // Records span at most col_reach_ cycles, so a search scans only the few near its cycle.
 void DramChannel::record_column(uint32_t rank, uint32_t bg, bool w, uint64_t t, uint64_t n) {
-  const uint64_t s = u(t_.tCCD_L), per_record = col_reach_ / s + 1;
+  const uint64_t s = u(t_.tCCD_L), per_record = col_per_record_;
   const bool tail = cols_.empty() || t > col_last_;
   if (tail && !cols_.empty() && n == 1 && cols_.back().rank == rank &&
       cols_.back().bank_group == bg && cols_.back().write == w &&
