@@ -70,6 +70,12 @@ class History {
     const auto i = at - buf_.data();
     return &*buf_.insert(buf_.begin() + i, v);
   }
+  // A value-initialized element inserted at `at`, for the caller to fill in place (a record
+  // built on the stack field by field and then copied whole stalls on store forwarding).
+  T* emplace(T* at) {
+    const auto i = at - buf_.data();
+    return &*buf_.emplace(buf_.begin() + i);
+  }
 
  private:
   std::vector<T> buf_;
