@@ -36,7 +36,8 @@ DramChannel::DramChannel(const DramStandard& s, const DramPolicy& p)
       act_horizon_(8 * u(s.t.tFAW)),
       act_span_(u(std::max({s.t.tFAW, s.t.tRRD_L, s.t.tRRD_S}))),
       col_reach_(u(std::max({s.t.tCCD_L, s.t.tRTW, s.t.CWL + s.t.tBL + s.t.tWTR_L, s.t.CL + s.t.tBL,
-                             s.t.CWL + s.t.tBL}))) {
+                             s.t.CWL + s.t.tBL}))),
+      col_per_record_(col_reach_ / u(s.t.tCCD_L) + 1) {
   for (size_t r = 0; r < ranks_.size(); ++r) {
     ranks_[r].next_ref = u(t_.tREFI) + r * u(t_.tREFI) / ranks_.size();
   }
@@ -130,9 +131,15 @@ uint64_t DramChannel::serve(std::vector<Entry>& q, bool write, uint64_t window, 
     if (is_column(a.cmd) != is_column(b.cmd)) return is_column(a.cmd);
     return a.seq < b.seq;
   };
+  uint64_t total = 0;  // bursts left in q
+  for (const Entry& e : q) total += e.left;
+  // After a column command that leaves its group queued (`again`), only that group changed:
+  // the others' bounds, blocked states and window stay, and so does `second`, their minimum. If
+  // the group's next command comes strictly before it, a scan would pick that group: skip it.
+  size_t best = q.size();
+  uint64_t second = kNever;  // a lower bound on every other group's next command
+  bool again = false;
   while (!q.empty()) {
-    uint64_t total = 0;
-    for (const Entry& e : q) total += e.left;
     const size_t wn = std::min<size_t>(q.size(), window);
     // The next command of a queued group and its earliest cycle. A cycle computed earlier stays
     // a lower bound while the group's bank is untouched (commands only add constraints), so
@@ -156,20 +163,36 @@ uint64_t DramChannel::serve(std::vector<Entry>& q, bool write, uint64_t window, 
       e.dirty = false;
       e.epoch = epoch_;
     };
-    size_t best;
-    while (true) {
-      best = q.size();
+    bool scan = true;
+    if (again) {
+      eval(q[best]);  // what a scan would evaluate: the only dirty group
+      scan = q[best].blocked || q[best].at >= second;
+      again = false;
+    }
+    while (scan) {
+      // The front-runner, and the least bound of the others (`second`, a lower bound on every
+      // other group's next command). q does not reallocate while it is served.
+      Entry* const qd = q.data();
+      const size_t none = q.size();
+      best = none;
+      second = kNever;
       for (size_t i = 0; i < wn; ++i) {
-        Entry& e = q[i];
+        Entry& e = qd[i];
         if (e.dirty || e.blocked) eval(e);
-        if (!e.blocked && (best == q.size() || before(e, q[best]))) best = i;
+        if (e.blocked) continue;
+        if (best == none || before(e, qd[best])) {
+          if (best != none) second = std::min(second, qd[best].at);
+          best = i;
+        } else {
+          second = std::min(second, e.at);
+        }
       }
-      NPUSIM_ASSERT(best < q.size(), "FR-FCFS found no command to issue");
-      if (q[best].epoch == epoch_) break;
+      NPUSIM_ASSERT(best < none, "FR-FCFS found no command to issue");
+      if (qd[best].epoch == epoch_) break;
       // A stale column command first moves its bound to the next free data-bus slot (its data
       // needs one, so this stays a lower bound): a tie-loser whose cycle the winner took then
       // waits behind the winner's next command without a full search.
-      Entry& b = q[best];
+      Entry& b = qd[best];
       if (p_.bus_bounds && is_column(b.cmd) && !cols_.empty() && b.at <= col_last_) {
         const uint64_t lat = u(write ? t_.CWL : t_.CL);
         const uint64_t free = bus_.probe(b.at + lat, u(t_.tBL)) - lat;
@@ -179,10 +202,6 @@ uint64_t DramChannel::serve(std::vector<Entry>& q, bool write, uint64_t window, 
         }
       }
       eval(b);
-    }
-    uint64_t second = kNever;  // a lower bound on every other group's next command
-    for (size_t i = 0; i < wn; ++i) {
-      if (i != best && !q[i].blocked) second = std::min(second, q[i].at);
     }
     const Cmd bc = q[best].cmd;
     const uint64_t bt = q[best].at;
@@ -233,6 +252,7 @@ uint64_t DramChannel::serve(std::vector<Entry>& q, bool write, uint64_t window, 
     }
     last_data = std::max(last_data, column_run(e.rank, e.bank_group, e.bank, write, bt, n));
     e.left -= n;
+    total -= n;
     if (e.left > 0) {
       if (write || n > 1 || !p_.skip_periods) {
         history_size_ = 0;
@@ -247,12 +267,18 @@ uint64_t DramChannel::serve(std::vector<Entry>& q, bool write, uint64_t window, 
         h.index = best;
         snapshot(bt, h.state);
         if (skip_periods(q, wn)) {
-          for (Entry& o : q) o.dirty = true;
+          total = 0;
+          for (Entry& o : q) {
+            total += o.left;
+            o.dirty = true;
+          }
           ++epoch_;
           last_data = std::max(last_data, data_end_);
           history_size_ = 0;
+          continue;
         }
       }
+      again = true;
       continue;
     }
     history_size_ = 0;

@@ -70,6 +70,12 @@ class History {
     const auto i = at - buf_.data();
     return &*buf_.insert(buf_.begin() + i, v);
   }
+  // A value-initialized element inserted at `at`, for the caller to fill in place (a record
+  // built on the stack field by field and then copied whole stalls on store forwarding).
+  T* emplace(T* at) {
+    const auto i = at - buf_.data();
+    return &*buf_.emplace(buf_.begin() + i);
+  }
 
  private:
   std::vector<T> buf_;
@@ -185,7 +191,8 @@ class DramChannel {
   // Column commands likewise (runs); col_reach_: the farthest one command constrains another.
   History<ColRecord> cols_;
   uint64_t col_last_ = 0, col_reach_;
-  Calendar bus_;           // data-bus bookings, to find free slots before checking the rules
+  uint64_t col_per_record_;  // commands per record: col_reach_ / tCCD_L + 1 (record_column)
+  Calendar bus_;             // data-bus bookings, to find free slots before checking the rules
   uint64_t gap_[2][2][3];  // col_gap by [1st is WR][2nd is WR][other rank, other group, same group]
   // Their maxima: before a RD / WR (over what follows it), and after one ([WR records exist]).
   uint64_t col_before_max_[2] = {0, 0}, col_after_max_[2][2] = {{0, 0}, {0, 0}};

@@ -79,9 +79,11 @@ void DramChannel::apply(Cmd c, uint32_t rank, uint32_t bg, uint32_t bank, uint64
     b.pre_ok = std::max(b.pre_ok, t + u(t_.tRAS));
     b.rd_ok = std::max(b.rd_ok, t + u(t_.tRCD));
     b.wr_ok = std::max(b.wr_ok, t + u(t_.tRCD));
-    acts_.insert(std::upper_bound(acts_.begin(), acts_.end(), t,
-                                  [](uint64_t v, const ActRecord& a) { return v < a.t; }),
-                 ActRecord{t, rank, bg});
+    ActRecord* a = acts_.emplace(std::upper_bound(
+        acts_.begin(), acts_.end(), t, [](uint64_t v, const ActRecord& r) { return v < r.t; }));
+    a->t = t;
+    a->rank = rank;
+    a->bank_group = bg;
     act_latest_ = std::max(act_latest_, t);
     while (acts_.front().t + act_horizon_ + act_span_ < act_latest_) acts_.pop_front();
     ++counts_.act;
@@ -271,7 +273,7 @@ void DramChannel::drop_columns() {
 
 // Records span at most col_reach_ cycles, so a search scans only the few near its cycle.
 void DramChannel::record_column(uint32_t rank, uint32_t bg, bool w, uint64_t t, uint64_t n) {
-  const uint64_t s = u(t_.tCCD_L), per_record = col_reach_ / s + 1;
+  const uint64_t s = u(t_.tCCD_L), per_record = col_per_record_;
   const bool tail = cols_.empty() || t > col_last_;
   if (tail && !cols_.empty() && n == 1 && cols_.back().rank == rank &&
       cols_.back().bank_group == bg && cols_.back().write == w &&
@@ -282,7 +284,13 @@ void DramChannel::record_column(uint32_t rank, uint32_t bg, bool w, uint64_t t, 
   auto at = std::upper_bound(cols_.begin(), cols_.end(), t,
                              [](uint64_t v, const ColRecord& a) { return v < a.t; });
   for (uint64_t i = 0; i < n; i += per_record) {
-    at = cols_.insert(at, ColRecord{t + i * s, std::min(per_record, n - i), rank, bg, w}) + 1;
+    ColRecord* c = cols_.emplace(at);
+    c->t = t + i * s;
+    c->n = std::min(per_record, n - i);
+    c->rank = rank;
+    c->bank_group = bg;
+    c->write = w;
+    at = c + 1;
     col_writes_ += w ? 1 : 0;
   }
 }
