@@ -3,9 +3,16 @@
 namespace npusim {
 
 DramWindow::DramWindow(const ComponentArgs& a, const IDram& shared, uint64_t base, uint64_t size)
-    : IDram(a), initiator("initiator"), target_("target"), shared_(shared), base_(base), size_(size),
-      read_(stats().counter("bytes_read", "bytes", "bytes this accelerator read from the shared DRAM")),
-      written_(stats().counter("bytes_written", "bytes", "bytes this accelerator wrote to the shared DRAM")) {
+    : IDram(a),
+      initiator("initiator"),
+      target_("target"),
+      shared_(shared),
+      base_(base),
+      size_(size),
+      read_(stats().counter("bytes_read", "bytes",
+                            "bytes this accelerator read from the shared DRAM")),
+      written_(stats().counter("bytes_written", "bytes",
+                               "bytes this accelerator wrote to the shared DRAM")) {
   target_.register_b_transport(this, &DramWindow::b_transport);
 }
 
