@@ -83,6 +83,7 @@ def main():
     args = ap.parse_args()
     import npusim
     out = Path(args.out_dir)
+    out.mkdir(parents=True, exist_ok=True)
     rows = []
     for m in MACHINES:
         for label, dram in variants(m):
