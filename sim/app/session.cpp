@@ -51,7 +51,8 @@ std::vector<std::string> platform_names(const YamlDoc& hw) {
   std::vector<std::string> names;
   const YAML::Node& t = hw.root["type"];
   const YAML::Node& accs = hw.root["accelerators"];
-  if (t && t.IsScalar() && t.Scalar() == "platform" && accs && accs.IsMap()) {
+  if (t && t.IsScalar() && Registry::find("platform", t.Scalar()) != nullptr && accs &&
+      accs.IsMap()) {
     for (const auto& kv : accs) names.push_back(kv.first.as<std::string>());
   }
   return names;
@@ -168,9 +169,11 @@ SessionOutput simulate(const std::shared_ptr<YamlDoc>& hw_doc, const Workload& w
   j["total_cycles"] = r.total_cycles;
   j["total_seconds"] = seconds;
   Json tp = Json::object();
-  Json requests = runtime.report();
-  if (workload.requests && profile != nullptr) {
-    tp["value"] = requests["stp_requests_per_s"];
+  const bool stream = workload.requests && profile != nullptr;
+  const Json requests =
+      stream ? runtime.report() : Json();  // (a single program has no stream metrics)
+  if (stream) {
+    tp["value"] = *requests.find("stp_requests_per_s");
     tp["unit"] = std::string("requests/s");
   } else {
     tp["value"] = r.throughput;
@@ -204,7 +207,7 @@ SessionOutput simulate(const std::shared_ptr<YamlDoc>& hw_doc, const Workload& w
     }
     j["accelerators"] = accs;
   }
-  if (workload.requests && profile != nullptr) j["requests"] = requests;
+  if (stream) j["requests"] = requests;
   j["components"] = stats.to_json();
   out.stats = j;
   out.resolved_yaml = resolved(hw_name(*hw_doc), *hw.root);
