@@ -59,7 +59,7 @@ const ParamTable& GenericNpu::param_table() {
 
 GenericNpu::GenericNpu(const ComponentArgs& a)
     : IAccelerator(a),
-      p_(load_params<GenericNpuParams>(param_table(), {"name"})),
+      p_(load_params<GenericNpuParams>(param_table(), kHardwareRootKeys)),
       clock_(p_.clock),
       router_("router") {
   context().clock = &clock_;
@@ -88,7 +88,8 @@ GenericNpu::GenericNpu(const ComponentArgs& a)
   o.bitmap_weights = p_.weight_format == WeightFormat::Bitmap;
   o.transfer_costs(*dram_, *dma_, clock_);
   lowering_ = std::make_unique<Lowering>(*array_, *vector_, o);
-  compute_ = std::make_unique<GenericComputeRule>(*array_, *vector_);
+  compute_ = std::make_unique<GenericComputeRule>(*array_, *vector_,
+                                                  static_cast<int>(p_.accumulator_bits));
   enum : int8_t { kIfmap, kWeight, kOfmap };
   ExecEngine::Config c;
   c.dma = dma_.get();
@@ -96,9 +97,9 @@ GenericNpu::GenericNpu(const ComponentArgs& a)
   c.store_queue = 1;
   c.compute = compute_.get();
   c.clock = &clock_;
-  c.buffers = {{kIfmapBase, ifmap_->capacity_bytes() / slots_},
-               {kWeightBase, weight_->capacity_bytes() / slots_},
-               {kOfmapBase, ofmap_->capacity_bytes() / slots_}};
+  c.buffers = {{kIfmapBase, ifmap_->capacity_bytes() / slots_, ifmap_.get()},
+               {kWeightBase, weight_->capacity_bytes() / slots_, weight_.get()},
+               {kOfmapBase, ofmap_->capacity_bytes() / slots_, ofmap_.get()}};
   c.weight_side = {kWeight, kWeight, kWeight, kWeight};  // weights, or the B operand of Q.K^T
   c.input_side = {kIfmap, kIfmap, kIfmap, kIfmap};
   c.output = kOfmap;
@@ -110,20 +111,28 @@ GenericNpu::GenericNpu(const ComponentArgs& a)
     c.units = fast_forward_units({dma_.get(), dram_, ifmap_.get(), weight_.get(), ofmap_.get()});
   }
   c.stats = &stats();
+  c.matrix_unit = array_.get();
+  c.vector_unit = vector_.get();
   engine_ = std::make_unique<ExecEngine>(c, acc_);
 }
 
-IComputeRule::Cost GenericComputeRule::compute(const WorkUnit& u) {
+IComputeRule::Cost GenericComputeRule::compute(const WorkUnit& u, OpActivity& act) {
   NPUSIM_ASSERT(u.kind != WorkUnit::Kind::Fused && !u.transform_weights,
                 "generic_npu received a work unit it has no unit for");
   if (u.kind == WorkUnit::Kind::Matrix) {
     const uint64_t cycles = array_.cycles(u.mw);
     array_.account(u.mw, cycles);
-    return {cycles, u.mw.m * u.mw.k * u.mw.n * u.mw.count, array_.path().c_str()};
+    act.add_matrix(u.mw);
+    Cost c{cycles, u.mw.m * u.mw.k * u.mw.n * u.mw.count, array_.path().c_str()};
+    add_matrix_bytes(c, array_.traffic(u.mw), u.mw, acc_bits_);
+    return c;
   }
   const uint64_t cycles = vector_.cycles(u.vw);
   vector_.account(u.vw, cycles);
-  return {cycles, u.vw.fn == VectorFn::Mac ? u.vw.elements : 0, vector_.path().c_str()};
+  act.add_vector(u.vw);
+  Cost c{cycles, u.vw.fn == VectorFn::Mac ? u.vw.elements : 0, vector_.path().c_str()};
+  add_vector_bytes(c, u);
+  return c;
 }
 
 // ---- preparation -----------------------------------------------------------------------
@@ -262,7 +271,7 @@ RunResult GenericNpu::result() {
     r.throughput = r.total_seconds > 0 ? static_cast<double>(inferences_) / r.total_seconds : 0;
     r.throughput_unit = "inferences/s";
   }
-  r.breakdown = breakdown.to_json(hz);
+  r.set_breakdown(breakdown, hz);
   Json g = Json::object();
   g["steps"] = engine_->units_issued();
   g["operators"] = ops_started_;

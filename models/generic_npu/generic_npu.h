@@ -46,12 +46,15 @@ struct GenericNpuParams {
 // vector unit.
 class GenericComputeRule : public IComputeRule {
  public:
-  GenericComputeRule(IMatrixUnit& array, IVectorUnit& vector) : array_(array), vector_(vector) {}
-  Cost compute(const WorkUnit& u) override;
+  // Partial sums and results move at `acc_bits` between the array and the output buffer.
+  GenericComputeRule(IMatrixUnit& array, IVectorUnit& vector, int acc_bits)
+      : array_(array), vector_(vector), acc_bits_(acc_bits) {}
+  Cost compute(const WorkUnit& u, OpActivity& act) override;
 
  private:
   IMatrixUnit& array_;
   IVectorUnit& vector_;
+  int acc_bits_;
 };
 
 class GenericNpu : public sc_core::sc_module, public IAccelerator {

@@ -13,7 +13,7 @@ class IDequantUnit : public Component {
   // Cycles to stream `weights` weights of width `bits` through the unit, pipeline included.
   virtual uint64_t cycles(uint64_t weights, int bits) const = 0;
   virtual uint64_t pipeline_depth() const = 0;
-  virtual void account(uint64_t weights, uint64_t cycles) = 0;
+  virtual void account(uint64_t weights, int bits, uint64_t cycles) = 0;
 };
 
 }  // namespace npusim

@@ -24,7 +24,7 @@ class LlmComputeRule : public IComputeRule {
     uint64_t sfu_overlap_elements = 64;
   };
   explicit LlmComputeRule(Config c) : c_(c) {}
-  Cost compute(const WorkUnit& u) override;
+  Cost compute(const WorkUnit& u, OpActivity& act) override;
 
  private:
   Config c_;

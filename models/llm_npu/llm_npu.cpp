@@ -112,7 +112,7 @@ const ParamTable& LlmNpu::param_table() {
 
 LlmNpu::LlmNpu(const ComponentArgs& a)
     : IAccelerator(a),
-      p_(load_params<LlmNpuParams>(param_table(), {"name"})),
+      p_(load_params<LlmNpuParams>(param_table(), kHardwareRootKeys)),
       clock_(p_.clock),
       router_("router") {
   context().clock = &clock_;
@@ -158,7 +158,10 @@ LlmNpu::LlmNpu(const ComponentArgs& a)
   c.dma = dma_.get();
   c.compute = compute_.get();
   c.clock = &clock_;
-  c.buffers = {{kWeightBase, b.weight}, {kActBase, b.act}, {kKvBase, b.kv}, {kOutBase, b.out}};
+  c.buffers = {{kWeightBase, b.weight, weight_buf_.get()},
+               {kActBase, b.act, act_buf_.get()},
+               {kKvBase, b.kv, kv_buf_.get()},
+               {kOutBase, b.out, out_buf_.get()}};
   // Weight-side operands: weights and their LUTs, or an activation used as the B operand;
   // input-side: activations, or K/V chunks of the attention.
   c.weight_side = {kWeight, kWeight, -1, kAct};
@@ -171,6 +174,9 @@ LlmNpu::LlmNpu(const ComponentArgs& a)
     c.units = fast_forward_units(
         {dma_.get(), dram_, weight_buf_.get(), act_buf_.get(), kv_buf_.get(), out_buf_.get()});
   c.stats = &stats();
+  c.matrix_unit = mpe_.get();
+  c.vector_unit = sfu_.get();
+  c.transform_unit = dequant_.get();
   engine_ = std::make_unique<ExecEngine>(c, acc_);
 }
 
@@ -290,7 +296,7 @@ RunResult LlmNpu::result() {
   r.total_cycles = acc_.finish(clock_, breakdown);
   r.total_seconds = clock_.seconds(Cycles(r.total_cycles));
   const double hz = static_cast<double>(clock_.frequency().hz);
-  r.breakdown = breakdown.to_json(hz);
+  r.set_breakdown(breakdown, hz);
   Json section = Json::object();
   const OpTraffic traffic = acc_.total_traffic();
   Json classes = Json::object();

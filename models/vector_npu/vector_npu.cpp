@@ -43,10 +43,16 @@ uint64_t u(int64_t v) {
 class VectorOnly : public IComputeRule {
  public:
   explicit VectorOnly(IVectorUnit& v) : v_(v) {}
-  Cost compute(const WorkUnit& w) override {
+  Cost compute(const WorkUnit& w, OpActivity& act) override {
     const uint64_t cycles = v_.cycles(w.vw);
     v_.account(w.vw, cycles);
-    return {cycles, w.vw.fn == VectorFn::Mac ? w.vw.elements : 0, v_.path().c_str()};
+    act.add_vector(w.vw);
+    Cost c{cycles, w.vw.fn == VectorFn::Mac ? w.vw.elements : 0, v_.path().c_str()};
+    // The lanes read each loaded byte once and write each result once (MACs keep their sums).
+    c.weight_read = w.weight_bytes;
+    c.input_read = w.input_bytes;
+    c.output_written = w.store_bytes;
+    return c;
   }
 
  private:
@@ -76,7 +82,7 @@ class VectorNpu : public sc_core::sc_module, public IAccelerator {
 
   explicit VectorNpu(const ComponentArgs& a)
       : IAccelerator(a),
-        p_(load_params<VectorNpuParams>(param_table(), {"name"})),
+        p_(load_params<VectorNpuParams>(param_table(), kHardwareRootKeys)),
         clock_(p_.clock),
         router_("router") {
     // 1. The assembly: the parts, and how they connect.
@@ -98,15 +104,16 @@ class VectorNpu : public sc_core::sc_module, public IAccelerator {
     c.dma = dma_.get();
     c.compute = compute_.get();
     c.clock = &clock_;
-    c.buffers = {{kInputBase, input_->capacity_bytes() / 2},
-                 {kWeightBase, weight_->capacity_bytes() / 2},
-                 {kOutputBase, output_->capacity_bytes() / 2}};
+    c.buffers = {{kInputBase, input_->capacity_bytes() / 2, input_.get()},
+                 {kWeightBase, weight_->capacity_bytes() / 2, weight_.get()},
+                 {kOutputBase, output_->capacity_bytes() / 2, output_.get()}};
     c.weight_side = {kWeight, kWeight, -1, kWeight};
     c.input_side = {-1, -1, kInput, kInput};
     c.output = kOutput;
     c.quantum_ps = context().shared_memory ? 0 : 1000000000;  // 1 ms ahead, alone
     c.units = fast_forward_units({dma_.get(), dram_, input_.get(), weight_.get(), output_.get()});
     c.stats = &stats();
+    c.vector_unit = vector_.get();
     engine_ = std::make_unique<ExecEngine>(c, acc_);
   }
 
@@ -177,7 +184,7 @@ class VectorNpu : public sc_core::sc_module, public IAccelerator {
     r.total_seconds = clock_.seconds(Cycles(r.total_cycles));
     r.throughput = r.total_seconds > 0 ? static_cast<double>(inferences_) / r.total_seconds : 0;
     r.throughput_unit = "inferences/s";
-    r.breakdown = breakdown.to_json(static_cast<double>(clock_.frequency().hz));
+    r.set_breakdown(breakdown, static_cast<double>(clock_.frequency().hz));
     Json s = Json::object();
     s["work_units"] = engine_->units_issued();
     r.sections["vector_npu"] = s;

@@ -2,10 +2,12 @@
 
 #include <algorithm>
 #include <cmath>
+#include <optional>
 
 #include "sim/core/kernel.h"
 #include "sim/core/text.h"
 #include "sim/core/version.h"
+#include "sim/energy/energy_report.h"
 #include "sim/mem/i_memory.h"
 #include "sim/report/timeline.h"
 #include "sim/runtime/platform.h"
@@ -56,6 +58,59 @@ std::vector<std::string> platform_names(const YamlDoc& hw) {
     for (const auto& kv : accs) names.push_back(kv.first.as<std::string>());
   }
   return names;
+}
+
+// The table named by the hardware file's `energy:` section (docs/energy.md), if any.
+std::optional<EnergyTable> energy_table_of(const std::shared_ptr<YamlDoc>& hw) {
+  const ConfigNode e(hw, hw->root["energy"], "hw.energy");
+  if (!e.present()) return std::nullopt;
+  e.check_keys({"table"});
+  const YAML::Node& t = e.node()["table"];
+  if (!t || !t.IsScalar() || t.Scalar().empty())
+    e.fail("`energy` needs `table:`, the energy table file (relative to this file)");
+  const std::string file = t.Scalar();
+  return load_energy_table(file[0] == '/' ? file : hw->dir + "/" + file);
+}
+
+// Energy of the run: the components' totals, each layer row's share and each phase's sum.
+Json add_energy(const EnergyTable& table, const Component& root,
+                const std::vector<IAccelerator*>& accs, std::vector<RunResult>& results,
+                double seconds) {
+  const EnergyReport rep(table, root, seconds);
+  Json j = rep.to_json();
+  Json attributed = Json::array();
+  for (size_t i = 0; i < accs.size(); ++i) {
+    const EnergyReport::Rows split =
+        rep.row_energy(*accs[i], accs[i]->engine().config(), results[i].layer_accounts);
+    const std::vector<double>& rows = split.energy_j;
+    Json a = Json::object();
+    a["accelerator"] = accs[i]->path();
+    a["exact_j"] = split.exact_j;
+    a["apportioned_j"] = split.apportioned_j;
+    a["static_j"] = split.static_j;
+    attributed.push_back(a);
+    Json& layers = results[i].breakdown["layers"];
+    std::vector<std::pair<std::string, double>> phases;
+    for (size_t r = 0; r < rows.size() && r < layers.size(); ++r) {
+      layers.at(r)["energy_j"] = rows[r];
+      const std::string phase = layers.at(r).find("phase")->as_string();
+      auto it = std::find_if(phases.begin(), phases.end(),
+                             [&](const auto& p) { return p.first == phase; });
+      if (it == phases.end()) {
+        phases.emplace_back(phase, rows[r]);
+      } else {
+        it->second += rows[r];
+      }
+    }
+    Json& ph = results[i].breakdown["phases"];
+    for (size_t p = 0; p < ph.size(); ++p) {
+      const std::string name = ph.at(p).find("name")->as_string();
+      for (const auto& [n, e] : phases)
+        if (n == name) ph.at(p)["energy_j"] = e;
+    }
+  }
+  j["operators"] = attributed;  // how the layer rows' energy was split (docs/energy.md)
+  return j;
 }
 
 // The hardware the file describes: one accelerator, or a platform of several sharing a DRAM.
@@ -132,6 +187,8 @@ SessionOutput simulate(const std::shared_ptr<YamlDoc>& hw_doc, const Workload& w
   BuildContext ctx;
   ctx.timeline = timeline_path.empty() ? nullptr : &timeline;
   Hardware hw = build(hw_doc, stats, ctx);
+  const std::optional<EnergyTable> energy = energy_table_of(hw_doc);
+  if (energy) EnergyReport::check_covers(*energy, *hw.root);
   for (IAccelerator* a : hw.accelerators) a->prepare(workload, options);
   RuntimeSetup setup;
   setup.accelerators = hw.accelerators;
@@ -158,14 +215,16 @@ SessionOutput simulate(const std::shared_ptr<YamlDoc>& hw_doc, const Workload& w
 
   std::vector<RunResult> results;
   for (IAccelerator* a : hw.accelerators) results.push_back(a->result());
+  double seconds = 0;
+  for (const RunResult& x : results) seconds = std::max(seconds, x.total_seconds);
+  const Json energy_json =
+      energy ? add_energy(*energy, *hw.root, hw.accelerators, results, seconds) : Json();
   const RunResult& r = results.front();
   Json j = Json::object();
   j["schema_version"] = kStatsSchemaVersion;
   j["simulator"] = std::string("npusim ") + build_id();
   j["hw"] = hw_name(*hw_doc);
   j["workload"] = workload.name;
-  double seconds = 0;
-  for (const RunResult& x : results) seconds = std::max(seconds, x.total_seconds);
   j["total_cycles"] = r.total_cycles;
   j["total_seconds"] = seconds;
   Json tp = Json::object();
@@ -208,6 +267,7 @@ SessionOutput simulate(const std::shared_ptr<YamlDoc>& hw_doc, const Workload& w
     j["accelerators"] = accs;
   }
   if (stream) j["requests"] = requests;
+  if (energy) j["energy"] = energy_json;
   j["components"] = stats.to_json();
   out.stats = j;
   out.resolved_yaml = resolved(hw_name(*hw_doc), *hw.root);
@@ -259,6 +319,8 @@ std::string validate_session(SessionInput in) {
   StatGroup stats("hw");
   BuildContext ctx;
   Hardware hw = build(in.hw, stats, ctx);
+  if (const std::optional<EnergyTable> energy = energy_table_of(in.hw))
+    EnergyReport::check_covers(*energy, *hw.root);
   if (workload) {
     for (IAccelerator* a : hw.accelerators) a->prepare(*workload, in.options);
     if (workload->requests) parse_request_stream(*workload, hw.names);

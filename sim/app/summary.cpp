@@ -26,6 +26,13 @@ std::string human_bytes(double b) {
   return fmt("%.0f B", b);
 }
 
+std::string human_energy(double j) {
+  if (j >= 1) return fmt("%.3f J", j);
+  if (j >= 1e-3) return fmt("%.3f mJ", j * 1e3);
+  if (j >= 1e-6) return fmt("%.3f uJ", j * 1e6);
+  return fmt("%.3f nJ", j * 1e9);
+}
+
 }  // namespace
 
 std::string summary_table(const Json& stats, size_t top_layers) {
@@ -47,6 +54,13 @@ std::string summary_table(const Json& stats, size_t top_layers) {
   out += "  DRAM read / written " + human_bytes(num("dram.bytes_read")) + " / " +
          human_bytes(num("dram.bytes_written")) +
          fmt("  (%.1f %% of peak bandwidth)\n", 100 * num("dram.bandwidth_utilisation"));
+  if (stats.find("energy")) {
+    out += "  energy              " + human_energy(num("energy.total_j")) + " (dynamic " +
+           human_energy(num("energy.dynamic_j")) + ", static " +
+           human_energy(num("energy.static_j")) +
+           fmt("); %.3g W average; ", num("energy.average_power_w")) +
+           fmt("%.3g mm2 on chip\n", num("energy.area_mm2"));
+  }
   const Json* layers = stats.at_path("breakdown.layers");
   if (layers && layers->size() > 0) {
     std::vector<size_t> order(layers->size());

@@ -20,6 +20,11 @@ struct MatrixGranule {
   uint64_t m = 1, k = 1, n = 1;
 };
 
+// Elements a block moves between the unit and its buffers (the energy counters' compute side).
+struct MatrixTraffic {
+  uint64_t a_reads = 0, w_reads = 0, out_reads = 0, out_writes = 0;
+};
+
 class IMatrixUnit : public Component {
  public:
   using Component::Component;
@@ -28,6 +33,11 @@ class IMatrixUnit : public Component {
   virtual void account(const MatrixWork& w, uint64_t cycles) = 0;
   virtual uint64_t peak_macs_per_cycle(int a_bits, int w_bits) const = 0;
   virtual MatrixGranule granule(int a_bits, int w_bits) const = 0;
+  // What a block reads and writes in the buffers. Default: every operand once, each output
+  // written once (a unit that keeps partial sums inside and reuses operands in registers).
+  virtual MatrixTraffic traffic(const MatrixWork& w) const {
+    return {w.m * w.k * w.count, w.k * w.n * w.count, 0, w.m * w.n * w.count};
+  }
 };
 
 }  // namespace npusim

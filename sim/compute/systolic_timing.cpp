@@ -135,4 +135,37 @@ uint64_t gemm_block_cycles(const ArrayGeometry& g, uint64_t m, uint64_t k, uint6
   return evaluate_runs(g, gemm_runs(g, m, k, n, lanes));
 }
 
+ArrayTraffic gemm_block_traffic(const ArrayGeometry& g, uint64_t m, uint64_t k, uint64_t n,
+                                uint64_t lanes, uint64_t passes) {
+  ArrayTraffic t;
+  const uint64_t width = g.cols * lanes;
+  switch (g.dataflow) {
+    case Dataflow::WeightStationary: {
+      const uint64_t fk = ceil_div(k, g.rows), fn = ceil_div(n, width);
+      t.w_reads = k * n;
+      t.a_reads = m * k * fn * passes;
+      t.out_writes = m * n * fk;
+      t.out_reads = m * n * (fk - 1);
+      break;
+    }
+    case Dataflow::InputStationary: {
+      const uint64_t fk = ceil_div(k, g.rows), fm = ceil_div(m, width);
+      t.a_reads = m * k;
+      t.w_reads = k * n * fm * passes;
+      t.out_writes = m * n * fk;
+      t.out_reads = m * n * (fk - 1);
+      break;
+    }
+    case Dataflow::OutputStationary: {
+      const uint64_t fm = ceil_div(m, g.rows), fn = ceil_div(n, width);
+      t.a_reads = m * k * fn * passes;
+      t.w_reads = k * n * fm * passes;
+      t.out_writes = m * n;
+      break;
+    }
+  }
+  if (m == 0 || k == 0 || n == 0) t = {};
+  return t;
+}
+
 }  // namespace npusim

@@ -85,4 +85,20 @@ std::vector<ArrayTile> gemm_tiles(const ArrayGeometry& g, uint64_t m, uint64_t k
 uint64_t gemm_block_cycles(const ArrayGeometry& g, uint64_t m, uint64_t k, uint64_t n,
                            uint64_t lanes);
 
+// Elements a GEMM block moves between the array and its buffers (for the energy counters), with
+// the tiles of gemm_tiles(): Fk = ceil(K / R) row folds; Fn = ceil(N / (C x lanes)) (WS, OS) or
+// Fm = ceil(M / (C x lanes)) (IS) column folds; Fm' = ceil(M / R) (OS).
+//   WS: W read once (K.N); A streams once per column fold (M.K.Fn); each row fold writes its
+//       partial sums (M.N.Fk) and every fold after the first reads them back (M.N.(Fk-1)).
+//   IS: A read once (M.K); W streams once per column fold (K.N.Fm); partial sums as WS.
+//   OS: A streams once per column fold (M.K.Fn), W once per row fold (K.N.Fm'); each output is
+//       written once (M.N), no partial sum leaves the array.
+// Operands wider than the multiplier stream `passes` times (the streamed operands' reads, as
+// the timing does); a tile's unused rows and columns move nothing (full_folds only pads time).
+struct ArrayTraffic {
+  uint64_t a_reads = 0, w_reads = 0, out_reads = 0, out_writes = 0;
+};
+ArrayTraffic gemm_block_traffic(const ArrayGeometry& g, uint64_t m, uint64_t k, uint64_t n,
+                                uint64_t lanes, uint64_t passes = 1);
+
 }  // namespace npusim

@@ -16,6 +16,7 @@
 #include <memory>
 #include <string>
 #include <type_traits>
+#include <utility>
 #include <vector>
 
 #include "sim/core/clock.h"
@@ -37,6 +38,15 @@ struct BuildContext {
   // uses it instead of building its own) and that its engines must reach it in time order.
   class IDram* shared_dram = nullptr;
   bool shared_memory = false;
+};
+
+// A component's activity for pricing: its actions with their counts, and the size its area and
+// leakage scale with. Components that are not priced (routers, the accelerator's shell) give none.
+struct ComponentActivity {
+  std::vector<std::pair<std::string, uint64_t>> actions;  // action -> count
+  std::string size_unit = "instance";  // what the table's area and leakage are per
+  double size = 1;                     // how many of them
+  uint64_t capacity_bytes = 0;         // a memory's capacity (for per-capacity energy curves)
 };
 
 struct ComponentArgs {
@@ -65,6 +75,13 @@ class Component {
   // Writes `type`, every parameter (defaults resolved) and every child.
   virtual void emit_resolved(YAML::Emitter& out) const;
   virtual Json params_json() const;
+  // The actions this component performed, for the energy report (sim/energy); false when the
+  // component is not priced (a router, an accelerator's shell). Read after the run.
+  virtual bool activity(ComponentActivity& out) const {
+    (void)out;
+    return false;
+  }
+  const std::vector<const Component*>& children() const { return children_; }
 
  protected:
   // Reads this component's parameters through `table`; call once, in the constructor.

@@ -12,9 +12,11 @@
 #include <functional>
 #include <memory>
 #include <string>
+#include <vector>
 
 #include "sim/core/component.h"
 #include "sim/core/json.h"
+#include "sim/report/breakdown.h"
 
 namespace npusim {
 
@@ -23,6 +25,10 @@ enum class PhaseKind : uint8_t;  // sim/workload/phases.h
 class IDram;
 class ExecEngine;
 class RunAccounting;
+
+// Keys the root of a hardware file holds besides its component's parameters: the hardware's
+// name and the energy table that prices its runs (docs/energy.md).
+inline const std::vector<std::string> kHardwareRootKeys = {"name", "energy"};
 
 struct RunOptions {
   // Called now and then with the fraction done and what is running; may print progress.
@@ -33,9 +39,15 @@ struct RunResult {
   uint64_t total_cycles = 0;
   double total_seconds = 0;
   double throughput = 0;
-  std::string throughput_unit;      // "inferences/s", "tokens/s"
-  Json breakdown = Json::object();  // {"phases": [...], "layers": [...]}
-  Json sections = Json::object();   // model-specific top-level sections
+  std::string throughput_unit;            // "inferences/s", "tokens/s"
+  Json breakdown = Json::object();        // {"phases": [...], "layers": [...]}
+  std::vector<OpAccount> layer_accounts;  // the layer rows' totals, in order (for energy)
+  Json sections = Json::object();         // model-specific top-level sections
+
+  void set_breakdown(const Breakdown& b, double clock_hz) {
+    breakdown = b.to_json(clock_hz);
+    layer_accounts = b.row_totals();
+  }
 };
 
 // What a model sees of the request it is running.

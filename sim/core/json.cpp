@@ -66,6 +66,11 @@ const Json& Json::at(size_t i) const {
   return std::get<std::shared_ptr<Array>>(v_)->at(i);
 }
 
+Json& Json::at(size_t i) {
+  NPUSIM_ASSERT(is_array(), "JSON value is not an array");
+  return std::get<std::shared_ptr<Array>>(v_)->at(i);
+}
+
 const std::vector<std::pair<std::string, Json>>& Json::items() const {
   NPUSIM_ASSERT(is_object(), "JSON value is not an object");
   return std::get<std::shared_ptr<Object>>(v_)->items;

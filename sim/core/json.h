@@ -58,6 +58,7 @@ class Json {
   void push_back(Json v);  // turns a null value into an array
   size_t size() const;
   const Json& at(size_t i) const;
+  Json& at(size_t i);
   const std::vector<std::pair<std::string, Json>>& items() const;
 
   double as_double() const;  // numbers only

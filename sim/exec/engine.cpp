@@ -210,11 +210,12 @@ void ExecEngine::compute(Pending& p, uint64_t index) {
       out_free_.pop_front();
     }
   }
-  const IComputeRule::Cost cost = c_.compute->compute(*p.s);
-  const uint64_t end = clk.ps_of(clk.cycle_at_ps(start) + Cycles(cost.cycles));
   OpAccount& a = acc_.account(p.op);
+  const IComputeRule::Cost cost = c_.compute->compute(*p.s, a.activity);
+  const uint64_t end = clk.ps_of(clk.cycle_at_ps(start) + Cycles(cost.cycles));
   a.compute_cycles += cost.cycles;
   a.macs += cost.macs;
+  charge_buffers(*p.s, cost, a.activity);
   if (c_.timeline) c_.timeline->record(cost.unit, acc_.name(p.op), start, end);
   compute_free_ = end;
   p.compute_end = end;
@@ -228,6 +229,22 @@ void ExecEngine::compute(Pending& p, uint64_t index) {
   }
   if (p.s->opens_output) out_free_.push_back(kPending);  // this block's half, until stored
   if (p.s->store_bytes > 0) stores_waiting_.push_back(index);
+}
+
+// The compute units' accesses to the buffers: the operands' buffers by their tensor classes,
+// the output buffer for partial sums and results.
+void ExecEngine::charge_buffers(const WorkUnit& u, const IComputeRule::Cost& cost,
+                                OpActivity& act) {
+  auto charge = [&](int b, uint64_t read, uint64_t written) {
+    if (b < 0 || (read == 0 && written == 0)) return;
+    const auto i = static_cast<size_t>(b);
+    act.buffer_read[i] += read;
+    act.buffer_written[i] += written;
+    if (c_.buffers[i].sram) c_.buffers[i].sram->account_compute(read, written);
+  };
+  charge(c_.weight_side[static_cast<size_t>(u.weight_class)], cost.weight_read, 0);
+  charge(c_.input_side[static_cast<size_t>(u.input_class)], cost.input_read, 0);
+  charge(c_.output, cost.output_read, cost.output_written);
 }
 
 void ExecEngine::issue_store(Pending& p) {

@@ -36,6 +36,7 @@
 #include "sim/core/stats.h"
 #include "sim/exec/work_unit.h"
 #include "sim/mem/i_dma.h"
+#include "sim/mem/i_memory.h"
 #include "sim/report/run_accounting.h"
 
 namespace npusim {
@@ -50,9 +51,34 @@ class IComputeRule {
     uint64_t cycles = 0;
     uint64_t macs = 0;      // MACs the unit performs (for utilisation)
     const char* unit = "";  // path of the unit it ran on ("hw.array"), the timeline's track
+    // Bytes the compute units read from the buffers holding the unit's weight-side and
+    // input-side operands, and read from / write to the output buffer (partial sums, results).
+    uint64_t weight_read = 0, input_read = 0, output_read = 0, output_written = 0;
   };
   virtual ~IComputeRule() = default;
-  virtual Cost compute(const WorkUnit& u) = 0;
+  // Also adds the unit's compute-side actions (MACs by class, vector elements, transform
+  // elements) to `act`, the operator's activity; the engine adds the buffer accesses.
+  virtual Cost compute(const WorkUnit& u, OpActivity& act) = 0;
+
+  // Buffer bytes of `elements` of `bits` (packed, rounded up to whole bytes).
+  static uint64_t bytes_of(uint64_t elements, int bits) {
+    return (elements * static_cast<uint64_t>(bits) + 7) / 8;
+  }
+  // A matrix block's buffer traffic (its unit's traffic(), operands at their widths, partial
+  // sums and results at `out_bits`).
+  static void add_matrix_bytes(Cost& c, const MatrixTraffic& t, const MatrixWork& w, int out_bits) {
+    c.input_read += bytes_of(t.a_reads, w.a_bits);
+    c.weight_read += bytes_of(t.w_reads, w.w_bits);
+    c.output_read += bytes_of(t.out_reads, out_bits);
+    c.output_written += bytes_of(t.out_writes, out_bits);
+  }
+  // An element-wise operation reads its elements from the input buffer when the unit loaded
+  // them, else from the output buffer (the previous result, on chip), and writes them there.
+  static void add_vector_bytes(Cost& c, const WorkUnit& u) {
+    const uint64_t b = bytes_of(u.vw.elements, u.vw.bits);
+    (u.input_bytes > 0 ? c.input_read : c.output_read) += b;
+    c.output_written += b;
+  }
 };
 
 struct OperandBases {  // DRAM bases added to the unit's offsets
@@ -87,8 +113,9 @@ class ExecEngine {
   static constexpr int kMaxBuffers = 8;
   enum class Dependency { EveryStore, OperatorBoundary };
   struct Buffer {
-    uint64_t base = 0;  // router address
-    uint64_t half = 0;  // bytes of one half (of one slot)
+    uint64_t base = 0;            // router address
+    uint64_t half = 0;            // bytes of one half (of one slot)
+    IScratchpad* sram = nullptr;  // its memory, charged the compute units' accesses
   };
   struct Config {
     IDma* dma = nullptr;
@@ -107,6 +134,10 @@ class ExecEngine {
     // (the DMA first) and the stats tree to replay. Empty `units`: off.
     std::vector<IFastForward*> units;
     StatGroup* stats = nullptr;
+    // The units an operator's activity (OpActivity) refers to, for its energy.
+    const Component* matrix_unit = nullptr;
+    const Component* vector_unit = nullptr;
+    const Component* transform_unit = nullptr;
   };
 
   ExecEngine(Config c, RunAccounting& acc);
@@ -129,6 +160,7 @@ class ExecEngine {
   // Holds the next computation and the next loads until `ps` (a request that arrives later).
   void hold_until(uint64_t ps);
   uint64_t end_ps() const { return end_ps_; }
+  const Config& config() const { return c_; }
 
   // The machine's timing state after a computed unit (fast_forward.cpp); opaque to models.
   struct Record {                           // the machine after computing unit `index`
@@ -193,6 +225,7 @@ class ExecEngine {
   bool try_load(Pending& p, uint64_t index);
   void compute(Pending& p, uint64_t index);
   void issue_store(Pending& p);
+  void charge_buffers(const WorkUnit& u, const IComputeRule::Cost& cost, OpActivity& act);
   void issue_waiting_store();
   uint64_t transfer(int queue, uint64_t src, uint64_t dst, uint64_t bytes, uint64_t at,
                     const char* what);

@@ -39,6 +39,9 @@ class IScratchpad : public IMemory {
   using IMemory::IMemory;
   virtual uint64_t bytes_per_cycle() const = 0;  // one port
   virtual int ports() const = 0;
+  // Reads and writes by the compute units, which the execution engine charges per unit of work
+  // (untimed: the units' operand paths are sized to keep up); for the activity counters.
+  virtual void account_compute(uint64_t read_bytes, uint64_t written_bytes) = 0;
 };
 
 }  // namespace npusim

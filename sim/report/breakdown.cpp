@@ -21,6 +21,14 @@ void Breakdown::add(size_t row, const OpAccount& a) {
   r.total.dram_read += a.dram_read;
   r.total.dram_written += a.dram_written;
   r.total.peak_macs_per_cycle = a.peak_macs_per_cycle;
+  r.total.activity.add(a.activity);
+}
+
+std::vector<OpAccount> Breakdown::row_totals() const {
+  std::vector<OpAccount> out;
+  out.reserve(rows_.size());
+  for (const Row& r : rows_) out.push_back(r.total);
+  return out;
 }
 
 void Breakdown::add_phase(const std::string& phase, uint64_t cycles, uint64_t steps) {

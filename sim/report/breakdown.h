@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "sim/core/json.h"
+#include "sim/energy/activity.h"
 
 namespace npusim {
 
@@ -19,6 +20,7 @@ struct OpAccount {
   uint64_t macs = 0;
   uint64_t dram_read = 0, dram_written = 0;
   uint64_t peak_macs_per_cycle = 0;  // of the unit that ran it (for utilisation)
+  OpActivity activity;               // compute-side actions, for its energy
 };
 
 class Breakdown {
@@ -29,6 +31,7 @@ class Breakdown {
   void add_phase(const std::string& phase, uint64_t cycles, uint64_t steps);
   Json to_json(double clock_hz) const;
   size_t rows() const { return rows_.size(); }
+  std::vector<OpAccount> row_totals() const;  // each layer row's summed account, in order
 
  private:
   struct Row {

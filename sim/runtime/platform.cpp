@@ -25,7 +25,8 @@ const ParamTable& Platform::param_table() {
 
 Platform::Platform(const ComponentArgs& a)
     : Component(a),
-      clock_hz_(load_params<PlatformParams>(param_table(), {"name", "accelerators"}).clock),
+      clock_hz_(
+          load_params<PlatformParams>(param_table(), {"name", "accelerators", "energy"}).clock),
       clock_(clock_hz_),
       bus_("bus") {
   context().clock = &clock_;

@@ -40,6 +40,9 @@ class BitplaneDequant : public IDequantUnit {
       : IDequantUnit(a),
         p_(load_params<DequantParams>(param_table())),
         weights_(stats().counter("weights", "weights", "weights converted or passed")),
+        lookups_(stats().counter("lookups", "weights",
+                                 "quantised weights unpacked and looked up in a centroid table")),
+        bypassed_(stats().counter("bypassed", "weights", "fp16 weights passed through")),
         busy_(stats().counter("busy_cycles", "cycles", "cycles streaming")) {}
 
   uint64_t cycles(uint64_t weights, int bits) const override {
@@ -48,14 +51,30 @@ class BitplaneDequant : public IDequantUnit {
     return static_cast<uint64_t>(p_.pipeline_depth) + (weights + rate - 1) / rate;
   }
   uint64_t pipeline_depth() const override { return static_cast<uint64_t>(p_.pipeline_depth); }
-  void account(uint64_t weights, uint64_t c) override {
+  void account(uint64_t weights, int bits, uint64_t c) override {
     weights_ += weights;
+    if (bits == 16) {
+      bypassed_ += weights;
+    } else {
+      lookups_ += weights;
+    }
     busy_ += c;
+  }
+  // `lookup`: a quantised weight unpacked from its bit-planes and looked up; `bypass`: an fp16
+  // weight passed through (OpActivity::transform slots 0 and 1, in this order).
+  bool activity(ComponentActivity& out) const override {
+    out.actions.emplace_back("lookup", lookups_.value());
+    out.actions.emplace_back("bypass", bypassed_.value());
+    out.size_unit = "weight_lane";
+    out.size = static_cast<double>(p_.weights_per_cycle);
+    return true;
   }
 
  private:
   DequantParams p_;
   Counter& weights_;
+  Counter& lookups_;
+  Counter& bypassed_;
   Counter& busy_;
 };
 

@@ -9,6 +9,7 @@
 #include <algorithm>
 
 #include "sim/compute/i_matrix_unit.h"
+#include "sim/energy/activity.h"
 
 namespace npusim {
 namespace {
@@ -70,7 +71,8 @@ class Mpe : public IMatrixUnit {
         p_(load_params<MpeParams>(param_table())),
         blocks_(stats().counter("blocks", "blocks", "blocks executed")),
         macs_(stats().counter("macs", "MACs", "multiply-accumulates performed")),
-        busy_(stats().counter("busy_cycles", "cycles", "cycles spent computing")) {
+        busy_(stats().counter("busy_cycles", "cycles", "cycles spent computing")),
+        mac_classes_(stats()) {
     stats().formula("macs_per_busy_cycle", "MACs/cycle", "average MACs per busy cycle", [this] {
       return busy_.value() ? static_cast<double>(macs_.value()) / static_cast<double>(busy_.value())
                            : 0.0;
@@ -96,7 +98,15 @@ class Mpe : public IMatrixUnit {
   void account(const MatrixWork& w, uint64_t cycles_spent) override {
     ++blocks_;
     macs_ += w.m * w.k * w.n * w.count;
+    mac_classes_.add(w);
     busy_ += cycles_spent;
+  }
+
+  bool activity(ComponentActivity& out) const override {
+    mac_classes_.list(out);
+    out.size_unit = "mac_lane";  // the larger mode's multipliers
+    out.size = static_cast<double>(peak_macs_per_cycle(16, 16));
+    return true;
   }
 
   uint64_t peak_macs_per_cycle(int, int) const override {
@@ -113,6 +123,7 @@ class Mpe : public IMatrixUnit {
   Counter& blocks_;
   Counter& macs_;
   Counter& busy_;
+  MacClassCounters mac_classes_;
 };
 
 NPUSIM_REGISTER_COMPONENT(Mpe, "matrix_unit", "mpe",

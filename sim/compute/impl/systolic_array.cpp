@@ -8,6 +8,7 @@
 
 #include "sim/compute/i_matrix_unit.h"
 #include "sim/compute/systolic_timing.h"
+#include "sim/energy/activity.h"
 
 namespace npusim {
 namespace {
@@ -90,7 +91,8 @@ class SystolicArray : public IMatrixUnit {
         macs_(stats().counter("macs", "MACs", "multiply-accumulates performed")),
         busy_(stats().counter("busy_cycles", "cycles", "cycles spent computing")),
         capacity_(stats().counter("mac_capacity", "MACs",
-                                  "MACs the array could have done while busy (peak x cycles)")) {
+                                  "MACs the array could have done while busy (peak x cycles)")),
+        mac_classes_(stats()) {
     geometry_ = {
         static_cast<uint64_t>(p_.rows), static_cast<uint64_t>(p_.cols),       p_.dataflow,
         p_.overlap_stationary_load,     p_.partial_fold == PartialFold::Full, p_.os_output_drain};
@@ -143,8 +145,23 @@ class SystolicArray : public IMatrixUnit {
   void account(const MatrixWork& w, uint64_t c) override {
     ++blocks_;
     macs_ += w.m * w.k * w.n * w.count;
+    mac_classes_.add(w);
     busy_ += c;
     capacity_ += c * peak_macs_per_cycle(w.a_bits, w.w_bits);
+  }
+
+  MatrixTraffic traffic(const MatrixWork& w) const override {
+    const ArrayTraffic t = gemm_block_traffic(geometry_, w.m, w.k, w.n, lanes(w.a_bits, w.w_bits),
+                                              passes(w.a_bits, w.w_bits));
+    return {t.a_reads * w.count, t.w_reads * w.count, t.out_reads * w.count,
+            t.out_writes * w.count};
+  }
+
+  bool activity(ComponentActivity& out) const override {
+    mac_classes_.list(out);
+    out.size_unit = "pe";
+    out.size = static_cast<double>(p_.rows * p_.cols);
+    return true;
   }
 
   uint64_t peak_macs_per_cycle(int a_bits, int w_bits) const override {
@@ -188,6 +205,7 @@ class SystolicArray : public IMatrixUnit {
   Counter& macs_;
   Counter& busy_;
   Counter& capacity_;
+  MacClassCounters mac_classes_;
 };
 
 NPUSIM_REGISTER_COMPONENT(SystolicArray, "matrix_unit", "systolic_array",

@@ -146,7 +146,13 @@ class VectorUnit : public IVectorUnit {
         p_(load_params<VectorParamsOuter>(param_table())),
         ops_(stats().counter("ops", "ops", "vector operations executed")),
         elements_(stats().counter("elements", "elements", "elements processed")),
-        busy_(stats().counter("busy_cycles", "cycles", "cycles spent computing")) {}
+        busy_(stats().counter("busy_cycles", "cycles", "cycles spent computing")) {
+    StatGroup& by_fn = stats().group("elements_by_fn");
+    for (size_t f = 0; f < by_fn_.size(); ++f) {
+      const std::string name = vector_fn_name(static_cast<VectorFn>(f));
+      by_fn_[f] = &by_fn.counter(name, "elements", "elements processed by `" + name + "`");
+    }
+  }
 
   uint64_t peak_elements_per_cycle(int bits) const override {
     int64_t packing = 1;
@@ -166,7 +172,17 @@ class VectorUnit : public IVectorUnit {
   void account(const VectorWork& w, uint64_t c) override {
     ++ops_;
     elements_ += w.elements;
+    *by_fn_[static_cast<size_t>(w.fn)] += w.elements;
     busy_ += c;
+  }
+
+  // One action per function, priced per element (at the lanes' native width).
+  bool activity(ComponentActivity& out) const override {
+    for (size_t f = 0; f < by_fn_.size(); ++f)
+      out.actions.emplace_back(vector_fn_name(static_cast<VectorFn>(f)), by_fn_[f]->value());
+    out.size_unit = "lane";
+    out.size = static_cast<double>(p_.lanes);
+    return true;
   }
 
  private:
@@ -174,6 +190,7 @@ class VectorUnit : public IVectorUnit {
   Counter& ops_;
   Counter& elements_;
   Counter& busy_;
+  std::array<Counter*, static_cast<size_t>(VectorFn::Count)> by_fn_{};
 };
 
 NPUSIM_REGISTER_COMPONENT(

@@ -348,6 +348,25 @@ class BankedDram : public sc_core::sc_module, public IDram {
                     });
   }
 
+  // Priced per command (activate, precharge, refresh: IDD-derived energies per standard) and
+  // per byte of the read and write bursts, summed over the channels. Off-chip: no area.
+  bool activity(ComponentActivity& out) const override {
+    uint64_t act = 0, pre = 0, rd = 0, wr = 0, ref = 0;
+    for (const DramChannel& c : channels_) {
+      act += c.counts().act, pre += c.counts().pre, rd += c.counts().rd, wr += c.counts().wr;
+      ref += c.counts().ref;
+    }
+    const uint64_t b = s_.burst_bytes();
+    out.actions = {{"act", act},
+                   {"pre", pre},
+                   {"refresh", ref},
+                   {"read_byte", rd * b},
+                   {"write_byte", wr * b}};
+    out.size_unit = "channel";
+    out.size = static_cast<double>(channels_.size());
+    return true;
+  }
+
   BankedDramParams p_;
   DramStandard s_;
   AddressMapping mapping_;

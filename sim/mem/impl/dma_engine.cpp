@@ -67,6 +67,14 @@ class DmaEngine : public sc_core::sc_module, public IDma, public IFastForward {
     }
   }
 
+  // Priced per descriptor (fetch and decode) and per byte moved.
+  bool activity(ComponentActivity& out) const override {
+    out.actions = {{"descriptor", descriptors_.value()}, {"byte", bytes_.value()}};
+    out.size_unit = "queue";
+    out.size = static_cast<double>(p_.queues);
+    return true;
+  }
+
   tlm::tlm_initiator_socket<>& initiator_socket() override { return socket_; }
   int queues() const override { return static_cast<int>(p_.queues); }
   uint64_t setup_cycles() const override { return static_cast<uint64_t>(p_.setup_cycles); }

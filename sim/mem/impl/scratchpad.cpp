@@ -75,7 +75,18 @@ class Scratchpad : public sc_core::sc_module, public IScratchpad, public IFastFo
         socket_("socket"),
         ports_(static_cast<size_t>(p_.ports)),
         bytes_read_(stats().counter("bytes_read", "bytes", "bytes read")),
-        bytes_written_(stats().counter("bytes_written", "bytes", "bytes written")) {
+        bytes_written_(stats().counter("bytes_written", "bytes", "bytes written")),
+        reads_(stats().counter("reads", "accesses", "port-width read accesses (transfers)")),
+        writes_(stats().counter("writes", "accesses", "port-width write accesses (transfers)")),
+        compute_read_(stats().counter("compute_bytes_read", "bytes",
+                                      "bytes read by the compute units (operands, partial sums)")),
+        compute_written_(stats().counter("compute_bytes_written", "bytes",
+                                         "bytes written by the compute units (results, partial "
+                                         "sums)")),
+        compute_reads_(
+            stats().counter("compute_reads", "accesses", "port-width reads by the compute units")),
+        compute_writes_(stats().counter("compute_writes", "accesses",
+                                        "port-width writes by the compute units")) {
     socket_.register_b_transport(this, &Scratchpad::b_transport);
     stats().formula("busy_cycles", "cycles", "summed port occupancy", [this] {
       double s = 0;
@@ -107,6 +118,25 @@ class Scratchpad : public sc_core::sc_module, public IScratchpad, public IFastFo
   uint64_t bytes_per_cycle() const override { return p_.port_width.n; }
   int ports() const override { return static_cast<int>(p_.ports); }
 
+  void account_compute(uint64_t read_bytes, uint64_t written_bytes) override {
+    const uint64_t w = p_.port_width.n;
+    compute_read_ += read_bytes;
+    compute_written_ += written_bytes;
+    compute_reads_ += (read_bytes + w - 1) / w;
+    compute_writes_ += (written_bytes + w - 1) / w;
+  }
+
+  // Priced per byte (an access's energy grows with its width), transfers and compute alike;
+  // the per-byte energy may depend on the capacity (energy tables' curves).
+  bool activity(ComponentActivity& out) const override {
+    out.actions.emplace_back("read_byte", bytes_read_.value() + compute_read_.value());
+    out.actions.emplace_back("write_byte", bytes_written_.value() + compute_written_.value());
+    out.size_unit = "byte";
+    out.size = static_cast<double>(p_.capacity.n);
+    out.capacity_bytes = p_.capacity.n;
+    return true;
+  }
+
  private:
   void b_transport(int, tlm::tlm_generic_payload& trans, sc_core::sc_time& delay) {
     const uint64_t addr = trans.get_address(), len = trans.get_data_length();
@@ -128,8 +158,10 @@ class Scratchpad : public sc_core::sc_module, public IScratchpad, public IFastFo
     const uint64_t done = best_start + duration + static_cast<uint64_t>(p_.latency);
     if (trans.is_read()) {
       bytes_read_ += len;
+      reads_ += duration;
     } else {
       bytes_written_ += len;
+      writes_ += duration;
     }
     delay = ps_to_time(clk.ps_of(Cycles(done)) - now_ps);
     trans.set_response_status(tlm::TLM_OK_RESPONSE);
@@ -140,6 +172,12 @@ class Scratchpad : public sc_core::sc_module, public IScratchpad, public IFastFo
   std::vector<Calendar> ports_;
   Counter& bytes_read_;
   Counter& bytes_written_;
+  Counter& reads_;
+  Counter& writes_;
+  Counter& compute_read_;
+  Counter& compute_written_;
+  Counter& compute_reads_;
+  Counter& compute_writes_;
 };
 
 NPUSIM_REGISTER_COMPONENT(Scratchpad, "scratchpad", "scratchpad",

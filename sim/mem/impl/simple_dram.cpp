@@ -86,6 +86,8 @@ class SimpleDram : public sc_core::sc_module, public IDram, public IFastForward 
         bytes_written_(stats().counter("bytes_written", "bytes", "bytes requested by writes")),
         bytes_moved_(
             stats().counter("bytes_moved", "bytes", "bytes moved over the buses (whole bursts)")),
+        bytes_moved_read_(stats().counter("bytes_moved_read", "bytes",
+                                          "bytes moved over the buses by reads (whole bursts)")),
         reads_(stats().counter("reads", "transactions", "read transactions")),
         writes_(stats().counter("writes", "transactions", "write transactions")),
         queueing_(stats().average("queueing_delay_ns", "ns",
@@ -182,6 +184,7 @@ class SimpleDram : public sc_core::sc_module, public IDram, public IFastForward 
     queueing_.sample(queued * 1e-3);
     if (trans.is_read()) {
       bytes_read_ += len;
+      bytes_moved_read_ += moved;
       ++reads_;
     } else {
       bytes_written_ += len;
@@ -189,6 +192,15 @@ class SimpleDram : public sc_core::sc_module, public IDram, public IFastForward 
     }
     delay = ps_to_time(done - now);
     trans.set_response_status(tlm::TLM_OK_RESPONSE);
+  }
+
+  // Priced per byte moved over the buses (whole bursts), by direction. Off-chip: no area.
+  bool activity(ComponentActivity& out) const override {
+    out.actions = {{"read_byte", bytes_moved_read_.value()},
+                   {"write_byte", bytes_moved_.value() - bytes_moved_read_.value()}};
+    out.size_unit = "channel";
+    out.size = static_cast<double>(p_.channels);
+    return true;
   }
 
   SimpleDramParams p_;
@@ -199,6 +211,7 @@ class SimpleDram : public sc_core::sc_module, public IDram, public IFastForward 
   Counter& bytes_read_;
   Counter& bytes_written_;
   Counter& bytes_moved_;
+  Counter& bytes_moved_read_;
   Counter& reads_;
   Counter& writes_;
   Average& queueing_;

@@ -1,0 +1,92 @@
+// Activity: what the hardware did, in the actions an energy table prices (sim/energy/
+// energy_table.h). Two views of the same work, counted independently and checked equal by the
+// tests:
+//   - each component counts its own actions in its stats (exact totals, FF-replayed like every
+//     stat) and lists them through Component::activity() (ComponentActivity, component.h);
+//   - the execution engine counts, per operator, the actions of the compute side (MACs by
+//     precision class, vector elements by function, weight-transform elements, the compute
+//     units' reads and writes of each on-chip buffer), so that energy can be given per operator.
+#pragma once
+
+#include <array>
+#include <cstdint>
+
+#include "sim/compute/i_matrix_unit.h"
+#include "sim/compute/i_vector_unit.h"
+#include "sim/core/stats.h"
+
+namespace npusim {
+
+// MACs are priced by precision class: the widest operand, rounded up to 2, 4, 8, 16, 32 or 64
+// bits (a multiplier's energy grows with the product of its widths, so the widest operand sets
+// the datapath; a table for a float datapath prices the class at its float figure).
+constexpr size_t kMacClasses = 6;
+inline size_t mac_class(int a_bits, int w_bits) {
+  const int widest = a_bits > w_bits ? a_bits : w_bits;
+  size_t c = 0;
+  for (int b = 2; b < widest && c + 1 < kMacClasses; b *= 2) ++c;
+  return c;
+}
+inline const char* mac_action(size_t cls) {
+  static const char* const names[kMacClasses] = {"mac_2b",  "mac_4b",  "mac_8b",
+                                                 "mac_16b", "mac_32b", "mac_64b"};
+  return names[cls];
+}
+
+constexpr size_t kActivityBuffers = 8;  // = ExecEngine::kMaxBuffers
+constexpr size_t kTransformActions = 4;
+constexpr size_t kVectorFns = static_cast<size_t>(VectorFn::Count);
+
+// The compute-side actions of one operator (summed over its units).
+struct OpActivity {
+  std::array<uint64_t, kMacClasses> macs{};            // on the matrix unit, by class
+  std::array<uint64_t, kVectorFns> vector_elements{};  // on the vector unit, by function
+  // Elements through the weight-transform unit, by the unit's action (the order of its
+  // Component::activity() list: a dequantiser's lookups and bypasses, a generator's codes ...).
+  std::array<uint64_t, kTransformActions> transform{};
+  std::array<uint64_t, kActivityBuffers> buffer_read{}, buffer_written{};  // compute side, bytes
+
+  void add_matrix(const MatrixWork& w) {
+    macs[mac_class(w.a_bits, w.w_bits)] += w.m * w.k * w.n * w.count;
+  }
+  void add_vector(const VectorWork& w) { vector_elements[static_cast<size_t>(w.fn)] += w.elements; }
+  // Adds k x (after - before): k repetitions of a stretch (fast-forward).
+  void add_delta(const OpActivity& after, const OpActivity& before, uint64_t k) {
+    for (size_t i = 0; i < kMacClasses; ++i) macs[i] += k * (after.macs[i] - before.macs[i]);
+    for (size_t i = 0; i < kVectorFns; ++i)
+      vector_elements[i] += k * (after.vector_elements[i] - before.vector_elements[i]);
+    for (size_t i = 0; i < kTransformActions; ++i)
+      transform[i] += k * (after.transform[i] - before.transform[i]);
+    for (size_t i = 0; i < kActivityBuffers; ++i) {
+      buffer_read[i] += k * (after.buffer_read[i] - before.buffer_read[i]);
+      buffer_written[i] += k * (after.buffer_written[i] - before.buffer_written[i]);
+    }
+  }
+  void add(const OpActivity& o) { add_delta(o, OpActivity{}, 1); }
+};
+
+// A unit's MACs by class, in its stats ("macs_8b", ...), and as priced actions.
+class MacClassCounters {
+ public:
+  explicit MacClassCounters(StatGroup& g) {
+    for (size_t c = 0; c < kMacClasses; ++c) {
+      const std::string action = mac_action(c);
+      counters_[c] = &g.counter("macs_" + action.substr(4), "MACs",
+                                "MACs whose widest operand is " + action.substr(4) +
+                                    " or less (the previous class's width exclusive)");
+    }
+  }
+  void add(const MatrixWork& w) {
+    *counters_[mac_class(w.a_bits, w.w_bits)] += w.m * w.k * w.n * w.count;
+  }
+  void add(size_t cls, uint64_t macs) { *counters_[cls] += macs; }
+  void list(ComponentActivity& out) const {
+    for (size_t c = 0; c < kMacClasses; ++c)
+      out.actions.emplace_back(mac_action(c), counters_[c]->value());
+  }
+
+ private:
+  std::array<Counter*, kMacClasses> counters_{};
+};
+
+}  // namespace npusim
