@@ -345,7 +345,7 @@ def effect_section(fit, points, sp, rows, within, at_floor):
         f"come to {k * o_f / 1e6:.2f} ms against a measured step of {one[m]['us_median'] / 1000:.2f} ms"
         for m, (n, k) in at_floor.items() if one[m]) +
         ". The floor seen by eager, back-to-back calls of one linear layer is not paid by every kernel of a "
-        "CUDA-graph replay (no host launch per kernel), and the model's operators are not the GPU's kernels "
+        "CUDA-graph replay (likely because a replay has no host launch per kernel), and the model's operators are not the GPU's kernels "
         "(the measured steps run more, smaller kernels: unfused fp32 attention, norms), so one per-kernel constant "
         "fitted on isolated layers cannot carry over; the additive constant predicts the decode steps better, "
         "but as an average gap per simulated operator, not as a mechanism.\n\n")
