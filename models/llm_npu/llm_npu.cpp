@@ -82,8 +82,18 @@ const ParamTable& LlmNpu::param_table() {
               .min(0)
               .unit("cycles")
               .param("kernel_overhead", &P::kernel_overhead,
-                     "fixed cost before each operator (instruction issue; a GPU's kernel launch)")
+                     "fixed cost of each operator (instruction issue; a GPU's kernel launch), in "
+                     "the form kernel_cost says")
               .def("0ps")
+              .param_enum(
+                  "kernel_cost", &P::kernel_cost,
+                  {{"additive", KernelCostForm::Additive}, {"floor", KernelCostForm::Floor}},
+                  "how kernel_overhead combines with an operator's own time: additive (it "
+                  "precedes the operator's first compute: overhead + stream) or floor (the "
+                  "operator takes at least that long from its start and its data streams "
+                  "inside it: max(overhead, stream), as a GPU kernel's launch and ramp are "
+                  "hidden by a long kernel); sim/exec/kernel_cost.h")
+              .def("additive")
               .param("step_overhead", &P::step_overhead,
                      "fixed cost before each forward pass (prefill, decode step): host work and "
                      "launch, "
@@ -169,6 +179,7 @@ LlmNpu::LlmNpu(const ComponentArgs& a)
   c.output = kOut;
   c.slots = slots;
   c.quantum_ps = context().shared_memory ? 0 : p_.sync_quantum.ps;
+  c.kernel_cost = p_.kernel_cost;
   c.timeline = timeline();
   if (p_.fast_forward)
     c.units = fast_forward_units(

@@ -29,6 +29,7 @@
 #include "models/llm_npu/policy/i_precision_policy.h"
 #include "models/llm_npu/tree.h"
 #include "sim/core/i_accelerator.h"
+#include "sim/exec/kernel_cost.h"
 #include "sim/mem/i_memory.h"
 #include "sim/mem/router.h"
 #include "sim/workload/phases.h"
@@ -51,6 +52,7 @@ struct LlmNpuParams {
   int64_t sfu_overlap_elements;
   int64_t switch_penalty_cycles;
   Time kernel_overhead;
+  KernelCostForm kernel_cost;
   Time step_overhead;
   Time sync_quantum;
   bool double_buffer;

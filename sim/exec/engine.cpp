@@ -200,7 +200,15 @@ bool ExecEngine::try_load(Pending& p, uint64_t index) {
 void ExecEngine::compute(Pending& p, uint64_t index) {
   const ClockDomain& clk = *c_.clock;
   uint64_t start = std::max(p.arrival, compute_free_);
-  if (p.overhead > 0) start = clk.ps_of(clk.cycle_at_ps(start) + Cycles(p.overhead));
+  const bool floor_form = c_.kernel_cost == KernelCostForm::Floor;
+  if (p.overhead > 0 && floor_form) {  // the kernel starts when the previous one ends; its floor
+    const uint64_t from = clk.cycle_at_ps(compute_free_).n;  // ends where a 0-cycle stream would
+    kernel_floor_end_ =
+        clk.ps_of(Cycles(kernel_busy_until(c_.kernel_cost, from, from, p.overhead)));
+  } else if (p.overhead > 0 && !floor_form) {
+    start = clk.ps_of(
+        Cycles(kernel_first_compute(c_.kernel_cost, clk.cycle_at_ps(start).n, p.overhead)));
+  }
   if (p.s->opens_output) {  // an output half must be free: its previous block stored
     if (out_free_.size() >= c_.slots) {
       while (out_free_.front() == kPending && !stores_waiting_.empty()) issue_waiting_store();
@@ -219,7 +227,11 @@ void ExecEngine::compute(Pending& p, uint64_t index) {
   if (c_.timeline) c_.timeline->record(cost.unit, acc_.name(p.op), start, end);
   compute_free_ = end;
   p.compute_end = end;
-  end_ps_ = std::max(end_ps_, end);
+  if (floor_form && p.last_of_op && kernel_floor_end_ > end) {  // held to the floor's end (its
+    compute_free_ = kernel_floor_end_;  // stores run inside it): kernel_busy_until's max
+    acc_.set_end_ps(p.op, kernel_floor_end_);
+  }
+  end_ps_ = std::max(end_ps_, compute_free_);
   acc_.set_end_ps(p.op, end);
   for (int8_t b : p.holds) {  // the halves it used are free once it has computed
     if (b < 0) continue;

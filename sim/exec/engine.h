@@ -34,6 +34,7 @@
 #include "sim/core/component.h"
 #include "sim/core/fast_forward.h"
 #include "sim/core/stats.h"
+#include "sim/exec/kernel_cost.h"
 #include "sim/exec/work_unit.h"
 #include "sim/mem/i_dma.h"
 #include "sim/mem/i_memory.h"
@@ -129,6 +130,8 @@ class ExecEngine {
     uint64_t slots = 2;
     Dependency dependency = Dependency::EveryStore;
     uint64_t quantum_ps = 0;  // how far the local time may run ahead of the kernel
+    // How each operator's `overhead` (feed()) combines with its own time (kernel_cost.h).
+    KernelCostForm kernel_cost = KernelCostForm::Additive;
     Timeline* timeline = nullptr;
     // Fast-forward of periodic steady states (fast_forward.cpp): the memories' timing state
     // (the DMA first) and the stats tree to replay. Empty `units`: off.
@@ -143,7 +146,9 @@ class ExecEngine {
   ExecEngine(Config c, RunAccounting& acc);
 
   // Appends an operator's units (run after everything fed before). `overhead` cycles of fixed
-  // per-operator cost precede its first compute. `feed_shared` keeps pointers to the caller's
+  // per-operator cost precede its first compute (or, with KernelCostForm::Floor, are the least
+  // time the operator holds the compute units from its start; kernel_cost.h).
+  // `feed_shared` keeps pointers to the caller's
   // units (they must outlive the run: cached templates); `feed` takes ownership.
   // An operator may come in several batches (a UnitSink's): the same op_id and bases each time,
   // `first` on the first batch only (its overhead counts, the others' is ignored), `last` on
@@ -250,6 +255,7 @@ class ExecEngine {
   uint64_t compute_free_ = 0;   // when the compute units finish the previous unit
   uint64_t producer_done_ = 0;  // completion of the latest store
   uint64_t end_ps_ = 0;
+  uint64_t kernel_floor_end_ = 0;  // Floor form: the running operator holds compute until then
   size_t dependency_met_op_ = SIZE_MAX;  // OperatorBoundary: the operator whose producers are done
   bool more_coming_ = false;             // the last batch fed was not its operator's last
   uint64_t floor_ps() const;             // before this, no future transfer can issue

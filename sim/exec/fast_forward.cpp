@@ -113,6 +113,8 @@ void ExecEngine::record(uint64_t j, bool full, Record& r) const {
   t.push_back(offset_from(issue_cursor_, 0, r.ref));
   t.push_back(rel(producer_done_, floor));
   t.push_back(offset_from(end_ps_, 0, r.ref));
+  // A kernel floor still ahead holds the next compute; one already passed can no longer matter.
+  t.push_back(offset_from(kernel_floor_end_, r.ref, r.ref));
   for (const auto& users : slot_users_) {
     t.push_back(static_cast<int64_t>(users.size()));
     for (const SlotUse& u : users) {  // the index only matters while the half is in use
@@ -256,6 +258,7 @@ void ExecEngine::shift_times(uint64_t delta) {
   later(compute_free_);
   later(producer_done_);
   later(end_ps_);
+  later(kernel_floor_end_);
   for (auto& users : slot_users_) {
     for (SlotUse& u : users) later(u.free_at);
   }
