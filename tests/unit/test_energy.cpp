@@ -6,8 +6,10 @@
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
+#include <sstream>
 
 #include "sim/app/session.h"
+#include "sim/app/summary.h"
 #include "sim/compute/systolic_timing.h"
 #include "sim/core/errors.h"
 #include "sim/energy/energy_table.h"
@@ -335,4 +337,34 @@ TEST_CASE("energy curves interpolate in log-log between their points", "[energy]
   CHECK(p.at(16384) == Approx(1.41421356e-12));
   CHECK(p.at(131072) == Approx(4e-12));
   CHECK(p.at(8192) == Approx(1e-12));
+}
+
+TEST_CASE("docs/energy.md's worked example is what the shipped preset gives", "[energy][docs]") {
+  std::ifstream f(std::string(NPUSIM_SOURCE_DIR) + "/docs/energy.md");
+  std::stringstream ss;
+  ss << f.rdbuf();
+  const std::string doc = ss.str();
+  SessionInput in;
+  in.hw = load_yaml_file(std::string(NPUSIM_SOURCE_DIR) + "/hw_configs/generic_npu/edge_32x32.yaml",
+                         ErrorKind::Config, "hw");
+  in.workload = load_yaml_file(std::string(NPUSIM_SOURCE_DIR) + "/workloads/cnn/resnet18.yaml",
+                               ErrorKind::Workload, "workload");
+  const SessionOutput o = run_session(std::move(in));
+  const std::string summary = summary_table(o.stats, 0);
+  const size_t at = summary.find("  energy ");
+  REQUIRE(at != std::string::npos);
+  const std::string line = summary.substr(at, summary.find('\n', at) - at);
+  INFO(line);
+  CHECK(doc.find(line) != std::string::npos);
+  const Json* comps = o.stats.at_path("energy.components");
+  for (size_t i = 0; i < comps->size(); ++i) {
+    const Json& c = comps->at(i);
+    char row[256];
+    std::snprintf(row, sizeof row, "| %s | %s | %.4g | %.4g | %.4g |",
+                  c.find("path")->as_string().c_str(), c.find("type")->as_string().c_str(),
+                  c.find("dynamic_j")->as_double() * 1e6, c.find("static_j")->as_double() * 1e6,
+                  c.find("area_mm2")->as_double());
+    INFO(row);
+    CHECK(doc.find(row) != std::string::npos);
+  }
 }
