@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <filesystem>
 #include <optional>
 
 #include "sim/core/kernel.h"
@@ -67,9 +68,13 @@ std::optional<EnergyTable> energy_table_of(const std::shared_ptr<YamlDoc>& hw) {
   e.check_keys({"table"});
   const YAML::Node& t = e.node()["table"];
   if (!t || !t.IsScalar() || t.Scalar().empty())
-    e.fail("`energy` needs `table:`, the energy table file (relative to this file)");
-  const std::string file = t.Scalar();
-  return load_energy_table(file[0] == '/' ? file : hw->dir + "/" + file);
+    e.fail("`energy` needs `table:`, a shipped table's name or a .yaml file relative to this file");
+  // A .yaml file is relative to the hardware file, after following symbolic links (a linked
+  // preset still finds its table); a name is a shipped table.
+  std::error_code ec;
+  const std::filesystem::path real = std::filesystem::canonical(hw->file, ec);
+  return load_energy_table(t.Scalar(), ec ? hw->dir : real.parent_path().string(),
+                           e.where(t, "table"));
 }
 
 // Energy of the run: the components' totals, each layer row's share and each phase's sum.

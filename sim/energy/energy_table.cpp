@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cmath>
 #include <cstdlib>
+#include <filesystem>
 #include <set>
 
 #include "sim/core/errors.h"
@@ -111,6 +112,27 @@ SizedValue parse_sized(const ConfigNode& c, const std::string& key,
   return s;
 }
 
+// A table reference: a name from hw_configs/energy, or a file ending in .yaml, relative to
+// `dir` (the directory of the file that names it).
+std::string resolve(const std::string& ref, const std::string& dir, const std::string& what) {
+  namespace fs = std::filesystem;
+  if (ref.size() > 5 && ref.substr(ref.size() - 5) == ".yaml")
+    return ref[0] == '/' ? ref : dir + "/" + ref;
+  const fs::path shipped = fs::path(NPUSIM_SOURCE_DIR) / "hw_configs" / "energy";
+  const std::string path = (shipped / (ref + ".yaml")).string();
+  if (fs::exists(path)) return path;
+  std::string known;
+  if (fs::is_directory(shipped)) {
+    std::vector<std::string> names;
+    for (const auto& e : fs::directory_iterator(shipped))
+      if (e.path().extension() == ".yaml") names.push_back(e.path().stem().string());
+    std::sort(names.begin(), names.end());
+    for (const auto& n : names) known += (known.empty() ? "" : ", ") + n;
+  }
+  throw ConfigError("unknown energy table `" + ref + "`" + what + " (shipped: " + known +
+                    "; or give a file ending in .yaml)");
+}
+
 void load_into(EnergyTable& t, const std::string& path, std::set<std::string>& seen) {
   if (!seen.insert(path).second) {
     throw ConfigError("energy table " + path + " is its own base (a `base:` cycle)");
@@ -121,8 +143,7 @@ void load_into(EnergyTable& t, const std::string& path, std::set<std::string>& s
   const YAML::Node& r = doc->root;
   if (r["base"]) {
     if (!r["base"].IsScalar()) root.fail_at(r["base"], "base", "`base` must be a file name");
-    const std::string b = r["base"].Scalar();
-    load_into(t, !b.empty() && b[0] == '/' ? b : doc->dir + "/" + b, seen);
+    load_into(t, resolve(r["base"].Scalar(), doc->dir, root.where(r["base"], "base")), seen);
   }
   if (r["name"]) t.name = r["name"].Scalar();
   if (r["technology"]) t.technology = r["technology"].Scalar();
@@ -182,6 +203,11 @@ EnergyTable load_energy_table(const std::string& path) {
   std::set<std::string> seen;
   load_into(t, path, seen);
   return t;
+}
+
+EnergyTable load_energy_table(const std::string& ref, const std::string& dir,
+                              const std::string& where) {
+  return load_energy_table(resolve(ref, dir, where));
 }
 
 }  // namespace npusim

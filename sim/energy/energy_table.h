@@ -44,8 +44,13 @@ struct EnergyTable {
   const ComponentPrices* find(const std::string& path, const std::string& type) const;
 };
 
-// Loads a table file (and its bases, relative to it). Every problem is a ConfigError naming
-// the file, line and key.
+// Loads a table file (and its bases). Every problem is a ConfigError naming the file, line
+// and key.
 EnergyTable load_energy_table(const std::string& path);
+// Loads a table by reference, as a hardware file or a table's `base:` gives it: a shipped
+// table's name (hw_configs/energy/<name>.yaml), or a file ending in .yaml relative to `dir`.
+// `where` (" at file:line") goes into the message when the name is unknown.
+EnergyTable load_energy_table(const std::string& ref, const std::string& dir,
+                              const std::string& where);
 
 }  // namespace npusim

@@ -144,6 +144,13 @@ TEST_CASE("a GEMM's counters on each dataflow, from the run", "[energy]") {
     CHECK(num(o, "components.ifmap_sram.bytes_written") == 64);
     CHECK(num(o, "components.weight_sram.bytes_written") == 64);
     CHECK(num(o, "components.ofmap_sram.bytes_read") == 64);
+    // Priced with the hand table (next test): 512 MACs x 1 pJ; the array's buffer reads x 2 pJ
+    // and writes x 3 pJ; the transfers' 128 B written x 3 pJ and 64 B read x 2 pJ; the DMA's
+    // 3 descriptors x 10 pJ + 192 B x 1 pJ; DRAM 128 B read x 100 pJ + 64 B written x 200 pJ.
+    const double reads = static_cast<double>(c.ifmap_read + c.weight_read + c.ofmap_read);
+    const double pj =
+        512 + 2 * reads + 3 * static_cast<double>(c.ofmap_written) + 384 + 128 + 222 + 25600;
+    CHECK(num(o, "energy.dynamic_j") == Approx(pj * 1e-12));
   }
 }
 
