@@ -18,7 +18,7 @@ IComputeRule::Cost LlmComputeRule::compute(const WorkUnit& s, OpActivity& act) {
       const uint64_t weights = s.mw.k * s.mw.n * s.mw.count;
       const uint64_t dq = c_.dequant->cycles(weights, s.mw.w_bits);
       c_.dequant->account(weights, s.mw.w_bits, dq);
-      act.transform[s.mw.w_bits == 16 ? 1 : 0] += weights;  // the dequantiser's lookup / bypass
+      act.transform(s.mw.w_bits == 16 ? 1 : 0) += weights;  // the dequantiser's lookup / bypass
       c.cycles = std::max(mpe, dq) + c_.dequant->pipeline_depth();
       return c;
     }

@@ -85,8 +85,8 @@ Json add_energy(const EnergyTable& table, const Component& root,
   Json j = rep.to_json();
   Json attributed = Json::array();
   for (size_t i = 0; i < accs.size(); ++i) {
-    const EnergyReport::Rows split =
-        rep.row_energy(*accs[i], accs[i]->engine().config(), results[i].layer_accounts);
+    const EnergyReport::Rows split = rep.row_energy(
+        *accs[i], accs[i]->engine().config(), results[i].layer_accounts, results[i].layer_activity);
     const std::vector<double>& rows = split.energy_j;
     Json a = Json::object();
     a["accelerator"] = accs[i]->path();

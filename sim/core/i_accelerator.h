@@ -39,14 +39,16 @@ struct RunResult {
   uint64_t total_cycles = 0;
   double total_seconds = 0;
   double throughput = 0;
-  std::string throughput_unit;            // "inferences/s", "tokens/s"
-  Json breakdown = Json::object();        // {"phases": [...], "layers": [...]}
-  std::vector<OpAccount> layer_accounts;  // the layer rows' totals, in order (for energy)
-  Json sections = Json::object();         // model-specific top-level sections
+  std::string throughput_unit;             // "inferences/s", "tokens/s"
+  Json breakdown = Json::object();         // {"phases": [...], "layers": [...]}
+  std::vector<OpAccount> layer_accounts;   // the layer rows' totals, in order (for energy)
+  std::vector<OpActivity> layer_activity;  // and their compute-side actions
+  Json sections = Json::object();          // model-specific top-level sections
 
   void set_breakdown(const Breakdown& b, double clock_hz) {
     breakdown = b.to_json(clock_hz);
     layer_accounts = b.row_totals();
+    layer_activity = b.row_activity();
   }
 };
 

@@ -120,26 +120,30 @@ void StatGroup::describe(const std::string& prefix, std::vector<StatInfo>& out) 
   }
 }
 
+// Snapshots list each group's counters, then its averages, then its histograms, then its
+// groups' (replay walks the same order): a straight pass over each container.
 void StatGroup::snapshot(StatSnapshot& out) const {
-  for (const Entry& e : entries_) {
-    switch (e.kind) {
-      case Kind::Counter:
-        out.counts.push_back(counters_[e.index].value());
-        break;
-      case Kind::Average:
-        out.counts.push_back(averages_[e.index].count());
-        out.sums.push_back(averages_[e.index].sum());
-        break;
-      case Kind::Histogram:
-        histograms_[e.index].snapshot(out);
-        break;
-      case Kind::Group:
-        groups_[e.index]->snapshot(out);
-        break;
-      case Kind::Formula:
-        break;
-    }
+  for (const Counter& c : counters_) out.counts.push_back(c.value());
+  for (const Average& a : averages_) {
+    out.counts.push_back(a.count());
+    out.sums.push_back(a.sum());
   }
+  for (const Histogram& h : histograms_) h.snapshot(out);
+  for (const auto& g : groups_) g->snapshot(out);
+}
+
+void StatGroup::replay_from(const StatSnapshot& before, const StatSnapshot& after, size_t& ci,
+                            size_t& si, uint64_t k) {
+  for (Counter& c : counters_) {
+    c += k * (after.counts[ci] - before.counts[ci]);
+    ++ci;
+  }
+  for (Average& a : averages_) {
+    a.replay(after.counts[ci] - before.counts[ci], after.sums[si] - before.sums[si], k);
+    ++ci, ++si;
+  }
+  for (Histogram& h : histograms_) h.replay(before, after, ci, si, k);
+  for (auto& g : groups_) g->replay_from(before, after, ci, si, k);
 }
 
 void StatGroup::replay(const StatSnapshot& before, const StatSnapshot& after, uint64_t k) {
@@ -147,30 +151,7 @@ void StatGroup::replay(const StatSnapshot& before, const StatSnapshot& after, ui
       before.counts.size() == after.counts.size() && before.sums.size() == after.sums.size(),
       "stats replay across snapshots of different trees");
   size_t ci = 0, si = 0;
-  std::function<void(StatGroup&)> walk = [&](StatGroup& g) {
-    for (const Entry& e : g.entries_) {
-      switch (e.kind) {
-        case Kind::Counter:
-          g.counters_[e.index] += k * (after.counts[ci] - before.counts[ci]);
-          ++ci;
-          break;
-        case Kind::Average:
-          g.averages_[e.index].replay(after.counts[ci] - before.counts[ci],
-                                      after.sums[si] - before.sums[si], k);
-          ++ci, ++si;
-          break;
-        case Kind::Histogram:
-          g.histograms_[e.index].replay(before, after, ci, si, k);
-          break;
-        case Kind::Group:
-          walk(*g.groups_[e.index]);
-          break;
-        case Kind::Formula:
-          break;
-      }
-    }
-  };
-  walk(*this);
+  replay_from(before, after, ci, si, k);
   NPUSIM_ASSERT(ci == after.counts.size() && si == after.sums.size(),
                 "stats replay out of step with its snapshots");
 }

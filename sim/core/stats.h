@@ -106,6 +106,8 @@ class StatGroup {
   void replay(const StatSnapshot& before, const StatSnapshot& after, uint64_t k);
 
  private:
+  void replay_from(const StatSnapshot& before, const StatSnapshot& after, size_t& ci, size_t& si,
+                   uint64_t k);
   enum class Kind { Counter, Average, Histogram, Formula, Group };
   struct Entry {
     Kind kind;

@@ -37,32 +37,57 @@ constexpr size_t kActivityBuffers = 8;  // = ExecEngine::kMaxBuffers
 constexpr size_t kTransformActions = 4;
 constexpr size_t kVectorFns = static_cast<size_t>(VectorFn::Count);
 
-// The compute-side actions of one operator (summed over its units).
+// The compute-side actions of one operator (summed over its units), in one flat array so that
+// adding two is a single vectorised loop (the run's accounting adds one per operator).
 struct OpActivity {
-  std::array<uint64_t, kMacClasses> macs{};            // on the matrix unit, by class
-  std::array<uint64_t, kVectorFns> vector_elements{};  // on the vector unit, by function
+  static constexpr size_t kMac = 0;                      // MACs on the matrix unit, by class
+  static constexpr size_t kVector = kMac + kMacClasses;  // vector elements, by function
   // Elements through the weight-transform unit, by the unit's action (the order of its
   // Component::activity() list: a dequantiser's lookups and bypasses, a generator's codes ...).
-  std::array<uint64_t, kTransformActions> transform{};
-  std::array<uint64_t, kActivityBuffers> buffer_read{}, buffer_written{};  // compute side, bytes
+  static constexpr size_t kTransform = kVector + kVectorFns;
+  static constexpr size_t kRead =
+      kTransform + kTransformActions;  // compute side, bytes, per buffer
+  static constexpr size_t kWritten = kRead + kActivityBuffers;
+  static constexpr size_t kSize = kWritten + kActivityBuffers;
+  std::array<uint64_t, kSize> n{};
+  uint64_t touched = 0;  // bit i: n[i] may be non-zero (an operator uses a few entries)
+  static_assert(kSize <= 64, "one bit per entry");
+
+  uint64_t& at(size_t i) {
+    touched |= uint64_t{1} << i;
+    return n[i];
+  }
+  uint64_t& macs(size_t cls) { return at(kMac + cls); }
+  uint64_t& vector_elements(size_t fn) { return at(kVector + fn); }
+  uint64_t& transform(size_t action) { return at(kTransform + action); }
+  uint64_t& buffer_read(size_t b) { return at(kRead + b); }
+  uint64_t& buffer_written(size_t b) { return at(kWritten + b); }
+  uint64_t macs(size_t cls) const { return n[kMac + cls]; }
+  uint64_t vector_elements(size_t fn) const { return n[kVector + fn]; }
+  uint64_t transform(size_t action) const { return n[kTransform + action]; }
+  uint64_t buffer_read(size_t b) const { return n[kRead + b]; }
+  uint64_t buffer_written(size_t b) const { return n[kWritten + b]; }
 
   void add_matrix(const MatrixWork& w) {
-    macs[mac_class(w.a_bits, w.w_bits)] += w.m * w.k * w.n * w.count;
+    macs(mac_class(w.a_bits, w.w_bits)) += w.m * w.k * w.n * w.count;
   }
-  void add_vector(const VectorWork& w) { vector_elements[static_cast<size_t>(w.fn)] += w.elements; }
-  // Adds k x (after - before): k repetitions of a stretch (fast-forward).
-  void add_delta(const OpActivity& after, const OpActivity& before, uint64_t k) {
-    for (size_t i = 0; i < kMacClasses; ++i) macs[i] += k * (after.macs[i] - before.macs[i]);
-    for (size_t i = 0; i < kVectorFns; ++i)
-      vector_elements[i] += k * (after.vector_elements[i] - before.vector_elements[i]);
-    for (size_t i = 0; i < kTransformActions; ++i)
-      transform[i] += k * (after.transform[i] - before.transform[i]);
-    for (size_t i = 0; i < kActivityBuffers; ++i) {
-      buffer_read[i] += k * (after.buffer_read[i] - before.buffer_read[i]);
-      buffer_written[i] += k * (after.buffer_written[i] - before.buffer_written[i]);
+  void add_vector(const VectorWork& w) { vector_elements(static_cast<size_t>(w.fn)) += w.elements; }
+  // Both walk only the entries the source touched.
+  void add(const OpActivity& o) {
+    touched |= o.touched;
+    for (uint64_t m = o.touched; m; m &= m - 1) {
+      const auto i = static_cast<size_t>(__builtin_ctzll(m));
+      n[i] += o.n[i];
     }
   }
-  void add(const OpActivity& o) { add_delta(o, OpActivity{}, 1); }
+  // Adds k x (after - before): k repetitions of a stretch (fast-forward).
+  void add_delta(const OpActivity& after, const OpActivity& before, uint64_t k) {
+    touched |= after.touched;
+    for (uint64_t m = after.touched; m; m &= m - 1) {
+      const auto i = static_cast<size_t>(__builtin_ctzll(m));
+      n[i] += k * (after.n[i] - before.n[i]);
+    }
+  }
 };
 
 // A unit's MACs by class, in its stats ("macs_8b", ...), and as priced actions.

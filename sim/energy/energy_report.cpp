@@ -93,28 +93,27 @@ double EnergyReport::price(const Component* c, const std::string& action) const 
   return 0;
 }
 
-double EnergyReport::exact_row(const OpAccount& a, const ExecEngine::Config& engine) const {
-  const OpActivity& act = a.activity;
+double EnergyReport::exact_row(const OpActivity& act, const ExecEngine::Config& engine) const {
   double j = 0;
   for (size_t cls = 0; cls < kMacClasses; ++cls) {
-    if (act.macs[cls])
-      j += static_cast<double>(act.macs[cls]) * price(engine.matrix_unit, mac_action(cls));
+    if (act.macs(cls))
+      j += static_cast<double>(act.macs(cls)) * price(engine.matrix_unit, mac_action(cls));
   }
   for (size_t f = 0; f < kVectorFns; ++f) {
-    if (act.vector_elements[f]) {
-      j += static_cast<double>(act.vector_elements[f]) *
+    if (act.vector_elements(f)) {
+      j += static_cast<double>(act.vector_elements(f)) *
            price(engine.vector_unit, vector_fn_name(static_cast<VectorFn>(f)));
     }
   }
   if (const ComponentEnergy* t = engine.transform_unit ? find(engine.transform_unit) : nullptr) {
     for (size_t i = 0; i < kTransformActions && i < t->counts.size(); ++i)
-      j += static_cast<double>(act.transform[i]) * t->action_each_j[i];
+      j += static_cast<double>(act.transform(i)) * t->action_each_j[i];
   }
   for (size_t b = 0; b < engine.buffers.size() && b < kActivityBuffers; ++b) {
     const Component* sram = engine.buffers[b].sram;
     if (!sram) continue;
-    j += static_cast<double>(act.buffer_read[b]) * price(sram, "read_byte") +
-         static_cast<double>(act.buffer_written[b]) * price(sram, "write_byte");
+    j += static_cast<double>(act.buffer_read(b)) * price(sram, "read_byte") +
+         static_cast<double>(act.buffer_written(b)) * price(sram, "write_byte");
   }
   return j;
 }
@@ -130,14 +129,15 @@ void EnergyReport::subtree(const Component& root, double& dynamic, double& stat)
 }
 
 EnergyReport::Rows EnergyReport::row_energy(const Component& acc, const ExecEngine::Config& engine,
-                                            const std::vector<OpAccount>& rows) const {
+                                            const std::vector<OpAccount>& rows,
+                                            const std::vector<OpActivity>& activity) const {
   double dynamic = 0, stat = 0;
   subtree(acc, dynamic, stat);
   Rows out;
   out.energy_j.assign(rows.size(), 0.0);
   double bytes = 0, cycles = 0;
   for (size_t i = 0; i < rows.size(); ++i) {
-    out.energy_j[i] = exact_row(rows[i], engine);
+    out.energy_j[i] = i < activity.size() ? exact_row(activity[i], engine) : 0.0;
     out.exact_j += out.energy_j[i];
     bytes += static_cast<double>(rows[i].dram_read + rows[i].dram_written);
     cycles += static_cast<double>(rows[i].cycles);

@@ -44,7 +44,8 @@ class EnergyReport {
   const std::vector<ComponentEnergy>& components() const { return components_; }
 
   // Energy of each breakdown row of the accelerator whose engine is `engine` and whose
-  // component subtree is `acc` (rows: RunResult::layer_accounts). The rows sum to the
+  // component subtree is `acc` (rows: RunResult::layer_accounts and layer_activity). The rows
+  // sum to the
   // subtree's energy: `exact_j` priced from the rows' own counts, `apportioned_j` (the rest of
   // the dynamic energy) by DRAM bytes, `static_j` by cycles.
   struct Rows {
@@ -52,14 +53,15 @@ class EnergyReport {
     double exact_j = 0, apportioned_j = 0, static_j = 0;
   };
   Rows row_energy(const Component& acc, const ExecEngine::Config& engine,
-                  const std::vector<OpAccount>& rows) const;
+                  const std::vector<OpAccount>& rows,
+                  const std::vector<OpActivity>& activity) const;
 
   Json to_json() const;
 
  private:
   const ComponentEnergy* find(const Component* c) const;
   double price(const Component* c, const std::string& action) const;  // joules per action
-  double exact_row(const OpAccount& a, const ExecEngine::Config& engine) const;
+  double exact_row(const OpActivity& act, const ExecEngine::Config& engine) const;
   void subtree(const Component& c, double& dynamic, double& stat) const;
 
   const EnergyTable& table_;

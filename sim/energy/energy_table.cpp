@@ -4,6 +4,8 @@
 #include <cmath>
 #include <cstdlib>
 #include <filesystem>
+#include <map>
+#include <mutex>
 #include <set>
 
 #include "sim/core/errors.h"
@@ -134,6 +136,7 @@ std::string resolve(const std::string& ref, const std::string& dir, const std::s
 }
 
 void load_into(EnergyTable& t, const std::string& path, std::set<std::string>& seen) {
+  t.files.push_back(path);
   if (!seen.insert(path).second) {
     throw ConfigError("energy table " + path + " is its own base (a `base:` cycle)");
   }
@@ -179,6 +182,16 @@ void load_into(EnergyTable& t, const std::string& path, std::set<std::string>& s
   }
 }
 
+// A file's identity for the cache: its size and modification time (0s when unreadable).
+std::pair<uintmax_t, int64_t> stamp(const std::string& file) {
+  std::error_code ec;
+  const uintmax_t size = std::filesystem::file_size(file, ec);
+  if (ec) return {0, 0};
+  const auto t = std::filesystem::last_write_time(file, ec);
+  if (ec) return {0, 0};
+  return {size, static_cast<int64_t>(t.time_since_epoch().count())};
+}
+
 }  // namespace
 
 double EnergyPrice::at(double capacity_bytes) const {
@@ -198,10 +211,32 @@ const ComponentPrices* EnergyTable::find(const std::string& path, const std::str
   return it != components.end() ? &it->second : nullptr;
 }
 
+// Tables are parsed once per process (a sweep's worker runs many simulations): a cached table
+// is reused while none of its files (it and its bases) has changed size or time.
 EnergyTable load_energy_table(const std::string& path) {
+  struct Entry {
+    EnergyTable table;
+    std::vector<std::pair<uintmax_t, int64_t>> stamps;
+  };
+  static std::mutex mutex;
+  static std::map<std::string, Entry> cache;
+  {
+    std::lock_guard<std::mutex> lock(mutex);
+    auto it = cache.find(path);
+    if (it != cache.end()) {
+      bool fresh = true;
+      for (size_t i = 0; i < it->second.table.files.size() && fresh; ++i)
+        fresh = stamp(it->second.table.files[i]) == it->second.stamps[i];
+      if (fresh) return it->second.table;
+    }
+  }
   EnergyTable t;
   std::set<std::string> seen;
   load_into(t, path, seen);
+  Entry e{t, {}};
+  for (const std::string& f : t.files) e.stamps.push_back(stamp(f));
+  std::lock_guard<std::mutex> lock(mutex);
+  cache[path] = std::move(e);
   return t;
 }
 

@@ -38,6 +38,7 @@ struct ComponentPrices {
 
 struct EnergyTable {
   std::string name, technology, source, file;
+  std::vector<std::string> files;                     // it and its bases, as read
   std::map<std::string, ComponentPrices> components;  // by type or path
 
   // Entry for a component: its path first, then its implementation type; null if neither.

@@ -218,12 +218,13 @@ void ExecEngine::compute(Pending& p, uint64_t index) {
       out_free_.pop_front();
     }
   }
+  OpActivity& act = acc_.activity(p.op);
+  const IComputeRule::Cost cost = c_.compute->compute(*p.s, act);
   OpAccount& a = acc_.account(p.op);
-  const IComputeRule::Cost cost = c_.compute->compute(*p.s, a.activity);
   const uint64_t end = clk.ps_of(clk.cycle_at_ps(start) + Cycles(cost.cycles));
   a.compute_cycles += cost.cycles;
   a.macs += cost.macs;
-  charge_buffers(*p.s, cost, a.activity);
+  charge_buffers(*p.s, cost, act);
   if (c_.timeline) c_.timeline->record(cost.unit, acc_.name(p.op), start, end);
   compute_free_ = end;
   p.compute_end = end;
@@ -250,8 +251,8 @@ void ExecEngine::charge_buffers(const WorkUnit& u, const IComputeRule::Cost& cos
   auto charge = [&](int b, uint64_t read, uint64_t written) {
     if (b < 0 || (read == 0 && written == 0)) return;
     const auto i = static_cast<size_t>(b);
-    act.buffer_read[i] += read;
-    act.buffer_written[i] += written;
+    act.buffer_read(i) += read;
+    act.buffer_written(i) += written;
     if (c_.buffers[i].sram) c_.buffers[i].sram->account_compute(read, written);
   };
   charge(c_.weight_side[static_cast<size_t>(u.weight_class)], cost.weight_read, 0);

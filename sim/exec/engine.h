@@ -176,6 +176,7 @@ class ExecEngine {
     StatSnapshot stats;
     OpAccount acct;
     OpTraffic traffic;
+    OpActivity act;
   };
 
   // Program-level fast-forward (fast_forward.cpp). A model that is about to feed the same block

@@ -150,6 +150,7 @@ void ExecEngine::record(uint64_t j, bool full, Record& r) const {
   const size_t op = q_[j - base_index_].op;
   r.acct = acc_.account(op);
   r.traffic = acc_.traffic(op);
+  r.act = acc_.activity(op);
 }
 
 bool ExecEngine::repeats(const Record& now, const Record& before) const {
@@ -231,7 +232,7 @@ void ExecEngine::skip(const Record& now, const Record& before, uint64_t periods)
   a.macs += periods * (now.acct.macs - before.acct.macs);
   a.dram_read += periods * (now.acct.dram_read - before.acct.dram_read);
   a.dram_written += periods * (now.acct.dram_written - before.acct.dram_written);
-  a.activity.add_delta(now.acct.activity, before.acct.activity, periods);
+  acc_.activity(op).add_delta(now.act, before.act, periods);
   OpTraffic& t = acc_.traffic(op);
   for (size_t c = 0; c < kTensorClasses; ++c) {
     t.read[c] += periods * (now.traffic.read[c] - before.traffic.read[c]);
@@ -306,7 +307,7 @@ void ExecEngine::skip_blocks(const BlockMark& before, const BlockMark& now, uint
       b.macs = a.macs;
       b.dram_read = a.dram_read;
       b.dram_written = a.dram_written;
-      b.activity = a.activity;
+      acc_.share_activity(dst, src);
       acc_.traffic(dst) = acc_.traffic(src);
       acc_.set_end_ps(dst, acc_.end_ps(src) + j * period);
     }

@@ -8,11 +8,11 @@ size_t Breakdown::row(const std::string& phase, const std::string& name,
   auto it = index_.find(key);
   if (it != index_.end()) return it->second;
   index_.emplace(key, rows_.size());
-  rows_.push_back({phase, name, op_type, 0, {}});
+  rows_.push_back({phase, name, op_type, 0, {}, {}});
   return rows_.size() - 1;
 }
 
-void Breakdown::add(size_t row, const OpAccount& a) {
+void Breakdown::add(size_t row, const OpAccount& a, const OpActivity* act) {
   Row& r = rows_[row];
   ++r.count;
   r.total.cycles += a.cycles;
@@ -21,7 +21,14 @@ void Breakdown::add(size_t row, const OpAccount& a) {
   r.total.dram_read += a.dram_read;
   r.total.dram_written += a.dram_written;
   r.total.peak_macs_per_cycle = a.peak_macs_per_cycle;
-  r.total.activity.add(a.activity);
+  if (act) r.activity.add(*act);
+}
+
+std::vector<OpActivity> Breakdown::row_activity() const {
+  std::vector<OpActivity> out;
+  out.reserve(rows_.size());
+  for (const Row& r : rows_) out.push_back(r.activity);
+  return out;
 }
 
 std::vector<OpAccount> Breakdown::row_totals() const {

@@ -20,24 +20,26 @@ struct OpAccount {
   uint64_t macs = 0;
   uint64_t dram_read = 0, dram_written = 0;
   uint64_t peak_macs_per_cycle = 0;  // of the unit that ran it (for utilisation)
-  OpActivity activity;               // compute-side actions, for its energy
 };
 
 class Breakdown {
  public:
   // Returns a stable row index for (phase, name, op type).
   size_t row(const std::string& phase, const std::string& name, const std::string& op_type);
-  void add(size_t row, const OpAccount& a);
+  // `act`: the operator's compute-side actions (null: none).
+  void add(size_t row, const OpAccount& a, const OpActivity* act = nullptr);
   void add_phase(const std::string& phase, uint64_t cycles, uint64_t steps);
   Json to_json(double clock_hz) const;
   size_t rows() const { return rows_.size(); }
-  std::vector<OpAccount> row_totals() const;  // each layer row's summed account, in order
+  std::vector<OpAccount> row_totals() const;     // each layer row's summed account, in order
+  std::vector<OpActivity> row_activity() const;  // and its summed compute-side actions
 
  private:
   struct Row {
     std::string phase, name, op_type;
     uint64_t count = 0;
     OpAccount total;
+    OpActivity activity;
   };
   struct PhaseRow {
     std::string name;

@@ -23,6 +23,16 @@ size_t RunAccounting::begin_op(const std::string& name, const std::string& op_ty
   return ops_.size() - 1;
 }
 
+OpActivity& RunAccounting::activity(size_t id) {
+  Op& op = ops_[id];
+  if (op.activity == kNoActivity) {
+    NPUSIM_ASSERT(activity_.size() < kNoActivity, "too many operators for the activity records");
+    op.activity = static_cast<uint32_t>(activity_.size());
+    activity_.emplace_back();
+  }
+  return activity_[op.activity];
+}
+
 void RunAccounting::add_read(size_t id, TensorClass c, uint64_t bytes) {
   ops_[id].traffic.read[static_cast<size_t>(c)] += bytes;
   ops_[id].acct.dram_read += bytes;
@@ -47,7 +57,8 @@ uint64_t RunAccounting::finish(const ClockDomain& clock, Breakdown& out) {
     prev = end;
     phase_end[op.phase] = end;
     phase_seen[op.phase] = true;
-    out.add(out.row(phases_[op.phase].first, op.name, op.op_type), op.acct);
+    out.add(out.row(phases_[op.phase].first, op.name, op.op_type), op.acct,
+            op.activity == kNoActivity ? nullptr : &activity_[op.activity]);
   }
   std::vector<PhaseTotal> per_phase(phases_.size());
   for (const Op& op : ops_) {

@@ -41,6 +41,11 @@ class RunAccounting {
                   uint64_t peak_macs_per_cycle);
   OpAccount& account(size_t id) { return ops_[id].acct; }
   OpTraffic& traffic(size_t id) { return ops_[id].traffic; }
+  // The operator's compute-side actions, kept apart from its account (one record per operator
+  // that computes; operators a fast-forward copies share their source's). The reference is
+  // valid until another operator's record is made.
+  OpActivity& activity(size_t id);
+  void share_activity(size_t dst, size_t src) { ops_[dst].activity = ops_[src].activity; }
   void add_read(size_t id, TensorClass c, uint64_t bytes);
   void add_written(size_t id, TensorClass c, uint64_t bytes);
   // The operator's raw end (a later operator never ends before it in the report).
@@ -61,8 +66,11 @@ class RunAccounting {
     OpAccount acct;
     OpTraffic traffic;
     uint64_t end_ps = 0;
+    uint32_t activity = kNoActivity;  // index into activity_
   };
-  std::deque<Op> ops_;  // deque: references stay valid while operators are appended
+  static constexpr uint32_t kNoActivity = ~uint32_t{0};
+  std::vector<OpActivity> activity_;  // (a reference lives only until the next operator computes)
+  std::deque<Op> ops_;                // deque: references stay valid while operators are appended
   std::vector<std::pair<std::string, PhaseKind>> phases_;
   std::vector<PhaseTotal> phase_totals_;
 };

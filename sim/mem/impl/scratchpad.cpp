@@ -7,6 +7,7 @@
 // check enforces (ports x port_width <= banks x bank_width); bank conflicts of irregular
 // access patterns are not modelled. Capacity is checked by whoever allocates buffers in it.
 #include <tlm_utils/multi_passthrough_target_socket.h>
+#include <cmath>
 
 #include <vector>
 
@@ -82,11 +83,13 @@ class Scratchpad : public sc_core::sc_module, public IScratchpad, public IFastFo
                                       "bytes read by the compute units (operands, partial sums)")),
         compute_written_(stats().counter("compute_bytes_written", "bytes",
                                          "bytes written by the compute units (results, partial "
-                                         "sums)")),
-        compute_reads_(
-            stats().counter("compute_reads", "accesses", "port-width reads by the compute units")),
-        compute_writes_(stats().counter("compute_writes", "accesses",
-                                        "port-width writes by the compute units")) {
+                                         "sums)")) {
+    // The compute units stream through the ports in whole port-width words.
+    const double width = static_cast<double>(p_.port_width.n);
+    stats().formula("compute_reads", "accesses", "port-width reads by the compute units",
+                    [this, width] { return std::ceil(compute_read_.value() / width); });
+    stats().formula("compute_writes", "accesses", "port-width writes by the compute units",
+                    [this, width] { return std::ceil(compute_written_.value() / width); });
     socket_.register_b_transport(this, &Scratchpad::b_transport);
     stats().formula("busy_cycles", "cycles", "summed port occupancy", [this] {
       double s = 0;
@@ -119,11 +122,8 @@ class Scratchpad : public sc_core::sc_module, public IScratchpad, public IFastFo
   int ports() const override { return static_cast<int>(p_.ports); }
 
   void account_compute(uint64_t read_bytes, uint64_t written_bytes) override {
-    const uint64_t w = p_.port_width.n;
     compute_read_ += read_bytes;
     compute_written_ += written_bytes;
-    compute_reads_ += (read_bytes + w - 1) / w;
-    compute_writes_ += (written_bytes + w - 1) / w;
   }
 
   // Priced per byte (an access's energy grows with its width), transfers and compute alike;
@@ -176,8 +176,6 @@ class Scratchpad : public sc_core::sc_module, public IScratchpad, public IFastFo
   Counter& writes_;
   Counter& compute_read_;
   Counter& compute_written_;
-  Counter& compute_reads_;
-  Counter& compute_writes_;
 };
 
 NPUSIM_REGISTER_COMPONENT(Scratchpad, "scratchpad", "scratchpad",
