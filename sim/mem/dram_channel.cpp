@@ -161,12 +161,21 @@ uint64_t DramChannel::serve(std::vector<Entry>& q, bool write, uint64_t window, 
       }
       if (!e.blocked) e.at = earliest(e.cmd, e.rank, e.bank_group, e.bank, e.arrival);
       e.dirty = false;
-      e.epoch = epoch_;
+      e.epoch = epoch_of(e.cmd);
     };
     bool scan = true;
     if (again) {
       eval(q[best]);  // what a scan would evaluate: the only dirty group
       scan = q[best].blocked || q[best].at >= second;
+      // A column command filling a gap (so it goes alone, whatever `second` is) that would tie
+      // with or trail the others' stale bounds may still provably win: the others' next
+      // commands are no earlier than their bounds, and a column one also needs a free data-bus
+      // slot. When the first free slot at or after the least bound of the younger column
+      // groups is not before this group's cycle (a tie goes to the older), and every other
+      // group is bound strictly after it, a scan would pick it again.
+      if (scan && !q[best].blocked && p_.bus_bounds && !cols_.empty() && q[best].at <= col_last_) {
+        scan = !wins_gap(q, wn, best, write);
+      }
       again = false;
     }
     while (scan) {
@@ -178,7 +187,9 @@ uint64_t DramChannel::serve(std::vector<Entry>& q, bool write, uint64_t window, 
       second = kNever;
       for (size_t i = 0; i < wn; ++i) {
         Entry& e = qd[i];
-        if (e.dirty || e.blocked) eval(e);
+        // A blocked group stays blocked until its bank changes (an ACT or PRE to it, refresh, or
+        // the hitting group finishing, which touches that bank): only then is it dirty again.
+        if (e.dirty) eval(e);
         if (e.blocked) continue;
         if (best == none || before(e, qd[best])) {
           if (best != none) second = std::min(second, qd[best].at);
@@ -188,7 +199,7 @@ uint64_t DramChannel::serve(std::vector<Entry>& q, bool write, uint64_t window, 
         }
       }
       NPUSIM_ASSERT(best < none, "FR-FCFS found no command to issue");
-      if (qd[best].epoch == epoch_) break;
+      if (qd[best].epoch == epoch_of(qd[best].cmd)) break;
       // A stale column command first moves its bound to the next free data-bus slot (its data
       // needs one, so this stays a lower bound): a tie-loser whose cycle the winner took then
       // waits behind the winner's next command without a full search.
@@ -208,7 +219,6 @@ uint64_t DramChannel::serve(std::vector<Entry>& q, bool write, uint64_t window, 
     if (bt >= stop_at && total <= keep) break;
     Entry& e = q[best];
     Rank& r = ranks_[e.rank];
-    ++epoch_;
     if (bt >= r.next_ref) {
       refresh(e.rank, bt);
       for (Entry& o : q) o.dirty = true;
@@ -224,11 +234,13 @@ uint64_t DramChannel::serve(std::vector<Entry>& q, bool write, uint64_t window, 
     if (bc == Cmd::ACT || bc == Cmd::PRE) {
       if (e.first_kind == 0) e.first_kind = bc == Cmd::ACT ? 1 : 2;
       apply(bc, e.rank, e.bank_group, e.bank, e.row, bt);  // bt came from earliest()
+      if (bc == Cmd::ACT) ++act_epoch_;
       touch_bank();
       history_size_ = 0;
       continue;
     }
     e.dirty = true;
+    ++col_epoch_;
     // Beyond every committed command, a run of column commands that no other queued command,
     // refresh or stop can precede goes as one step.
     const uint64_t s = u(t_.tCCD_L), limit = std::min(second, r.next_ref);
@@ -272,7 +284,7 @@ uint64_t DramChannel::serve(std::vector<Entry>& q, bool write, uint64_t window, 
             total += o.left;
             o.dirty = true;
           }
-          ++epoch_;
+          ++col_epoch_;
           last_data = std::max(last_data, data_end_);
           history_size_ = 0;
           continue;
@@ -299,6 +311,23 @@ uint64_t DramChannel::serve(std::vector<Entry>& q, bool write, uint64_t window, 
     q.erase(q.begin() + static_cast<std::ptrdiff_t>(best));
   }
   return last_data;
+}
+
+bool DramChannel::wins_gap(const std::vector<Entry>& q, size_t wn, size_t best, bool write) const {
+  const Entry& b = q[best];
+  uint64_t young_columns = kNever;  // least bound of the younger column groups
+  for (size_t j = 0; j < wn; ++j) {
+    const Entry& o = q[j];
+    if (j == best || o.blocked) continue;
+    if (is_column(o.cmd) && o.seq > b.seq) {
+      young_columns = std::min(young_columns, o.at);
+    } else if (o.at <= b.at) {
+      return false;  // an ACT/PRE or an older group bound at or before it: scan
+    }
+  }
+  if (young_columns >= b.at) return true;
+  const uint64_t lat = u(write ? t_.CWL : t_.CL);
+  return bus_.probe(young_columns + lat, u(t_.tBL)) - lat >= b.at;
 }
 
 uint64_t DramChannel::read(const RowRun* runs, size_t n, uint64_t arrival) {
