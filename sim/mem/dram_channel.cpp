@@ -133,6 +133,7 @@ uint64_t DramChannel::serve(std::vector<Entry>& q, bool write, uint64_t window, 
   };
   uint64_t total = 0;  // bursts left in q
   for (const Entry& e : q) total += e.left;
+  if (total <= keep && !may_issue_before(q, write, window, stop_at)) return last_data;
   // After a column command that leaves its group queued (`again`), only that group changed:
   // the others' bounds, blocked states and window stay, and so does `second`, their minimum. If
   // the group's next command comes strictly before it, a scan would pick that group: skip it.
@@ -209,7 +210,9 @@ uint64_t DramChannel::serve(std::vector<Entry>& q, bool write, uint64_t window, 
         const uint64_t free = bus_.probe(b.at + lat, u(t_.tBL)) - lat;
         if (free > b.at) {
           b.at = free;
-          continue;
+          // Still strictly before every other bound: a scan would pick it again, and find its
+          // slot free. Otherwise another group may now come first.
+          if (b.at >= second) continue;
         }
       }
       eval(b);
@@ -277,7 +280,7 @@ uint64_t DramChannel::serve(std::vector<Entry>& q, bool write, uint64_t window, 
         h.seq = e.seq;
         h.t = bt;
         h.index = best;
-        snapshot(bt, h.state);
+        snapshot(h.state);
         if (skip_periods(q, wn)) {
           total = 0;
           for (Entry& o : q) {
@@ -311,6 +314,29 @@ uint64_t DramChannel::serve(std::vector<Entry>& q, bool write, uint64_t window, 
     q.erase(q.begin() + static_cast<std::ptrdiff_t>(best));
   }
   return last_data;
+}
+
+// Whether a queued group's next command may come before `stop_at` (if none can, the scheduler
+// stops at its first step), by bounds that need no search: a RD/WR goes no earlier than its bank
+// allows and than col_floor(), an ACT than its bank and act_floor(), a PRE than its bank. (A write
+// lingering in its queue is otherwise searched again at every read.)
+bool DramChannel::may_issue_before(const std::vector<Entry>& q, bool write, uint64_t window,
+                                   uint64_t stop_at) const {
+  const size_t wn = std::min<size_t>(q.size(), window);
+  for (size_t i = 0; i < wn; ++i) {
+    const Entry& e = q[i];
+    const Bank& b = banks_[bank_index(e.rank, e.bank_group, e.bank)];
+    uint64_t lb = e.arrival;
+    if (b.open_row == e.row) {
+      lb = std::max({lb, col_floor(), write ? b.wr_ok : b.rd_ok});
+    } else if (b.open_row != kNoRow) {
+      lb = std::max(lb, b.pre_ok);
+    } else {
+      lb = std::max({lb, act_floor(), b.act_ok});
+    }
+    if (lb < stop_at) return true;
+  }
+  return false;
 }
 
 bool DramChannel::wins_gap(const std::vector<Entry>& q, size_t wn, size_t best, bool write) const {

@@ -152,6 +152,8 @@ class DramChannel {
   // when the queue occupancy first falls to `accept_level` (into `accept_at`).
   uint64_t serve(std::vector<Entry>& q, bool write, uint64_t window, uint64_t stop_at,
                  uint64_t keep, uint64_t accept_level, uint64_t* accept_at);
+  bool may_issue_before(const std::vector<Entry>& q, bool write, uint64_t window,
+                        uint64_t stop_at) const;
   // Whether group `best`, evaluated exactly, precedes every other group of the window whose
   // bound is stale (after a column command of `best` only; see serve()).
   bool wins_gap(const std::vector<Entry>& q, size_t wn, size_t best, bool write) const;
@@ -159,7 +161,7 @@ class DramChannel {
   void apply(Cmd c, uint32_t rank, uint32_t bg, uint32_t bank, uint64_t row, uint64_t t);
   void refresh(uint32_t rank, uint64_t t);
   // Periodic steady state of a read queue (dram_channel_skip.cpp).
-  void snapshot(uint64_t t, std::vector<uint64_t>& out) const;
+  void snapshot(std::vector<uint64_t>& out) const;
   bool skip_periods(std::vector<Entry>& q, size_t wn);
   void record_column(uint32_t rank, uint32_t bg, bool w, uint64_t t, uint64_t n);
   uint64_t act_floor() const { return act_latest_ > act_horizon_ ? act_latest_ - act_horizon_ : 0; }
@@ -219,6 +221,7 @@ class DramChannel {
   Issued history_[16];
   size_t history_start_ = 0, history_size_ = 0;
   const Issued& history(size_t i) const { return history_[(history_start_ + i) % 16]; }
+  static bool same_state(const Issued& a, const Issued& b);
   std::vector<uint64_t> per_group_;  // scratch of skip_periods
   std::vector<Entry> reads_, writes_;
   uint64_t write_occupancy_ = 0;

@@ -245,7 +245,7 @@ uint64_t DramChannel::column_run(uint32_t rank, uint32_t bg, uint32_t bank, bool
   if (s == bl) {
     bus_.reserve(t + lat, n * bl);
   } else {
-    for (uint64_t i = 0; i < n; ++i) bus_.reserve(t + i * s + lat, bl);
+    bus_.reserve_every(t + lat, bl, s, n);
   }
   record_column(rank, bg, w, t, n);
   col_last_ = std::max(col_last_, last);
