@@ -160,7 +160,11 @@ uint64_t DramChannel::serve(std::vector<Entry>& q, bool write, uint64_t window, 
       } else {
         e.cmd = Cmd::ACT;
       }
-      if (!e.blocked) e.at = earliest(e.cmd, e.rank, e.bank_group, e.bank, e.arrival);
+      // A group whose bank is untouched keeps its command, and its last cycle stays a lower
+      // bound (commands only add constraints; the searches find the first legal cycle at or
+      // after where they start), so the search resumes there.
+      const uint64_t from = e.dirty ? e.arrival : std::max(e.arrival, e.at);
+      if (!e.blocked) e.at = earliest(e.cmd, e.rank, e.bank_group, e.bank, from);
       e.dirty = false;
       e.epoch = epoch_of(e.cmd);
     };
@@ -242,7 +246,6 @@ uint64_t DramChannel::serve(std::vector<Entry>& q, bool write, uint64_t window, 
       history_size_ = 0;
       continue;
     }
-    e.dirty = true;
     ++col_epoch_;
     // Beyond every committed command, a run of column commands that no other queued command,
     // refresh or stop can precede goes as one step.
@@ -268,6 +271,7 @@ uint64_t DramChannel::serve(std::vector<Entry>& q, bool write, uint64_t window, 
     last_data = std::max(last_data, column_run(e.rank, e.bank_group, e.bank, write, bt, n));
     e.left -= n;
     total -= n;
+    e.at = bt + (n - 1) * s + 1;  // its next command comes after the last one (stale: col_epoch_)
     if (e.left > 0) {
       if (write || n > 1 || !p_.skip_periods) {
         history_size_ = 0;
