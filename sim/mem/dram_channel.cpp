@@ -38,6 +38,8 @@ DramChannel::DramChannel(const DramStandard& s, const DramPolicy& p)
       col_reach_(u(std::max({s.t.tCCD_L, s.t.tRTW, s.t.CWL + s.t.tBL + s.t.tWTR_L, s.t.CL + s.t.tBL,
                              s.t.CWL + s.t.tBL}))),
       col_per_record_(col_reach_ / u(s.t.tCCD_L) + 1) {
+  state_size_ = 2 * (ranks_.size() + groups_.size()) + 2;
+  states_.assign(16 * state_size_, 0);
   for (size_t r = 0; r < ranks_.size(); ++r) {
     ranks_[r].next_ref = u(t_.tREFI) + r * u(t_.tREFI) / ranks_.size();
   }
@@ -280,12 +282,13 @@ uint64_t DramChannel::serve(std::vector<Entry>& q, bool write, uint64_t window, 
           history_start_ = (history_start_ + 1) % 16;
           --history_size_;
         }
-        Issued& h = history_[(history_start_ + history_size_++) % 16];
+        const size_t slot = (history_start_ + history_size_++) % 16;
+        Issued& h = history_[slot];
         h.seq = e.seq;
         h.t = bt;
         h.index = best;
-        snapshot(h.state);
-        if (skip_periods(q, wn)) {
+        snapshot(slot);
+        if (history_size_ >= 2 && skip_periods(q, wn)) {  // a period needs two of it
           total = 0;
           for (Entry& o : q) {
             total += o.left;

@@ -161,7 +161,7 @@ class DramChannel {
   void apply(Cmd c, uint32_t rank, uint32_t bg, uint32_t bank, uint64_t row, uint64_t t);
   void refresh(uint32_t rank, uint64_t t);
   // Periodic steady state of a read queue (dram_channel_skip.cpp).
-  void snapshot(std::vector<uint64_t>& out) const;
+  void snapshot(size_t slot);
   bool skip_periods(std::vector<Entry>& q, size_t wn);
   void record_column(uint32_t rank, uint32_t bg, bool w, uint64_t t, uint64_t n);
   uint64_t act_floor() const { return act_latest_ > act_horizon_ ? act_latest_ - act_horizon_ : 0; }
@@ -215,13 +215,15 @@ class DramChannel {
   struct Issued {  // a RD of the current read queue: which group, when, and the state after it
     uint64_t seq, t;
     size_t index;
-    std::vector<uint64_t> state;
   };
   // The last RDs since an ACT, PRE, REF or finished group (a ring whose states are reused).
   Issued history_[16];
   size_t history_start_ = 0, history_size_ = 0;
   const Issued& history(size_t i) const { return history_[(history_start_ + i) % 16]; }
-  static bool same_state(const Issued& a, const Issued& b);
+  // The register snapshot after each history entry: state_size_ values per ring slot.
+  std::vector<uint64_t> states_;
+  size_t state_size_ = 0;
+  bool same_state(const Issued& a, const Issued& b) const;
   std::vector<uint64_t> per_group_;  // scratch of skip_periods
   std::vector<Entry> reads_, writes_;
   uint64_t write_occupancy_ = 0;

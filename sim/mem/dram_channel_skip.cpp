@@ -24,9 +24,8 @@ uint64_t rel(uint64_t x, uint64_t t) {
 
 // The registers as they stand (copied raw: most snapshots are never compared, so the
 // relative form is computed only in same_state()).
-void DramChannel::snapshot(std::vector<uint64_t>& out) const {
-  out.resize(2 * (ranks_.size() + groups_.size()) + 2);  // allocates only the first time
-  uint64_t* o = out.data();
+void DramChannel::snapshot(size_t slot) {
+  uint64_t* o = states_.data() + slot * state_size_;
   for (const Rank& r : ranks_) {
     *o++ = r.rd_ok;
     *o++ = r.wr_ok;
@@ -40,9 +39,11 @@ void DramChannel::snapshot(std::vector<uint64_t>& out) const {
 }
 
 // Whether the registers stood in the same place relative to the RD of `a` as to that of `b`.
-bool DramChannel::same_state(const Issued& a, const Issued& b) {
-  for (size_t i = 0; i < a.state.size(); ++i) {
-    if (rel(a.state[i], a.t) != rel(b.state[i], b.t)) return false;
+bool DramChannel::same_state(const Issued& a, const Issued& b) const {
+  const uint64_t* x = states_.data() + static_cast<size_t>(&a - history_) * state_size_;
+  const uint64_t* y = states_.data() + static_cast<size_t>(&b - history_) * state_size_;
+  for (size_t i = 0; i < state_size_; ++i) {
+    if (rel(x[i], a.t) != rel(y[i], b.t)) return false;
   }
   return true;
 }
