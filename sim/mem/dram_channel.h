@@ -152,6 +152,7 @@ class DramChannel {
   // when the queue occupancy first falls to `accept_level` (into `accept_at`).
   uint64_t serve(std::vector<Entry>& q, bool write, uint64_t window, uint64_t stop_at,
                  uint64_t keep, uint64_t accept_level, uint64_t* accept_at);
+  // Whether some group of the window may issue before `stop_at`, by bounds needing no search.
   bool may_issue_before(const std::vector<Entry>& q, bool write, uint64_t window,
                         uint64_t stop_at) const;
   // Whether group `best`, evaluated exactly, precedes every other group of the window whose
