@@ -55,6 +55,24 @@ uint64_t Calendar::reserve(uint64_t arrival, uint64_t duration) {
   return start;
 }
 
+void Calendar::reserve_every(uint64_t arrival, uint64_t duration, uint64_t stride, uint64_t n) {
+  if (duration == 0 || stride < duration || (!busy_.empty() && arrival < busy_.back().end)) {
+    for (uint64_t i = 0; i < n; ++i) reserve(arrival + i * stride, duration);
+    return;
+  }
+  // Each one starts at its arrival, at or after the end of the one before: appended (or, where
+  // it touches the previous one, merged into it), exactly as reserve() places it.
+  busy_total_ += n * duration;
+  for (uint64_t i = 0; i < n; ++i) {
+    const uint64_t start = arrival + i * stride;
+    if (!busy_.empty() && start == busy_.back().end) {
+      busy_.back().end = start + duration;
+    } else {
+      busy_.push_back({start, start + duration});
+    }
+  }
+}
+
 void Calendar::state(uint64_t from, uint64_t ref, std::vector<int64_t>& out) const {
   auto it = std::upper_bound(busy_.begin(), busy_.end(), from,
                              [](uint64_t v, const Interval& iv) { return v < iv.end; });

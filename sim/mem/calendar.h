@@ -18,6 +18,9 @@ class Calendar {
   uint64_t probe(uint64_t arrival, uint64_t duration) const;
   // Reserves the earliest gap and returns its start.
   uint64_t reserve(uint64_t arrival, uint64_t duration);
+  // Reserves `n` gaps of `duration` at arrival, arrival + stride, ... (stride >= duration), as
+  // n calls of reserve() in that order would; in one step when they all follow every booking.
+  void reserve_every(uint64_t arrival, uint64_t duration, uint64_t stride, uint64_t n);
   // Drops intervals that ended at or before `now` (called with the current time).
   void retire(uint64_t now);
   uint64_t busy_total() const { return busy_total_; }

@@ -38,6 +38,8 @@ DramChannel::DramChannel(const DramStandard& s, const DramPolicy& p)
       col_reach_(u(std::max({s.t.tCCD_L, s.t.tRTW, s.t.CWL + s.t.tBL + s.t.tWTR_L, s.t.CL + s.t.tBL,
                              s.t.CWL + s.t.tBL}))),
       col_per_record_(col_reach_ / u(s.t.tCCD_L) + 1) {
+  state_size_ = 2 * (ranks_.size() + groups_.size()) + 2;
+  states_.assign(16 * state_size_, 0);
   for (size_t r = 0; r < ranks_.size(); ++r) {
     ranks_[r].next_ref = u(t_.tREFI) + r * u(t_.tREFI) / ranks_.size();
   }
@@ -133,6 +135,7 @@ uint64_t DramChannel::serve(std::vector<Entry>& q, bool write, uint64_t window, 
   };
   uint64_t total = 0;  // bursts left in q
   for (const Entry& e : q) total += e.left;
+  if (total <= keep && !may_issue_before(q, write, window, stop_at)) return last_data;
   // After a column command that leaves its group queued (`again`), only that group changed:
   // the others' bounds, blocked states and window stay, and so does `second`, their minimum. If
   // the group's next command comes strictly before it, a scan would pick that group: skip it.
@@ -159,14 +162,27 @@ uint64_t DramChannel::serve(std::vector<Entry>& q, bool write, uint64_t window, 
       } else {
         e.cmd = Cmd::ACT;
       }
-      if (!e.blocked) e.at = earliest(e.cmd, e.rank, e.bank_group, e.bank, e.arrival);
+      // A group whose bank is untouched keeps its command, and its last cycle stays a lower
+      // bound (commands only add constraints; the searches find the first legal cycle at or
+      // after where they start), so the search resumes there.
+      const uint64_t from = e.dirty ? e.arrival : std::max(e.arrival, e.at);
+      if (!e.blocked) e.at = earliest(e.cmd, e.rank, e.bank_group, e.bank, from);
       e.dirty = false;
-      e.epoch = epoch_;
+      e.epoch = epoch_of(e.cmd);
     };
     bool scan = true;
     if (again) {
       eval(q[best]);  // what a scan would evaluate: the only dirty group
       scan = q[best].blocked || q[best].at >= second;
+      // A column command filling a gap (so it goes alone, whatever `second` is) that would tie
+      // with or trail the others' stale bounds may still provably win: the others' next
+      // commands are no earlier than their bounds, and a column one also needs a free data-bus
+      // slot. When the first free slot at or after the least bound of the younger column
+      // groups is not before this group's cycle (a tie goes to the older), and every other
+      // group is bound strictly after it, a scan would pick it again.
+      if (scan && !q[best].blocked && p_.bus_bounds && !cols_.empty() && q[best].at <= col_last_) {
+        scan = !wins_gap(q, wn, best, write);
+      }
       again = false;
     }
     while (scan) {
@@ -178,7 +194,9 @@ uint64_t DramChannel::serve(std::vector<Entry>& q, bool write, uint64_t window, 
       second = kNever;
       for (size_t i = 0; i < wn; ++i) {
         Entry& e = qd[i];
-        if (e.dirty || e.blocked) eval(e);
+        // A blocked group stays blocked until its bank changes (an ACT or PRE to it, refresh, or
+        // the hitting group finishing, which touches that bank): only then is it dirty again.
+        if (e.dirty) eval(e);
         if (e.blocked) continue;
         if (best == none || before(e, qd[best])) {
           if (best != none) second = std::min(second, qd[best].at);
@@ -188,7 +206,7 @@ uint64_t DramChannel::serve(std::vector<Entry>& q, bool write, uint64_t window, 
         }
       }
       NPUSIM_ASSERT(best < none, "FR-FCFS found no command to issue");
-      if (qd[best].epoch == epoch_) break;
+      if (qd[best].epoch == epoch_of(qd[best].cmd)) break;
       // A stale column command first moves its bound to the next free data-bus slot (its data
       // needs one, so this stays a lower bound): a tie-loser whose cycle the winner took then
       // waits behind the winner's next command without a full search.
@@ -198,7 +216,9 @@ uint64_t DramChannel::serve(std::vector<Entry>& q, bool write, uint64_t window, 
         const uint64_t free = bus_.probe(b.at + lat, u(t_.tBL)) - lat;
         if (free > b.at) {
           b.at = free;
-          continue;
+          // Still strictly before every other bound: a scan would pick it again, and find its
+          // slot free. Otherwise another group may now come first.
+          if (b.at >= second) continue;
         }
       }
       eval(b);
@@ -208,7 +228,6 @@ uint64_t DramChannel::serve(std::vector<Entry>& q, bool write, uint64_t window, 
     if (bt >= stop_at && total <= keep) break;
     Entry& e = q[best];
     Rank& r = ranks_[e.rank];
-    ++epoch_;
     if (bt >= r.next_ref) {
       refresh(e.rank, bt);
       for (Entry& o : q) o.dirty = true;
@@ -224,11 +243,12 @@ uint64_t DramChannel::serve(std::vector<Entry>& q, bool write, uint64_t window, 
     if (bc == Cmd::ACT || bc == Cmd::PRE) {
       if (e.first_kind == 0) e.first_kind = bc == Cmd::ACT ? 1 : 2;
       apply(bc, e.rank, e.bank_group, e.bank, e.row, bt);  // bt came from earliest()
+      if (bc == Cmd::ACT) ++act_epoch_;
       touch_bank();
       history_size_ = 0;
       continue;
     }
-    e.dirty = true;
+    ++col_epoch_;
     // Beyond every committed command, a run of column commands that no other queued command,
     // refresh or stop can precede goes as one step.
     const uint64_t s = u(t_.tCCD_L), limit = std::min(second, r.next_ref);
@@ -253,6 +273,7 @@ uint64_t DramChannel::serve(std::vector<Entry>& q, bool write, uint64_t window, 
     last_data = std::max(last_data, column_run(e.rank, e.bank_group, e.bank, write, bt, n));
     e.left -= n;
     total -= n;
+    e.at = bt + (n - 1) * s + 1;  // its next command comes after the last one (stale: col_epoch_)
     if (e.left > 0) {
       if (write || n > 1 || !p_.skip_periods) {
         history_size_ = 0;
@@ -261,18 +282,19 @@ uint64_t DramChannel::serve(std::vector<Entry>& q, bool write, uint64_t window, 
           history_start_ = (history_start_ + 1) % 16;
           --history_size_;
         }
-        Issued& h = history_[(history_start_ + history_size_++) % 16];
+        const size_t slot = (history_start_ + history_size_++) % 16;
+        Issued& h = history_[slot];
         h.seq = e.seq;
         h.t = bt;
         h.index = best;
-        snapshot(bt, h.state);
-        if (skip_periods(q, wn)) {
+        snapshot(slot);
+        if (history_size_ >= 2 && skip_periods(q, wn)) {  // a period needs two of it
           total = 0;
           for (Entry& o : q) {
             total += o.left;
             o.dirty = true;
           }
-          ++epoch_;
+          ++col_epoch_;
           last_data = std::max(last_data, data_end_);
           history_size_ = 0;
           continue;
@@ -299,6 +321,46 @@ uint64_t DramChannel::serve(std::vector<Entry>& q, bool write, uint64_t window, 
     q.erase(q.begin() + static_cast<std::ptrdiff_t>(best));
   }
   return last_data;
+}
+
+// Whether a queued group's next command may come before `stop_at` (if none can, the scheduler
+// stops at its first step), by bounds that need no search: a RD/WR goes no earlier than its bank
+// allows and than col_floor(), an ACT than its bank and act_floor(), a PRE than its bank. (A write
+// lingering in its queue is otherwise searched again at every read.)
+bool DramChannel::may_issue_before(const std::vector<Entry>& q, bool write, uint64_t window,
+                                   uint64_t stop_at) const {
+  const size_t wn = std::min<size_t>(q.size(), window);
+  for (size_t i = 0; i < wn; ++i) {
+    const Entry& e = q[i];
+    const Bank& b = banks_[bank_index(e.rank, e.bank_group, e.bank)];
+    uint64_t lb = e.arrival;
+    if (b.open_row == e.row) {
+      lb = std::max({lb, col_floor(), write ? b.wr_ok : b.rd_ok});
+    } else if (b.open_row != kNoRow) {
+      lb = std::max(lb, b.pre_ok);
+    } else {
+      lb = std::max({lb, act_floor(), b.act_ok});
+    }
+    if (lb < stop_at) return true;
+  }
+  return false;
+}
+
+bool DramChannel::wins_gap(const std::vector<Entry>& q, size_t wn, size_t best, bool write) const {
+  const Entry& b = q[best];
+  uint64_t young_columns = kNever;  // least bound of the younger column groups
+  for (size_t j = 0; j < wn; ++j) {
+    const Entry& o = q[j];
+    if (j == best || o.blocked) continue;
+    if (is_column(o.cmd) && o.seq > b.seq) {
+      young_columns = std::min(young_columns, o.at);
+    } else if (o.at <= b.at) {
+      return false;  // an ACT/PRE or an older group bound at or before it: scan
+    }
+  }
+  if (young_columns >= b.at) return true;
+  const uint64_t lat = u(write ? t_.CWL : t_.CL);
+  return bus_.probe(young_columns + lat, u(t_.tBL)) - lat >= b.at;
 }
 
 uint64_t DramChannel::read(const RowRun* runs, size_t n, uint64_t arrival) {

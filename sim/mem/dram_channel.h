@@ -138,7 +138,7 @@ class DramChannel {
     uint8_t first_kind;  // how the next burst found its bank: 0 hit, 1 miss (closed), 2 conflict
     Cmd cmd;             // its next command, issuable no earlier than `at`
     uint64_t at;
-    uint64_t epoch;  // `at` is exact while epoch == epoch_ (no command issued since)
+    uint64_t epoch;  // `at` is exact while epoch == epoch_of(cmd) (see there)
     bool dirty;      // the bank changed: `cmd` and `at` must be recomputed
     bool blocked;    // a conflict waiting for the queued hits to its bank's open row
   };
@@ -152,14 +152,20 @@ class DramChannel {
   // when the queue occupancy first falls to `accept_level` (into `accept_at`).
   uint64_t serve(std::vector<Entry>& q, bool write, uint64_t window, uint64_t stop_at,
                  uint64_t keep, uint64_t accept_level, uint64_t* accept_at);
+  // Whether some group of the window may issue before `stop_at`, by bounds needing no search.
+  bool may_issue_before(const std::vector<Entry>& q, bool write, uint64_t window,
+                        uint64_t stop_at) const;
+  // Whether group `best`, evaluated exactly, precedes every other group of the window whose
+  // bound is stale (after a column command of `best` only; see serve()).
+  bool wins_gap(const std::vector<Entry>& q, size_t wn, size_t best, bool write) const;
   // issue() without re-checking legality: for a command at the cycle earliest() returned.
   void apply(Cmd c, uint32_t rank, uint32_t bg, uint32_t bank, uint64_t row, uint64_t t);
   void refresh(uint32_t rank, uint64_t t);
   // Periodic steady state of a read queue (dram_channel_skip.cpp).
-  void snapshot(uint64_t t, std::vector<uint64_t>& out) const;
+  void snapshot(size_t slot);
   bool skip_periods(std::vector<Entry>& q, size_t wn);
   void record_column(uint32_t rank, uint32_t bg, bool w, uint64_t t, uint64_t n);
-  uint64_t act_floor() const;
+  uint64_t act_floor() const { return act_latest_ > act_horizon_ ? act_latest_ - act_horizon_ : 0; }
   bool act_violation(uint32_t rank, uint32_t bg, uint64_t t, uint64_t& fix) const;
   uint64_t act_search(uint32_t rank, uint32_t bg, uint64_t lb) const;
   uint64_t col_gap(bool w1, uint32_t rank1, uint32_t bg1, bool w2, uint32_t rank2,
@@ -168,7 +174,7 @@ class DramChannel {
   }
   uint64_t col_gap_rule(bool w1, uint32_t rank1, uint32_t bg1, bool w2, uint32_t rank2,
                         uint32_t bg2) const;
-  uint64_t col_floor() const;
+  uint64_t col_floor() const { return col_last_ > act_horizon_ ? col_last_ - act_horizon_ : 0; }
   void drop_columns();
   uint64_t append_bound(bool w, uint32_t rank, uint32_t bg) const;
   bool col_violation(bool w, uint32_t rank, uint32_t bg, uint64_t t, uint64_t& fix) const;
@@ -200,16 +206,25 @@ class DramChannel {
   // Registers: the maxima over committed commands (for a command after all of them).
   uint64_t wr_after_rd_ = 0;  // tRTW
   uint64_t data_end_ = 0;     // data bus busy until
-  uint64_t seq_ = 0, epoch_ = 0;
+  uint64_t seq_ = 0;
+  // Count the commands that can move a queued group's earliest cycle without touching its bank
+  // (a change to its bank makes the group dirty instead): an ACT waits only on other ACTs
+  // (tRRD, tFAW), a RD or WR only on column commands (tCCD, tWTR, tRTW, the data bus), and a PRE
+  // only on its bank (its tRTP bound moves with RDs, so it is counted with the columns).
+  uint64_t act_epoch_ = 0, col_epoch_ = 0;
+  uint64_t epoch_of(Cmd c) const { return c == Cmd::ACT ? act_epoch_ : col_epoch_; }
   struct Issued {  // a RD of the current read queue: which group, when, and the state after it
     uint64_t seq, t;
     size_t index;
-    std::vector<uint64_t> state;
   };
   // The last RDs since an ACT, PRE, REF or finished group (a ring whose states are reused).
   Issued history_[16];
   size_t history_start_ = 0, history_size_ = 0;
   const Issued& history(size_t i) const { return history_[(history_start_ + i) % 16]; }
+  // The register snapshot after each history entry: state_size_ values per ring slot.
+  std::vector<uint64_t> states_;
+  size_t state_size_ = 0;
+  bool same_state(const Issued& a, const Issued& b) const;
   std::vector<uint64_t> per_group_;  // scratch of skip_periods
   std::vector<Entry> reads_, writes_;
   uint64_t write_occupancy_ = 0;

@@ -22,19 +22,30 @@ uint64_t rel(uint64_t x, uint64_t t) {
 }
 }  // namespace
 
-void DramChannel::snapshot(uint64_t t, std::vector<uint64_t>& out) const {
-  out.resize(2 * (ranks_.size() + groups_.size()) + 2);  // allocates only the first time
-  uint64_t* o = out.data();
+// The registers as they stand (copied raw: most snapshots are never compared, so the
+// relative form is computed only in same_state()).
+void DramChannel::snapshot(size_t slot) {
+  uint64_t* o = states_.data() + slot * state_size_;
   for (const Rank& r : ranks_) {
-    *o++ = rel(r.rd_ok, t);
-    *o++ = rel(r.wr_ok, t);
+    *o++ = r.rd_ok;
+    *o++ = r.wr_ok;
   }
   for (const Group& g : groups_) {
-    *o++ = rel(g.rd_ok, t);
-    *o++ = rel(g.wr_ok, t);
+    *o++ = g.rd_ok;
+    *o++ = g.wr_ok;
   }
-  *o++ = rel(wr_after_rd_, t);
-  *o = rel(data_end_, t);
+  *o++ = wr_after_rd_;
+  *o = data_end_;
+}
+
+// Whether the registers stood in the same place relative to the RD of `a` as to that of `b`.
+bool DramChannel::same_state(const Issued& a, const Issued& b) const {
+  const uint64_t* x = states_.data() + static_cast<size_t>(&a - history_) * state_size_;
+  const uint64_t* y = states_.data() + static_cast<size_t>(&b - history_) * state_size_;
+  for (size_t i = 0; i < state_size_; ++i) {
+    if (rel(x[i], a.t) != rel(y[i], b.t)) return false;
+  }
+  return true;
 }
 
 bool DramChannel::skip_periods(std::vector<Entry>& q, size_t wn) {
@@ -52,7 +63,7 @@ bool DramChannel::skip_periods(std::vector<Entry>& q, size_t wn) {
       const Issued& b = history(h - 1 - len - i);
       same = a.seq == b.seq && a.t - b.t == period;
     }
-    if (!same || now.state != then.state) continue;
+    if (!same || !same_state(now, then)) continue;
     std::vector<uint64_t>& per = per_group_;  // RDs per period of each group
     per.assign(wn, 0);
     for (size_t i = 0; i < len; ++i) ++per[history(h - 1 - i).index];

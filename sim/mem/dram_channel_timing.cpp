@@ -99,10 +99,6 @@ void DramChannel::apply(Cmd c, uint32_t rank, uint32_t bg, uint32_t bank, uint64
 
 // ---- ACT ---------------------------------------------------------------------------------
 
-uint64_t DramChannel::act_floor() const {
-  return act_latest_ > act_horizon_ ? act_latest_ - act_horizon_ : 0;
-}
-
 // Whether an ACT at `t` breaks tRRD or tFAW against the ACTs within tFAW of it; `fix` is then
 // raised to the earliest later cycle that might not (a rule broken at t stays broken until then).
 bool DramChannel::act_violation(uint32_t rank, uint32_t bg, uint64_t t, uint64_t& fix) const {
@@ -162,10 +158,6 @@ uint64_t DramChannel::col_gap_rule(bool w1, uint32_t rank1, uint32_t bg1, bool w
     d = std::max(d, u(bg1 == bg2 ? t_.tCCD_L : t_.tCCD_S));
   }
   return d;
-}
-
-uint64_t DramChannel::col_floor() const {
-  return col_last_ > act_horizon_ ? col_last_ - act_horizon_ : 0;
 }
 
 uint64_t DramChannel::append_bound(bool w, uint32_t rank, uint32_t bg) const {
@@ -253,7 +245,7 @@ uint64_t DramChannel::column_run(uint32_t rank, uint32_t bg, uint32_t bank, bool
   if (s == bl) {
     bus_.reserve(t + lat, n * bl);
   } else {
-    for (uint64_t i = 0; i < n; ++i) bus_.reserve(t + i * s + lat, bl);
+    bus_.reserve_every(t + lat, bl, s, n);
   }
   record_column(rank, bg, w, t, n);
   col_last_ = std::max(col_last_, last);
@@ -281,8 +273,22 @@ void DramChannel::record_column(uint32_t rank, uint32_t bg, bool w, uint64_t t, 
     ++cols_.back().n;  // continues the last run
     return;
   }
-  auto at = std::upper_bound(cols_.begin(), cols_.end(), t,
-                             [](uint64_t v, const ColRecord& a) { return v < a.t; });
+  ColRecord* at = tail ? cols_.end()  // every record starts at or before col_last_
+                       : std::upper_bound(cols_.begin(), cols_.end(), t,
+                                          [](uint64_t v, const ColRecord& a) { return v < a.t; });
+  if (n == 1) {
+    // A command filling a gap continues its bank group's run among the records starting within
+    // reach before it (a run's records stay sorted by their first command and span at most
+    // col_reach_, all col_violation relies on), instead of a record inserted mid-history.
+    for (ColRecord* c = at; c != cols_.begin() && (c - 1)->t + col_reach_ >= t;) {
+      --c;
+      if (c->rank == rank && c->bank_group == bg && c->write == w && c->t + c->n * s == t &&
+          c->n < per_record) {
+        ++c->n;
+        return;
+      }
+    }
+  }
   for (uint64_t i = 0; i < n; i += per_record) {
     ColRecord* c = cols_.emplace(at);
     c->t = t + i * s;
