@@ -1,0 +1,194 @@
+#include "models/sparse/sparse_npu.h"
+
+#include <deque>
+#include <map>
+
+#include "sim/core/errors.h"
+#include "sim/core/kernel.h"
+#include "sim/report/breakdown.h"
+#include "sim/workload/phases.h"
+
+namespace npusim {
+namespace {
+
+constexpr uint64_t kGlbBase = 1ull << 50;
+
+// A layer's compute is the cycles its latency model gave, queued in program order when the
+// layer is fed (the engine computes units once each, in program order).
+class LayerCycles : public IComputeRule {
+ public:
+  void push(uint64_t cycles, uint64_t macs) { queue_.push_back({cycles, macs}); }
+  Cost compute(const WorkUnit&) override {
+    NPUSIM_ASSERT(!queue_.empty(), "sparse NPU: a unit computed that no layer fed");
+    const auto [cycles, macs] = queue_.front();
+    queue_.pop_front();
+    return {cycles, macs, "hw"};
+  }
+
+ private:
+  std::deque<std::pair<uint64_t, uint64_t>> queue_;
+};
+
+}  // namespace
+
+SparseNpu::SparseNpu(const ComponentArgs& a) : IAccelerator(a), router_("router") {}
+
+void SparseNpu::assemble(Frequency clock, LatencySource source) {
+  source_ = source;
+  clock_ = ClockDomain(clock);
+  context().clock = &clock_;
+  dram_ = attach_dram(own_dram_);
+  dma_ = make_child<IDma>("dma");
+  glb_ = make_child<IScratchpad>("glb");
+  router_.map(*dram_, 0);
+  router_.map(*glb_, kGlbBase);
+  dma_->initiator_socket().bind(router_.target);
+  compute_ = std::make_unique<LayerCycles>();
+  ExecEngine::Config c;
+  c.dma = dma_.get();
+  c.compute = compute_.get();
+  c.clock = &clock_;
+  c.buffers = {{kGlbBase, glb_->capacity_bytes() / 2}};
+  c.weight_side.fill(-1);
+  c.input_side.fill(-1);
+  c.output = 0;
+  c.quantum_ps = context().shared_memory ? 0 : 1000000000;
+  c.stats = &stats();  // (no fast-forward: every layer's cycles differ)
+  engine_ = std::make_unique<ExecEngine>(c, acc_);
+}
+
+SparseNpu::~SparseNpu() = default;
+
+void SparseNpu::prepare(const Workload& w, const RunOptions&) {
+  workload_ = &w;
+  models_.clear();
+  for (const Model& m : w.models) {
+    Prepared p;
+    p.trace = load_sparse_trace(m);
+    if (source_ == LatencySource::Replay && !p.trace.has_latency) {
+      throw WorkloadError(p.trace.file + ": `latency_source: replay` needs the column latency_s (" +
+                          config().path() + ".latency_source)");
+    }
+    for (const auto& row : p.trace.rows) {
+      std::vector<uint64_t> cyc;
+      for (size_t j = 0; j < row.size(); ++j) {
+        cyc.push_back(source_ == LatencySource::Replay
+                          ? static_cast<uint64_t>(std::llround(
+                                row[j].latency_s * static_cast<double>(clock_.frequency().hz)))
+                          : analytic_cycles(m, m.layers[j], row[j]));
+      }
+      p.cycles.push_back(std::move(cyc));
+    }
+    models_.push_back(std::move(p));
+  }
+  // The LUTs: per model (pattern) and per architecture, means over every sample.
+  const double hz = static_cast<double>(clock_.frequency().hz);
+  std::map<std::string, std::vector<size_t>> by_arch;
+  for (size_t k = 0; k < models_.size(); ++k) {
+    Prepared& p = models_[k];
+    const size_t layers = w.models[k].layers.size(), n = p.cycles.size();
+    p.pattern_lut_s.assign(layers, 0);
+    p.mean_density.assign(layers, 0);
+    for (size_t s = 0; s < n; ++s) {
+      for (size_t j = 0; j < layers; ++j) {
+        p.pattern_lut_s[j] += static_cast<double>(p.cycles[s][j]) / hz;
+        p.mean_density[j] += p.trace.rows[s][j].density;
+      }
+    }
+    for (size_t j = 0; j < layers; ++j) {
+      p.pattern_lut_s[j] /= static_cast<double>(n);
+      p.mean_density[j] /= static_cast<double>(n);
+    }
+    by_arch[p.trace.arch].push_back(k);
+  }
+  for (const auto& [arch, members] : by_arch) {
+    const size_t layers = w.models[members.front()].layers.size();
+    std::vector<double> lut(layers, 0);
+    double total_s = 0, samples = 0;
+    for (size_t k : members) {
+      if (w.models[k].layers.size() != layers) {
+        throw WorkloadError("models `" + w.models[members.front()].name + "` and `" +
+                            w.models[k].name + "` share arch `" + arch + "` but have " +
+                            std::to_string(layers) + " and " +
+                            std::to_string(w.models[k].layers.size()) + " layers");
+      }
+      for (const auto& row : models_[k].cycles) {
+        for (size_t j = 0; j < layers; ++j) {
+          lut[j] += static_cast<double>(row[j]) / hz;
+          total_s += static_cast<double>(row[j]) / hz;
+        }
+        samples += 1;
+      }
+    }
+    for (double& v : lut) v /= samples;
+    for (size_t k : members) {
+      models_[k].model_lut_s = lut;
+      models_[k].slo_base_ps = seconds_to_ps(total_s / samples);
+    }
+  }
+}
+
+LayerProgress SparseNpu::profile(size_t model, uint64_t sample) const {
+  const Prepared& p = models_.at(model);
+  LayerProgress out;
+  out.model_lut_s = p.model_lut_s;
+  out.pattern_lut_s = p.pattern_lut_s;
+  out.mean_density = p.mean_density;
+  const double hz = static_cast<double>(clock_.frequency().hz);
+  for (uint64_t c : p.cycles.at(sample)) out.true_s.push_back(static_cast<double>(c) / hz);
+  return out;
+}
+
+uint64_t SparseNpu::samples(size_t model) const {
+  return models_.at(model).cycles.size();
+}
+
+uint64_t SparseNpu::slo_base_ps(size_t model) const {
+  return models_.at(model).slo_base_ps;
+}
+
+void SparseNpu::run_model(size_t index, IRequestContext& ctx) {
+  const Model& m = workload_->models[index];
+  const Prepared& p = models_[index];
+  auto* layered = dynamic_cast<ILayerContext*>(&ctx);
+  LayerProgress* progress = layered != nullptr ? layered->layer_progress() : nullptr;
+  const uint64_t sample = layered != nullptr ? layered->sample() : 0;
+  ctx.begin_phase("inference", PhaseKind::Inference);
+  auto* rule = static_cast<LayerCycles*>(compute_.get());
+  for (size_t j = 0; j < m.layers.size(); ++j) {
+    if (progress != nullptr && j > 0) {  // the monitor's reading of the layer just finished
+      progress->measured_density.push_back(p.trace.rows[sample][j - 1].density);
+      progress->done = j;
+    }
+    ctx.boundary();
+    const Operator& op = m.layers[j];
+    const size_t id = acc_.begin_op(op.name, op_type_name(op.type), 0);
+    rule->push(p.cycles[sample][j], 0);
+    WorkUnit u;  // compute only: no bytes in or out, no output block
+    u.opens_output = u.closes_output = false;
+    engine_->feed({u}, id, {}, 0);
+    ++layers_run_;
+  }
+  if (progress != nullptr) {
+    progress->measured_density.push_back(p.trace.rows[sample][m.layers.size() - 1].density);
+    progress->done = m.layers.size();
+  }
+  ++inferences_;
+}
+
+RunResult SparseNpu::result() {
+  RunResult r;
+  Breakdown breakdown;
+  r.total_cycles = acc_.finish(clock_, breakdown);
+  r.total_seconds = clock_.seconds(Cycles(r.total_cycles));
+  r.throughput = r.total_seconds > 0 ? static_cast<double>(inferences_) / r.total_seconds : 0;
+  r.throughput_unit = "inferences/s";
+  r.breakdown = breakdown.to_json(static_cast<double>(clock_.frequency().hz));
+  Json s = Json::object();
+  s["layers_run"] = layers_run_;
+  s["latency_source"] = std::string(source_ == LatencySource::Replay ? "replay" : "analytic");
+  r.sections[section_name()] = s;
+  return r;
+}
+
+}  // namespace npusim

@@ -1,0 +1,99 @@
+// A sparse accelerator shared by many DNN requests (Dysta spec §2): each layer of a request
+// takes the cycles its latency model gives for the request's input sample, either replayed
+// from the trace (`latency_source: replay`, the CSV's latency_s) or computed by the model's
+// analytic rule from the trace's densities (`analytic`). A layer is one work unit on the shared
+// execution engine, whose compute is those cycles (DRAM is hidden by double buffering, as in
+// the paper: the units move no bytes). After each layer the runtime monitor's reading (the
+// trace's density) is published to the request's layer progress, and the accelerator gives the
+// runtime every request's static profile (sim/runtime/layer_progress.h):
+//   pattern LUT[model][layer] = mean latency over the model's samples;
+//   model LUT[arch][layer]    = mean over every sample of every pattern of the architecture;
+//   SLO base[arch]            = mean isolated latency over the same samples.
+// The two implementations (eyeriss_v2_like.cpp, sanger_like.cpp) supply the latency rule.
+#pragma once
+
+#include <memory>
+#include <vector>
+
+#include "models/sparse/sparse_trace.h"
+#include "sim/core/clock.h"
+#include "sim/core/i_accelerator.h"
+#include "sim/exec/engine.h"
+#include "sim/mem/i_dma.h"
+#include "sim/mem/i_memory.h"
+#include "sim/mem/router.h"
+#include "sim/report/run_accounting.h"
+#include "sim/runtime/layer_progress.h"
+
+namespace npusim {
+
+enum class LatencySource { Analytic, Replay };
+
+class SparseNpu : public sc_core::sc_module, public IAccelerator, public ILayerProfile {
+ public:
+  explicit SparseNpu(const ComponentArgs& a);
+  ~SparseNpu() override;
+
+  void prepare(const Workload& w, const RunOptions& options) override;
+  void run_model(size_t index, IRequestContext& ctx) override;
+  ExecEngine& engine() override { return *engine_; }
+  RunAccounting& accounting() override { return acc_; }
+  const IDram& main_memory() const override { return *dram_; }
+  const ClockDomain& accelerator_clock() const override { return clock_; }
+  RunResult result() override;
+
+  LayerProgress profile(size_t model, uint64_t sample) const override;
+  uint64_t samples(size_t model) const override;
+  uint64_t slo_base_ps(size_t model) const override;
+
+  // Cycles of layer `layer` of a sample of model `m` (after prepare()).
+  uint64_t layer_cycles(size_t model, uint64_t sample, size_t layer) const {
+    return models_[model].cycles[sample][layer];
+  }
+
+ protected:
+  // Builds the parts; the implementation calls it from its constructor, with its parameters.
+  void assemble(Frequency clock, LatencySource source);
+  // The analytic rule: cycles of `op` with the trace row's densities. Throws WorkloadError when
+  // the trace lacks a column it needs, MappingError for an operator it cannot run.
+  virtual uint64_t analytic_cycles(const Model& m, const Operator& op,
+                                   const SparseTraceRow& row) const = 0;
+  virtual const char* section_name() const = 0;
+
+ private:
+  struct Prepared {
+    SparseModelTrace trace;
+    std::vector<std::vector<uint64_t>> cycles;  // [sample][layer]
+    std::vector<double> pattern_lut_s, model_lut_s, mean_density;
+    uint64_t slo_base_ps = 0;
+  };
+  LatencySource source_ = LatencySource::Analytic;
+  ClockDomain clock_{Frequency{1}};
+  std::unique_ptr<IDram> own_dram_;
+  IDram* dram_ = nullptr;
+  std::unique_ptr<IDma> dma_;
+  std::unique_ptr<IScratchpad> glb_;
+  AddressRouter router_;
+  std::unique_ptr<IComputeRule> compute_;
+  RunAccounting acc_;
+  std::unique_ptr<ExecEngine> engine_;
+  const Workload* workload_ = nullptr;
+  std::vector<Prepared> models_;
+  uint64_t inferences_ = 0, layers_run_ = 0;
+};
+
+// The parameters every sparse accelerator declares (after its own).
+template <class P>
+ParamTable& sparse_npu_params(ParamTable& t) {
+  return t
+      .param_enum("latency_source", &P::latency_source,
+                  {{"analytic", LatencySource::Analytic}, {"replay", LatencySource::Replay}},
+                  "layer latency from the analytic model applied to the trace's densities, or "
+                  "replayed from the trace's latency_s column")
+      .def("analytic")
+      .slot("dram", "dram", "simple_dram", "off-chip memory (hidden by double buffering)")
+      .slot("dma", "dma", "dma_engine", "DMA")
+      .slot("glb", "scratchpad", "scratchpad", "global buffer");
+}
+
+}  // namespace npusim
