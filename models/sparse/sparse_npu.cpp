@@ -1,5 +1,6 @@
 #include "models/sparse/sparse_npu.h"
 
+#include <algorithm>
 #include <deque>
 #include <map>
 
@@ -164,6 +165,7 @@ void SparseNpu::run_model(size_t index, IRequestContext& ctx) {
     const Operator& op = m.layers[j];
     const size_t id = acc_.begin_op(op.name, op_type_name(op.type), 0);
     rule->push(p.cycles[sample][j], 0);
+    busy_cycles_ += p.cycles[sample][j];
     WorkUnit u;  // compute only: no bytes in or out, no output block
     u.opens_output = u.closes_output = false;
     engine_->feed({u}, id, {}, 0);
@@ -186,6 +188,8 @@ RunResult SparseNpu::result() {
   r.breakdown = breakdown.to_json(static_cast<double>(clock_.frequency().hz));
   Json s = Json::object();
   s["layers_run"] = layers_run_;
+  s["busy_s"] = clock_.seconds(Cycles(busy_cycles_));
+  s["idle_s"] = std::max(0.0, r.total_seconds - clock_.seconds(Cycles(busy_cycles_)));
   s["latency_source"] = std::string(source_ == LatencySource::Replay ? "replay" : "analytic");
   r.sections[section_name()] = s;
   return r;

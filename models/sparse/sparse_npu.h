@@ -79,7 +79,7 @@ class SparseNpu : public sc_core::sc_module, public IAccelerator, public ILayerP
   std::unique_ptr<ExecEngine> engine_;
   const Workload* workload_ = nullptr;
   std::vector<Prepared> models_;
-  uint64_t inferences_ = 0, layers_run_ = 0;
+  uint64_t inferences_ = 0, layers_run_ = 0, busy_cycles_ = 0;
 };
 
 // The parameters every sparse accelerator declares (after its own).

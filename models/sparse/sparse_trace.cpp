@@ -1,8 +1,10 @@
 #include "models/sparse/sparse_trace.h"
 
 #include <algorithm>
+#include <filesystem>
 #include <fstream>
 #include <map>
+#include <mutex>
 
 #include "sim/core/errors.h"
 #include "sim/core/input_file.h"
@@ -45,6 +47,18 @@ std::vector<std::string> split(const std::string& line) {
 
 }  // namespace
 
+namespace {
+
+SparseModelTrace parse(const Model& m, const ConfigNode* node, const SectionParams& p,
+                       const std::string& path);
+
+// Parsed traces by (file, size, modification time, the model's layers): a session loads each
+// model's trace once for every isolated-latency run and once for the stream.
+std::mutex cache_mutex;
+std::map<std::string, SparseModelTrace> cache;
+
+}  // namespace
+
 SparseModelTrace load_sparse_trace(const Model& m) {
   const ConfigNode* node = m.section("sparse");
   if (node == nullptr) {
@@ -53,14 +67,40 @@ SparseModelTrace load_sparse_trace(const Model& m) {
   }
   SectionParams p{};
   section_table().load(*node, &p);
+  std::string path = p.trace;
+  if (!path.empty() && path[0] != '/') path = node->doc().dir + "/" + path;
+  const std::string why = input_file_problem(path, kMaxCsvInputBytes, "a sparsity trace CSV");
+  if (!why.empty()) node->fail("cannot read sparsity trace " + path + ": it " + why);
+  std::error_code ec;
+  std::string key = path + "|" + std::to_string(std::filesystem::file_size(path, ec)) + "|" +
+                    std::to_string(static_cast<long long>(
+                        std::filesystem::last_write_time(path, ec).time_since_epoch().count()));
+  for (const Operator& op : m.layers) key += "|" + op.name;
+  {
+    std::lock_guard<std::mutex> lock(cache_mutex);
+    auto it = cache.find(key);
+    if (it != cache.end()) {
+      SparseModelTrace t = it->second;
+      t.arch = p.arch;
+      t.pattern = p.pattern;
+      return t;
+    }
+  }
+  SparseModelTrace t = parse(m, node, p, path);
+  std::lock_guard<std::mutex> lock(cache_mutex);
+  if (cache.size() >= 64) cache.clear();
+  cache.emplace(key, t);
+  return t;
+}
+
+namespace {
+
+SparseModelTrace parse(const Model& m, const ConfigNode* node, const SectionParams& p,
+                       const std::string& path) {
   SparseModelTrace t;
   t.arch = p.arch;
   t.pattern = p.pattern;
-  std::string path = p.trace;
-  if (!path.empty() && path[0] != '/') path = node->doc().dir + "/" + path;
   t.file = path;
-  const std::string why = input_file_problem(path, kMaxCsvInputBytes, "a sparsity trace CSV");
-  if (!why.empty()) node->fail("cannot read sparsity trace " + path + ": it " + why);
   std::ifstream in(path, std::ios::binary);
   std::vector<std::string> layers;
   for (const Operator& op : m.layers) layers.push_back(op.name);
@@ -169,4 +209,5 @@ SparseModelTrace load_sparse_trace(const Model& m) {
   return t;
 }
 
+}  // namespace
 }  // namespace npusim
