@@ -240,7 +240,7 @@ def export(out, seed=1, samples=400, family="A"):
               "scheduler": "{type: dysta}"}
     entries = []
     for k, arch in enumerate(sorted(CNN_MODELS)):
-        n = 300 if arch == "ssd300_resnet18" else samples
+        n = samples * 3 // 4 if arch == "ssd300_resnet18" else samples  # SSD: VOC, no COCO
         layers, traces = cnn_traces(arch, n, np.random.default_rng([base, k]))
         for pattern, t in traces.items():
             model = "%s_%s" % (arch, pattern)

@@ -52,10 +52,10 @@ const ParamTable& DystaHwScheduler::param_table(const char* type) {
           .min(0)
           .param("queue_depth", &P::queue_depth,
                  "entries of the request table (0: unbounded; when full, later requests wait in "
-                 "the host's backlog)")
+                 "the host's backlog); at most 1,024, the depth of the RTL's RAMs")
           .def(0)
           .min(0)
-          .max(1 << 20)
+          .max(1024)
           .param("score_bits", &P::score_bits,
                  "width of scores and LUT entries (16: the paper's FP16), for the storage report")
           .def(16)

@@ -1,0 +1,94 @@
+"""Dysta's scenarios end to end through the CLI (docs/sparse.md): the trace exporter is seeded
+and load-calibrated, every scheduler completes the stream with the same throughput (all are
+work-conserving), FCFS does not depend on the SLO, Dysta beats FCFS on both metrics, and a
+run is byte-for-byte reproducible."""
+import csv
+import json
+import os
+import subprocess
+import sys
+
+import pytest
+
+ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", ".."))
+CLI = os.environ.get("NPUSIM_CLI", os.path.join(ROOT, "build", "npusim"))
+sys.path.insert(0, os.path.join(ROOT, "workloads", "exporters"))
+import dysta_traces  # noqa: E402
+
+SCHEDULERS = ["fcfs", "sjf", "prema", "planaria", "sdrm3", "dysta", "dysta_naive", "dysta_oracle"]
+
+
+@pytest.fixture(scope="module")
+def scenarios(tmp_path_factory):
+    if not os.path.exists(CLI):
+        pytest.skip("npusim CLI not built")
+    out = tmp_path_factory.mktemp("dysta")
+    dysta_traces.export(str(out), seed=1, samples=40)
+    return out
+
+
+def run(scenarios, tmp_path, name, hw, overrides):
+    args = [CLI, "run", "--hw", os.path.join(ROOT, "hw_configs", "sparse", hw), "--workload",
+            str(scenarios / name), "--out", str(tmp_path), "--quiet"]
+    for k, v in overrides.items():
+        args += ["--set", "%s=%s" % (k, v)]
+    subprocess.run(args, check=True)
+    with open(tmp_path / "stats.json") as f:
+        return json.load(f)
+
+
+def test_exporter_is_seeded_and_calibrated(scenarios, tmp_path):
+    dysta_traces.export(str(tmp_path), seed=1, samples=40)
+    for name in ("bert_dynamic.csv", "resnet50_filter.csv"):
+        assert (tmp_path / "traces" / name).read_bytes() == (scenarios / "traces" / name).read_bytes()
+    dysta_traces.export(str(tmp_path / "b"), seed=1, samples=40, family="B")
+    assert (tmp_path / "b" / "traces" / "bert_dynamic.csv").read_bytes() != \
+        (scenarios / "traces" / "bert_dynamic.csv").read_bytes()
+
+    def replayed_mean(model):  # mean end-to-end latency of the first 7 samples
+        per = {}
+        with open(scenarios / "traces" / (model + ".csv")) as f:
+            for row in csv.DictReader(f):
+                if int(row["sample"]) < 7:
+                    per[row["sample"]] = per.get(row["sample"], 0) + float(row["latency_s"])
+        return sum(per.values()) / len(per)
+    # Multi-AttNN: a 32.5 ms mix, BART 2.35x per layer (3.5x end to end: 18 vs 12 layers).
+    attnn = [replayed_mean(m + "_dynamic") for m in ("bert", "gpt2", "bart")]
+    assert sum(attnn) / 3 == pytest.approx(0.0325, rel=1e-6)
+    assert attnn[2] / attnn[0] == pytest.approx(2.35 * 18 / 12, rel=1e-6)
+    # Multi-CNN: a 0.29 s mix within 10 % (the pattern factors move it a little).
+    cnn = [replayed_mean("%s_%s" % (a, p)) for a in dysta_traces.CNN_MODELS
+           for p in dysta_traces.PATTERNS]
+    assert sum(cnn) / len(cnn) == pytest.approx(0.29, rel=0.10)
+
+
+@pytest.mark.parametrize("name,hw,rate", [("multi_attnn.yaml", "sanger_like.yaml", 30),
+                                          ("multi_cnn.yaml", "eyeriss_v2_like.yaml", 3)])
+def test_schedulers_on_the_scenario(scenarios, tmp_path, name, hw, rate):
+    res = {}
+    for s in SCHEDULERS:
+        res[s] = run(scenarios, tmp_path / s, name, hw,
+                     {"workload.requests.scheduler.type": s, "workload.requests.count": 300})
+    stp = [r["requests"]["stp_requests_per_s"] for r in res.values()]
+    assert max(stp) == pytest.approx(min(stp), rel=1e-12)  # work-conserving: one makespan
+    for r in res.values():
+        assert r["requests"]["completed"] == 300
+    d, f = res["dysta"]["requests"], res["fcfs"]["requests"]
+    assert d["antt"] < f["antt"] / 2
+    assert d["slo_violation_rate"] < f["slo_violation_rate"]
+    # FCFS never reads the deadlines: its ANTT does not depend on the SLO multiplier.
+    f50 = run(scenarios, tmp_path / "f50", name, hw,
+              {"workload.requests.scheduler.type": "fcfs", "workload.requests.count": 300,
+               "workload.requests.slo_multiplier": 50})
+    assert f50["requests"]["antt"] == f["antt"]
+    assert f50["requests"]["slo_violation_rate"] <= f["slo_violation_rate"]
+
+
+def test_a_run_is_reproducible(scenarios, tmp_path):
+    o = {"workload.requests.count": 200}
+    run(scenarios, tmp_path / "a", "multi_attnn.yaml", "sanger_like.yaml", o)
+    run(scenarios, tmp_path / "b", "multi_attnn.yaml", "sanger_like.yaml", o)
+    a = json.loads((tmp_path / "a" / "stats.json").read_text())
+    b = json.loads((tmp_path / "b" / "stats.json").read_text())
+    assert a == b
+    assert (tmp_path / "a" / "requests.csv").read_bytes() == (tmp_path / "b" / "requests.csv").read_bytes()
