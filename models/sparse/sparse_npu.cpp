@@ -66,11 +66,12 @@ void SparseNpu::prepare(const Workload& w, const RunOptions&) {
   for (const Model& m : w.models) {
     Prepared p;
     p.trace = load_sparse_trace(m);
-    if (source_ == LatencySource::Replay && !p.trace.has_latency) {
-      throw WorkloadError(p.trace.file + ": `latency_source: replay` needs the column latency_s (" +
+    if (source_ == LatencySource::Replay && !p.trace->has_latency) {
+      throw WorkloadError(p.trace->file +
+                          ": `latency_source: replay` needs the column latency_s (" +
                           config().path() + ".latency_source)");
     }
-    for (const auto& row : p.trace.rows) {
+    for (const auto& row : p.trace->rows) {
       std::vector<uint64_t> cyc;
       for (size_t j = 0; j < row.size(); ++j) {
         cyc.push_back(source_ == LatencySource::Replay
@@ -93,14 +94,14 @@ void SparseNpu::prepare(const Workload& w, const RunOptions&) {
     for (size_t s = 0; s < n; ++s) {
       for (size_t j = 0; j < layers; ++j) {
         p.pattern_lut_s[j] += static_cast<double>(p.cycles[s][j]) / hz;
-        p.mean_density[j] += p.trace.rows[s][j].density;
+        p.mean_density[j] += p.trace->rows[s][j].density;
       }
     }
     for (size_t j = 0; j < layers; ++j) {
       p.pattern_lut_s[j] /= static_cast<double>(n);
       p.mean_density[j] /= static_cast<double>(n);
     }
-    by_arch[p.trace.arch].push_back(k);
+    by_arch[p.trace->arch].push_back(k);
   }
   for (const auto& [arch, members] : by_arch) {
     const size_t layers = w.models[members.front()].layers.size();
@@ -158,7 +159,7 @@ void SparseNpu::run_model(size_t index, IRequestContext& ctx) {
   auto* rule = static_cast<LayerCycles*>(compute_.get());
   for (size_t j = 0; j < m.layers.size(); ++j) {
     if (progress != nullptr && j > 0) {  // the monitor's reading of the layer just finished
-      progress->measured_density.push_back(p.trace.rows[sample][j - 1].density);
+      progress->measured_density.push_back(p.trace->rows[sample][j - 1].density);
       progress->done = j;
     }
     ctx.boundary();
@@ -172,7 +173,7 @@ void SparseNpu::run_model(size_t index, IRequestContext& ctx) {
     ++layers_run_;
   }
   if (progress != nullptr) {
-    progress->measured_density.push_back(p.trace.rows[sample][m.layers.size() - 1].density);
+    progress->measured_density.push_back(p.trace->rows[sample][m.layers.size() - 1].density);
     progress->done = m.layers.size();
   }
   ++inferences_;

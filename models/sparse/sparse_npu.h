@@ -62,7 +62,7 @@ class SparseNpu : public sc_core::sc_module, public IAccelerator, public ILayerP
 
  private:
   struct Prepared {
-    SparseModelTrace trace;
+    std::shared_ptr<const SparseModelTrace> trace;
     std::vector<std::vector<uint64_t>> cycles;  // [sample][layer]
     std::vector<double> pattern_lut_s, model_lut_s, mean_density;
     uint64_t slo_base_ps = 0;

@@ -55,11 +55,11 @@ SparseModelTrace parse(const Model& m, const ConfigNode* node, const SectionPara
 // Parsed traces by (file, size, modification time, the model's layers): a session loads each
 // model's trace once for every isolated-latency run and once for the stream.
 std::mutex cache_mutex;
-std::map<std::string, SparseModelTrace> cache;
+std::map<std::string, std::shared_ptr<const SparseModelTrace>> cache;
 
 }  // namespace
 
-SparseModelTrace load_sparse_trace(const Model& m) {
+std::shared_ptr<const SparseModelTrace> load_sparse_trace(const Model& m) {
   const ConfigNode* node = m.section("sparse");
   if (node == nullptr) {
     throw WorkloadError("model `" + m.name + "` has no `sparse:` section (arch, pattern, trace)" +
@@ -75,18 +75,14 @@ SparseModelTrace load_sparse_trace(const Model& m) {
   std::string key = path + "|" + std::to_string(std::filesystem::file_size(path, ec)) + "|" +
                     std::to_string(static_cast<long long>(
                         std::filesystem::last_write_time(path, ec).time_since_epoch().count()));
+  key += "|" + p.arch + "|" + p.pattern;
   for (const Operator& op : m.layers) key += "|" + op.name;
   {
     std::lock_guard<std::mutex> lock(cache_mutex);
     auto it = cache.find(key);
-    if (it != cache.end()) {
-      SparseModelTrace t = it->second;
-      t.arch = p.arch;
-      t.pattern = p.pattern;
-      return t;
-    }
+    if (it != cache.end()) return it->second;
   }
-  SparseModelTrace t = parse(m, node, p, path);
+  auto t = std::make_shared<const SparseModelTrace>(parse(m, node, p, path));
   std::lock_guard<std::mutex> lock(cache_mutex);
   if (cache.size() >= 64) cache.clear();
   cache.emplace(key, t);

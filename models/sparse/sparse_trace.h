@@ -13,6 +13,7 @@
 #pragma once
 
 #include <cstdint>
+#include <memory>
 #include <string>
 #include <vector>
 
@@ -32,6 +33,8 @@ struct SparseModelTrace {
 };
 
 // Reads the model's `sparse:` section and its CSV; WorkloadError with file:line on bad input.
-SparseModelTrace load_sparse_trace(const Model& m);
+// Parsed traces are shared (by file, size, modification time, section and layers): a session
+// reads each once although it prepares the accelerator for every isolated-latency run.
+std::shared_ptr<const SparseModelTrace> load_sparse_trace(const Model& m);
 
 }  // namespace npusim

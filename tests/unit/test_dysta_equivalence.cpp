@@ -116,7 +116,7 @@ Compared run_both(const SmallScenario& sc, const std::string& scheduler_yaml,
     opt.context_switch_ps = st.context_switch.ps;
     opt.decision_latency_ps = st.decision_latency.ps;
     opt.period_ps = acc->accelerator_clock().period_ps();
-    std::vector<SparseModelTrace> traces;
+    std::vector<std::shared_ptr<const SparseModelTrace>> traces;
     for (const Model& m : w.models) traces.push_back(load_sparse_trace(m));
     for (const Arrival& a : st.initial_arrivals()) {
       test::RefRequest r;
@@ -128,7 +128,7 @@ Compared run_both(const SmallScenario& sc, const std::string& scheduler_yaml,
       r.deadline_ps =
           a.at_ps + static_cast<uint64_t>(std::llround(
                         st.slo_multiplier * static_cast<double>(prof->slo_base_ps(r.model))));
-      for (const SparseTraceRow& row : traces[r.model].rows[r.sample])
+      for (const SparseTraceRow& row : traces[r.model]->rows[r.sample])
         r.monitor.push_back(row.density);
       table.push_back(r);
     }
