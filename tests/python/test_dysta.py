@@ -92,3 +92,16 @@ def test_a_run_is_reproducible(scenarios, tmp_path):
     b = json.loads((tmp_path / "b" / "stats.json").read_text())
     assert a == b
     assert (tmp_path / "a" / "requests.csv").read_bytes() == (tmp_path / "b" / "requests.csv").read_bytes()
+
+
+def test_a_full_request_table_holds_requests_back(scenarios, tmp_path):
+    """A 4-entry table at 40/s: later requests wait in the host's backlog (back-pressure), the
+    scheduler never sees more than 4, and every request still completes (none is dropped)."""
+    r = run(scenarios, tmp_path, "multi_attnn.yaml", "sanger_like.yaml",
+            {"workload.requests.count": 300, "workload.requests.rate": 40,
+             "workload.requests.scheduler.queue_depth": 4})["requests"]
+    assert r["completed"] == r["count"] == 300
+    d = r["decisions"]
+    assert d["occupancy_peak"] == 4
+    assert d["with_backlog"] > 0 and d["backlog_peak"] > 0
+    assert sum(d["occupancy_histogram"]) == d["count"]

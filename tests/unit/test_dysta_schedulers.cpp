@@ -207,3 +207,10 @@ TEST_CASE("Fig. 5: SJF keeps ResNet, Dysta's corrected estimate lets MobileNet t
   CHECK(d.records[0].finish_ps == 7900 * 1000000ull);
   CHECK(d.records[0].preemptions == 1);
 }
+
+TEST_CASE("every Dysta scheduler and sparse accelerator is registered", "[dysta][registry]") {
+  for (const char* s : {"prema", "planaria", "sdrm3", "dysta", "dysta_naive", "dysta_oracle"})
+    CHECK(Registry::find("scheduler", s) != nullptr);
+  for (const char* a : {"eyeriss_v2_like", "sanger_like"})
+    CHECK(Registry::find("accelerator", a) != nullptr);
+}
