@@ -214,3 +214,40 @@ TEST_CASE("every Dysta scheduler and sparse accelerator is registered", "[dysta]
   for (const char* a : {"eyeriss_v2_like", "sanger_like"})
     CHECK(Registry::find("accelerator", a) != nullptr);
 }
+
+TEST_CASE("the golden reference's compat switches: clock rewind and strict admission", "[dysta]") {
+  SimKernel kernel;
+  auto fcfs = make("{type: fcfs}");
+  // A at 0 (one 2 ms layer), B at 1 ms (one 1 ms layer): B arrives during A's layer, so when A
+  // ends the table is empty and the artifact's loop sets the clock to B's arrival, 1 ms: B ends
+  // at 2 ms, overlapping A. Without the rewind B starts when A ends and finishes at 3 ms.
+  std::vector<test::RefRequest> reqs(2);
+  for (auto& r : reqs) r.progress.mean_density = r.monitor = {1};
+  reqs[0].progress.true_s = reqs[0].progress.model_lut_s = reqs[0].progress.pattern_lut_s = {2e-3};
+  reqs[1].progress.true_s = reqs[1].progress.model_lut_s = reqs[1].progress.pattern_lut_s = {1e-3};
+  reqs[1].arrival_ps = 1 * kMs;
+  test::RefOptions rewind;
+  rewind.idle_clock_rewind = true;
+  CHECK(test::run_reference(reqs, *fcfs, rewind).records[1].finish_ps == 2 * kMs);
+  CHECK(test::run_reference(reqs, *fcfs, {}).records[1].finish_ps == 3 * kMs);
+  // A two-layer request C (1 ms each) at 0 and D (1 ms) at exactly 1 ms, C's boundary, under
+  // SJF: admitted at <= (the runtime's rule), D (1 ms left) ties with C (1 ms left) and C, the
+  // earlier, keeps running: 1, 2 (C), 3 (D) ms; the artifact's strict < admits D only after C's
+  // second layer, with the same finish times here but one decision fewer that sees D.
+  auto sjf = make("{type: sjf}");
+  std::vector<test::RefRequest> cd(2);
+  for (auto& r : cd) r.progress.mean_density = r.monitor = {1, 1};
+  cd[0].progress.true_s = cd[0].progress.model_lut_s = cd[0].progress.pattern_lut_s = {1e-3, 1e-3};
+  cd[1].progress.true_s = cd[1].progress.model_lut_s = cd[1].progress.pattern_lut_s = {1e-3};
+  cd[1].progress.mean_density = cd[1].monitor = {1};
+  cd[1].arrival_ps = 1 * kMs;
+  test::RefOptions strict;
+  strict.admit_strict_lt = true;
+  const test::RefResult in = test::run_reference(cd, *sjf, {});
+  const test::RefResult st = test::run_reference(cd, *sjf, strict);
+  CHECK(in.decisions[1].candidates == std::vector<uint64_t>{0, 1});
+  CHECK(st.decisions[1].candidates == std::vector<uint64_t>{0});
+  CHECK(in.records[0].finish_ps == 2 * kMs);
+  CHECK(in.records[1].finish_ps == 3 * kMs);
+  CHECK(st.records[1].finish_ps == 3 * kMs);
+}
