@@ -39,6 +39,12 @@ struct Runtime::Impl {
       slot->acc->accounting().begin_phase(label, kind);
     }
   };
+  // A process that runs requests one after another: spawned when none is idle, so a stream
+  // spawns as many as requests are ever started and unfinished at once, not one per request.
+  struct Runner {
+    Request* request = nullptr;
+    sc_core::sc_event go;
+  };
   struct Slot {
     size_t index = 0;
     IAccelerator* acc = nullptr;
@@ -50,6 +56,8 @@ struct Runtime::Impl {
   RuntimeSetup s;
   std::deque<Request> reqs;  // deque: processes hold references while requests are admitted
   std::deque<Slot> slots;
+  std::deque<Runner> runners;
+  std::vector<Runner*> idle_runners;
   std::vector<Request*> ready;
   sc_core::sc_event ready_changed;
   std::vector<Arrival> open_loop;  // pending open-loop arrivals, in time order
@@ -183,8 +191,7 @@ struct Runtime::Impl {
       r.rec.start_ps = now();
       r.rec.accelerator = slot.index;
       r.slot = &slot;
-      sc_core::sc_spawn([this, &r] { guarded([this, &r] { run_request(r); }); },
-                        sc_core::sc_gen_unique_name("request"));
+      launch(r);
     } else {
       r.resumed = true;
       r.resume.notify();
@@ -247,8 +254,7 @@ struct Runtime::Impl {
         r.rec.start_ps = now();
         r.rec.accelerator = slot.index;
         r.slot = &slot;
-        sc_core::sc_spawn([this, &r] { guarded([this, &r] { run_request(r); }); },
-                          sc_core::sc_gen_unique_name("request"));
+        launch(r);
       } else {
         r.resumed = true;
         r.resume.notify();
@@ -318,6 +324,30 @@ struct Runtime::Impl {
     r.fresh = false;  // (resumed at a boundary that was decided already)
     note_idle(*r.slot);
     r.slot->acc->accounting().begin_phase(r.phase, r.phase_kind);
+  }
+
+  void launch(Request& r) {
+    Runner* w = nullptr;
+    if (idle_runners.empty()) {
+      w = &runners.emplace_back();
+      sc_core::sc_spawn([this, w] { guarded([this, w] { run_requests(*w); }); },
+                        sc_core::sc_gen_unique_name("request"));
+    } else {
+      w = idle_runners.back();
+      idle_runners.pop_back();
+    }
+    w->request = &r;
+    w->go.notify();
+  }
+
+  void run_requests(Runner& w) {
+    while (true) {
+      while (w.request == nullptr) sim_wait(w.go);
+      Request& r = *w.request;
+      run_request(r);
+      w.request = nullptr;
+      idle_runners.push_back(&w);
+    }
   }
 
   void release(Slot& slot) {
