@@ -2,6 +2,8 @@
 // eyeriss_v2_timing.h on the layers' shapes (conv2d, depthwise conv2d, gemm as a 1x1 conv)
 // and the trace's densities (weight_density: the effectual share of the weights, pattern factor
 // included; density: the input activation's, which the monitor reads).
+#include <cmath>
+
 #include "models/sparse/eyeriss_v2_timing.h"
 #include "models/sparse/sparse_npu.h"
 #include "sim/core/errors.h"
@@ -13,6 +15,7 @@ struct EyerissParams {
   Frequency clock;
   int64_t pes, glb_bank_bytes;
   LatencySource latency_source;
+  MemoryMode memory;
 };
 
 }  // namespace
@@ -41,7 +44,7 @@ class EyerissV2Like : public SparseNpu {
     const EyerissParams p = load_params<EyerissParams>(param_table(), {"name"});
     cfg_.pes = p.pes;
     cfg_.glb_bank_bytes = p.glb_bank_bytes;
-    assemble(p.clock, p.latency_source);
+    assemble(p.clock, p.latency_source, p.memory);
   }
 
  protected:
@@ -52,12 +55,24 @@ class EyerissV2Like : public SparseNpu {
                           "` lacks the column weight_density, which eyeriss_v2_like's analytic "
                           "latency needs");
     }
-    return eyeriss_cycles(eyeriss_work(shape(m, op), cfg_, row.weight_density, row.density), cfg_);
+    return eyeriss_cycles(eyeriss_work(shape(op), cfg_, row.weight_density, row.density), cfg_);
+  }
+  LayerBytes layer_bytes(const Operator& op, const SparseTraceRow& row) const override {
+    // INT8: one byte per non-zero weight and input activation, dense outputs (stride 1, 'same').
+    const ConvShape l = shape(op);
+    const double wd = row.weight_density < 0 ? 1.0 : row.weight_density;
+    const int64_t in_channels = op.type == OpType::DepthwiseConv2d ? l.m : l.c;
+    LayerBytes b;
+    b.weights = static_cast<uint64_t>(std::ceil(static_cast<double>(l.c * l.m * l.r * l.s) * wd));
+    b.inputs = static_cast<uint64_t>(
+        std::ceil(static_cast<double>(in_channels * l.h * l.w) * row.density));
+    b.outputs = static_cast<uint64_t>(l.m * l.h * l.w);
+    return b;
   }
   const char* section_name() const override { return "eyeriss_v2_like"; }
 
  private:
-  static ConvShape shape(const Model& m, const Operator& op) {
+  static ConvShape shape(const Operator& op) {
     switch (op.type) {
       case OpType::Conv2d:
         return {op.in_channels, op.out_channels, op.kernel_h, op.kernel_w, op.in_h, op.in_w};
@@ -68,8 +83,7 @@ class EyerissV2Like : public SparseNpu {
         return {op.k, op.n, 1, 1, 1, 1};
       default:
         throw MappingError("eyeriss_v2_like runs conv2d, depthwise_conv2d and gemm layers; `" +
-                           op.name + "` of model `" + m.name + "` is " + op_type_name(op.type) +
-                           " at " + op.source);
+                           op.name + "` is " + op_type_name(op.type) + " at " + op.source);
     }
   }
   EyerissConfig cfg_;

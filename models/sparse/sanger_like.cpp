@@ -12,6 +12,7 @@ struct SangerParams {
   Frequency clock;
   int64_t seq_len, hidden;
   LatencySource latency_source;
+  MemoryMode memory;
 };
 
 }  // namespace
@@ -43,7 +44,7 @@ class SangerLike : public SparseNpu {
     cfg_.seq_len = p.seq_len;
     cfg_.hidden = p.hidden;
     cfg_.clock_hz = static_cast<double>(p.clock.hz);
-    assemble(p.clock, p.latency_source);
+    assemble(p.clock, p.latency_source, p.memory);
   }
 
  protected:
@@ -56,6 +57,13 @@ class SangerLike : public SparseNpu {
     }
     return static_cast<uint64_t>(
         std::llround(sanger_layer_seconds(row.density, row.utilisation, cfg_) * cfg_.clock_hz));
+  }
+  LayerBytes layer_bytes(const Operator&, const SparseTraceRow&) const override {
+    // FP16: the Q, K, V and output projections (4 h x h) and the n x h input and output.
+    LayerBytes b;
+    b.weights = static_cast<uint64_t>(4 * cfg_.hidden * cfg_.hidden * 2);
+    b.inputs = b.outputs = static_cast<uint64_t>(cfg_.seq_len * cfg_.hidden * 2);
+    return b;
   }
   const char* section_name() const override { return "sanger_like"; }
 

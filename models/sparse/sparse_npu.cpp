@@ -6,6 +6,7 @@
 
 #include "sim/core/errors.h"
 #include "sim/core/kernel.h"
+#include "sim/core/text.h"
 #include "sim/report/breakdown.h"
 #include "sim/workload/phases.h"
 
@@ -34,8 +35,9 @@ class LayerCycles : public IComputeRule {
 
 SparseNpu::SparseNpu(const ComponentArgs& a) : IAccelerator(a), router_("router") {}
 
-void SparseNpu::assemble(Frequency clock, LatencySource source) {
+void SparseNpu::assemble(Frequency clock, LatencySource source, MemoryMode memory) {
   source_ = source;
+  memory_ = memory;
   clock_ = ClockDomain(clock);
   context().clock = &clock_;
   dram_ = attach_dram(own_dram_);
@@ -49,10 +51,13 @@ void SparseNpu::assemble(Frequency clock, LatencySource source) {
   c.dma = dma_.get();
   c.compute = compute_.get();
   c.clock = &clock_;
-  c.buffers = {{kGlbBase, glb_->capacity_bytes() / 2}};
-  c.weight_side.fill(-1);
-  c.input_side.fill(-1);
-  c.output = 0;
+  // The global buffer in thirds (weights, inputs, outputs), each double-buffered.
+  const uint64_t third = glb_->capacity_bytes() / 3;
+  c.buffers = {
+      {kGlbBase, third / 2}, {kGlbBase + third, third / 2}, {kGlbBase + 2 * third, third / 2}};
+  c.weight_side = {0, 0, -1, 0};
+  c.input_side = {-1, -1, 1, 1};
+  c.output = 2;
   c.quantum_ps = context().shared_memory ? 0 : 1000000000;
   c.stats = &stats();  // (no fast-forward: every layer's cycles differ)
   engine_ = std::make_unique<ExecEngine>(c, acc_);
@@ -82,6 +87,29 @@ void SparseNpu::prepare(const Workload& w, const RunOptions&) {
       p.cycles.push_back(std::move(cyc));
     }
     models_.push_back(std::move(p));
+  }
+  if (memory_ == MemoryMode::Dram) {  // weights at their place, activations ping-pong above
+    uint64_t at = 0, act = 0;
+    weight_at_.assign(w.models.size(), {});
+    for (size_t k = 0; k < w.models.size(); ++k) {
+      for (size_t j = 0; j < w.models[k].layers.size(); ++j) {
+        weight_at_[k].push_back(at);
+        uint64_t wmax = 0;
+        for (const auto& row : models_[k].trace->rows) {
+          const LayerBytes b = layer_bytes(w.models[k].layers[j], row[j]);
+          wmax = std::max(wmax, b.weights);
+          act = std::max({act, b.inputs, b.outputs});
+        }
+        at += wmax;
+      }
+    }
+    act_base_[0] = at;
+    act_base_[1] = at + act;
+    if (at + 2 * act > dram_->capacity_bytes()) {
+      throw MappingError("the workload needs " + format_bytes(Bytes{at + 2 * act}) +
+                         " of DRAM but " + config().path() + ".dram.capacity is " +
+                         format_bytes(Bytes{dram_->capacity_bytes()}));
+    }
   }
   // The LUTs: per model (pattern) and per architecture, means over every sample.
   const double hz = static_cast<double>(clock_.frequency().hz);
@@ -165,11 +193,15 @@ void SparseNpu::run_model(size_t index, IRequestContext& ctx) {
     ctx.boundary();
     const Operator& op = m.layers[j];
     const size_t id = acc_.begin_op(op.name, op_type_name(op.type), 0);
-    rule->push(p.cycles[sample][j], 0);
     busy_cycles_ += p.cycles[sample][j];
-    WorkUnit u;  // compute only: no bytes in or out, no output block
-    u.opens_output = u.closes_output = false;
-    engine_->feed({u}, id, {}, 0);
+    if (memory_ == MemoryMode::Dram) {
+      feed_with_traffic(index, sample, j, id);
+    } else {
+      rule->push(p.cycles[sample][j], 0);
+      WorkUnit u;  // compute only: no bytes in or out, no output block
+      u.opens_output = u.closes_output = false;
+      engine_->feed({u}, id, {}, 0);
+    }
     ++layers_run_;
   }
   if (progress != nullptr) {
@@ -177,6 +209,39 @@ void SparseNpu::run_model(size_t index, IRequestContext& ctx) {
     progress->done = m.layers.size();
   }
   ++inferences_;
+}
+
+// dram mode: the layer in k units, each a k-th of its bytes (fitting half of each buffer third)
+// and of its cycles (the remainder on the first units), so loads overlap compute.
+void SparseNpu::feed_with_traffic(size_t model, uint64_t sample, size_t layer, size_t op_id) {
+  const Prepared& p = models_[model];
+  const LayerBytes b =
+      layer_bytes(workload_->models[model].layers[layer], p.trace->rows[sample][layer]);
+  const uint64_t half = glb_->capacity_bytes() / 6, cycles = p.cycles[sample][layer];
+  auto parts = [half](uint64_t bytes) { return (bytes + half - 1) / half; };
+  const uint64_t k = std::max({uint64_t{1}, parts(b.weights), parts(b.inputs), parts(b.outputs)});
+  auto share = [k](uint64_t total, uint64_t i) { return total / k + (i < total % k ? 1 : 0); };
+  auto* rule = static_cast<LayerCycles*>(compute_.get());
+  std::vector<WorkUnit> units;
+  uint64_t wa = 0, ia = 0, oa = 0;
+  for (uint64_t i = 0; i < k; ++i) {
+    WorkUnit u;
+    u.weight_bytes = share(b.weights, i);
+    u.weight_addr = wa;
+    u.input_bytes = share(b.inputs, i);
+    u.input_addr = ia;
+    u.store_bytes = share(b.outputs, i);
+    u.store_addr = oa;
+    wa += u.weight_bytes;
+    ia += u.input_bytes;
+    oa += u.store_bytes;
+    rule->push(share(cycles, i), 0);
+    bytes_moved_ += u.weight_bytes + u.input_bytes + u.store_bytes;
+    units.push_back(u);
+  }
+  const uint64_t parity = parity_++ % 2;
+  engine_->feed(std::move(units), op_id,
+                {weight_at_[model][layer], act_base_[parity], act_base_[1 - parity]}, 0);
 }
 
 RunResult SparseNpu::result() {
@@ -191,6 +256,8 @@ RunResult SparseNpu::result() {
   s["layers_run"] = layers_run_;
   s["busy_s"] = clock_.seconds(Cycles(busy_cycles_));
   s["idle_s"] = std::max(0.0, r.total_seconds - clock_.seconds(Cycles(busy_cycles_)));
+  s["memory"] = std::string(memory_ == MemoryMode::Dram ? "dram" : "hidden");
+  s["dram_bytes_moved"] = bytes_moved_;
   s["latency_source"] = std::string(source_ == LatencySource::Replay ? "replay" : "analytic");
   r.sections[section_name()] = s;
   return r;

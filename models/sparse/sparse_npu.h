@@ -28,6 +28,17 @@
 namespace npusim {
 
 enum class LatencySource { Analytic, Replay };
+// Whether DRAM is hidden by double buffering (the paper's assumption: units move no bytes) or
+// every layer also moves its compressed weights and input activations in and its outputs out
+// through the DMA and the DRAM (a suite extension: memory-bound layers then take longer than
+// their compute, and the schedulers' LUTs, built from compute alone, underestimate them).
+enum class MemoryMode { Hidden, Dram };
+
+// Bytes a layer moves in `dram` mode: its non-zero weights, its input activation's non-zeros
+// (compressed, without index overhead) and its dense output.
+struct LayerBytes {
+  uint64_t weights = 0, inputs = 0, outputs = 0;
+};
 
 class SparseNpu : public sc_core::sc_module, public IAccelerator, public ILayerProfile {
  public:
@@ -53,12 +64,13 @@ class SparseNpu : public sc_core::sc_module, public IAccelerator, public ILayerP
 
  protected:
   // Builds the parts; the implementation calls it from its constructor, with its parameters.
-  void assemble(Frequency clock, LatencySource source);
+  void assemble(Frequency clock, LatencySource source, MemoryMode memory);
   // The analytic rule: cycles of `op` with the trace row's densities. Throws WorkloadError when
   // the trace lacks a column it needs, MappingError for an operator it cannot run.
   virtual uint64_t analytic_cycles(const Model& m, const Operator& op,
                                    const SparseTraceRow& row) const = 0;
   virtual const char* section_name() const = 0;
+  virtual LayerBytes layer_bytes(const Operator& op, const SparseTraceRow& row) const = 0;
 
  private:
   struct Prepared {
@@ -67,7 +79,10 @@ class SparseNpu : public sc_core::sc_module, public IAccelerator, public ILayerP
     std::vector<double> pattern_lut_s, model_lut_s, mean_density;
     uint64_t slo_base_ps = 0;
   };
+  void feed_with_traffic(size_t model, uint64_t sample, size_t layer, size_t op_id);
+
   LatencySource source_ = LatencySource::Analytic;
+  MemoryMode memory_ = MemoryMode::Hidden;
   ClockDomain clock_{Frequency{1}};
   std::unique_ptr<IDram> own_dram_;
   IDram* dram_ = nullptr;
@@ -79,6 +94,8 @@ class SparseNpu : public sc_core::sc_module, public IAccelerator, public ILayerP
   std::unique_ptr<ExecEngine> engine_;
   const Workload* workload_ = nullptr;
   std::vector<Prepared> models_;
+  std::vector<std::vector<uint64_t>> weight_at_;  // dram mode: [model][layer] DRAM address
+  uint64_t act_base_[2] = {0, 0}, parity_ = 0, bytes_moved_ = 0;
   uint64_t inferences_ = 0, layers_run_ = 0, busy_cycles_ = 0;
 };
 
@@ -91,6 +108,11 @@ ParamTable& sparse_npu_params(ParamTable& t) {
                   "layer latency from the analytic model applied to the trace's densities, or "
                   "replayed from the trace's latency_s column")
       .def("analytic")
+      .param_enum("memory", &P::memory,
+                  {{"hidden", MemoryMode::Hidden}, {"dram", MemoryMode::Dram}},
+                  "DRAM hidden by double buffering (the paper's), or every layer's traffic through "
+                  "the DMA and the DRAM (a suite extension)")
+      .def("hidden")
       .slot("dram", "dram", "simple_dram", "off-chip memory (hidden by double buffering)")
       .slot("dma", "dma", "dma_engine", "DMA")
       .slot("glb", "scratchpad", "scratchpad", "global buffer");

@@ -105,3 +105,17 @@ def test_a_full_request_table_holds_requests_back(scenarios, tmp_path):
     assert d["occupancy_peak"] == 4
     assert d["with_backlog"] > 0 and d["backlog_peak"] > 0
     assert sum(d["occupancy_histogram"]) == d["count"]
+
+
+def test_dram_mode_moves_every_layers_bytes(scenarios, tmp_path):
+    """`memory: dram` (a suite extension): every Sanger layer moves its FP16 projections
+    (4 x 768 x 768 x 2 B = 4,718,592 B) and its 512 x 768 FP16 input and output (786,432 B each):
+    6,291,456 B per layer; the layers then take at least their compute time."""
+    o = {"workload.requests.count": 60, "workload.requests.scheduler.type": "dysta"}
+    hidden = run(scenarios, tmp_path / "h", "multi_attnn.yaml", "sanger_like.yaml", o)
+    dram = run(scenarios, tmp_path / "d", "multi_attnn.yaml", "sanger_like.yaml", dict(o, memory="dram"))
+    s = dram["sanger_like"]
+    assert s["memory"] == "dram" and hidden["sanger_like"]["dram_bytes_moved"] == 0
+    assert s["dram_bytes_moved"] == s["layers_run"] * 6291456
+    assert dram["dram"]["bytes_read"] + dram["dram"]["bytes_written"] == s["dram_bytes_moved"]
+    assert dram["requests"]["makespan_s"] >= hidden["requests"]["makespan_s"]
