@@ -90,6 +90,11 @@ CAUSES = {
     "ms) defers the requests whose deadlines are far, and a few long BART requests run out of slack behind "
     "later arrivals. The Oracle, with true latencies, leaves 0.8 % late too, so the score's form, not the "
     "sparsity predictor, causes it; at M_slo = 10 and 25, the paper's operating points, Dysta is the lowest.",
+    "Table 4 bert: RMSE last-one": "the synthetic traces draw each layer's density with a per-sample factor "
+    "(rho = 0.85) plus independent per-layer noise, so one layer's reading predicts the rest worse than "
+    "the average of all read so far; the paper's traces are more strongly correlated layer to layer "
+    "(Fig. 9: Pearson mostly 0.6-1.0), which the spec's §7.1 model does not pin down.",
+    "Table 4 gpt2: RMSE last-one": "as for BERT (the same trace model).",
 }
 
 
@@ -115,6 +120,32 @@ def plot_fig12(fig12, path):
         ax.grid(alpha=0.3)
     fig.tight_layout()
     fig.savefig(path, dpi=110)
+
+
+def predictor_rmse(path):
+    """RMSE (s) of gamma x LUT remaining vs the true remaining latency, at every layer position
+    of every sample, with the LUTs from the whole trace (the artifact's Table 4 evaluation); gamma
+    as models/sparse/scheduler/dysta_score.h computes it."""
+    import csv
+    import numpy as np
+    rows = {}
+    with open(path) as f:
+        for r in csv.DictReader(f):
+            rows.setdefault(int(r["sample"]), []).append((float(r["latency_s"]), float(r["density"])))
+    lat = np.array([[x[0] for x in rows[s]] for s in sorted(rows)])
+    den = np.array([[x[1] for x in rows[s]] for s in sorted(rows)])
+    lut, mean_d = lat.mean(axis=0), den.mean(axis=0)
+    ratio = den / mean_d
+    n_l = lat.shape[1]
+    err = {"avg_all": [], "last_one": [], "last_n": []}
+    for j in range(1, n_l):  # after j finished layers
+        true_rem = lat[:, j:].sum(axis=1)
+        lut_rem = lut[j:].sum()
+        gam = {"avg_all": ratio[:, :j].mean(axis=1), "last_one": ratio[:, j - 1],
+               "last_n": ratio[:, max(0, j - 3):j].sum(axis=1) / 3}
+        for k, g in gam.items():
+            err[k].append((g * lut_rem - true_rem) ** 2)
+    return {k: float(np.sqrt(np.mean(np.concatenate(v)))) for k, v in err.items()}
 
 
 def viol_tol(paper, wide=False):
@@ -276,6 +307,28 @@ def main():
                 x = run.mean(sc, "dysta", lam, seeds=seeds[:5], extra=extra)
                 find.append([sc["name"], f"{lam}", label, f"{x['antt']:.3g}", f"{x['viol']:.1f}",
                              f"{x['peak']:.0f}", f"{x['over64']:.0f}", f"{x['dram_util']:.2f}"])
+    # Compat vs fixed (spec §8.7): every sample replayed and PREMA's tokens accumulated incrementally.
+    fixed = []
+    for sc in (ATT, CNN):
+        lam = sc["rates"][0]
+        for s in ("sjf", "prema", "dysta"):
+            c = run.mean(sc, s, lam, seeds=seeds[:5])
+            extra = (("workload.requests.sample_pool", 1000000),)
+            if s == "prema":
+                extra += (("workload.requests.scheduler.token_accumulation", "incremental"),)
+            f = run.mean(sc, s, lam, seeds=seeds[:5], extra=extra)
+            fixed.append([sc["name"], f"{lam}", LABEL[s], f"{c['antt']:.3g}", f"{c['viol']:.1f}",
+                          f"{f['antt']:.3g}", f"{f['viol']:.1f}"])
+    # Table 4: RMSE of the remaining-latency prediction (s) at every layer position of every sample.
+    rmse = {m: predictor_rmse(os.path.join(traces, "traces", m + "_dynamic.csv")) for m in ("bert", "gpt2")}
+    for m, r in rmse.items():
+        worst = r["last_n"] > max(r["avg_all"], r["last_one"])
+        rows.append(R.row(f"Table 4 {m}: last-N (N=3) has the largest RMSE", 1, int(worst), "true",
+                          within=worst, kind="paper"))
+        rows.append(R.row(f"Table 4 {m}: RMSE last-one / average-all (within 20%)",
+                          {"bert": 0.000252 / 0.000286, "gpt2": 0.000226 / 0.000218}[m],
+                          r["last_one"] / r["avg_all"], "1 ± 20%",
+                          within=abs(r["last_one"] / r["avg_all"] - 1) <= 0.2, kind="paper"))
     cpu = time.process_time() - t0
     plot_fig12(fig12, os.path.join(args.out_dir, "dysta.png"))
 
@@ -299,6 +352,16 @@ def main():
           "bounded table holds later requests in the host's backlog (back-pressure; none is dropped).\n\n",
           R.md_table(["scenario", "λ", "scheduler hardware", "ANTT", "viol. %", "peak table", "decisions > 64",
                       "DRAM util. %"], find),
+          "\n## Compat vs fixed (spec §8.7, 5 seeds)\n\nFixed: every sample replayed (`sample_pool: 1000000`, "
+          "not the artifact's first 7) and PREMA's tokens accumulated incrementally.\n\n",
+          R.md_table(["scenario", "λ", "scheduler", "compat ANTT", "compat viol. %", "fixed ANTT", "fixed viol. %"],
+                     fixed),
+          "\n## Table 4: remaining-latency prediction RMSE (s, every layer position of every sample)\n\n",
+          R.md_table(["model", "average-all", "last-N (N=3)", "last-one", "paper (avg-all, last-N, last-one)"],
+                     [[m, f"{r['avg_all']:.3g}", f"{r['last_n']:.3g}", f"{r['last_one']:.3g}",
+                       {"bert": "0.000286, 0.000419, 0.000252", "gpt2": "0.000218, 0.000421, 0.000226"}[m]]
+                      for m, r in rmse.items()]),
+          "\nThe absolute values follow the synthetic traces' scale; the checks are the ordering (spec §6.6).\n",
           "\nWith DRAM traffic on, every layer also moves its compressed weights and activations through the DRAM "
           "(docs/sparse.md); ANTT's isolated latencies stay the compute-only ones, so the change in ANTT is the "
           "slowdown the hidden-DRAM assumption leaves out.\n"]
