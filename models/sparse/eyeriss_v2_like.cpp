@@ -16,6 +16,7 @@ struct EyerissParams {
   int64_t pes, glb_bank_bytes;
   LatencySource latency_source;
   MemoryMode memory;
+  std::string profile_group, replay_group;
 };
 
 }  // namespace
@@ -44,7 +45,7 @@ class EyerissV2Like : public SparseNpu {
     const EyerissParams p = load_params<EyerissParams>(param_table(), {"name"});
     cfg_.pes = p.pes;
     cfg_.glb_bank_bytes = p.glb_bank_bytes;
-    assemble(p.clock, p.latency_source, p.memory);
+    assemble(p.clock, {p.latency_source, p.memory, p.profile_group, p.replay_group});
   }
 
  protected:

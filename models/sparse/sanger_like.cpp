@@ -13,6 +13,7 @@ struct SangerParams {
   int64_t seq_len, hidden;
   LatencySource latency_source;
   MemoryMode memory;
+  std::string profile_group, replay_group;
 };
 
 }  // namespace
@@ -44,7 +45,7 @@ class SangerLike : public SparseNpu {
     cfg_.seq_len = p.seq_len;
     cfg_.hidden = p.hidden;
     cfg_.clock_hz = static_cast<double>(p.clock.hz);
-    assemble(p.clock, p.latency_source, p.memory);
+    assemble(p.clock, {p.latency_source, p.memory, p.profile_group, p.replay_group});
   }
 
  protected:

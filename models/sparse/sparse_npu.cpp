@@ -35,9 +35,11 @@ class LayerCycles : public IComputeRule {
 
 SparseNpu::SparseNpu(const ComponentArgs& a) : IAccelerator(a), router_("router") {}
 
-void SparseNpu::assemble(Frequency clock, LatencySource source, MemoryMode memory) {
-  source_ = source;
-  memory_ = memory;
+void SparseNpu::assemble(Frequency clock, const SparseNpuOptions& o) {
+  source_ = o.source;
+  memory_ = o.memory;
+  profile_group_ = o.profile_group;
+  replay_group_ = o.replay_group;
   clock_ = ClockDomain(clock);
   context().clock = &clock_;
   dram_ = attach_dram(own_dram_);
@@ -86,6 +88,8 @@ void SparseNpu::prepare(const Workload& w, const RunOptions&) {
       }
       p.cycles.push_back(std::move(cyc));
     }
+    p.profiled = group_samples(p, profile_group_, "profile_group", m.name);
+    p.replayed = group_samples(p, replay_group_, "replay_group", m.name);
     models_.push_back(std::move(p));
   }
   if (memory_ == MemoryMode::Dram) {  // weights at their place, activations ping-pong above
@@ -116,10 +120,10 @@ void SparseNpu::prepare(const Workload& w, const RunOptions&) {
   std::map<std::string, std::vector<size_t>> by_arch;
   for (size_t k = 0; k < models_.size(); ++k) {
     Prepared& p = models_[k];
-    const size_t layers = w.models[k].layers.size(), n = p.cycles.size();
+    const size_t layers = w.models[k].layers.size(), n = p.profiled.size();
     p.pattern_lut_s.assign(layers, 0);
     p.mean_density.assign(layers, 0);
-    for (size_t s = 0; s < n; ++s) {
+    for (uint64_t s : p.profiled) {
       for (size_t j = 0; j < layers; ++j) {
         p.pattern_lut_s[j] += static_cast<double>(p.cycles[s][j]) / hz;
         p.mean_density[j] += p.trace->rows[s][j].density;
@@ -142,7 +146,8 @@ void SparseNpu::prepare(const Workload& w, const RunOptions&) {
                             std::to_string(layers) + " and " +
                             std::to_string(w.models[k].layers.size()) + " layers");
       }
-      for (const auto& row : models_[k].cycles) {
+      for (uint64_t s : models_[k].profiled) {
+        const auto& row = models_[k].cycles[s];
         for (size_t j = 0; j < layers; ++j) {
           lut[j] += static_cast<double>(row[j]) / hz;
           total_s += static_cast<double>(row[j]) / hz;
@@ -165,12 +170,30 @@ LayerProgress SparseNpu::profile(size_t model, uint64_t sample) const {
   out.pattern_lut_s = p.pattern_lut_s;
   out.mean_density = p.mean_density;
   const double hz = static_cast<double>(clock_.frequency().hz);
-  for (uint64_t c : p.cycles.at(sample)) out.true_s.push_back(static_cast<double>(c) / hz);
+  for (uint64_t c : p.cycles.at(p.replayed.at(sample)))
+    out.true_s.push_back(static_cast<double>(c) / hz);
   return out;
 }
 
 uint64_t SparseNpu::samples(size_t model) const {
-  return models_.at(model).cycles.size();
+  return models_.at(model).replayed.size();
+}
+
+std::vector<uint64_t> SparseNpu::group_samples(const Prepared& p, const std::string& group,
+                                               const char* key, const std::string& model) const {
+  std::vector<uint64_t> out;
+  std::vector<std::string> groups;
+  for (size_t s = 0; s < p.trace->groups.size(); ++s) {
+    if (group.empty() || p.trace->groups[s] == group) out.push_back(s);
+    if (std::find(groups.begin(), groups.end(), p.trace->groups[s]) == groups.end())
+      groups.push_back(p.trace->groups[s]);
+  }
+  if (out.empty()) {
+    throw ConfigError(
+        "`" + config().path() + "." + key + "` = `" + group + "` matches no sample of model `" +
+        model + "` (its dataset groups: " + join(groups, ", ") + ")" + did_you_mean(group, groups));
+  }
+  return out;
 }
 
 uint64_t SparseNpu::slo_base_ps(size_t model) const {
@@ -182,7 +205,7 @@ void SparseNpu::run_model(size_t index, IRequestContext& ctx) {
   const Prepared& p = models_[index];
   auto* layered = dynamic_cast<ILayerContext*>(&ctx);
   LayerProgress* progress = layered != nullptr ? layered->layer_progress() : nullptr;
-  const uint64_t sample = layered != nullptr ? layered->sample() : 0;
+  const uint64_t sample = p.replayed.at(layered != nullptr ? layered->sample() : 0);
   ctx.begin_phase("inference", PhaseKind::Inference);
   auto* rule = static_cast<LayerCycles*>(compute_.get());
   for (size_t j = 0; j < m.layers.size(); ++j) {

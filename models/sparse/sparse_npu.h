@@ -13,6 +13,7 @@
 #pragma once
 
 #include <memory>
+#include <string>
 #include <vector>
 
 #include "models/sparse/sparse_trace.h"
@@ -33,6 +34,15 @@ enum class LatencySource { Analytic, Replay };
 // through the DMA and the DRAM (a suite extension: memory-bound layers then take longer than
 // their compute, and the schedulers' LUTs, built from compute alone, underestimate them).
 enum class MemoryMode { Hidden, Dram };
+
+struct SparseNpuOptions {
+  LatencySource source = LatencySource::Analytic;
+  MemoryMode memory = MemoryMode::Hidden;
+  // The samples (dataset_group of the trace; "" = all) the LUTs are profiled on, and those the
+  // requests replay: a request's sample k is the k-th of the replayed group (distribution shift:
+  // profile on `in_dist`, replay `lowlight`).
+  std::string profile_group, replay_group;
+};
 
 // Bytes a layer moves in `dram` mode: its non-zero weights, its input activation's non-zeros
 // (compressed, without index overhead) and its dense output.
@@ -59,12 +69,12 @@ class SparseNpu : public sc_core::sc_module, public IAccelerator, public ILayerP
 
   // Cycles of layer `layer` of a sample of model `m` (after prepare()).
   uint64_t layer_cycles(size_t model, uint64_t sample, size_t layer) const {
-    return models_[model].cycles[sample][layer];
+    return models_[model].cycles[models_[model].replayed[sample]][layer];
   }
 
  protected:
   // Builds the parts; the implementation calls it from its constructor, with its parameters.
-  void assemble(Frequency clock, LatencySource source, MemoryMode memory);
+  void assemble(Frequency clock, const SparseNpuOptions& options);
   // The analytic rule: cycles of `op` with the trace row's densities. Throws WorkloadError when
   // the trace lacks a column it needs, MappingError for an operator it cannot run.
   virtual uint64_t analytic_cycles(const Model& m, const Operator& op,
@@ -78,11 +88,15 @@ class SparseNpu : public sc_core::sc_module, public IAccelerator, public ILayerP
     std::vector<std::vector<uint64_t>> cycles;  // [sample][layer]
     std::vector<double> pattern_lut_s, model_lut_s, mean_density;
     uint64_t slo_base_ps = 0;
+    std::vector<uint64_t> profiled, replayed;  // sample indices (the groups)
   };
   void feed_with_traffic(size_t model, uint64_t sample, size_t layer, size_t op_id);
+  std::vector<uint64_t> group_samples(const Prepared& p, const std::string& group, const char* key,
+                                      const std::string& model) const;
 
   LatencySource source_ = LatencySource::Analytic;
   MemoryMode memory_ = MemoryMode::Hidden;
+  std::string profile_group_, replay_group_;
   ClockDomain clock_{Frequency{1}};
   std::unique_ptr<IDram> own_dram_;
   IDram* dram_ = nullptr;
@@ -113,6 +127,12 @@ ParamTable& sparse_npu_params(ParamTable& t) {
                   "DRAM hidden by double buffering (the paper's), or every layer's traffic through "
                   "the DMA and the DRAM (a suite extension)")
       .def("hidden")
+      .param("profile_group", &P::profile_group,
+             "profile the schedulers' LUTs on the samples of this dataset_group only (\"\": all)")
+      .def("")
+      .param("replay_group", &P::replay_group,
+             "requests replay samples of this dataset_group only (\"\": all)")
+      .def("")
       .slot("dram", "dram", "simple_dram", "off-chip memory (hidden by double buffering)")
       .slot("dma", "dma", "dma_engine", "DMA")
       .slot("glb", "scratchpad", "scratchpad", "global buffer");

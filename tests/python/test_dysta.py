@@ -119,3 +119,22 @@ def test_dram_mode_moves_every_layers_bytes(scenarios, tmp_path):
     assert s["dram_bytes_moved"] == s["layers_run"] * 6291456
     assert dram["dram"]["bytes_read"] + dram["dram"]["bytes_written"] == s["dram_bytes_moved"]
     assert dram["requests"]["makespan_s"] >= hidden["requests"]["makespan_s"]
+
+
+def test_distribution_shift_profiles_one_group_and_replays_another(scenarios, tmp_path):
+    """Held-out variant (b): LUTs from the in-distribution samples, requests replaying low-light
+    ones (sparser activations, so shorter than the LUTs say); a group no sample has is a user
+    error naming the key and the groups there are."""
+    o = {"workload.requests.count": 100, "profile_group": "in_dist", "replay_group": "lowlight",
+         "workload.requests.sample_pool": 1000000}
+    shifted = run(scenarios, tmp_path / "s", "multi_cnn.yaml", "eyeriss_v2_like.yaml", o)
+    plain = run(scenarios, tmp_path / "p", "multi_cnn.yaml", "eyeriss_v2_like.yaml",
+                {"workload.requests.count": 100, "workload.requests.sample_pool": 1000000})
+    iso = lambda s: sum(e["isolated_s"] for e in s["requests"]["list"])
+    assert iso(shifted) < iso(plain)  # the same draws replay sparser (faster) samples
+    p = subprocess.run([CLI, "run", "--hw", os.path.join(ROOT, "hw_configs", "sparse", "eyeriss_v2_like.yaml"),
+                        "--workload", str(scenarios / "multi_cnn.yaml"), "--out", str(tmp_path / "x"),
+                        "--set", "replay_group=lowlite"], capture_output=True, text=True)
+    assert p.returncode == 2
+    assert "`hw.replay_group` = `lowlite` matches no sample" in p.stderr
+    assert "(its dataset groups: in_dist, lowlight)" in p.stderr
