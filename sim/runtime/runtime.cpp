@@ -150,7 +150,11 @@ struct Runtime::Impl {
     if (c.size() > depth) {
       ++backlogged;
       backlog_peak = std::max<uint64_t>(backlog_peak, c.size() - depth);
-      c.resize(depth);  // the oldest: a running request is among them (the table is FIFO-filled)
+      // The oldest: the table is filled in arrival order and entries leave when they finish,
+      // so the running request is among them.
+      c.resize(depth);
+      NPUSIM_ASSERT(running == nullptr || std::find(c.begin(), c.end(), running) != c.end(),
+                    "the running request fell out of the scheduler's request table");
     }
     if (occupancy.size() <= c.size()) occupancy.resize(c.size() + 1, 0);
     ++occupancy[c.size()];
