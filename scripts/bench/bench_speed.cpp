@@ -59,6 +59,42 @@ Sample run_files(const std::string& hw, const std::string& wl) {
   });
 }
 
+// Dysta's request streams (docs/sparse.md): one session of 1,000 requests per (scheduler, seed)
+// on the generated scenario traces (scripts/bench_speed exports them). A process parses each
+// trace once, so repeated runs measure the simulation, not the CSV parsing.
+Sample run_streams(const std::string& hw, const std::string& wl,
+                   const std::vector<std::string>& schedulers, int seeds) {
+  return measure([&](Sample& s) {
+    for (const std::string& sched : schedulers) {
+      for (int seed = 1; seed <= seeds; ++seed) {
+        SessionInput in;
+        in.hw = load_yaml_file(std::string(NPUSIM_SOURCE_DIR) + "/" + hw, ErrorKind::Config, "hw");
+        in.workload = load_yaml_file(std::string(NPUSIM_SOURCE_DIR) + "/" + wl, ErrorKind::Workload,
+                                     "workload");
+        in.overrides = {{"workload.requests.scheduler.type", sched},
+                        {"workload.requests.seed", std::to_string(seed)}};
+        SessionOutput out = run_session(std::move(in));
+        s.cycles += out.total_cycles;
+        s.events += out.activations;
+      }
+    }
+  });
+}
+
+Sample dysta_grid() {
+  const std::vector<std::string> all = {"fcfs",  "sjf",   "prema",       "planaria",
+                                        "sdrm3", "dysta", "dysta_naive", "dysta_oracle"};
+  Sample a = run_streams("hw_configs/sparse/sanger_like.yaml", "workloads/sparse/multi_attnn.yaml",
+                         all, 5);
+  const Sample c = run_streams("hw_configs/sparse/eyeriss_v2_like.yaml",
+                               "workloads/sparse/multi_cnn.yaml", all, 5);
+  a.wall_s += c.wall_s;
+  a.cpu_s += c.cpu_s;
+  a.cycles += c.cycles;
+  a.events += c.events;
+  return a;
+}
+
 constexpr const char* kSimpleDram =
     "{type: simple_dram, channels: 2, channel_bandwidth: 16GB/s, capacity: 16GiB}";
 // Two DDR4-3200 channels (51.2 GB/s, 16 GiB), timed by banks, rows and refresh.
@@ -170,6 +206,20 @@ int main(int argc, char** argv) {
        [] { return dram_stream(1ull << 30, "64KiB", kSimpleDram, 4096); }},
       {"banked_random_1GiB", "1 GiB of 256 B reads at scattered rows, banked_dram 2 x DDR4-3200",
        [] { return dram_stream(1ull << 30, "64KiB", kBankedDram, 4096); }},
+      {"dysta_attnn_1000",
+       "Dysta multi-AttNN, 1,000 requests at 30/s, sanger_like (target < 0.1 s)",
+       [] {
+         return run_streams("hw_configs/sparse/sanger_like.yaml",
+                            "workloads/sparse/multi_attnn.yaml", {"dysta"}, 1);
+       }},
+      {"dysta_cnn_1000", "Dysta multi-CNN, 1,000 requests at 3/s, eyeriss_v2_like (target < 0.1 s)",
+       [] {
+         return run_streams("hw_configs/sparse/eyeriss_v2_like.yaml",
+                            "workloads/sparse/multi_cnn.yaml", {"dysta"}, 1);
+       }},
+      {"dysta_table5_grid",
+       "Dysta Table 5 grid: 2 scenarios x 8 schedulers x 5 seeds (target < 5 s)",
+       [] { return dysta_grid(); }},
   };
   std::printf("npusim %s speed benchmark (median of %d runs by CPU time)\n\n", build_id(), repeat);
   std::printf("%-24s %12s %9s %9s %14s %12s   %s\n", "case", "sim cycles", "wall s", "cpu s",

@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "sim/core/component.h"
+#include "sim/runtime/layer_progress.h"
 
 namespace npusim {
 
@@ -24,6 +25,14 @@ struct RequestView {
   uint64_t remaining_ps = 0;  // isolated latency x the share of its operators not yet run
   uint64_t preemptions = 0;
   bool started = false;
+  // Re-selecting schedulers (below) only: the request that ran the layer just finished is in
+  // `ready` too, marked `running`; `last_exec_ps` is when the request last ran a layer (its
+  // arrival before that); `layers` is its layer progress when the accelerator publishes one
+  // (layer_progress.h; then `isolated_ps` and `remaining_ps` come from the per-model look-up
+  // table, not from the request's true latency).
+  bool running = false;
+  uint64_t last_exec_ps = 0;
+  const LayerProgress* layers = nullptr;
 };
 
 class IScheduler : public Component {
@@ -38,6 +47,17 @@ class IScheduler : public Component {
                        uint64_t /*now_ps*/) {
     return false;
   }
+  // A re-selecting scheduler decides at every layer boundary over the running request and the
+  // waiting ones together, in arrival order: pick() is called exactly once per decision, with
+  // one candidate too (schedulers with per-decision state, such as PREMA's tokens), and a pick
+  // other than the running request preempts it. preempt() is not used.
+  virtual bool reselects() const { return false; }
+  // Time one decision over `entries` candidates takes on the scheduler's hardware, in ps (added
+  // to the stream's decision_latency; charged at every decision, the accelerator idle).
+  virtual uint64_t decision_ps(size_t /*entries*/) const { return 0; }
+  // Entries the scheduler's request table holds: only the oldest `table_depth()` candidates are
+  // visible to it; later ones wait in the host's backlog (back-pressure, nothing is dropped).
+  virtual size_t table_depth() const { return SIZE_MAX; }
 };
 
 }  // namespace npusim

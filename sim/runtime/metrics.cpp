@@ -115,6 +115,7 @@ Json requests_report(const std::vector<RequestRecord>& requests,
     e["accelerator"] =
         r.accelerator < accelerators.size() ? accelerators[r.accelerator] : std::string();
     e["priority"] = r.priority;
+    e["sample"] = r.sample;
     e["arrival_s"] = seconds(r.arrival_ps);
     e["start_s"] = seconds(r.start_ps);
     e["finish_s"] = seconds(r.finish_ps);

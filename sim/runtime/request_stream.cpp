@@ -20,6 +20,9 @@ struct StreamParams {
   int64_t seed;
   Time decision_latency;
   Time context_switch;
+  int64_t sample_pool;
+  double slo_multiplier;
+  DecisionPoints decisions;
 };
 
 const ParamTable& stream_table() {
@@ -54,7 +57,26 @@ const ParamTable& stream_table() {
                  "time the scheduler takes for each dispatch")
           .def("0s")
           .param("context_switch", &P::context_switch, "time to save a preempted request's state")
-          .def("0s");
+          .def("0s")
+          .param("sample_pool", &P::sample_pool,
+                 "requests replay an input sample drawn uniformly from the first sample_pool "
+                 "samples of their model (capped at its samples, so 1000000 means all; 0: every "
+                 "request replays sample 0; for accelerators whose timing depends on the sample, "
+                 "models/sparse)")
+          .def(0)
+          .min(0)
+          .param("slo_multiplier", &P::slo_multiplier,
+                 "when above 0, deadline = arrival + slo_multiplier x the model's SLO base (its "
+                 "mean isolated latency over its samples), instead of the mix entries' `slo`")
+          .def(ParamValue(0.0))
+          .min(ParamValue(0.0))
+          .param_enum("decisions", &P::decisions,
+                      {{"dispatch", DecisionPoints::Dispatch},
+                       {"every_boundary", DecisionPoints::EveryBoundary}},
+                      "when the scheduler decides: when an accelerator is free (dispatch), or "
+                      "over the running and the waiting requests at every operator boundary "
+                      "(every_boundary: one decision per layer, as Dysta's event loop)")
+          .def("dispatch");
   return t;
 }
 
@@ -120,16 +142,28 @@ std::vector<Arrival> RequestStream::initial_arrivals() const {
   if (process == ArrivalProcess::ClosedLoop) {
     const std::vector<size_t> seq = mix_sequence();
     for (int64_t c = 0; c < clients && c < count; ++c)
-      out.push_back({0, seq[static_cast<size_t>(c)]});
+      out.push_back({0, seq[static_cast<size_t>(c)], std::nullopt, 0});
     return out;
   }
   std::mt19937_64 rng(seed);
   double t = 0;  // seconds
   for (int64_t i = 0; i < count; ++i) {
     if (i > 0) t += -std::log1p(-uniform(rng)) / rate;
-    out.push_back({static_cast<uint64_t>(std::llround(t * 1e12)), draw(mix, rng)});
+    Arrival a{static_cast<uint64_t>(std::llround(t * 1e12)), draw(mix, rng), std::nullopt, 0};
+    if (!priorities.empty()) {
+      const auto k = static_cast<size_t>(uniform(rng) * static_cast<double>(priorities.size()));
+      a.priority = priorities[std::min(k, priorities.size() - 1)];
+    }
+    if (sample_pool > 0) a.sample_u = uniform(rng);
+    out.push_back(a);
   }
   return out;
+}
+
+uint64_t RequestStream::sample_of(double u, uint64_t samples) const {
+  const uint64_t pool = std::min<uint64_t>(static_cast<uint64_t>(sample_pool), samples);
+  if (pool == 0) return 0;
+  return std::min(pool - 1, static_cast<uint64_t>(u * static_cast<double>(pool)));
 }
 
 std::vector<size_t> RequestStream::mix_sequence() const {
@@ -144,7 +178,7 @@ RequestStream parse_request_stream(const Workload& w,
   NPUSIM_ASSERT(w.requests.has_value(), "parse_request_stream without a requests section");
   const ConfigNode& node = *w.requests;
   StreamParams p{};
-  stream_table().load(node, &p, {"mix", "trace", "scheduler"});
+  stream_table().load(node, &p, {"mix", "trace", "scheduler", "priorities"});
   RequestStream s;
   s.process = p.arrivals;
   s.rate = p.rate;
@@ -154,6 +188,21 @@ RequestStream parse_request_stream(const Workload& w,
   s.seed = static_cast<uint64_t>(p.seed);
   s.decision_latency = p.decision_latency;
   s.context_switch = p.context_switch;
+  s.sample_pool = p.sample_pool;
+  s.slo_multiplier = p.slo_multiplier;
+  s.decisions = p.decisions;
+  if (ConfigNode pr = node.child("priorities"); pr.present()) {
+    if (!pr.node().IsSequence() || pr.node().size() == 0)
+      pr.fail("`priorities` must be a non-empty list of integers");
+    for (size_t i = 0; i < pr.node().size(); ++i) {
+      ConfigNode e = pr.element(i);
+      try {
+        s.priorities.push_back(e.node().as<int64_t>());
+      } catch (const YAML::Exception&) {
+        e.fail("priority `" + e.node().as<std::string>("") + "` is not an integer");
+      }
+    }
+  }
   std::vector<std::string> names;
   for (const Model& m : w.models) names.push_back(m.name);
 
@@ -221,7 +270,7 @@ RequestStream parse_request_stream(const Workload& w,
                       format_time(Time{last}) + ")");
       }
       last = tp.at.ps;
-      s.trace.push_back({tp.at.ps, entry});
+      s.trace.push_back({tp.at.ps, entry, std::nullopt, 0});
     }
     s.count = static_cast<int64_t>(s.trace.size());
   } else if (trace.present()) {

@@ -12,7 +12,14 @@
 //     scheduler: {type: fcfs}  # a registered scheduler (npusim list)
 //     decision_latency: 0s     # each dispatch decision
 //     context_switch: 0s       # each preemption
+//     priorities: [1, 3, 9]    # each request draws its priority uniformly from these
+//     sample_pool: 7           # each request replays an input sample drawn from the first 7
+//                              # of its model's samples (0: sample 0; 1000000: all)
+//     decisions: dispatch      # dispatch | every_boundary (see DecisionPoints)
+//     slo_multiplier: 10       # deadline = arrival + 10 x the model's SLO base (layer_progress.h)
 //
+// Per request the draws are, in order: the gap (Poisson), the mix entry, the priority (with
+// `priorities`), the sample (with `sample_pool` above 0).
 // Random draws use a 64-bit Mersenne Twister with explicit transforms (inverse CDF for the
 // exponential gaps), so a seed gives the same stream on every platform.
 #pragma once
@@ -29,6 +36,9 @@
 namespace npusim {
 
 enum class ArrivalProcess { Poisson, Trace, ClosedLoop };
+// When the scheduler decides: when an accelerator is free (and, for a preemptive scheduler,
+// whether to preempt at a boundary), or over all requests at every operator boundary.
+enum class DecisionPoints { Dispatch, EveryBoundary };
 
 struct MixEntry {
   size_t model = 0;
@@ -40,7 +50,9 @@ struct MixEntry {
 
 struct Arrival {
   uint64_t at_ps = 0;
-  size_t mix = 0;  // index into RequestStream::mix
+  size_t mix = 0;                   // index into RequestStream::mix
+  std::optional<int64_t> priority;  // drawn from `priorities` (else the mix entry's)
+  double sample_u = 0;              // uniform in [0, 1): picks the input sample from the pool
 };
 
 struct RequestStream {
@@ -53,6 +65,13 @@ struct RequestStream {
   std::vector<Arrival> trace;
   std::optional<ConfigNode> scheduler;  // absent: fcfs
   Time decision_latency, context_switch;
+  std::vector<int64_t> priorities;  // empty: the mix entries' priorities
+  int64_t sample_pool = 0;          // 0: every request replays sample 0
+  double slo_multiplier = 0;        // 0: the mix entries' `slo`
+  DecisionPoints decisions = DecisionPoints::Dispatch;
+
+  // The sample of a request with draw `u` among `samples` samples of its model.
+  uint64_t sample_of(double u, uint64_t samples) const;
 
   // Open-loop arrivals (poisson, trace) in time order; closed_loop: the clients' first requests.
   std::vector<Arrival> initial_arrivals() const;

@@ -38,7 +38,19 @@ struct RequestRecord {
   uint64_t isolated_ps = 0;  // profiled latency alone (0: not profiled)
   uint64_t operators = 0;    // operators started so far
   uint64_t preemptions = 0;
+  uint64_t sample = 0;  // the input sample it replays (accelerators with samples)
   bool started = false, finished = false;
+};
+
+// One scheduling decision (time, the candidates' ids in arrival order, the chosen id): the log
+// that the golden reference of the tests replays.
+struct Decision {
+  uint64_t at_ps = 0;
+  std::vector<uint64_t> candidates;
+  uint64_t chosen = 0;
+  bool operator==(const Decision& o) const {
+    return at_ps == o.at_ps && candidates == o.candidates && chosen == o.chosen;
+  }
 };
 
 struct RuntimeSetup {
@@ -49,6 +61,7 @@ struct RuntimeSetup {
   IScheduler* scheduler = nullptr;      // required with a stream
   std::vector<uint64_t> isolated_ps;    // per model: latency alone (stream only)
   std::vector<uint64_t> isolated_ops;   // per model: operators of one run (stream only)
+  bool log_decisions = false;           // keep every decision (decisions())
 };
 
 class Runtime {
@@ -60,6 +73,7 @@ class Runtime {
   // Spawns the processes; call before SimKernel::run().
   void start();
   std::vector<RequestRecord> requests() const;
+  const std::vector<Decision>& decisions() const;
   // The "requests" section of stats.json (metrics.h).
   Json report() const;
 
