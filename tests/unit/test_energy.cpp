@@ -8,6 +8,7 @@
 #include <fstream>
 #include <sstream>
 
+#include "llm_test_hw.h"
 #include "sim/app/session.h"
 #include "sim/app/summary.h"
 #include "sim/compute/systolic_timing.h"
@@ -69,11 +70,7 @@ std::string gemm(int m, int k, int n) {
 }
 
 SessionOutput run(const std::string& hw, const std::string& wl, Overrides o = {}) {
-  SessionInput in;
-  in.hw = load_yaml_text(hw, "hw.yaml", ErrorKind::Config, "hw");
-  in.workload = load_yaml_text(wl, "wl.yaml", ErrorKind::Workload, "workload");
-  in.overrides = std::move(o);
-  return run_session(std::move(in));
+  return test::run_texts(hw, wl, std::move(o));
 }
 
 double num(const SessionOutput& o, const std::string& path) {
@@ -239,21 +236,7 @@ TEST_CASE("LLM NPU: a decode step's MACs and dequantiser lookups, by hand", "[en
       "sigmoid: 0pJ, tanh: 0pJ, exp: 0pJ, softmax: 0pJ, layernorm: 0pJ, rmsnorm: 0pJ, "
       "batchnorm: 0pJ, rope: 0pJ, max_pool: 0pJ, avg_pool: 0pJ, copy: 0pJ, mac: 0pJ}");
   const std::string table = write_table("hand_llm.yaml", text);
-  const std::string hw = R"(name: test-llm
-type: llm_npu
-clock: 1GHz
-energy: {table: )" + table +
-                         R"(}
-dram: {channels: 1, channel_bandwidth: 32GB/s, latency: 100ns, burst: 64B, interleave: 256B, capacity: 4GiB}
-dma: {queues: 1, max_outstanding: 8, transaction_bytes: 64KiB, setup_cycles: 0}
-weight_buffer: {capacity: 128KiB, banks: 16, bank_width: 16B, ports: 2, port_width: 128B}
-act_buffer: {capacity: 256KiB, banks: 16, bank_width: 16B, ports: 2, port_width: 128B}
-kv_buffer: {capacity: 128KiB, banks: 16, bank_width: 16B, ports: 2, port_width: 128B}
-out_buffer: {capacity: 128KiB, banks: 16, bank_width: 16B, ports: 2, port_width: 128B}
-mpe: {type: mpe, mv_k: 64, mv_n: 64, mm_m: 16, mm_k: 16, mm_n: 16, pipeline_depth: 8}
-sfu: {lanes: 64}
-dequant: {weights_per_cycle: 256, pipeline_depth: 4}
-)";
+  const std::string hw = std::string(test::kSmallLlmHw) + "energy: {table: " + table + "}\n";
   // One layer, hidden 512, FFN 1024 (SwiGLU), 8 heads of 64, no LM head; 4-bit weights.
   auto wl = [](int gen) {
     return "schema_version: 1\nname: l\nmodels:\n  - name: l\n"

@@ -6,6 +6,7 @@
 #include <sstream>
 
 #include "harness.h"
+#include "llm_test_hw.h"
 #include "models/llm_npu/bitplane.h"
 #include "models/llm_npu/llm_lowering.h"
 #include "models/llm_npu/tree.h"
@@ -15,21 +16,7 @@ using namespace npusim;
 
 namespace {
 
-// 1 GHz; one 32 GB/s channel (32 B per cycle); 64 KiB weight-buffer halves.
-const char* kHw = R"(
-name: test-llm
-type: llm_npu
-clock: 1GHz
-dram: {channels: 1, channel_bandwidth: 32GB/s, latency: 100ns, burst: 64B, interleave: 256B, capacity: 4GiB}
-dma: {queues: 1, max_outstanding: 8, transaction_bytes: 64KiB, setup_cycles: 0}
-weight_buffer: {capacity: 128KiB, banks: 16, bank_width: 16B, ports: 2, port_width: 128B}
-act_buffer: {capacity: 256KiB, banks: 16, bank_width: 16B, ports: 2, port_width: 128B}
-kv_buffer: {capacity: 128KiB, banks: 16, bank_width: 16B, ports: 2, port_width: 128B}
-out_buffer: {capacity: 128KiB, banks: 16, bank_width: 16B, ports: 2, port_width: 128B}
-mpe: {type: mpe, mv_k: 64, mv_n: 64, mm_m: 16, mm_k: 16, mm_n: 16, pipeline_depth: 8}
-sfu: {lanes: 64}
-dequant: {weights_per_cycle: 256, pipeline_depth: 4}
-)";
+const std::string kHw = test::kSmallLlmHw;
 
 // A small decoder: 4 layers, hidden 512, FFN 1024 (SwiGLU), 8 heads of 64.
 std::string llm(int prompt, int gen, const std::string& schedule, const std::string& extra = "") {
@@ -44,11 +31,7 @@ std::string llm(int prompt, int gen, const std::string& schedule, const std::str
 }
 
 SessionOutput run(const std::string& wl, Overrides o = {}) {
-  SessionInput in;
-  in.hw = load_yaml_text(kHw, "hw.yaml", ErrorKind::Config, "hw");
-  in.workload = load_yaml_text(wl, "wl.yaml", ErrorKind::Workload, "workload");
-  in.overrides = std::move(o);
-  return run_session(std::move(in));
+  return test::run_texts(kHw, wl, std::move(o));
 }
 
 double num(const SessionOutput& o, const std::string& path) {
