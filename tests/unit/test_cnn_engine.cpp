@@ -28,9 +28,11 @@ std::string hw(int gbps, const std::string& engine, const std::string& pe, const
          "dma: {queues: 2, max_outstanding: 8, transaction_bytes: 1MiB, setup_cycles: 0}\n"
          "input_sram: {capacity: " +
          input_capacity +
-         ", port_width: 4096B, latency: 0}\n"
-         "weight_sram: {capacity: 1MiB, port_width: 4096B, latency: 0}\n"
-         "output_sram: {capacity: 1MiB, port_width: 4096B, latency: 0}\n"
+         ", banks: 64, bank_width: 128B, port_width: 4096B, latency: 0}\n"
+         "weight_sram: {capacity: 1MiB, banks: 64, bank_width: 128B, port_width: 4096B, latency: "
+         "0}\n"
+         "output_sram: {capacity: 1MiB, banks: 64, bank_width: 128B, port_width: 4096B, latency: "
+         "0}\n"
          "pe_array: {" +
          pe + "}\nweights_generator: {" + wgen + "}\n";
 }
