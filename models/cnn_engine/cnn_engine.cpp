@@ -36,12 +36,14 @@ namespace {
 
 enum class WeightSource { Generate, Stream };
 enum class AlphaMode { Preload, Stream };
+enum class DenseLayers { Stream, Passthrough };
 
 struct CnnEngineParams {
   Frequency clock;
   int64_t tile_rows;
   WeightSource weights;
   AlphaMode alpha;
+  DenseLayers dense_layers;
   int64_t layer_overhead;
   Bytes write_channel_base;
   int64_t device_dsps;
@@ -118,6 +120,13 @@ class CnnEngine : public sc_core::sc_module, public IAccelerator {
                             "OVSF coefficients preloaded on chip (the paper's idealisation) or "
                             "fetched per P-tile over the read channel")
                 .def("preload")
+                .param_enum(
+                    "dense_layers", &P::dense_layers,
+                    {{"stream", DenseLayers::Stream}, {"passthrough", DenseLayers::Passthrough}},
+                    "layers without an OVSF ratio: weights streamed from DRAM (spec §8.7) "
+                    "or, when K^2 fits the code length, passed through the generator with "
+                    "n_b = K^2 and alpha on chip (spec §7.3)")
+                .def("stream")
                 .param("layer_overhead", &P::layer_overhead,
                        "fixed cycles before each layer's first compute (pipeline fill, control)")
                 .def(0)
@@ -216,9 +225,14 @@ class CnnEngine : public sc_core::sc_module, public IAccelerator {
         Layer l = shape_of(op);
         if (!l.gemm) continue;
         auto it = ratios.find(op.name);
-        if (it != ratios.end()) {
+        const bool ovsf = it != ratios.end();
+        if (ovsf) {
           set_ovsf(l, op, it->second.first, *section, it->second.second);
           ratios.erase(it);
+        }
+        if (!ovsf && p_.dense_layers == DenseLayers::Passthrough &&
+            l.k * l.k <= wgen_->code_length()) {
+          l.lowered.shape.n_b = l.k * l.k;  // the identity basis: each weight its own alpha
         }
         if (!generating()) l.lowered.shape.n_b = 0;
         in_bytes = std::max(in_bytes, l.lowered.shape.r * l.lowered.shape.p * 2);

@@ -222,3 +222,25 @@ TEST_CASE("cnn_engine: bad designs and ratios are user errors naming both values
           ratio(0.5)),
       Catch::Contains("7x7 kernel (49 weights)") && Catch::Contains("code_length) is 16"));
 }
+
+TEST_CASE("cnn_engine: streamed alpha and dense layers passed through the generator",
+          "[cnn_engine]") {
+  const std::string pe = "pes: 8, macs_per_pe: 9";
+  // OVSF rho 0.25 (n_b 4), R = 32 in 2 row tiles of 16, P = 72 in 8 P-tiles of 9 rows = one
+  // kernel each, C = 8. Inputs: 2 tiles x 16 x 72 x 2 B = 4608 B. Streamed alpha: per P-tile
+  // 1 kernel x 8 columns x 4 coefficients x 2 B = 64 B, 16 P-tiles: 1024 B more.
+  const auto preload = run(hw(4, "tile_rows: 16", pe, "width: 8"), conv3(32, 8, 8), ratio(0.25));
+  const auto stream =
+      run(hw(4, "tile_rows: 16\nalpha: stream", pe, "width: 8"), conv3(32, 8, 8), ratio(0.25));
+  CHECK(preload.stats.at_path("dram.bytes_read")->as_uint() == 4608);
+  CHECK(stream.stats.at_path("dram.bytes_read")->as_uint() == 4608 + 1024);
+  // A dense 1x1 conv (P = 2, C = 8): streamed, each of the 2 row tiles reads 16 x 2 x 2 B of
+  // inputs and 2 x 8 x 2 B of weights (192 B); passed through the generator (n_b = K^2 = 1)
+  // only the inputs (128 B).
+  const auto streamed = run(hw(4, "tile_rows: 16", pe, "width: 8"), conv1(32, 2, 8));
+  const auto passed =
+      run(hw(4, "tile_rows: 16\ndense_layers: passthrough", pe, "width: 8"), conv1(32, 2, 8));
+  CHECK(streamed.stats.at_path("dram.bytes_read")->as_uint() == 192);
+  CHECK(passed.stats.at_path("dram.bytes_read")->as_uint() == 128);
+  CHECK(passed.stats.at_path("cnn_engine.layers")->at(0).find("n_b")->as_uint() == 1);
+}
