@@ -233,6 +233,14 @@ TEST_CASE("cnn_engine: streamed alpha and dense layers passed through the genera
   const auto stream =
       run(hw(4, "tile_rows: 16\nalpha: stream", pe, "width: 8"), conv3(32, 8, 8), ratio(0.25));
   CHECK(preload.stats.at_path("dram.bytes_read")->as_uint() == 4608);
+  // GOp/s from the trace's operation count when it gives one: 2 GOp per inference, and % of the
+  // peak 2 x 900 DSPs x 1 GHz = 1800 GOp/s.
+  const auto counted = run(hw(4, "tile_rows: 16", pe, "width: 8"), conv3(32, 8, 8),
+                           "    ovsf: {gop: 2.0, ratios: {l: 0.25}}\n");
+  const double inf_s = counted.stats.at_path("throughput.value")->as_double();
+  CHECK(counted.stats.at_path("cnn_engine.gops")->as_double() == Approx(2.0 * inf_s));
+  CHECK(counted.stats.at_path("cnn_engine.pct_of_peak")->as_double() ==
+        Approx(100.0 * 2.0 * inf_s / 1800.0));
   CHECK(stream.stats.at_path("dram.bytes_read")->as_uint() == 4608 + 1024);
   // A dense 1x1 conv (P = 2, C = 8): streamed, each of the 2 row tiles reads 16 x 2 x 2 B of
   // inputs and 2 x 8 x 2 B of weights (192 B); passed through the generator (n_b = K^2 = 1)
