@@ -137,9 +137,11 @@ def tier_a(run, rows, notes):
     for variant, pct in FIG8A.items():  # Fig. 8(a): ResNet-18 on Z7045, % over vanilla
         for bi, bw in enumerate(("1x", "2x", "4x", "12x")):
             s = 100 * (sims[("resnet18", variant, bw)] / sims[("resnet18", "vanilla", bw)] - 1)
-            rows.append(R.row("Fig. 8a ResNet-18 %s speedup %% at %s%s" % (variant, bw,
+            # As speedup factors (1 + %/100), so that the ratio means something where the bar is ~1 %.
+            rows.append(R.row("Fig. 8a ResNet-18 %s speedup over vanilla (x) at %s%s" % (variant, bw,
                               " (12x hypothetical on Z7045)" if bw == "12x" else ""),
-                              pct[bi], s, "10 points", within=abs(s - pct[bi]) <= 10, kind="paper"))
+                              1 + pct[bi] / 100, 1 + s / 100, "10 points", within=abs(s - pct[bi]) <= 10,
+                              kind="paper"))
     return designs, sims
 
 
