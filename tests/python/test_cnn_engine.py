@@ -33,6 +33,18 @@ def test_operation_counts(net, gop):
     assert 2 * macs / 1e9 == pytest.approx(gop, abs=0.006)
 
 
+def test_tay_keep_factors_fit_the_paper_parameter_counts():
+    sys.path.insert(0, os.path.join(REPO, "workloads"))
+    from exporters import unzipfpga as U
+    # Spec §7.7: Tay82 keeps about 0.66 (ResNet-18) and 0.79 (ResNet-34) of the block-internal channels.
+    assert U.keep_factor("resnet18", "tay82") == pytest.approx(0.66, abs=0.01)
+    assert U.keep_factor("resnet34", "tay82") == pytest.approx(0.79, abs=0.01)
+    for net, counts in U.TAY_PARAMS.items():
+        for tay, millions in counts.items():
+            layers, _ = U.model(net, tay)
+            assert U.params(layers) / 1e6 == pytest.approx(millions, rel=0.01), (net, tay)
+
+
 def test_stage_ratios_and_basis_counts():
     layers = {l["name"]: l["n_b"] for l in D.layers_of(wl("resnet18_ovsf25"))}
     # OVSF25 = [1.0, 0.4, 0.25, 0.125] -> n_b 16, round(6.4) = 6, 4, 2; stem, downsample, FC dense.

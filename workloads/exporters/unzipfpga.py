@@ -4,8 +4,9 @@ ResNet-18/34/50 (torchvision shapes, BN folded, from exporters/cnn.py) and Squee
 16-bit, each in the variants of spec §4: vanilla (no `ovsf:` section: every layer dense),
 OVSF50 and OVSF25 (the stage ratios [1.0, 0.5, 0.5, 0.5] and [1.0, 0.4, 0.25, 0.125] on the
 3x3 convolutions inside residual blocks / SqueezeNet's Fire expand3x3, Fire modules in pairs
-per stage, spec §8.15) and, for ResNet-18/34, Tay82 (block-internal channels kept at the keep
-factor of spec §7.7) alone and with OVSF50/25. The `ovsf:` model section carries the per-layer
+per stage, spec §8.15) and, for ResNet-18/34, the Tay-X variants of §5.1 (block-internal
+channels kept at one factor per variant, fitted to the paper's parameter count, spec §7.7)
+alone and, as the paper has them, with OVSF50/25. The `ovsf:` model section carries the per-layer
 ratios and the paper's GOp per inference (spec §8.16, for GOp/s rows).
 
   /usr/bin/python3 workloads/exporters/unzipfpga.py            # rewrite workloads/cnn_engine/
@@ -23,7 +24,28 @@ COMMAND = "/usr/bin/python3 workloads/exporters/unzipfpga.py"
 
 STAGE_RATIOS = {"ovsf50": [1.0, 0.5, 0.5, 0.5], "ovsf25": [1.0, 0.4, 0.25, 0.125]}
 PAPER_GOP = {"resnet18": 4.03, "resnet34": 7.40, "resnet50": 8.41, "squeezenet1_1": 0.78}
-TAY82_KEEP = {"resnet18": 0.66, "resnet34": 0.79}  # spec §7.7 (fitted to parameter counts)
+# Tay-X parameter counts (millions) of spec §5.1, the paper's inputs: one keep factor per
+# (CNN, X) is fitted to each (spec §7.7; for Tay82 it gives about 0.66 and 0.79 as the spec says).
+TAY_PARAMS = {"resnet18": {"tay88": 9.1, "tay82": 7.9, "tay72": 6.0, "tay56": 3.7},
+              "resnet34": {"tay82": 17.4, "tay72": 15.1, "tay56": 9.4, "tay45": 6.3}}
+
+
+def params(layers):
+    """Weights of the convolutions and the FC (BN folded: no separate parameters)."""
+    n = 0
+    for l in layers:
+        if l["op"] == "conv2d":
+            n += l["in_channels"] * l["out_channels"] * l["kernel_h"] * l["kernel_w"]
+        elif l["op"] == "gemm":
+            n += l["k"] * l["n"]
+    return n
+
+
+def keep_factor(net, tay):
+    """The keep factor whose pruned model has the paper's parameter count (linear in keep)."""
+    full = params(cnn.resnet(net))
+    internal = full - params(prune(cnn.resnet(net), 0.0))  # what pruning scales
+    return (TAY_PARAMS[net][tay] * 1e6 - (full - internal)) / internal
 
 
 def squeezenet1_1(batch=1, image_size=224, num_classes=1000):
@@ -73,7 +95,7 @@ def prune(layers, keep):
             continue
         block, conv = layer["name"].rsplit(".", 1)
         if conv == "conv1":
-            kept[block] = layer["out_channels"] = max(1, int(round(layer["out_channels"] * keep)))
+            kept[block] = layer["out_channels"] = max(0, int(round(layer["out_channels"] * keep)))
         elif conv == "conv2":
             layer["in_channels"] = kept[block]
     return layers
@@ -82,8 +104,8 @@ def prune(layers, keep):
 def model(net, variant):
     layers = squeezenet1_1() if net == "squeezenet1_1" else cnn.resnet(net)
     parts = variant.split("+")
-    if parts[0] == "tay82":
-        layers = prune(layers, TAY82_KEEP[net])
+    if parts[0].startswith("tay"):
+        layers = prune(layers, keep_factor(net, parts[0]))
         parts = parts[1:]
     ratios = {}
     if parts and parts[0] in STAGE_RATIOS:
@@ -110,8 +132,10 @@ def render(net, variant):
 
 
 VARIANTS = {
-    "resnet18": ["vanilla", "ovsf50", "ovsf25", "tay82", "tay82+ovsf50", "tay82+ovsf25"],
-    "resnet34": ["vanilla", "ovsf50", "ovsf25", "tay82", "tay82+ovsf50", "tay82+ovsf25"],
+    "resnet18": ["vanilla", "ovsf50", "ovsf25", "tay88", "tay82", "tay72", "tay56", "tay82+ovsf50",
+                 "tay82+ovsf25"],
+    "resnet34": ["vanilla", "ovsf50", "ovsf25", "tay82", "tay72", "tay56", "tay45", "tay82+ovsf50",
+                 "tay82+ovsf25", "tay72+ovsf50", "tay72+ovsf25"],
     "resnet50": ["vanilla", "ovsf50", "ovsf25"],
     "squeezenet1_1": ["vanilla", "ovsf50", "ovsf25"],
 }
