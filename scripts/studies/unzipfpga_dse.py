@@ -192,16 +192,32 @@ def tune_rho(layers, design, clock_hz, bw, start):
     return out, before, after
 
 
+def overrides(design, bw_gbps):
+    """The hardware overrides of one design (the same keys for every design: a sweep's points)."""
+    return {"tile_rows": int(design["T_R"]), "pe_array.pes": int(design["T_C"]),
+            "pe_array.macs_per_pe": int(design["T_P"]),
+            "pe_array.input_selective": bool(design.get("sel", False)),
+            "dram.channel_bandwidth": "%gGB/s" % bw_gbps,
+            "weights_generator.width": max(1, int(design["M"]))}
+
+
 def resimulate(npusim, hw, workload, design, bw_gbps, extra=None):
     """inf/s of one design on the SystemC model."""
-    ov = {"tile_rows": int(design["T_R"]), "pe_array.pes": int(design["T_C"]),
-          "pe_array.macs_per_pe": int(design["T_P"]),
-          "pe_array.input_selective": bool(design.get("sel", False)),
-          "dram.channel_bandwidth": "%gGB/s" % bw_gbps}
-    if int(design["M"]) > 0:
-        ov["weights_generator.width"] = int(design["M"])
+    ov = overrides(design, bw_gbps)
     ov.update(extra or {})
     return npusim.run(hw, workload, ov)["throughput"]["value"]
+
+
+def resimulate_on_sweep_engine(args, designs, bw_gbps):
+    """inf/s of each design, run as one sweep on the sweep engine (Dask; every point stored in
+    SQLite, npusim-out/sweeps/unzipfpga_dse.sqlite unless --db; a rerun reads them back)."""
+    repo = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+    sys.path.insert(0, os.path.join(repo, "scripts", "reproduce"))
+    import _report
+    rel = [os.path.relpath(os.path.abspath(p), repo) for p in (args.hw, args.workload)]
+    points = {str(i): (rel[0], rel[1], overrides(d, bw_gbps)) for i, d in enumerate(designs)}
+    stats = _report.simulate({"unzipfpga_dse": points}, args, __file__, "unzipfpga_dse")["unzipfpga_dse"]
+    return [stats[str(i)]["throughput"]["value"] for i in range(len(designs))]
 
 
 def main(argv=None):
@@ -211,6 +227,12 @@ def main(argv=None):
     ap.add_argument("--top", type=int, default=10)
     ap.add_argument("--dsp-cap", type=float, default=1.0, help="fraction of the DSPs a design may use")
     ap.add_argument("--json", help="write the top points here")
+    ap.add_argument("--sweep", action="store_true",
+                    help="re-simulate the top points on the sweep engine (Dask, results in SQLite)")
+    ap.add_argument("--workers", type=int, help="with --sweep: local Dask workers (default one per CPU)")
+    ap.add_argument("--scheduler", help="with --sweep: an existing Dask cluster, tcp://HOST:PORT")
+    ap.add_argument("--db", help="with --sweep: results file (default npusim-out/sweeps/unzipfpga_dse.sqlite)")
+    ap.add_argument("--no-progress", action="store_true", help="with --sweep: no progress bar")
     ap.add_argument("--fill-drain", action="store_true",
                     help="rank designs with each layer's first load and last store added (the paper's model has none)")
     args = ap.parse_args(argv)
@@ -230,12 +252,16 @@ def main(argv=None):
     sys.path.insert(0, os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__)))))
     from npusim_sweep import simenv
     npusim = simenv.import_npusim()
-    top = []
+    chosen = []
     for i in order:
         d = {k: int(v[i]) for k, v in designs.items()}
         d["sel"] = bool(sel[i])
-        sim = resimulate(npusim, args.hw, args.workload, d, bw_gbps)
-        top.append(dict(d, closed_form=float(tput[i]), simulated=sim))
+        chosen.append(d)
+    if args.sweep:
+        sims = resimulate_on_sweep_engine(args, chosen, bw_gbps)
+    else:
+        sims = [resimulate(npusim, args.hw, args.workload, d, bw_gbps) for d in chosen]
+    top = [dict(d, closed_form=float(tput[i]), simulated=s) for d, i, s in zip(chosen, order, sims)]
     total_s = time.process_time() - t0
     print("%d design points on the closed form in %.2f s CPU; top %d re-simulated, %.2f s CPU in all"
           % (designs["M"].size, closed_s, len(top), total_s))

@@ -129,3 +129,20 @@ def test_fast_forward_is_exact(npusim):
     off = npusim.run(hw, wl("resnet18_ovsf25"), {"fast_forward": False})
     assert on["total_cycles"] == off["total_cycles"]
     assert on["dram"] == off["dram"]
+
+
+def test_dse_resimulates_on_the_sweep_engine(npusim, tmp_path):
+    # The top designs re-simulated as a sweep (Dask, SQLite) give what npusim.run gives directly.
+    pytest.importorskip("distributed")
+    hw = os.path.join(REPO, "hw_configs", "cnn_engine", "zc706_unzip_4x.yaml")
+    out = tmp_path / "top.json"
+    assert D.main(["--hw", hw, "--workload", wl("squeezenet1_1_ovsf50"), "--top", "2", "--sweep",
+                   "--workers", "1", "--db", str(tmp_path / "dse.sqlite"), "--no-progress",
+                   "--json", str(out)]) == 0
+    import json
+    with open(out) as f:
+        top = json.load(f)["top"]
+    assert len(top) == 2
+    for t in top:
+        assert t["simulated"] == D.resimulate(npusim, hw, wl("squeezenet1_1_ovsf50"), t, 4.4)
+        assert t["simulated"] <= t["closed_form"]
