@@ -358,7 +358,8 @@ def main():
            "%d/20 (2x) and %d/20 (4x) match.\n" % (labels["2x"], labels["4x"]),
            "- Not modelled: §5.8 energy (the paper gives no absolute power), §5.4 competitor designs other than "
            "through our own inf/s, §5.5 BRAM/LUT percentages (the paper's BRAM includes what Eq. 9 omits; LUT "
-           "needs the unpublished regression); the DSE runs in-process (numpy), not on the Dask sweep engine.\n"]
+           "needs the unpublished regression). This script calls npusim.run directly; the DSE's own "
+           "re-simulations can run on the sweep engine (scripts/studies/unzipfpga_dse.py --sweep).\n"]
     R.write(args.out_dir, PAPER, TITLE, rows, setup, "".join(md))
     return 0
 
