@@ -186,6 +186,11 @@ int main(int argc, char** argv) {
          return run_files("hw_configs/generic_npu/edge_32x32_lpddr4x.yaml",
                           "workloads/cnn/resnet50.yaml");
        }},
+      {"resnet50_zc706_unzip", "ResNet-50-OVSF50, 16-bit, unzipFPGA CNN engine on ZC706 at 4x",
+       [] {
+         return run_files("hw_configs/cnn_engine/zc706_unzip_4x.yaml",
+                          "workloads/cnn_engine/resnet50_ovsf50.yaml");
+       }},
       {"bert_base_edge", "BERT-base seq 128, int8, edge 32x32",
        [] {
          return run_files("hw_configs/generic_npu/edge_32x32.yaml",

@@ -31,7 +31,10 @@ TEST_CASE("every expected component type is registered", "[registry]") {
       {"scheduler", "fcfs"},
       {"scheduler", "sjf"},
       {"accelerator", "vector_npu"},
-      {"scheduler", "priority"}};
+      {"scheduler", "priority"},
+      {"accelerator", "cnn_engine"},
+      {"pe_array", "input_selective_pe_array"},
+      {"weights_generator", "ovsf_weights_generator"}};
   std::set<std::pair<std::string, std::string>> registered;
   for (const ComponentInfo* c : Registry::all()) registered.insert({c->kind, c->type});
   for (const auto& e : expected) {

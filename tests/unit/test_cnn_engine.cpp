@@ -1,0 +1,254 @@
+// unzipFPGA's CNN engine (models/cnn_engine): the closed-form rules of the spec derived by
+// hand, the simulated steady-state interval against Eq. 8 for each bound, Eq. 7's input-
+// selective PEs, the OVSF code generator's bit invariant against an independent Hadamard
+// reference, and the bad designs the issue lists.
+#include <catch2/catch.hpp>
+
+#include <functional>
+
+#include "models/cnn_engine/cnn_timing.h"
+#include "models/cnn_engine/ovsf_codes.h"
+#include "sim/app/session.h"
+#include "sim/core/errors.h"
+
+using namespace npusim;
+using namespace npusim::cnn;
+
+namespace {
+
+// 1 GHz; a DRAM of two channels of `gbps` GB/s (= `gbps` bytes per cycle each) interleaved by
+// 1 GiB, so loads use channel 0 and stores (from 1 GiB on) channel 1: split read and write
+// channels as in Eq. 6. No latency, 2-byte bursts, no DMA set-up, wide single-cycle buffers:
+// the transfers take exactly bytes / bandwidth.
+std::string hw(int gbps, const std::string& engine, const std::string& pe, const std::string& wgen,
+               const std::string& input_capacity = "1MiB") {
+  return "name: t\ntype: cnn_engine\nclock: 1GHz\n" + engine +
+         "\ndram: {channels: 2, channel_bandwidth: " + std::to_string(gbps) +
+         "GB/s, latency: 0ns, burst: 2B, interleave: 1GiB, capacity: 4GiB}\n"
+         "dma: {queues: 2, max_outstanding: 8, transaction_bytes: 1MiB, setup_cycles: 0}\n"
+         "input_sram: {capacity: " +
+         input_capacity +
+         ", banks: 64, bank_width: 128B, port_width: 4096B, latency: 0}\n"
+         "weight_sram: {capacity: 1MiB, banks: 64, bank_width: 128B, port_width: 4096B, latency: "
+         "0}\n"
+         "output_sram: {capacity: 1MiB, banks: 64, bank_width: 128B, port_width: 4096B, latency: "
+         "0}\n"
+         "pe_array: {" +
+         pe + "}\nweights_generator: {" + wgen + "}\n";
+}
+
+SessionOutput run(const std::string& hw_text, const std::string& layers,
+                  const std::string& section = "") {
+  SessionInput in;
+  in.hw = load_yaml_text(hw_text, "hw.yaml", ErrorKind::Config, "hw");
+  in.workload = load_yaml_text(
+      "schema_version: 1\nname: t\nmodels:\n  - name: t\n    precision: {activation: 16, "
+      "weight: 16, output: 16}\n" +
+          section + "    layers:\n" + layers,
+      "wl.yaml", ErrorKind::Workload, "workload");
+  return run_session(std::move(in));
+}
+
+// A 3x3 conv (padding 1) on a 1 x `r` input: R = r output pixels, P = 9 N_in, C = N_out.
+std::string conv3(uint64_t r, int n_in, int n_out) {
+  return "      - {name: l, op: conv2d, in_channels: " + std::to_string(n_in) +
+         ", out_channels: " + std::to_string(n_out) + ", in_h: 1, in_w: " + std::to_string(r) +
+         ", kernel_h: 3, kernel_w: 3, stride: 1, padding: 1}\n";
+}
+std::string conv1(uint64_t r, int n_in, int n_out) {
+  return "      - {name: l, op: conv2d, in_channels: " + std::to_string(n_in) +
+         ", out_channels: " + std::to_string(n_out) + ", in_h: 1, in_w: " + std::to_string(r) +
+         ", kernel_h: 1, kernel_w: 1, stride: 1, padding: 0}\n";
+}
+std::string ratio(double rho) {
+  return "    ovsf: {ratios: {l: " + std::to_string(rho) + "}}\n";
+}
+
+// The steady-state interval: one more row tile of T_R = 16 rows adds exactly one II.
+uint64_t row_tile_interval(const std::string& hw_text,
+                           const std::function<std::string(uint64_t)>& layer,
+                           const std::string& section) {
+  const uint64_t a = run(hw_text, layer(3 * 16), section).total_cycles;
+  const uint64_t b = run(hw_text, layer(4 * 16), section).total_cycles;
+  return b - a;
+}
+
+}  // namespace
+
+TEST_CASE("cnn_engine: Eq. 5-8 per output tile, by hand", "[cnn_engine]") {
+  // <M 8, T_R 16, T_P 9, T_C 8>, P = 72 (8 input channels x 3x3) in 8 P-tiles, C = 8.
+  Design d{8, 16, 9, 8, 16, 4.0, 4.0, false};
+  // bw 4 B/cycle, n_b = round(16 x 0.25) = 4:
+  //   t_in   = 16 x 72 x 2 B / 4 = 576;  t_WGen = 4 x ceil(72 / 8) x 8 = 288
+  //   t_eng  = 16 x 8 = 128;              t_out  = 16 x 8 x 2 B / 4 = 64   -> IFM, II 576
+  const TileTimes t = tile_times(d, {64, 72, 8, basis_count(0.25)}, 16, 8);
+  CHECK(t.in == 576);
+  CHECK(t.wgen == 288);
+  CHECK(t.eng == 128);
+  CHECK(t.out == 64);
+  CHECK(t.bound() == Bound::Ifm);
+  // n_b = round(16 rho), capped at 16 and at least 1 (§8.6): 0.4 -> 6, 1/3 -> 5, 0.125 -> 2.
+  CHECK(basis_count(0.4) == 6);
+  CHECK(basis_count(1.0 / 3.0) == 5);
+  CHECK(basis_count(0.125) == 2);
+  CHECK(basis_count(0.01) == 1);
+  // A dense layer streams its weights over the read channel: + 72 x 8 x 2 B / 4 = 288 (§8.4).
+  CHECK(tile_times(d, {64, 72, 8, 0}, 16, 8).in == 576 + 288);
+  // Partial tiles (§8.2): R = 40 is 2 tiles of 16 rows and one of 8 (t_in 288, t_WGen 288,
+  // t_eng 64, t_out 32: a tie, labelled IFM): 2 x 576 + 288 = 1440.
+  CHECK(layer_times(d, {40, 72, 8, 4}).cycles == 1440);
+}
+
+TEST_CASE("cnn_engine: Eq. 7, input-selective PEs", "[cnn_engine]") {
+  // 64 live columns of 128 PEs, 196 rows: the 64 idle PEs take rows,
+  //   128 - 64 + ceil((196 x 64 - 64 x 65) / 128) = 64 + ceil(8384 / 128) = 64 + 66 = 130.
+  CHECK(engine_cycles_per_ptile(196, 64, 128, true) == 130);
+  CHECK(engine_cycles_per_ptile(196, 64, 128, false) == 196);
+  // Equal to t_eng when every PE is live, and never slower than one row per cycle:
+  // 100 of 128 columns, 16 rows: 28 + ceil((1600 - 28 x 101) / 128) = 28 + ceil(-1228 / 128)
+  // = 28 - 9 = 19 > 16, so 16.
+  CHECK(engine_cycles_per_ptile(196, 128, 128, true) == 196);
+  CHECK(engine_cycles_per_ptile(16, 100, 128, true) == 16);
+}
+
+TEST_CASE("cnn_engine: the simulated steady-state interval is Eq. 8, per bound", "[cnn_engine]") {
+  const std::string eng = "tile_rows: 16";
+  const std::string pe = "pes: 8, macs_per_pe: 9";
+  auto c3 = [](uint64_t r) { return conv3(r, 8, 8); };
+  SECTION("IFM") {  // as above: II = t_in = 16 x 72 x 2 / 4 = 576
+    CHECK(row_tile_interval(hw(4, eng, pe, "width: 8"), c3, ratio(0.25)) == 576);
+  }
+  SECTION("W") {  // 64 B/cycle, n_b 16: t_WGen = 16 x 9 x 8 = 1152 > t_eng 128, t_in 36, t_out 4
+    CHECK(row_tile_interval(hw(64, eng, pe, "width: 8"), c3, ratio(1.0)) == 1152);
+  }
+  SECTION("C") {  // 64 B/cycle, n_b 1: t_WGen = 72, t_in = 36, t_out = 4; t_eng = 16 x 8 = 128
+    CHECK(row_tile_interval(hw(64, eng, pe, "width: 8"), c3, ratio(0.0625)) == 128);
+  }
+  SECTION("OFM") {
+    // A dense 1x1 conv, P = 2 (one P-tile), C = 8, 4 B/cycle: t_in = (16 x 2 + 2 x 8) x 2 / 4
+    // = 24 (inputs and the streamed weights), t_eng = 16, t_out = 16 x 8 x 2 / 4 = 64.
+    auto c1 = [](uint64_t r) { return conv1(r, 2, 8); };
+    CHECK(row_tile_interval(hw(4, eng, pe, "width: 8"), c1, "") == 64);
+    CHECK(tile_times({8, 16, 9, 8, 16, 4.0, 4.0, false}, {64, 2, 8, 0}, 16, 8).bound() ==
+          Bound::Ofm);
+  }
+  SECTION("C with input-selective PEs (Eq. 7)") {
+    // C = 4 of T_C = 8: 4 + ceil((16 x 4 - 4 x 5) / 8) = 4 + 6 = 10 cycles per P-tile,
+    // 8 P-tiles: 80 (t_in 36, t_WGen 72, t_out 2 at 64 B/cycle; without input selection 128).
+    auto narrow = [](uint64_t r) { return conv3(r, 8, 4); };
+    CHECK(
+        row_tile_interval(hw(64, eng, "pes: 8, macs_per_pe: 9, input_selective: true", "width: 8"),
+                          narrow, ratio(0.0625)) == 80);
+    CHECK(row_tile_interval(hw(64, eng, pe, "width: 8"), narrow, ratio(0.0625)) == 128);
+  }
+}
+
+TEST_CASE("cnn_engine: a layer's simulated cycles follow the closed form", "[cnn_engine]") {
+  // ResNet-18's layer2 3x3 conv (28x28, 128 -> 128, R = 784, P = 1152) on <M 68, T_R 196,
+  // T_P 13, T_C 64> at 4 B/cycle, OVSF rho 0.5 (n_b 8): Eq. 8 summed over 4 x 2 output tiles;
+  // the simulation adds only the first load and the last store (fill and drain, < 3 %).
+  const std::string h = hw(4, "tile_rows: 196", "pes: 64, macs_per_pe: 13", "width: 68");
+  const SessionOutput o = run(h,
+                              "      - {name: l, op: conv2d, in_channels: 128, out_channels: 128, "
+                              "in_h: 28, in_w: 28, kernel_h: 3, kernel_w: 3, padding: 1}\n",
+                              ratio(0.5));
+  const LayerTimes t = layer_times({68, 196, 13, 64, 16, 4.0, 4.0, false}, {784, 1152, 128, 8});
+  // t_in = 196 x 1152 x 2 / 4 = 112896 > t_WGen = 8 x 13 x 89 = 9256, t_eng = 196 x 89: IFM.
+  CHECK(t.bound == Bound::Ifm);
+  CHECK(t.cycles == 8 * 112896);
+  CHECK(static_cast<double>(o.total_cycles) >= t.cycles);
+  CHECK(static_cast<double>(o.total_cycles) <= 1.03 * t.cycles);
+  CHECK(o.stats.at_path("cnn_engine.layers")->at(0).find("bound")->as_string() == "IFM");
+  // Only activations cross DRAM: every tile re-reads its 196 x 1152 inputs (2 column tiles).
+  CHECK(o.stats.at_path("dram.bytes_read")->as_uint() == 2 * 784 * 1152 * 2);
+  CHECK(o.stats.at_path("dram.bytes_written")->as_uint() == 784 * 128 * 2);
+}
+
+TEST_CASE("cnn_engine: OVSF code generator keeps the bit invariant (spec §2.3)", "[cnn_engine]") {
+  // Independent reference: Sylvester H_16 entry (i, j) is +1 iff popcount(i & j) is even.
+  auto hadamard = [](uint64_t i, uint64_t j) {
+    return static_cast<uint8_t>(__builtin_popcountll(i & j) % 2 == 0 ? 1 : 0);
+  };
+  const std::vector<Code> full = sylvester_codes(16);
+  for (uint64_t i = 0; i < 16; ++i) {
+    for (uint64_t j = 0; j < 16; ++j) CHECK(full[i][j] == hadamard(i, j));
+  }
+  // 3x3 kernels: the top-left 3x3 crop of the 4x4 codes (element r*3+c = code bit r*4+c).
+  const std::vector<Code> crop = cropped_codes(16, 3);
+  for (uint64_t m : {4u, 7u, 9u, 13u, 20u, 32u}) {  // M < K^2 = 9, M = K^2, M > K^2
+    INFO("M = " << m);
+    const uint64_t n_b = 5;
+    OvsfCodeGenerator gen(std::vector<Code>(crop.begin(), crop.begin() + n_b), m);
+    for (uint64_t s = 0; s < 12; ++s) {
+      for (uint64_t j = 0; j < n_b; ++j) {
+        const Code v = gen.next();
+        for (uint64_t k = 0; k < m; ++k) {
+          const uint64_t e = (s * m + k) % 9;  // bit k of subtile s = code_j[(s M + k) mod K^2]
+          REQUIRE(v[k] == hadamard(j, (e / 3) * 4 + e % 3));
+        }
+      }
+    }
+  }
+}
+
+TEST_CASE("cnn_engine: N_f, the kernels one subtile spans", "[cnn_engine]") {
+  // T_P = 9 = K^2: a column's 9 rows are one kernel (P-tiles start on kernel boundaries);
+  // M = 9 spans 1 kernel, M = 18 two, M = 10 two (9 + 1).
+  CHECK(kernels_per_subtile(9, 9, 4, 9) == 1);
+  CHECK(kernels_per_subtile(18, 9, 4, 9) == 2);
+  CHECK(kernels_per_subtile(10, 9, 4, 9) == 2);
+  // T_P = 13: P-tiles start at offsets 0, 4, 8, 3, 7, 2, 6, 1, 5 (mod 9); 13 rows from offset 8
+  // touch kernels at rows 8 | 9..17 | 18..20: 3 kernels in one column (Eq. 3 would say 2).
+  CHECK(kernels_per_subtile(13, 13, 4, 9) == 3);
+}
+
+TEST_CASE("cnn_engine: bad designs and ratios are user errors naming both values", "[cnn_engine]") {
+  const std::string pe = "pes: 64, macs_per_pe: 13";
+  const std::string layer = conv3(64, 8, 8);
+  CHECK_THROWS_WITH(run(hw(4, "tile_rows: 16\ndevice_dsps: 900", pe, "width: 69"), layer),
+                    Catch::Contains("needs 901 DSPs") && Catch::Contains("is 900"));
+  CHECK_THROWS_AS(run(hw(4, "tile_rows: 16", pe, "width: 0"), layer), ConfigError);
+  CHECK_THROWS_WITH(run(hw(4, "tile_rows: 100000", pe, "width: 8"), layer),
+                    Catch::Contains("device_ram_bits is 19200000"));
+  CHECK_THROWS_WITH(run(hw(4, "tile_rows: 16", pe, "width: 8", "512B"), layer),
+                    Catch::Contains("does not fit half of hw.input_sram"));
+  CHECK_THROWS_AS(run(hw(4, "tile_rows: 16", pe, "width: 8"), layer, ratio(1.5)), WorkloadError);
+  CHECK_THROWS_WITH(run(hw(4, "tile_rows: 16", pe, "width: 8"), layer, ratio(1.5)),
+                    Catch::Contains("must be in (0, 1]"));
+  CHECK_THROWS_WITH(
+      run(hw(4, "tile_rows: 16", pe, "width: 8"),
+          "      - {name: l, op: conv2d, in_channels: 3, out_channels: 8, in_h: 16, in_w: 16, "
+          "kernel_h: 7, kernel_w: 7, stride: 2, padding: 3}\n",
+          ratio(0.5)),
+      Catch::Contains("7x7 kernel (49 weights)") && Catch::Contains("code_length) is 16"));
+}
+
+TEST_CASE("cnn_engine: streamed alpha and dense layers passed through the generator",
+          "[cnn_engine]") {
+  const std::string pe = "pes: 8, macs_per_pe: 9";
+  // OVSF rho 0.25 (n_b 4), R = 32 in 2 row tiles of 16, P = 72 in 8 P-tiles of 9 rows = one
+  // kernel each, C = 8. Inputs: 2 tiles x 16 x 72 x 2 B = 4608 B. Streamed alpha: per P-tile
+  // 1 kernel x 8 columns x 4 coefficients x 2 B = 64 B, 16 P-tiles: 1024 B more.
+  const auto preload = run(hw(4, "tile_rows: 16", pe, "width: 8"), conv3(32, 8, 8), ratio(0.25));
+  const auto stream =
+      run(hw(4, "tile_rows: 16\nalpha: stream", pe, "width: 8"), conv3(32, 8, 8), ratio(0.25));
+  CHECK(preload.stats.at_path("dram.bytes_read")->as_uint() == 4608);
+  // GOp/s from the trace's operation count when it gives one: 2 GOp per inference, and % of the
+  // peak 2 x 900 DSPs x 1 GHz = 1800 GOp/s.
+  const auto counted = run(hw(4, "tile_rows: 16", pe, "width: 8"), conv3(32, 8, 8),
+                           "    ovsf: {gop: 2.0, ratios: {l: 0.25}}\n");
+  const double inf_s = counted.stats.at_path("throughput.value")->as_double();
+  CHECK(counted.stats.at_path("cnn_engine.gops")->as_double() == Approx(2.0 * inf_s));
+  CHECK(counted.stats.at_path("cnn_engine.pct_of_peak")->as_double() ==
+        Approx(100.0 * 2.0 * inf_s / 1800.0));
+  CHECK(stream.stats.at_path("dram.bytes_read")->as_uint() == 4608 + 1024);
+  // A dense 1x1 conv (P = 2, C = 8): streamed, each of the 2 row tiles reads 16 x 2 x 2 B of
+  // inputs and 2 x 8 x 2 B of weights (192 B); passed through the generator (n_b = K^2 = 1)
+  // only the inputs (128 B).
+  const auto streamed = run(hw(4, "tile_rows: 16", pe, "width: 8"), conv1(32, 2, 8));
+  const auto passed =
+      run(hw(4, "tile_rows: 16\ndense_layers: passthrough", pe, "width: 8"), conv1(32, 2, 8));
+  CHECK(streamed.stats.at_path("dram.bytes_read")->as_uint() == 192);
+  CHECK(passed.stats.at_path("dram.bytes_read")->as_uint() == 128);
+  CHECK(passed.stats.at_path("cnn_engine.layers")->at(0).find("n_b")->as_uint() == 1);
+}
