@@ -75,7 +75,13 @@ def test_sweep_reproduce_no_run_rebuilds_from_json(tmp_path):
     r2 = subprocess.run([PYTHON, ALL, "--scripts-dir", tmp_path / "repro", "--out-dir", tmp_path / "out",
                          "--no-run"], capture_output=True, text=True, timeout=60)
     readme = (tmp_path / "out" / "README.md").read_text()
-    assert r2.returncode == 0 and "| 2 / 3 |" in readme and "not run" in readme
+    # The paper was not run this time: it keeps the Run cell of the index it replaces.
+    assert r2.returncode == 0 and "| 2 / 3 |" in readme and "| ok, " in readme
+    (tmp_path / "out" / "README.md").unlink()  # no earlier index: "not run"
+    r3 = subprocess.run([PYTHON, ALL, "--scripts-dir", tmp_path / "repro", "--out-dir", tmp_path / "out",
+                         "--no-run"], capture_output=True, text=True, timeout=60)
+    readme = (tmp_path / "out" / "README.md").read_text()
+    assert r3.returncode == 0 and "| 2 / 3 |" in readme and "not run" in readme
 
 
 SIMULATE = """
