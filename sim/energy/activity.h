@@ -22,10 +22,11 @@ namespace npusim {
 // the datapath; a table for a float datapath prices the class at its float figure).
 constexpr size_t kMacClasses = 6;
 inline size_t mac_class(int a_bits, int w_bits) {
-  const int widest = a_bits > w_bits ? a_bits : w_bits;
-  size_t c = 0;
-  for (int b = 2; b < widest && c + 1 < kMacClasses; b *= 2) ++c;
-  return c;
+  const auto widest = static_cast<uint64_t>(a_bits > w_bits ? a_bits : w_bits);
+  if (widest <= 2) return 0;
+  // ceil(log2(widest)) - 1: 3..4 bits -> 1, 5..8 -> 2, 9..16 -> 3, 17..32 -> 4, wider -> 5.
+  const auto c = static_cast<size_t>(64 - __builtin_clzll(widest - 1)) - 1;
+  return c < kMacClasses ? c : kMacClasses - 1;
 }
 inline const char* mac_action(size_t cls) {
   static const char* const names[kMacClasses] = {"mac_2b",  "mac_4b",  "mac_8b",

@@ -301,15 +301,7 @@ void ExecEngine::skip_blocks(const BlockMark& before, const BlockMark& now, uint
   for (uint64_t j = 1; j <= k; ++j) {
     for (size_t i = 0; i < n; ++i) {
       const size_t src = before.end_op + i, dst = first_new + (j - 1) * n + i;
-      const OpAccount& a = acc_.account(src);
-      OpAccount& b = acc_.account(dst);
-      b.compute_cycles = a.compute_cycles;
-      b.macs = a.macs;
-      b.dram_read = a.dram_read;
-      b.dram_written = a.dram_written;
-      acc_.share_activity(dst, src);
-      acc_.traffic(dst) = acc_.traffic(src);
-      acc_.set_end_ps(dst, acc_.end_ps(src) + j * period);
+      acc_.repeat_op(dst, src, j * period);
     }
   }
   shift_times(delta);

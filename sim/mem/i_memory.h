@@ -36,12 +36,28 @@ class IDram : public IMemory {
 // On-chip SRAM / scratchpad.
 class IScratchpad : public IMemory {
  public:
-  using IMemory::IMemory;
+  // Every scratchpad counts the compute units' accesses in its stats (declared here, first).
+  explicit IScratchpad(const ComponentArgs& a)
+      : IMemory(a),
+        compute_read_(stats().counter("compute_bytes_read", "bytes",
+                                      "bytes read by the compute units (operands, partial sums)")),
+        compute_written_(stats().counter("compute_bytes_written", "bytes",
+                                         "bytes written by the compute units (results, partial "
+                                         "sums)")) {}
   virtual uint64_t bytes_per_cycle() const = 0;  // one port
   virtual int ports() const = 0;
   // Reads and writes by the compute units, which the execution engine charges per unit of work
   // (untimed: the units' operand paths are sized to keep up); for the activity counters.
-  virtual void account_compute(uint64_t read_bytes, uint64_t written_bytes) = 0;
+  void account_compute(uint64_t read_bytes, uint64_t written_bytes) {
+    compute_read_ += read_bytes;
+    compute_written_ += written_bytes;
+  }
+  uint64_t compute_bytes_read() const { return compute_read_.value(); }
+  uint64_t compute_bytes_written() const { return compute_written_.value(); }
+
+ private:
+  Counter& compute_read_;
+  Counter& compute_written_;
 };
 
 }  // namespace npusim

@@ -23,14 +23,10 @@ size_t RunAccounting::begin_op(const std::string& name, const std::string& op_ty
   return ops_.size() - 1;
 }
 
-OpActivity& RunAccounting::activity(size_t id) {
-  Op& op = ops_[id];
-  if (op.activity == kNoActivity) {
-    NPUSIM_ASSERT(activity_.size() < kNoActivity, "too many operators for the activity records");
-    op.activity = static_cast<uint32_t>(activity_.size());
-    activity_.emplace_back();
-  }
-  return activity_[op.activity];
+void RunAccounting::new_activity(Op& op) {
+  NPUSIM_ASSERT(activity_.size() < kNoActivity, "too many operators for the activity records");
+  op.activity = static_cast<uint32_t>(activity_.size());
+  activity_.emplace_back();
 }
 
 void RunAccounting::add_read(size_t id, TensorClass c, uint64_t bytes) {

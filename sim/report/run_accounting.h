@@ -6,6 +6,7 @@
 // the same label, so they fold into one row per operator with a count.
 #pragma once
 
+#include <algorithm>
 #include <array>
 #include <cstdint>
 #include <deque>
@@ -44,8 +45,24 @@ class RunAccounting {
   // The operator's compute-side actions, kept apart from its account (one record per operator
   // that computes; operators a fast-forward copies share their source's). The reference is
   // valid until another operator's record is made.
-  OpActivity& activity(size_t id);
-  void share_activity(size_t dst, size_t src) { ops_[dst].activity = ops_[src].activity; }
+  OpActivity& activity(size_t id) {
+    Op& op = ops_[id];
+    if (op.activity == kNoActivity) new_activity(op);
+    return activity_[op.activity];
+  }
+  // Operator `dst` repeats `src` exactly, `shift_ps` later (a block fast-forward): the same
+  // compute, traffic and activity (shared), and its end shifted.
+  void repeat_op(size_t dst, size_t src, uint64_t shift_ps) {
+    const Op& a = ops_[src];
+    Op& b = ops_[dst];
+    b.acct.compute_cycles = a.acct.compute_cycles;
+    b.acct.macs = a.acct.macs;
+    b.acct.dram_read = a.acct.dram_read;
+    b.acct.dram_written = a.acct.dram_written;
+    b.traffic = a.traffic;
+    b.activity = a.activity;
+    b.end_ps = std::max(b.end_ps, a.end_ps + shift_ps);
+  }
   void add_read(size_t id, TensorClass c, uint64_t bytes);
   void add_written(size_t id, TensorClass c, uint64_t bytes);
   // The operator's raw end (a later operator never ends before it in the report).
@@ -69,6 +86,7 @@ class RunAccounting {
     uint32_t activity = kNoActivity;  // index into activity_
   };
   static constexpr uint32_t kNoActivity = ~uint32_t{0};
+  void new_activity(Op& op);
   std::vector<OpActivity> activity_;  // (a reference lives only until the next operator computes)
   std::deque<Op> ops_;                // deque: references stay valid while operators are appended
   std::vector<std::pair<std::string, PhaseKind>> phases_;

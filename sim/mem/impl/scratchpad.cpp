@@ -78,18 +78,13 @@ class Scratchpad : public sc_core::sc_module, public IScratchpad, public IFastFo
         bytes_read_(stats().counter("bytes_read", "bytes", "bytes read")),
         bytes_written_(stats().counter("bytes_written", "bytes", "bytes written")),
         reads_(stats().counter("reads", "accesses", "port-width read accesses (transfers)")),
-        writes_(stats().counter("writes", "accesses", "port-width write accesses (transfers)")),
-        compute_read_(stats().counter("compute_bytes_read", "bytes",
-                                      "bytes read by the compute units (operands, partial sums)")),
-        compute_written_(stats().counter("compute_bytes_written", "bytes",
-                                         "bytes written by the compute units (results, partial "
-                                         "sums)")) {
+        writes_(stats().counter("writes", "accesses", "port-width write accesses (transfers)")) {
     // The compute units stream through the ports in whole port-width words.
     const double width = static_cast<double>(p_.port_width.n);
     stats().formula("compute_reads", "accesses", "port-width reads by the compute units",
-                    [this, width] { return std::ceil(compute_read_.value() / width); });
+                    [this, width] { return std::ceil(compute_bytes_read() / width); });
     stats().formula("compute_writes", "accesses", "port-width writes by the compute units",
-                    [this, width] { return std::ceil(compute_written_.value() / width); });
+                    [this, width] { return std::ceil(compute_bytes_written() / width); });
     socket_.register_b_transport(this, &Scratchpad::b_transport);
     stats().formula("busy_cycles", "cycles", "summed port occupancy", [this] {
       double s = 0;
@@ -121,16 +116,11 @@ class Scratchpad : public sc_core::sc_module, public IScratchpad, public IFastFo
   uint64_t bytes_per_cycle() const override { return p_.port_width.n; }
   int ports() const override { return static_cast<int>(p_.ports); }
 
-  void account_compute(uint64_t read_bytes, uint64_t written_bytes) override {
-    compute_read_ += read_bytes;
-    compute_written_ += written_bytes;
-  }
-
   // Priced per byte (an access's energy grows with its width), transfers and compute alike;
   // the per-byte energy may depend on the capacity (energy tables' curves).
   bool activity(ComponentActivity& out) const override {
-    out.actions.emplace_back("read_byte", bytes_read_.value() + compute_read_.value());
-    out.actions.emplace_back("write_byte", bytes_written_.value() + compute_written_.value());
+    out.actions.emplace_back("read_byte", bytes_read_.value() + compute_bytes_read());
+    out.actions.emplace_back("write_byte", bytes_written_.value() + compute_bytes_written());
     out.size_unit = "byte";
     out.size = static_cast<double>(p_.capacity.n);
     out.capacity_bytes = p_.capacity.n;
@@ -174,8 +164,6 @@ class Scratchpad : public sc_core::sc_module, public IScratchpad, public IFastFo
   Counter& bytes_written_;
   Counter& reads_;
   Counter& writes_;
-  Counter& compute_read_;
-  Counter& compute_written_;
 };
 
 NPUSIM_REGISTER_COMPONENT(Scratchpad, "scratchpad", "scratchpad",
