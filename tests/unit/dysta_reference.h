@@ -23,7 +23,7 @@
 #include "sim/runtime/i_scheduler.h"
 #include "sim/runtime/runtime.h"
 
-namespace npusim::test {
+namespace npusim::test::dysta {
 
 struct RefRequest {
   uint64_t arrival_ps = 0, deadline_ps = 0, sample = 0;
@@ -135,4 +135,4 @@ inline RefResult run_reference(const std::vector<RefRequest>& in, IScheduler& sc
   return out;
 }
 
-}  // namespace npusim::test
+}  // namespace npusim::test::dysta

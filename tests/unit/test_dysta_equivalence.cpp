@@ -82,13 +82,13 @@ struct Compared {
 };
 
 Compared run_both(const SmallScenario& sc, const std::string& scheduler_yaml,
-                  test::RefOptions opt) {
+                  test::dysta::RefOptions opt) {
   Compared out;
   const Workload w =
       load_workload(load_yaml_text(sc.workload, "wl.yaml", ErrorKind::Workload, "workload"));
   auto hw_doc = load_yaml_text(sc.hw, "hw.yaml", ErrorKind::Config, "hw");
   auto sched_doc = load_yaml_text(scheduler_yaml, "sched.yaml", ErrorKind::Config, "scheduler");
-  std::vector<test::RefRequest> table;
+  std::vector<test::dysta::RefRequest> table;
   {
     SimKernel kernel;
     StatGroup stats("hw");
@@ -119,7 +119,7 @@ Compared run_both(const SmallScenario& sc, const std::string& scheduler_yaml,
     std::vector<std::shared_ptr<const SparseModelTrace>> traces;
     for (const Model& m : w.models) traces.push_back(load_sparse_trace(m));
     for (const Arrival& a : st.initial_arrivals()) {
-      test::RefRequest r;
+      test::dysta::RefRequest r;
       r.model = st.mix[a.mix].model;
       r.arrival_ps = a.at_ps;
       r.priority = a.priority ? *a.priority : st.mix[a.mix].priority;
@@ -146,7 +146,7 @@ Compared run_both(const SmallScenario& sc, const std::string& scheduler_yaml,
     BuildContext ctx;
     auto sched = Registry::build("scheduler", ConfigNode(sched_doc, sched_doc->root, "s"), "s",
                                  nullptr, stats, ctx);
-    test::RefResult r = test::run_reference(table, *dynamic_cast<IScheduler*>(sched.get()), opt);
+    test::dysta::RefResult r = test::dysta::run_reference(table, *dynamic_cast<IScheduler*>(sched.get()), opt);
     out.ref = r.records;
     out.ref_log = r.decisions;
   }

@@ -178,7 +178,7 @@ TEST_CASE("Fig. 5: SJF keeps ResNet, Dysta's corrected estimate lets MobileNet t
   // ResNet arrives at 0 (deadline 10 ms): layers 1.2 ms and 4.5 ms. MobileNet arrives at
   // 1.19 ms (before ResNet's boundary at 1.2 ms; deadline 1.19 + 4 ms): one layer whose static
   // estimate is 4.7 ms but which takes 2.2 ms, as its pattern-aware LUT says.
-  std::vector<test::RefRequest> reqs(2);
+  std::vector<test::dysta::RefRequest> reqs(2);
   reqs[0].arrival_ps = 0;
   reqs[0].deadline_ps = 10 * kMs;
   reqs[0].progress.true_s = reqs[0].progress.model_lut_s =
@@ -195,14 +195,14 @@ TEST_CASE("Fig. 5: SJF keeps ResNet, Dysta's corrected estimate lets MobileNet t
   // SJF at 1.2 ms: ResNet 4.5 ms left < MobileNet 4.7 ms: ResNet ends at 5.7 ms, MobileNet at
   // 5.7 + 2.2 = 7.9 ms > 5.19 ms: a violation.
   auto sjf = make("{type: sjf}");
-  const test::RefResult s = test::run_reference(reqs, *sjf, {});
+  const test::dysta::RefResult s = test::dysta::run_reference(reqs, *sjf, {});
   CHECK(s.records[0].finish_ps == 5700 * 1000000ull);
   CHECK(s.records[1].finish_ps == 7900 * 1000000ull);
   // Dysta at 1.2 ms: ResNet 4.5 + 0.01 x (10 - 1.2 - 4.5 = 4.3) = 4.543 ms; MobileNet
   // 2.2 + 0.01 x (5.19 - 1.2 - 2.2 = 1.79 ms + penalty 0.01/2.2/2) ~ 2.218 ms: MobileNet runs,
   // ends at 3.4 ms, ResNet at 7.9 ms; both meet their deadlines.
   auto dysta = make("{type: dysta}");
-  const test::RefResult d = test::run_reference(reqs, *dysta, {});
+  const test::dysta::RefResult d = test::dysta::run_reference(reqs, *dysta, {});
   CHECK(d.records[1].finish_ps == 3400 * 1000000ull);
   CHECK(d.records[0].finish_ps == 7900 * 1000000ull);
   CHECK(d.records[0].preemptions == 1);
@@ -221,30 +221,30 @@ TEST_CASE("the golden reference's compat switches: clock rewind and strict admis
   // A at 0 (one 2 ms layer), B at 1 ms (one 1 ms layer): B arrives during A's layer, so when A
   // ends the table is empty and the artifact's loop sets the clock to B's arrival, 1 ms: B ends
   // at 2 ms, overlapping A. Without the rewind B starts when A ends and finishes at 3 ms.
-  std::vector<test::RefRequest> reqs(2);
+  std::vector<test::dysta::RefRequest> reqs(2);
   for (auto& r : reqs) r.progress.mean_density = r.monitor = {1};
   reqs[0].progress.true_s = reqs[0].progress.model_lut_s = reqs[0].progress.pattern_lut_s = {2e-3};
   reqs[1].progress.true_s = reqs[1].progress.model_lut_s = reqs[1].progress.pattern_lut_s = {1e-3};
   reqs[1].arrival_ps = 1 * kMs;
-  test::RefOptions rewind;
+  test::dysta::RefOptions rewind;
   rewind.idle_clock_rewind = true;
-  CHECK(test::run_reference(reqs, *fcfs, rewind).records[1].finish_ps == 2 * kMs);
-  CHECK(test::run_reference(reqs, *fcfs, {}).records[1].finish_ps == 3 * kMs);
+  CHECK(test::dysta::run_reference(reqs, *fcfs, rewind).records[1].finish_ps == 2 * kMs);
+  CHECK(test::dysta::run_reference(reqs, *fcfs, {}).records[1].finish_ps == 3 * kMs);
   // A two-layer request C (1 ms each) at 0 and D (1 ms) at exactly 1 ms, C's boundary, under
   // SJF: admitted at <= (the runtime's rule), D (1 ms left) ties with C (1 ms left) and C, the
   // earlier, keeps running: 1, 2 (C), 3 (D) ms; the artifact's strict < admits D only after C's
   // second layer, with the same finish times here but one decision fewer that sees D.
   auto sjf = make("{type: sjf}");
-  std::vector<test::RefRequest> cd(2);
+  std::vector<test::dysta::RefRequest> cd(2);
   for (auto& r : cd) r.progress.mean_density = r.monitor = {1, 1};
   cd[0].progress.true_s = cd[0].progress.model_lut_s = cd[0].progress.pattern_lut_s = {1e-3, 1e-3};
   cd[1].progress.true_s = cd[1].progress.model_lut_s = cd[1].progress.pattern_lut_s = {1e-3};
   cd[1].progress.mean_density = cd[1].monitor = {1};
   cd[1].arrival_ps = 1 * kMs;
-  test::RefOptions strict;
+  test::dysta::RefOptions strict;
   strict.admit_strict_lt = true;
-  const test::RefResult in = test::run_reference(cd, *sjf, {});
-  const test::RefResult st = test::run_reference(cd, *sjf, strict);
+  const test::dysta::RefResult in = test::dysta::run_reference(cd, *sjf, {});
+  const test::dysta::RefResult st = test::dysta::run_reference(cd, *sjf, strict);
   CHECK(in.decisions[1].candidates == std::vector<uint64_t>{0, 1});
   CHECK(st.decisions[1].candidates == std::vector<uint64_t>{0});
   CHECK(in.records[0].finish_ps == 2 * kMs);
