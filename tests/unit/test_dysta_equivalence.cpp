@@ -146,7 +146,8 @@ Compared run_both(const SmallScenario& sc, const std::string& scheduler_yaml,
     BuildContext ctx;
     auto sched = Registry::build("scheduler", ConfigNode(sched_doc, sched_doc->root, "s"), "s",
                                  nullptr, stats, ctx);
-    test::dysta::RefResult r = test::dysta::run_reference(table, *dynamic_cast<IScheduler*>(sched.get()), opt);
+    test::dysta::RefResult r =
+        test::dysta::run_reference(table, *dynamic_cast<IScheduler*>(sched.get()), opt);
     out.ref = r.records;
     out.ref_log = r.decisions;
   }
