@@ -57,7 +57,10 @@ std::string config_reference_markdown() {
       "`type:` picks an implementation of the slot's kind (the default when omitted). "
       "Sizes, times, frequencies and bandwidths need units: `256KiB`, `4MB`, `100ns`, "
       "`1GHz`, `32GB/s` (k/M/G/T are powers of 1000, Ki/Mi/Gi/Ti powers of 1024). Any "
-      "key may be overridden from the command line with `--set path.to.key=value`.\n\n";
+      "key may be overridden from the command line with `--set path.to.key=value`.\n\n"
+      "The root may also hold `energy: {table: NAME}`: the energy table that prices the run, "
+      "a shipped table's name (`hw_configs/energy/NAME.yaml`) or a `.yaml` file relative to the "
+      "hardware file; without it a run reports no energy (docs/energy.md).\n\n";
   std::string kind;
   for (const ComponentInfo* c : Registry::all()) {
     if (c->kind != kind) {
