@@ -269,13 +269,7 @@ class CnnEngine : public sc_core::sc_module, public IAccelerator {
   const ClockDomain& accelerator_clock() const override { return clock_; }
 
   RunResult result() override {
-    RunResult r;
-    Breakdown breakdown;
-    r.total_cycles = acc_.finish(clock_, breakdown);
-    r.total_seconds = clock_.seconds(Cycles(r.total_cycles));
-    r.throughput = r.total_seconds > 0 ? static_cast<double>(inferences_) / r.total_seconds : 0;
-    r.throughput_unit = "inferences/s";
-    r.set_breakdown(breakdown, static_cast<double>(clock_.frequency().hz));
+    RunResult r = RunResult::of_inferences(acc_, clock_, inferences_);
     Json s = Json::object();
     s["weights"] = generating() ? "generate" : "stream";
     s["design"] = Json::object();

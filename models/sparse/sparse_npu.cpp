@@ -268,13 +268,7 @@ void SparseNpu::feed_with_traffic(size_t model, uint64_t sample, size_t layer, s
 }
 
 RunResult SparseNpu::result() {
-  RunResult r;
-  Breakdown breakdown;
-  r.total_cycles = acc_.finish(clock_, breakdown);
-  r.total_seconds = clock_.seconds(Cycles(r.total_cycles));
-  r.throughput = r.total_seconds > 0 ? static_cast<double>(inferences_) / r.total_seconds : 0;
-  r.throughput_unit = "inferences/s";
-  r.set_breakdown(breakdown, static_cast<double>(clock_.frequency().hz));
+  RunResult r = RunResult::of_inferences(acc_, clock_, inferences_);
   Json s = Json::object();
   s["layers_run"] = layers_run_;
   s["busy_s"] = clock_.seconds(Cycles(busy_cycles_));

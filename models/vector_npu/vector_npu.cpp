@@ -178,13 +178,7 @@ class VectorNpu : public sc_core::sc_module, public IAccelerator {
 
   // 5. The report.
   RunResult result() override {
-    RunResult r;
-    Breakdown breakdown;
-    r.total_cycles = acc_.finish(clock_, breakdown);
-    r.total_seconds = clock_.seconds(Cycles(r.total_cycles));
-    r.throughput = r.total_seconds > 0 ? static_cast<double>(inferences_) / r.total_seconds : 0;
-    r.throughput_unit = "inferences/s";
-    r.set_breakdown(breakdown, static_cast<double>(clock_.frequency().hz));
+    RunResult r = RunResult::of_inferences(acc_, clock_, inferences_);
     Json s = Json::object();
     s["work_units"] = engine_->units_issued();
     r.sections["vector_npu"] = s;

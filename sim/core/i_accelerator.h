@@ -17,6 +17,7 @@
 #include "sim/core/component.h"
 #include "sim/core/json.h"
 #include "sim/report/breakdown.h"
+#include "sim/report/run_accounting.h"
 
 namespace npusim {
 
@@ -49,6 +50,19 @@ struct RunResult {
     breakdown = b.to_json(clock_hz);
     layer_accounts = b.row_totals();
     layer_activity = b.row_activity();
+  }
+  // The report of a run of `inferences` whole inferences: the accounting's total time and
+  // breakdown (finishes `acc`), throughput in inferences/s. A model adds its own sections.
+  static RunResult of_inferences(RunAccounting& acc, const ClockDomain& clock,
+                                 uint64_t inferences) {
+    RunResult r;
+    Breakdown b;
+    r.total_cycles = acc.finish(clock, b);
+    r.total_seconds = clock.seconds(Cycles(r.total_cycles));
+    r.throughput = r.total_seconds > 0 ? static_cast<double>(inferences) / r.total_seconds : 0;
+    r.throughput_unit = "inferences/s";
+    r.set_breakdown(b, static_cast<double>(clock.frequency().hz));
+    return r;
   }
 };
 
