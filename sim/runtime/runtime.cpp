@@ -187,6 +187,8 @@ struct Runtime::Impl {
     if (ps > 0) sim_wait(ps_to_time(ps));
   }
 
+  // Hands the slot to `r`: launches it, or resumes it where it was preempted. (`fresh` matters
+  // only to re-selecting schedulers, whose first boundary is the dispatch's decision.)
   void start_request(Slot& slot, Request& r) {
     slot.released = false;
     r.fresh = true;
@@ -252,17 +254,7 @@ struct Runtime::Impl {
       }
       Request& r = *c[pick];
       ready.erase(std::find(ready.begin(), ready.end(), &r));
-      slot.released = false;
-      if (!r.rec.started) {
-        r.rec.started = true;
-        r.rec.start_ps = now();
-        r.rec.accelerator = slot.index;
-        r.slot = &slot;
-        launch(r);
-      } else {
-        r.resumed = true;
-        r.resume.notify();
-      }
+      start_request(slot, r);
       while (!slot.released) sim_wait(slot.released_event);
       if (r.preempted) {
         r.preempted = false;
