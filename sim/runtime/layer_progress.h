@@ -9,6 +9,7 @@
 // ILayerContext. Schedulers read it from RequestView::layers.
 #pragma once
 
+#include <algorithm>
 #include <cmath>
 #include <cstdint>
 #include <vector>
@@ -33,6 +34,42 @@ inline double remaining_s(const std::vector<double>& lut, size_t from) {
   double s = 0;
   for (size_t j = from; j < lut.size(); ++j) s += lut[j];
   return s;
+}
+
+// gamma, the correction a sparsity-aware scheduler applies to the pattern-aware LUT from the
+// monitor's readings: the mean over the finished layers j of measured_density_j /
+// mean_density_j (avg_all); the last layer's ratio (last_one); or the sum of the last 3 ratios
+// divided by 3 even when fewer have run (last_n, as Dysta's artifact does). 1 before any layer.
+enum class GammaPredictor { AvgAll, LastOne, LastN };
+constexpr size_t kGammaLastN = 3;
+
+inline double density_gamma(const LayerProgress& p, GammaPredictor predictor) {
+  const size_t n = std::min(p.measured_density.size(), p.mean_density.size());
+  auto ratio = [&](size_t j) {
+    return p.mean_density[j] > 0 ? p.measured_density[j] / p.mean_density[j] : 1.0;
+  };
+  if (n == 0) return 1.0;
+  switch (predictor) {
+    case GammaPredictor::LastOne:
+      return ratio(n - 1);
+    case GammaPredictor::LastN: {
+      double s = 0;
+      for (size_t j = n - std::min(n, kGammaLastN); j < n; ++j) s += ratio(j);
+      return s / static_cast<double>(kGammaLastN);
+    }
+    case GammaPredictor::AvgAll:
+      break;
+  }
+  double s = 0;
+  for (size_t j = 0; j < n; ++j) s += ratio(j);
+  return s / static_cast<double>(n);
+}
+
+// The sparsity-aware remaining-latency estimate: gamma x the pattern-aware LUT over the layers
+// not yet run, in seconds.
+inline double monitored_remaining_s(const LayerProgress& p,
+                                    GammaPredictor predictor = GammaPredictor::AvgAll) {
+  return density_gamma(p, predictor) * remaining_s(p.pattern_lut_s, p.done);
 }
 
 inline uint64_t seconds_to_ps(double s) {

@@ -90,7 +90,7 @@ TEST_CASE("Dysta's gamma and score by hand", "[dysta]") {
   p.true_s = {1e-3, 2.5e-3, 2.5e-3};
   p.measured_density = {0.6};
   p.done = 1;
-  CHECK(dysta_gamma(p, DystaPredictor::AvgAll) == Approx(1.2));  // 0.6 / 0.5
+  CHECK(density_gamma(p, GammaPredictor::AvgAll) == Approx(1.2));  // 0.6 / 0.5
   RequestView v = req(0, 1, 0, 0, 20, 1);
   v.layers = &p;
   // R = 1.2 x (2 + 3) ms = 6 ms; U = max(0, 20 - 4 - 6) = 10 ms; T_iso = 6 ms (pattern LUT);
@@ -118,9 +118,9 @@ TEST_CASE("Dysta's gamma and score by hand", "[dysta]") {
   // 0.4, last_n (N = 3, divided by 3 although only 2 ran: the artifact's) 1.6 / 3.
   p.measured_density = {0.6, 0.2};
   p.done = 2;
-  CHECK(dysta_gamma(p, DystaPredictor::AvgAll) == Approx(0.8));
-  CHECK(dysta_gamma(p, DystaPredictor::LastOne) == Approx(0.4));
-  CHECK(dysta_gamma(p, DystaPredictor::LastN) == Approx(1.6 / 3));
+  CHECK(density_gamma(p, GammaPredictor::AvgAll) == Approx(0.8));
+  CHECK(density_gamma(p, GammaPredictor::LastOne) == Approx(0.4));
+  CHECK(density_gamma(p, GammaPredictor::LastN) == Approx(1.6 / 3));
 }
 
 TEST_CASE("PREMA: tokens, threshold and the >= candidate rule by hand", "[dysta]") {
@@ -138,6 +138,40 @@ TEST_CASE("PREMA: tokens, threshold and the >= candidate rule by hand", "[dysta]
   // PREMA's original > rule: at first sight B's 9 > 1 but A's 1 is not, so B runs.
   auto gt = make("{type: prema, candidate_cmp: gt}");
   CHECK(gt->pick({req(0, 1, 5, 10, 0, 0), req(1, 9, 8, 8, 0, 0)}, 0) == 1);
+}
+
+TEST_CASE("sjf_sparse and prema_sparse: the monitored estimate and the artifact's gamma bug",
+          "[dysta]") {
+  SimKernel kernel;
+  // A: pattern LUT 4 + 4 ms, one layer done, read density 0.25 of a mean 0.5: gamma 0.5, so the
+  // monitored remaining is 0.5 x 4 = 2 ms (its static profile says 4 ms).
+  // B: pattern LUT 3 + 3 ms, one layer done at its mean density: gamma 1, remaining 3 ms.
+  LayerProgress pa, pb;
+  pa.pattern_lut_s = {4e-3, 4e-3};
+  pb.pattern_lut_s = {3e-3, 3e-3};
+  pa.mean_density = pb.mean_density = {0.5, 0.5};
+  pa.measured_density = {0.25};
+  pb.measured_density = {0.5};
+  pa.done = pb.done = 1;
+  std::vector<RequestView> r = {req(0, 1, 4, 8, 0, 0), req(1, 1, 3, 6, 0, 0)};
+  r[0].layers = &pa;
+  r[1].layers = &pb;
+  CHECK(monitored_remaining_s(pa) == Approx(2e-3));
+  // SJF by the static profile: B (3 < 4 ms); by the monitored estimate: A (2 < 3 ms), deciding
+  // at every boundary.
+  auto sjf = make("{type: sjf, preemptive: true}");
+  auto sjf_sparse = make("{type: sjf, estimate: sparse}");
+  CHECK(sjf->pick(r, 0) == 1);
+  CHECK(!sjf->reselects());
+  CHECK(sjf_sparse->pick(r, 0) == 0);
+  CHECK(sjf_sparse->reselects());
+  // PREMA, both seen first (tokens 1 = threshold 1, both candidates), the shortest estimate
+  // runs: profile B (3 < 4 ms); sparse with each request's own gamma A (2 < 3 ms); with the
+  // artifact's bug every candidate takes the gamma of the last request scanned (B's, 1):
+  // A = 1 x 4 = 4 ms, B = 3 ms, so B.
+  CHECK(make("{type: prema}")->pick(r, 0) == 1);
+  CHECK(make("{type: prema, estimate: sparse}")->pick(r, 0) == 0);
+  CHECK(make("{type: prema, estimate: sparse, sparse_gamma: previous_last}")->pick(r, 0) == 1);
 }
 
 TEST_CASE("Planaria and SDRM3 scores and the negative-score quirk by hand", "[dysta]") {

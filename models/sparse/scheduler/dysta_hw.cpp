@@ -26,9 +26,9 @@ const ParamTable& DystaHwScheduler::param_table(const char* type) {
           .def(ParamValue(0.01))
           .min(ParamValue(0.0))
           .param_enum("predictor", &P::predictor,
-                      {{"avg_all", DystaPredictor::AvgAll},
-                       {"last_one", DystaPredictor::LastOne},
-                       {"last_n", DystaPredictor::LastN}},
+                      {{"avg_all", GammaPredictor::AvgAll},
+                       {"last_one", GammaPredictor::LastOne},
+                       {"last_n", GammaPredictor::LastN}},
                       "gamma from all finished layers (the artifact's), the last one (the "
                       "paper's and the RTL's) or the last 3 (divided by 3 even when fewer ran)")
           .def("avg_all")

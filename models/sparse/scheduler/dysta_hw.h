@@ -17,7 +17,7 @@ namespace npusim {
 
 struct DystaHwParams {
   double beta;
-  DystaPredictor predictor;
+  GammaPredictor predictor;
   DystaSlack slack_mode;
   Frequency clock;
   int64_t fixed_cycles, cycles_per_entry, queue_depth, score_bits;

@@ -1,8 +1,7 @@
 // Dysta's dynamic-level score (spec docs/sparse.md; Fan et al., MICRO'23, as in its artifact).
 // At every layer boundary, for every request i in the request table (times in seconds):
-//   gamma_i = mean over its finished layers j of measured_density_j / mean_density_j
-//             (predictor avg_all; last_one: the last layer only; last_n: the sum of the last 3
-//             ratios divided by 3 even when fewer have run, as the artifact does); 1 before any
+//   gamma_i = density_gamma (sim/runtime/layer_progress.h): the mean over its finished layers j
+//             of measured_density_j / mean_density_j (predictor avg_all; last_one; last_n)
 //   R_i = gamma_i x sum of the pattern-aware LUT over its remaining layers
 //   U_i = max(0, D_i - now - R_i)           (slack_mode clamp_minus_R; raw: no clamp;
 //                                            rtl: max(0, D_i - now), the RTL's)
@@ -20,41 +19,15 @@
 
 namespace npusim {
 
-enum class DystaPredictor { AvgAll, LastOne, LastN };
 enum class DystaSlack { ClampMinusR, Raw, Rtl };
 enum class DystaVariant { Dysta, Naive, Oracle };
 
 struct DystaScoring {
   double beta = 0.01;
-  DystaPredictor predictor = DystaPredictor::AvgAll;
+  GammaPredictor predictor = GammaPredictor::AvgAll;
   DystaSlack slack = DystaSlack::ClampMinusR;
   DystaVariant variant = DystaVariant::Dysta;
 };
-
-constexpr size_t kDystaLastN = 3;
-
-// The latency correction from the monitor's readings.
-inline double dysta_gamma(const LayerProgress& p, DystaPredictor predictor) {
-  const size_t n = std::min(p.measured_density.size(), p.mean_density.size());
-  auto ratio = [&](size_t j) {
-    return p.mean_density[j] > 0 ? p.measured_density[j] / p.mean_density[j] : 1.0;
-  };
-  if (n == 0) return 1.0;
-  switch (predictor) {
-    case DystaPredictor::LastOne:
-      return ratio(n - 1);
-    case DystaPredictor::LastN: {
-      double s = 0;
-      for (size_t j = n - std::min(n, kDystaLastN); j < n; ++j) s += ratio(j);
-      return s / static_cast<double>(kDystaLastN);
-    }
-    case DystaPredictor::AvgAll:
-      break;
-  }
-  double s = 0;
-  for (size_t j = 0; j < n; ++j) s += ratio(j);
-  return s / static_cast<double>(n);
-}
 
 struct DystaEstimate {
   double remaining_s = 0, isolated_s = 0;
@@ -74,8 +47,7 @@ inline DystaEstimate dysta_estimate(const RequestView& v, const DystaScoring& c)
     case DystaVariant::Dysta:
       break;
   }
-  return {dysta_gamma(p, c.predictor) * remaining_s(p.pattern_lut_s, p.done),
-          remaining_s(p.pattern_lut_s, 0)};
+  return {monitored_remaining_s(p, c.predictor), remaining_s(p.pattern_lut_s, 0)};
 }
 
 inline double dysta_score(const RequestView& v, uint64_t now_ps, size_t table,

@@ -3,7 +3,15 @@
 // latency; the estimate of the next layer. With a layer profile (layer_progress.h) they come
 // from the per-model look-up table; otherwise from the profiled isolated latency (then the next
 // layer's estimate is the whole remainder).
+//
+// SJF and PREMA may read E_i instead from the monitored estimate (`estimate: sparse`, the
+// artifact's sjf_sparse and prema_sparse): gamma x the pattern-aware LUT over the remaining
+// layers (monitored_remaining_s, layer_progress.h), for requests that publish a layer profile.
 #pragma once
+
+#include <string>
+#include <utility>
+#include <vector>
 
 #include "sim/runtime/i_scheduler.h"
 
@@ -11,6 +19,21 @@ namespace npusim {
 
 inline double remaining_estimate_s(const RequestView& v) {
   return static_cast<double>(v.remaining_ps) * 1e-12;
+}
+
+enum class EstimateSource { Profile, Sparse };
+
+inline std::vector<std::pair<std::string, EstimateSource>> estimate_source_names() {
+  return {{"profile", EstimateSource::Profile}, {"sparse", EstimateSource::Sparse}};
+}
+constexpr const char* kEstimateSourceDoc =
+    "remaining-latency estimate: profile (the static per-model profile) or sparse (the "
+    "pattern-aware look-up table x the monitor's gamma, for accelerators that publish layer "
+    "profiles; the artifact's *_sparse schedulers)";
+
+inline double remaining_estimate_s(const RequestView& v, EstimateSource src) {
+  if (src == EstimateSource::Sparse && v.layers != nullptr) return monitored_remaining_s(*v.layers);
+  return remaining_estimate_s(v);
 }
 
 inline double isolated_estimate_s(const RequestView& v) {

@@ -10,6 +10,10 @@
 //   - candidates: token >= threshold (`candidate_cmp: ge`, Dysta's change) or > (`gt`, PREMA's);
 //     none: every request;
 //   - the candidate with the shortest remaining estimate runs, ties to the earlier arrival.
+//     With `estimate: sparse` (the artifact's prema_sparse) the estimate is gamma x the
+//     pattern-aware LUT (estimates.h); with `sparse_gamma: previous_last` every candidate's
+//     gamma is the one the token loop computed last, for the last request in arrival order
+//     (the artifact's bug; `own`: each request's own gamma).
 // Per-request tokens are this scheduler's state: pick() is called once per decision.
 #include <algorithm>
 #include <unordered_map>
@@ -21,10 +25,13 @@ namespace {
 
 enum class TokenAccumulation { CumulativeIdle, Incremental };
 enum class CandidateCmp { Ge, Gt };
+enum class SparseGamma { Own, PreviousLast };
 
 struct PremaParams {
   TokenAccumulation token_accumulation;
   CandidateCmp candidate_cmp;
+  EstimateSource estimate;
+  SparseGamma sparse_gamma;
 };
 
 }  // namespace
@@ -45,7 +52,15 @@ class Prema : public IScheduler {
             .param_enum("candidate_cmp", &P::candidate_cmp,
                         {{"ge", CandidateCmp::Ge}, {"gt", CandidateCmp::Gt}},
                         "candidates have token >= threshold (ge, Dysta's) or > (gt, PREMA's)")
-            .def("ge");
+            .def("ge")
+            .param_enum("estimate", &P::estimate, estimate_source_names(), kEstimateSourceDoc)
+            .def("profile")
+            .param_enum("sparse_gamma", &P::sparse_gamma,
+                        {{"own", SparseGamma::Own}, {"previous_last", SparseGamma::PreviousLast}},
+                        "estimate sparse: each request's own gamma (own), or every candidate "
+                        "scaled by the gamma of the last request of the token loop "
+                        "(previous_last, the artifact's prema_sparse bug)")
+            .def("own");
     return t;
   }
   explicit Prema(const ComponentArgs& a)
@@ -70,17 +85,27 @@ class Prema : public IScheduler {
     }
     const double threshold = max_updated >= 9 ? 9 : max_updated >= 3 ? 3 : 1;
     size_t best = ready.size();
+    double best_e = 0;
     for (size_t i = 0; i < ready.size(); ++i) {
       const double token = state_.at(ready[i].id).token;
       const bool candidate =
           p_.candidate_cmp == CandidateCmp::Ge ? token >= threshold : token > threshold;
       if (!candidate) continue;
-      if (best == ready.size() || ready[i].remaining_ps < ready[best].remaining_ps) best = i;
+      const double e = estimate(ready, i);
+      if (best == ready.size() || e < best_e) {
+        best = i;
+        best_e = e;
+      }
     }
     if (best == ready.size()) {  // no candidate: the shortest of all
       best = 0;
+      best_e = estimate(ready, 0);
       for (size_t i = 1; i < ready.size(); ++i) {
-        if (ready[i].remaining_ps < ready[best].remaining_ps) best = i;
+        const double e = estimate(ready, i);
+        if (e < best_e) {
+          best = i;
+          best_e = e;
+        }
       }
     }
     return best;
@@ -89,6 +114,16 @@ class Prema : public IScheduler {
   bool reselects() const override { return true; }
 
  private:
+  // E_i in seconds (the static profile, or gamma x the pattern LUT; see the header).
+  double estimate(const std::vector<RequestView>& ready, size_t i) const {
+    const RequestView& v = ready[i];
+    if (p_.estimate != EstimateSource::Sparse || v.layers == nullptr)
+      return remaining_estimate_s(v);
+    if (p_.sparse_gamma == SparseGamma::Own) return monitored_remaining_s(*v.layers);
+    const LayerProgress* last = ready.back().layers;
+    const double gamma = last != nullptr ? density_gamma(*last, GammaPredictor::AvgAll) : 1.0;
+    return gamma * remaining_s(v.layers->pattern_lut_s, v.layers->done);
+  }
   struct Token {
     double token = 0;
     uint64_t accounted_ps = 0;  // incremental: idle time accounted up to here
