@@ -81,13 +81,14 @@ Sample run_streams(const std::string& hw, const std::string& wl,
   });
 }
 
-Sample dysta_grid() {
+// Both scenarios x the 8 schedulers x `seeds` arrival seeds.
+Sample dysta_grid(int seeds) {
   const std::vector<std::string> all = {"fcfs",  "sjf",   "prema",       "planaria",
                                         "sdrm3", "dysta", "dysta_naive", "dysta_oracle"};
   Sample a = run_streams("hw_configs/sparse/sanger_like.yaml", "workloads/sparse/multi_attnn.yaml",
-                         all, 5);
+                         all, seeds);
   const Sample c = run_streams("hw_configs/sparse/eyeriss_v2_like.yaml",
-                               "workloads/sparse/multi_cnn.yaml", all, 5);
+                               "workloads/sparse/multi_cnn.yaml", all, seeds);
   a.wall_s += c.wall_s;
   a.cpu_s += c.cpu_s;
   a.cycles += c.cycles;
@@ -224,7 +225,10 @@ int main(int argc, char** argv) {
        }},
       {"dysta_table5_grid",
        "Dysta Table 5 grid: 2 scenarios x 8 schedulers x 5 seeds (target < 5 s)",
-       [] { return dysta_grid(); }},
+       [] { return dysta_grid(5); }},
+      {"dysta_eval_20seeds",
+       "Dysta evaluation: 2 scenarios x 8 schedulers x 20 seeds (target < 20 s)",
+       [] { return dysta_grid(20); }},
   };
   std::printf("npusim %s speed benchmark (median of %d runs by CPU time)\n\n", build_id(), repeat);
   std::printf("%-24s %12s %9s %9s %14s %12s   %s\n", "case", "sim cycles", "wall s", "cpu s",
