@@ -154,7 +154,8 @@ int cmd_run(const po::variables_map& vm) {
   write_file_atomic(out_dir + "/stats.json", out.stats.dump(2) + "\n");
   write_file_atomic(out_dir + "/resolved_config.yaml", out.resolved_yaml);
   write_file_atomic(out_dir + "/layers.csv", layers_csv(out.stats));
-  const bool requests = out.stats.find("requests") != nullptr;
+  const Json* stream = out.stats.find("requests");
+  const bool requests = stream != nullptr && stream->find("list") != nullptr;
   if (requests) write_file_atomic(out_dir + "/requests.csv", requests_csv(out.stats));
   if (!quiet) {
     std::cout << summary_table(out.stats);

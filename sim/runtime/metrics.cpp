@@ -67,7 +67,8 @@ TenancyMetrics tenancy_metrics(const std::vector<RequestRecord>& requests) {
 
 Json requests_report(const std::vector<RequestRecord>& requests,
                      const std::vector<std::string>& models,
-                     const std::vector<std::string>& accelerators, const std::string& scheduler) {
+                     const std::vector<std::string>& accelerators, const std::string& scheduler,
+                     bool with_list) {
   const TenancyMetrics m = tenancy_metrics(requests);
   Json j = Json::object();
   j["scheduler"] = scheduler;
@@ -105,6 +106,7 @@ Json requests_report(const std::vector<RequestRecord>& requests,
     per_model[models[k]] = e;
   }
   j["per_model"] = per_model;
+  if (!with_list) return j;
   Json list = Json::array();
   for (const RequestRecord& r : requests) {
     Json e = Json::object();

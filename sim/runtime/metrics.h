@@ -27,9 +27,11 @@ struct TenancyMetrics {
 
 TenancyMetrics tenancy_metrics(const std::vector<RequestRecord>& requests);
 
-// The "requests" section of stats.json: the metrics, per model, and one entry per request.
+// The "requests" section of stats.json: the metrics, per model, and (with `list`) one entry per
+// request.
 Json requests_report(const std::vector<RequestRecord>& requests,
                      const std::vector<std::string>& models,
-                     const std::vector<std::string>& accelerators, const std::string& scheduler);
+                     const std::vector<std::string>& accelerators, const std::string& scheduler,
+                     bool list = true);
 
 }  // namespace npusim

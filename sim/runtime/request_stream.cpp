@@ -23,6 +23,7 @@ struct StreamParams {
   int64_t sample_pool;
   double slo_multiplier;
   DecisionPoints decisions;
+  bool request_list;
 };
 
 const ParamTable& stream_table() {
@@ -76,7 +77,12 @@ const ParamTable& stream_table() {
                       "when the scheduler decides: when an accelerator is free (dispatch), or "
                       "over the running and the waiting requests at every operator boundary "
                       "(every_boundary: one decision per layer, as Dysta's event loop)")
-          .def("dispatch");
+          .def("dispatch")
+          .param("request_list", &P::request_list,
+                 "stats.json lists every request (and `run` writes requests.csv); false keeps "
+                 "only the metrics, for sweeps of many streams whose results file stores each "
+                 "point's stats")
+          .def(ParamValue(true));
   return t;
 }
 
@@ -191,6 +197,7 @@ RequestStream parse_request_stream(const Workload& w,
   s.sample_pool = p.sample_pool;
   s.slo_multiplier = p.slo_multiplier;
   s.decisions = p.decisions;
+  s.request_list = p.request_list;
   if (ConfigNode pr = node.child("priorities"); pr.present()) {
     if (!pr.node().IsSequence() || pr.node().size() == 0)
       pr.fail("`priorities` must be a non-empty list of integers");

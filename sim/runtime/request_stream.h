@@ -69,6 +69,7 @@ struct RequestStream {
   int64_t sample_pool = 0;          // 0: every request replays sample 0
   double slo_multiplier = 0;        // 0: the mix entries' `slo`
   DecisionPoints decisions = DecisionPoints::Dispatch;
+  bool request_list = true;  // stats.json lists every request
 
   // The sample of a request with draw `u` among `samples` samples of its model.
   uint64_t sample_of(double u, uint64_t samples) const;

@@ -457,7 +457,8 @@ Json Runtime::report() const {
   for (const Model& m : s.workload->models) models.push_back(m.name);
   Json j =
       requests_report(requests(), models, s.accelerator_names,
-                      s.scheduler != nullptr ? s.scheduler->type() : std::string("single program"));
+                      s.scheduler != nullptr ? s.scheduler->type() : std::string("single program"),
+                      !s.stream || s.stream->request_list);
   const Impl& i = *impl_;
   if (i.reselect) {  // the decisions of a re-selecting scheduler
     Json d = Json::object();

@@ -138,3 +138,49 @@ def test_distribution_shift_profiles_one_group_and_replays_another(scenarios, tm
     assert p.returncode == 2
     assert "`hw.replay_group` = `lowlite` matches no sample" in p.stderr
     assert "(its dataset groups: in_dist, lowlight)" in p.stderr
+
+
+def test_unseen_configuration_keeps_the_load(scenarios, tmp_path):
+    """Held-out variant (c): 60 %-sparse CNNs (weight density scaled to a 0.40 mean from 0.775)
+    and AttNNs at 128 and 384 tokens, on the paper configuration's latency scale, with each
+    scenario's rate rescaled so rate x mean isolated latency (the load) stays the paper's:
+    30/s x 31.9 ms for the AttNNs."""
+    out = tmp_path / "c"
+    dysta_traces.export(str(out), seed=1, samples=40, config="unseen")
+
+    def rate(name):
+        for line in (out / name).read_text().splitlines():
+            if line.strip().startswith("rate:"):
+                return float(line.split(":")[1])
+
+    def replayed_mean(model):
+        per = {}
+        with open(out / "traces" / (model + ".csv")) as f:
+            for row in csv.DictReader(f):
+                if int(row["sample"]) < 7:
+                    per[row["sample"]] = per.get(row["sample"], 0) + float(row["latency_s"])
+        return sum(per.values()) / len(per)
+    attnn = [replayed_mean("%s_s%d" % (m, n)) for m in ("bert", "gpt2", "bart") for n in (128, 384)]
+    assert rate("multi_attnn.yaml") * sum(attnn) / len(attnn) == pytest.approx(30 * 0.0319, rel=1e-5)
+    assert replayed_mean("bert_s128") < replayed_mean("bert_s384")
+    with open(out / "traces" / "resnet50_unstructured.csv") as f:
+        wd = [float(r["weight_density"]) for r in csv.DictReader(f) if r["sample"] == "0"]
+    assert 0.35 < sum(wd) / len(wd) < 0.45
+    cnn = [replayed_mean("%s_%s" % (a, p)) for a in dysta_traces.CNN_MODELS for p in dysta_traces.PATTERNS]
+    assert sum(cnn) / len(cnn) < 0.29 * 0.75  # lighter work on the same hardware ...
+    assert rate("multi_cnn.yaml") > 3           # ... arriving faster
+    r = run(out, tmp_path, "multi_attnn.yaml", "sanger_like.yaml",
+            {"workload.requests.count": 100, "workload.requests.scheduler.type": "dysta"})["requests"]
+    assert r["completed"] == 100 and set(r["per_model"]) == {"%s_s%d" % (m, n) for m in ("bert", "gpt2", "bart")
+                                                            for n in (128, 384)}
+
+
+def test_request_list_false_keeps_only_the_metrics(scenarios, tmp_path):
+    """`request_list: false` (for sweeps): the same metrics, no per-request list, no requests.csv."""
+    o = {"workload.requests.count": 100}
+    full = run(scenarios, tmp_path / "a", "multi_attnn.yaml", "sanger_like.yaml", o)["requests"]
+    lean = run(scenarios, tmp_path / "b", "multi_attnn.yaml", "sanger_like.yaml",
+               dict(o, **{"workload.requests.request_list": "false"}))["requests"]
+    assert "list" in full and "list" not in lean
+    assert lean["antt"] == full["antt"] and lean["per_model"] == full["per_model"]
+    assert (tmp_path / "a" / "requests.csv").exists() and not (tmp_path / "b" / "requests.csv").exists()

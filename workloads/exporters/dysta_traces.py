@@ -29,6 +29,13 @@ scenarios replay it (`latency_source: replay`).
 
 writes traces/<model>_<pattern>.csv and multi_cnn.yaml / multi_attnn.yaml. Seed family A
 (seeds 1..) is for development; B (seed + 1000) is the held-out family the reproduction reports.
+
+`--config unseen` writes the spec's held-out variant (c), a configuration nothing was tuned on:
+every CNN 60 % sparse (weight densities scaled to a 0.40 mean, from 0.775) and the AttNNs at
+sequence lengths 128 and 384 (two entries per model, <model>_s128 / _s384, instead of 512). The
+latencies keep the accelerator's scale calibrated on the paper configuration (same hardware,
+lighter work), and each scenario's rate is rescaled so the load rho stays that of the paper
+configuration: rate x (mean isolated latency of the paper mix) / (that of the unseen mix).
 """
 
 import argparse
@@ -51,6 +58,8 @@ ATTNN_LAYER_FACTOR = {"bert": 1.0, "gpt2": 1.0, "bart": 2.35}
 # 5.0 at 30/s, M_slo = 10): 32.5 ms gave 24.5 / 5.95, 31.8 ms 18.6 / 4.80, 32.0 ms 20.1 / 5.09.
 ATTNN_MIX_S = 0.0319
 REPLAYED = 7  # the artifact's sample pool: the first 7 samples
+UNSEEN_WEIGHT_DENSITY = 0.40  # variant (c): 60 % sparse CNNs
+UNSEEN_SEQ_LENS = (128, 384)  # variant (c): the AttNNs' sequence lengths
 
 
 # --- layer shapes ---------------------------------------------------------------------------
@@ -155,7 +164,7 @@ def sanger_seconds(d, u, n=512, hidden=768, tile=64):
 
 # --- traces -----------------------------------------------------------------------------------
 
-def cnn_traces(arch, samples, rng):
+def cnn_traces(arch, samples, rng, unseen=False):
     layers = CNN_MODELS[arch]()
     n_l = len(layers)
     mu = np.array([1.0] + list(np.linspace(0.7, 0.5, n_l - 1)))
@@ -169,23 +178,29 @@ def cnn_traces(arch, samples, rng):
     act[:, 0] = 1.0  # the image input is dense
     wd_group = np.array([0.80 if j < n_l / 3 else 0.775 if j < 2 * n_l / 3 else 0.75
                          for j in range(n_l)])
-    out = {}
+    out, paper_s = {}, []
     for pattern, (kappa, spread) in PATTERNS.items():
         k = kappa + spread * rng.uniform(-1, 1) + 0.03 * rng.standard_normal(n_l)
         wd = np.clip(wd_group * k, 0.01, 1.0)
-        cycles = np.stack([eyeriss_cycles(op, wd[j], act[:, j]) for j, op in enumerate(layers)],
-                          axis=1)
+
+        def seconds(w):
+            return np.stack([eyeriss_cycles(op, w[j], act[:, j]) for j, op in enumerate(layers)],
+                            axis=1) / 200e6
+        paper_s.append(seconds(wd))
+        if unseen:
+            wd = np.clip(wd * UNSEEN_WEIGHT_DENSITY / np.mean(wd_group), 0.01, 1.0)
         out[pattern] = {"density": act, "weight_density": np.tile(wd, (samples, 1)),
-                        "seconds": cycles / 200e6,
+                        "seconds": seconds(wd) if unseen else paper_s[-1],
                         "group": np.where(low, "lowlight", "in_dist")}
+    # The scale is the paper configuration's in both cases (the hardware does not change).
     scale = CNN_TARGET_S[arch] * CNN_MIX_S / np.mean(list(CNN_TARGET_S.values())) / np.mean(
-        [t["seconds"][:REPLAYED].sum(axis=1).mean() for t in out.values()])
+        [t[:REPLAYED].sum(axis=1).mean() for t in paper_s])
     for t in out.values():
         t["latency_s"] = t["seconds"] * scale
     return layers, out
 
 
-def attnn_trace(model, samples, rng):
+def attnn_trace(model, samples, rng, seq_len=512):
     n_l = ATTNN_LAYERS[model]
     dbar = rng.uniform(0.05, 0.2, n_l)
     rho, sigma = 0.85, 0.15
@@ -196,13 +211,14 @@ def attnn_trace(model, samples, rng):
     u0 = dbar / 1.2
     u = np.clip(u0[None, :] * (d / dbar[None, :]) ** 0.3 *
                 (1 + 0.05 * rng.standard_normal((samples, n_l))), 0.05, 1.0)
-    seconds = sanger_seconds(d, u)
+    seconds = sanger_seconds(d, u, n=seq_len)
     per_layer = ATTNN_MIX_S * len(ATTNN_LAYERS) / sum(
         ATTNN_LAYERS[m] * ATTNN_LAYER_FACTOR[m] for m in ATTNN_LAYERS)
     target = per_layer * ATTNN_LAYER_FACTOR[model] * n_l
-    lat = seconds * target / seconds[:REPLAYED].sum(axis=1).mean()
-    layers = [{"name": "attn.%d" % j, "op": "attention", "heads": 12, "q_len": 512,
-               "kv_len": 512, "head_dim": 64} for j in range(n_l)]
+    # The scale is calibrated at 512 tokens whatever the sequence length (the same hardware).
+    lat = seconds * target / sanger_seconds(d, u)[:REPLAYED].sum(axis=1).mean()
+    layers = [{"name": "attn.%d" % j, "op": "attention", "heads": 12, "q_len": seq_len,
+               "kv_len": seq_len, "head_dim": 64} for j in range(n_l)]
     return layers, {"density": d, "utilisation": u, "latency_s": lat,
                     "group": np.array(["in_dist"] * samples)}
 
@@ -241,29 +257,46 @@ def write_scenario(path, name, entries, requests):
             f.write("  %s: %s\n" % (k, v))
 
 
-def export(out, seed=1, samples=400, family="A"):
+def _mix_s(traces):
+    """Mean isolated latency of a uniform mix over `traces` (their replayed samples)."""
+    return float(np.mean([t["latency_s"][:REPLAYED].sum(axis=1).mean() for t in traces]))
+
+
+def export(out, seed=1, samples=400, family="A", config="paper"):
+    """Writes the traces and scenarios of `family` in `config` (paper | unseen) to `out`."""
+    unseen = config == "unseen"
     base = seed + (1000 if family == "B" else 0)
     os.makedirs(os.path.join(out, "traces"), exist_ok=True)
     stream = {"arrivals": "poisson", "count": 1000, "seed": 1, "priorities": "[1, 3, 9]",
               "sample_pool": REPLAYED, "slo_multiplier": 10, "decisions": "every_boundary",
               "scheduler": "{type: dysta}"}
-    entries = []
+    entries, written, paper = [], [], []
     for k, arch in enumerate(sorted(CNN_MODELS)):
         n = samples * 3 // 4 if arch == "ssd300_resnet18" else samples  # SSD: VOC, no COCO
-        layers, traces = cnn_traces(arch, n, np.random.default_rng([base, k]))
+        layers, traces = cnn_traces(arch, n, np.random.default_rng([base, k]), unseen)
+        if unseen:
+            paper += cnn_traces(arch, n, np.random.default_rng([base, k]))[1].values()
         for pattern, t in traces.items():
             model = "%s_%s" % (arch, pattern)
             write_csv(os.path.join(out, "traces", model + ".csv"), layers, t)
             entries.append((model, arch, pattern, layers))
+            written.append(t)
+    rate = 3 * (_mix_s(paper) / _mix_s(written) if unseen else 1)
     write_scenario(os.path.join(out, "multi_cnn.yaml"), "multi_cnn", entries,
-                   dict(stream, rate=3))
-    entries = []
+                   dict(stream, rate="%.6g" % rate))
+    entries, written, paper = [], [], []
     for k, model in enumerate(ATTNN_LAYERS):
-        layers, t = attnn_trace(model, samples, np.random.default_rng([base, 100 + k]))
-        write_csv(os.path.join(out, "traces", model + "_dynamic.csv"), layers, t)
-        entries.append((model + "_dynamic", model, "dynamic", layers))
+        for n in UNSEEN_SEQ_LENS if unseen else (512,):
+            layers, t = attnn_trace(model, samples, np.random.default_rng([base, 100 + k]), n)
+            name = "%s_s%d" % (model, n) if unseen else model + "_dynamic"
+            write_csv(os.path.join(out, "traces", name + ".csv"), layers, t)
+            entries.append((name, model if not unseen else name, "dynamic", layers))
+            written.append(t)
+        if unseen:
+            paper.append(attnn_trace(model, samples, np.random.default_rng([base, 100 + k]))[1])
+    rate = 30 * (_mix_s(paper) / _mix_s(written) if unseen else 1)
     write_scenario(os.path.join(out, "multi_attnn.yaml"), "multi_attnn", entries,
-                   dict(stream, rate=30))
+                   dict(stream, rate="%.6g" % rate))
 
 
 def main():
@@ -272,8 +305,10 @@ def main():
     ap.add_argument("--seed", type=int, default=1)
     ap.add_argument("--samples", type=int, default=400)
     ap.add_argument("--family", choices=["A", "B"], default="A")
+    ap.add_argument("--config", choices=["paper", "unseen"], default="paper",
+                    help="unseen: held-out variant (c), 60%% sparse CNNs and AttNNs at 128/384 tokens")
     a = ap.parse_args()
-    export(a.out, a.seed, a.samples, a.family)
+    export(a.out, a.seed, a.samples, a.family, a.config)
 
 
 if __name__ == "__main__":
