@@ -1,0 +1,121 @@
+"""LifeLearner's compressed rehearsal (lifelearner.md §3): sparse bitmap + product
+quantisation of the non-zero latent values, the per-sample bytes, the op counts, and the
+continual-learning episode as macro-operations.
+
+compress(z):   mask = (z != 0) as n bits; v = z[mask]; v_d = v padded with 0 / truncated to d;
+               codes = PQ.encode(v_d)  (M = d / L sub-vectors, one byte each for K = 256)
+decompress:    v' = PQ.decode(codes)[:min(nnz, d)]; z' = 0^n; z'[mask][:len(v')] = v'
+Our PQ encode/decode is numpy (nearest centroid per sub-vector by squared L2); its codes and
+reconstructions are checked bit-exactly against faiss.ProductQuantizer (python3-faiss, the
+library the paper used) in tests/python/test_lifelearner.py. Codebooks are trained by faiss.
+
+Per-dataset choices (lifelearner.md §2, §7.2; [I] where marked): n = 4,096 / 16,384 / 1,536;
+density 7 % / 5 % / 8 %; M = 32 sub-quantisers (--PQM 32) so codes are 32 B per sample; d =
+256 / 640 / 64 (calibrated on Table 2's memory deltas, §7.2), L = d / M.
+"""
+import math
+
+import numpy as np
+
+K = 256
+M = 32
+DATASETS = {
+    "cifar100": {"n": 4096, "density": 0.07, "d": 256},
+    "miniimagenet": {"n": 16384, "density": 0.05, "d": 640},
+    "gscv2": {"n": 1536, "density": 0.08, "d": 64},
+}
+
+
+def synthetic_latents(n, density, count, seed=0):
+    """Post-ReLU-like sparse latents: each element non-zero with probability `density`, the
+    non-zeros |N(0, 1)| (float32). Synthetic: the paper's latents need its data and weights."""
+    rng = np.random.default_rng(seed)
+    mask = rng.random((count, n)) < density
+    vals = np.abs(rng.standard_normal((count, n))).astype(np.float32)
+    return np.where(mask, vals, np.float32(0)).astype(np.float32)
+
+
+def fit_nonzeros(z, d):
+    """The non-zero values of each latent, zero-padded or truncated to d; and how many
+    non-zeros were truncated in all."""
+    out = np.zeros((z.shape[0], d), dtype=np.float32)
+    truncated = 0
+    for r in range(z.shape[0]):
+        v = z[r][z[r] != 0]
+        k = min(len(v), d)
+        out[r, :k] = v[:k]
+        truncated += len(v) - k
+    return out, truncated
+
+
+def train_codebook(vectors, d, m=M, nbits=8, niter=25):
+    """faiss.ProductQuantizer(d, m, nbits) trained (k-means, `niter` iterations) on the fitted
+    non-zero vectors; returns it and its centroids as [m, K, d/m] float32."""
+    import faiss
+
+    pq = faiss.ProductQuantizer(d, m, nbits)
+    pq.cp.niter = niter
+    pq.cp.min_points_per_centroid = 1  # small synthetic sets: no "provide more points" warning
+    pq.train(np.ascontiguousarray(vectors, dtype=np.float32))
+    cent = faiss.vector_to_array(pq.centroids).reshape(m, 2 ** nbits, d // m)
+    return pq, cent
+
+
+def pq_encode(vectors, centroids):
+    """Nearest centroid of each sub-vector (squared L2, ties to the lower index): uint8 codes."""
+    m, k, sub = centroids.shape
+    x = vectors.reshape(vectors.shape[0], m, sub).astype(np.float32)
+    codes = np.empty((vectors.shape[0], m), dtype=np.uint8)
+    for j in range(m):
+        diff = x[:, j, None, :] - centroids[None, j, :, :]
+        dist = np.einsum("nks,nks->nk", diff, diff)
+        codes[:, j] = np.argmin(dist, axis=1)
+    return codes
+
+
+def pq_decode(codes, centroids):
+    m = centroids.shape[0]
+    return np.concatenate([centroids[j][codes[:, j]] for j in range(m)], axis=1)
+
+
+def compress(z, centroids, d):
+    mask = np.packbits(z != 0, axis=1)
+    v, _ = fit_nonzeros(z, d)
+    return mask, pq_encode(v, centroids)
+
+
+def decompress(mask, codes, centroids, n):
+    bits = np.unpackbits(mask, axis=1)[:, :n].astype(bool)
+    vals = pq_decode(codes, centroids)
+    z = np.zeros((mask.shape[0], n), dtype=np.float32)
+    for r in range(mask.shape[0]):
+        idx = np.flatnonzero(bits[r])[: vals.shape[1]]
+        z[r, idx] = vals[r, : len(idx)]
+    return z
+
+
+# ---- bytes and op counts (lifelearner.md §3) -------------------------------------------------
+
+def sample_bytes(n, nnz, d, scheme, m=M, label_bytes=0):
+    """Bytes of one stored rehearsal sample. label_bytes: declared per report (§7.3)."""
+    if scheme == "dense":
+        return 4 * n + label_bytes
+    if scheme == "bitmap":
+        return 4 * nnz + math.ceil(n / 8) + label_bytes
+    if scheme == "bitmap_pq":
+        return math.ceil(n / 8) + m + label_bytes  # M one-byte codes
+    if scheme == "pq":
+        return m * (n // d) + label_bytes if n % d == 0 else None
+    raise ValueError(scheme)
+
+
+def codebook_bytes(d, k=K):
+    """(d/L) sub-quantisers x K centroids x L floats x 4 B = 4·d·K."""
+    return 4 * d * k
+
+
+def op_counts(n, d, m=M, k=K):
+    """Per sample: bitmap pack = n compares; PQ encode = d·K MACs + M argmins over K; decode =
+    d codebook reads (+ a scatter of d values)."""
+    return {"bitmap_pack_compares": n, "pq_encode_macs": d * k, "pq_encode_argmins": m,
+            "pq_decode_reads": d}
