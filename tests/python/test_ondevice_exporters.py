@@ -99,3 +99,26 @@ def test_training_trace_has_phases_and_events():
                              "fisher": True}]
     assert {e["event"] for e in tr["tensors"]} == {"alloc", "free"}
     assert len(doc["models"][0]["layers"]) == 42
+
+
+def test_docs_worked_numbers_are_the_computed_ones():
+    """docs/ondevice_learning.md quotes these; they must be what the code computes."""
+    with open(os.path.join(REPO, "docs", "ondevice_learning.md")) as f:
+        doc = f.read()
+    net = od.load_backbone("mcunet")
+    a = od.accounting(net, {len(net["convs"]) - 1: 1.0})
+    full = od.accounting(net, {i: 1.0 for i in range(len(net["convs"]))}, full_dx=True)
+    sys.path.insert(0, os.path.join(REPO, "workloads"))
+    from exporters import lifelearner as ll, tinytrain as tt
+    su = od.accounting(net, tt.sparse_update("mcunet"))
+    quoted = [
+        "2 × 22,453,504 = {:,} MACs".format(full["bwd_macs"]),
+        "B1 = {:.3f} MiB".format(a["B1"] / MIB), "B2 = {:.3f} MiB".format(a["B2"] / MIB),
+        "F2 = {} KiB".format(a["F2"] // 1024), "peak of\n{:.3f} MiB".format(a["peak"] / MIB),
+        "1.43 MiB" if abs(su["peak"] / MIB - 1.43) < 0.005 else "SU",
+        "{:.1f} M backward MACs".format(su["bwd_macs"] / 1e6),
+        "512 + 32 =\n{} B".format(ll.sample_bytes(4096, 0, 256, "bitmap_pq")),
+        "{:.3f} MB".format(ll.sample_bytes(4096, 0, 256, "bitmap_pq") * 3000 / 1e6),
+    ]
+    for q in quoted:
+        assert q in doc, q

@@ -179,7 +179,9 @@ def allocation_events(net, selection, optimizer="adam", weights_in_flash=True, r
         {"step": 3, "event": "free", "tensor": "relu_masks"},
         {"step": 3, "event": "free", "tensor": "saved_inputs"},
     ]
-    return ev
+    # a zero-byte tensor (no ReLU above the earliest selected layer) is not allocated
+    empty = {e["tensor"] for e in ev if e["event"] == "alloc" and e["bytes"] == 0}
+    return [e for e in ev if e["tensor"] not in empty]
 
 
 def training_section(net, selection, optimizer="adam", iterations=40, batch=1,
@@ -216,7 +218,10 @@ def render_training_trace(name, net, training, header=()):
         out.append("      %s: %s" % (key, emit.scalar(training[key])))
     for key in ("phases", "tensors"):
         out.append("      %s:" % key)
-        out.extend("        - " + _flow(r) for r in training[key])
+        for r in training[key]:
+            if "bytes" in r:
+                r = dict(r, bytes="%dB" % r["bytes"])
+            out.append("        - " + _flow(r))
     return "\n".join(out) + "\n"
 
 
