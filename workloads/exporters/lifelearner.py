@@ -119,3 +119,68 @@ def op_counts(n, d, m=M, k=K):
     d codebook reads (+ a scatter of d values)."""
     return {"bitmap_pack_compares": n, "pq_encode_macs": d * k, "pq_encode_argmins": m,
             "pq_decode_reads": d}
+
+
+# ---- the continual-learning episode ------------------------------------------------------------
+
+SCHEMES = ("none", "dense", "bitmap", "bitmap_pq")
+
+
+def anml_ops(net):
+    """The ANML forward as trace operators (convs, the NM gate head, the classifier)."""
+    ops = []
+    for l in net["layers"]:
+        if "in_features" in l:
+            ops.append({"name": l["name"], "op": "gemm", "m": 1, "k": l["in_features"], "n": l["out_features"],
+                        "activation": "sigmoid"})
+        else:
+            ops.append({"name": l["name"], "op": "conv2d", "in_channels": l["in_channels"],
+                        "out_channels": l["out_channels"], "in_h": l["in_h"], "in_w": l["in_w"],
+                        "kernel_h": 3, "kernel_w": 3, "padding": l["padding"], "activation": "relu"})
+    ops.append({"name": "classifier", "op": "gemm", "m": 1, "k": net["latent"], "n": net["classes"]})
+    return ops
+
+
+def episode_trace(dataset, scheme="bitmap_pq", classes=None, samples=30, fe_bits=8, mcu=False, label_bytes=0):
+    """The memory events of a LifeLearner episode (lifelearner.md §3, §5) as a training trace:
+    step 0 deploys the frozen feature extractor (int8 in LifeLearner, fp32 in ANML; flash on the
+    MCU), the classifier with its Adam state, and the PQ codebook (flash on the MCU); step t
+    appends class t's compressed latents to the rehearsal buffer (SRAM on the MCU: never flash,
+    which is written only at deployment). `classes`: the meta-test classes (30 / 20 / 10)."""
+    return _episode(dataset, scheme, classes, samples, fe_bits, mcu, label_bytes)
+
+
+META_TEST_CLASSES = {"cifar100": 30, "miniimagenet": 20, "gscv2": 10}
+
+
+def _episode(dataset, scheme, classes, samples, fe_bits, mcu, label_bytes):
+    from . import ondevice as od
+
+    net = od.anml(dataset)
+    c = DATASETS[dataset]
+    classes = classes or META_TEST_CLASSES[dataset]
+    ram = "sram" if mcu else "dram"
+    rom = "flash" if mcu else "dram"
+    n, nnz = c["n"], round(c["density"] * c["n"])
+    cls_bytes = net["classifier_params"] * 4
+    ev = [{"step": 0, "event": "alloc", "tensor": "feature_extractor", "bytes": net["fe_params"] * fe_bits // 8,
+           "space": rom, "kind": "weights"},
+          {"step": 0, "event": "alloc", "tensor": "classifier", "bytes": cls_bytes, "space": ram, "kind": "weights"},
+          {"step": 0, "event": "alloc", "tensor": "adam_state", "bytes": 3 * cls_bytes, "space": ram,
+           "kind": "optimizer"}]
+    if scheme == "bitmap_pq":
+        ev.append({"step": 0, "event": "alloc", "tensor": "codebook", "bytes": codebook_bytes(c["d"]),
+                   "space": rom, "kind": "buffers"})
+    if scheme != "none":
+        per = sample_bytes(n, nnz, c["d"], scheme, label_bytes=label_bytes)
+        for t in range(1, classes + 1):
+            ev.append({"step": t, "event": "alloc", "tensor": "rehearsal.%d" % t, "bytes": samples * per,
+                       "space": ram, "kind": "buffers"})
+    for e in ev:
+        e["bytes"] = "%dB" % e["bytes"]
+    training = {"version": 1, "optimizer": "adam", "iterations": classes, "batch": 8,
+                "weights_in_flash": mcu, "phases": [{"layer": "classifier", "bwd_dw": True}], "tensors": ev}
+    bits = {"activation": fe_bits, "weight": fe_bits, "output": fe_bits}
+    return {"schema_version": 1, "name": "lifelearner-%s-%s" % (dataset, scheme),
+            "models": [{"name": "anml-" + dataset, "precision": bits, "layers": anml_ops(net),
+                        "training": training}]}
