@@ -63,3 +63,15 @@ def test_run_time_flash_write_is_a_workload_error():
         {"step": 5, "event": "alloc", "tensor": "buf", "bytes": "1KiB", "space": "flash", "kind": "buffers"})
     with pytest.raises(npusim.WorkloadError, match="placed in flash at run time"):
         npusim.training_report(t)
+
+
+def test_docs_episode_numbers_are_the_ledgers():
+    """docs/ondevice_learning.md quotes the dense MiniImageNet episode's peak and its verdicts."""
+    tr = ll.episode_trace("miniimagenet", "dense", fe_bits=32, classes=100)
+    nano = npusim.training_report(tr, os.path.join(DEV, "jetson_nano.yaml"))[0]["ledger"]
+    pi = npusim.training_report(tr, os.path.join(DEV, "rpi3bp.yaml"))[0]["ledger"]
+    mib = nano["spaces"]["dram"]["peak_bytes"] / 2 ** 20
+    assert nano["oom"] == [] and pi["oom"] != []
+    with open(os.path.join(REPO, "docs", "ondevice_learning.md")) as f:
+        doc = f.read()
+    assert "needs {:.0f} MiB".format(mib) in doc
