@@ -75,3 +75,22 @@ def test_docs_episode_numbers_are_the_ledgers():
     with open(os.path.join(REPO, "docs", "ondevice_learning.md")) as f:
         doc = f.read()
     assert "needs {:.0f} MiB".format(mib) in doc
+
+
+def test_simulated_back_end_costs_come_from_the_simulator_and_the_ledger():
+    net = od.load_backbone("proxyless")
+    hw = os.path.join(REPO, "hw_configs", "generic_npu", "edge_32x32.yaml")
+    cost = tt.SimulatedCost(net, npusim, hw, os.path.join(DEV, "stm32h747.yaml"))
+    last = len(net["convs"]) - 1
+    name = net["convs"][last]["name"]
+    # the layer's costs are its simulated backward operators' bytes and cycles
+    one = npusim.run(hw, cost._workload(tt.backward_ops(net, [], [last])))
+    by = {l["name"]: l for l in one["breakdown"]["layers"]}
+    assert cost.layer_costs(last)[1] == by[name + ".bwd_dw"]["cycles"] + by[name + ".opt"]["cycles"]
+    # the dw operator has the phase's MACs: C_out x H·W x C_in (1x1 conv)
+    c = net["convs"][last]
+    assert by[name + ".bwd_dw"]["macs"] == c["macs"]
+    # memory is the C++ ledger's peak, equal to the closed form
+    sel = {last: 0.5}
+    assert cost.costs(sel)[0] == od.accounting(net, sel)["peak"]
+    assert cost.budgets["compute"] == pytest.approx(0.15 * cost.full_backward_cycles)
