@@ -122,3 +122,10 @@ def test_docs_worked_numbers_are_the_computed_ones():
     ]
     for q in quoted:
         assert q in doc, q
+
+
+def test_committed_ondevice_traces_are_current():
+    import subprocess
+    r = subprocess.run([sys.executable, os.path.join(REPO, "workloads", "exporters", "export_ondevice.py"),
+                        "--check"], capture_output=True, text=True, timeout=120)
+    assert r.returncode == 0, r.stderr
