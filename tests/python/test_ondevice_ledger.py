@@ -94,3 +94,15 @@ def test_simulated_back_end_costs_come_from_the_simulator_and_the_ledger():
     sel = {last: 0.5}
     assert cost.costs(sel)[0] == od.accounting(net, sel)["peak"]
     assert cost.budgets["compute"] == pytest.approx(0.15 * cost.full_backward_cycles)
+
+
+def test_lifelearner_class_macro_ops_carry_the_spec_op_counts():
+    # CIFAR class 30: PQ encode = 30 samples x d·K = 30 x 256 x 256 = 1,966,080 MACs;
+    # replay: (30 new + 29 x 30 stored) = 900 latents -> ceil(900 / 8) = 113 minibatches of 8,
+    # FC forward = 904 x 4,096 x 100 = 370,278,400 MACs; PQ decode reads 870 x 256 = 222,720
+    wl = ll.class_step_ops("cifar100", 30)
+    macs = {e["name"]: e["macs"] for e in npusim._op_math(wl)}
+    assert macs["pq_encode"] == 1966080
+    assert macs["fc_fwd"] == 370278400 == macs["fc_bwd_dw"]
+    ops = {o["name"]: o for o in wl["models"][0]["layers"]}
+    assert ops["pq_decode"]["elements"] == 222720

@@ -184,3 +184,44 @@ def _episode(dataset, scheme, classes, samples, fe_bits, mcu, label_bytes):
     return {"schema_version": 1, "name": "lifelearner-%s-%s" % (dataset, scheme),
             "models": [{"name": "anml-" + dataset, "precision": bits, "layers": anml_ops(net),
                         "training": training}]}
+
+
+def class_step_ops(dataset, t, samples=30, epochs=1, batch=8, scheme="bitmap_pq"):
+    """The macro-operations of learning class t (lifelearner.md §5), as trace operators for
+    `npusim.run`; names say which macro-op each is. With (t - 1) x samples latents stored:
+      FE_FWD_INT8   the ANML convs and gate head over the class's samples
+      EWISE_MUL     gating z = f_NM ⊙ f_P
+      BITMAP_PACK   n compares per sample (an element-wise pass)
+      PQ_ENCODE     per sample M sub-vectors [1 x L]·[L x K]: a GEMM M x L x K (d·K MACs)
+      PQ_DECODE     d codebook reads per stored latent, per epoch (an element-wise pass)
+      FC_FWD / FC_BWD_DW / ADAM   the classifier over the replay minibatches
+    Scatter and argmin are folded into the decode and encode passes [I]."""
+    from . import ondevice as od
+
+    net = od.anml(dataset)
+    c = DATASETS[dataset]
+    n, d, L = c["n"], c["d"], c["d"] // M
+    stored = (t - 1) * samples
+    batches = epochs * -(-(samples + stored) // batch)
+    ops = []
+    for op in anml_ops(net)[:-1]:
+        op = dict(op, name="fe_fwd_int8." + op["name"])
+        if op["op"] == "conv2d":
+            op["batch"] = samples
+        else:
+            op["m"] = samples
+        ops.append(op)
+    ops.append({"name": "ewise_mul.gate", "op": "elementwise", "fn": "mul", "elements": samples * n})
+    if scheme == "bitmap_pq":
+        ops.append({"name": "bitmap_pack", "op": "elementwise", "fn": "mul", "elements": samples * n})
+        ops.append({"name": "pq_encode", "op": "gemm", "m": samples * M, "k": L, "n": K, "b_operand": "weight"})
+        if stored:
+            ops.append({"name": "pq_decode", "op": "elementwise", "fn": "add", "elements": epochs * stored * d})
+    cls = net["classes"]
+    ops.append({"name": "fc_fwd", "op": "gemm", "m": batches * batch, "k": n, "n": cls})
+    ops.append({"name": "fc_bwd_dw", "op": "gemm", "m": n, "k": batches * batch, "n": cls,
+                "b_operand": "activation"})
+    ops.append({"name": "adam", "op": "elementwise", "fn": "mul", "elements": batches * 4 * net["classifier_params"]})
+    return {"schema_version": 1, "name": f"lifelearner-{dataset}-class{t}",
+            "models": [{"name": "anml-" + dataset, "precision": {"activation": 8, "weight": 8, "output": 8},
+                        "layers": ops}]}
