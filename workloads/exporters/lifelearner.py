@@ -186,7 +186,7 @@ def _episode(dataset, scheme, classes, samples, fe_bits, mcu, label_bytes):
                         "training": training}]}
 
 
-def class_step_ops(dataset, t, samples=30, epochs=1, batch=8, scheme="bitmap_pq"):
+def class_step_ops(dataset, t, samples=30, epochs=1, batch=8, scheme="bitmap_pq", sub_len=None):
     """The macro-operations of learning class t (lifelearner.md §5), as trace operators for
     `npusim.run`; names say which macro-op each is. With (t - 1) x samples latents stored:
       FE_FWD_INT8   the ANML convs and gate head over the class's samples
@@ -200,7 +200,9 @@ def class_step_ops(dataset, t, samples=30, epochs=1, batch=8, scheme="bitmap_pq"
 
     net = od.anml(dataset)
     c = DATASETS[dataset]
-    n, d, L = c["n"], c["d"], c["d"] // M
+    n, d = c["n"], c["d"]
+    L = sub_len or d // M  # sub-vector length; M = d / L codes per sample
+    m = d // L
     stored = (t - 1) * samples
     batches = epochs * -(-(samples + stored) // batch)
     ops = []
@@ -214,14 +216,16 @@ def class_step_ops(dataset, t, samples=30, epochs=1, batch=8, scheme="bitmap_pq"
     ops.append({"name": "ewise_mul.gate", "op": "elementwise", "fn": "mul", "elements": samples * n})
     if scheme == "bitmap_pq":
         ops.append({"name": "bitmap_pack", "op": "elementwise", "fn": "mul", "elements": samples * n})
-        ops.append({"name": "pq_encode", "op": "gemm", "m": samples * M, "k": L, "n": K, "b_operand": "weight"})
+        ops.append({"name": "pq_encode", "op": "gemm", "m": samples * m, "k": L, "n": K, "b_operand": "weight"})
         if stored:
             ops.append({"name": "pq_decode", "op": "elementwise", "fn": "add", "elements": epochs * stored * d})
     cls = net["classes"]
     ops.append({"name": "fc_fwd", "op": "gemm", "m": batches * batch, "k": n, "n": cls})
     ops.append({"name": "fc_bwd_dw", "op": "gemm", "m": n, "k": batches * batch, "n": cls,
                 "b_operand": "activation"})
-    ops.append({"name": "adam", "op": "elementwise", "fn": "mul", "elements": batches * 4 * net["classifier_params"]})
-    return {"schema_version": 1, "name": f"lifelearner-{dataset}-class{t}",
+    # one Adam step per minibatch: 4 element-wise passes over the classifier's parameters [I]
+    ops += [{"name": "adam.%d" % i, "op": "elementwise", "fn": "mul", "elements": 4 * net["classifier_params"]}
+            for i in range(batches)]
+    return {"schema_version": 1, "name": f"lifelearner-{dataset}-class{t}-S{samples}-E{epochs}-L{L}",
             "models": [{"name": "anml-" + dataset, "precision": {"activation": 8, "weight": 8, "output": 8},
                         "layers": ops}]}
