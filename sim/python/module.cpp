@@ -30,6 +30,8 @@
 #include "sim/core/errors.h"
 #include "sim/core/host_callback.h"
 #include "sim/core/version.h"
+#include "sim/memory_ledger/device.h"
+#include "sim/memory_ledger/training.h"
 #include "sim/workload/op_math.h"
 #include "sim/workload/trace.h"
 
@@ -343,6 +345,33 @@ PYBIND11_MODULE(npusim, m) {
       },
       py::arg("workload"),
       "Per operator of a trace's listed layers: {model, name, macs, conv_output}.");
+
+  // On-device learning (docs/ondevice_learning.md): each model's training costs and the
+  // memory ledger's replay of its tensor events, on a device preset's memory caps.
+  m.def(
+      "training_report",
+      [](const py::object& workload, const py::object& device) {
+        const Workload w =
+            load_workload(load_doc(workload, ErrorKind::Workload, "workload", "workload"));
+        std::optional<OnDeviceTarget> target;
+        std::array<SpaceLimit, kMemorySpaces> limits{};
+        if (!device.is_none()) {
+          target = load_ondevice_target(path_text(device, "device"));
+          limits = memory_limits(*target);
+        }
+        py::list out;
+        for (const Model& model : w.models) {
+          const std::optional<TrainingSpec> t = load_training(model);
+          if (!t) continue;
+          out.append(json_to_python(training_report_json(model, *t, replay_training(*t, limits),
+                                                         target ? &*target : nullptr)));
+        }
+        return out;
+      },
+      py::arg("workload"), py::arg("device") = py::none(),
+      "Per model with a `training:` section: its phase MACs, optimiser state and the memory\n"
+      "ledger (peak and breakdown per space, OOM events, timeline) on the device's caps;\n"
+      "with a device preset, also one iteration's time and energy on it.");
 
   m.def("list_types", [] {
     py::list out;

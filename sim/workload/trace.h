@@ -136,6 +136,11 @@ struct ModelSection {
 bool register_model_section(ModelSection s);
 const std::vector<ModelSection>& model_sections();
 
+// A check of a registered section that needs the loaded model (its layers). The reader runs it
+// after the model loads, so a bad section is a WorkloadError at load time (`npusim validate`).
+using ModelSectionCheck = void (*)(const ConfigNode& section, const Model& model);
+bool register_model_section_check(const std::string& name, ModelSectionCheck check);
+
 struct Workload {
   int64_t schema_version = kTraceSchemaVersion;
   std::string name;

@@ -15,6 +15,11 @@
 namespace npusim {
 namespace {
 
+std::vector<std::pair<std::string, ModelSectionCheck>>& model_section_checks() {
+  static std::vector<std::pair<std::string, ModelSectionCheck>> all;
+  return all;
+}
+
 std::string location(const ConfigNode& n) {
   YAML::Mark m = n.node().IsDefined() ? n.node().Mark() : YAML::Mark::null_mark();
   if (m.is_null() || m.line < 0) return n.doc().file;
@@ -240,6 +245,9 @@ Model load_model(const ConfigNode& node) {
     if (model.llm) dyn.fail("dynamic_sparsity applies to operator-list models");
     model.dynamic_sparsity = load_sparsity_csv(dyn, model);
   }
+  for (const auto& [name, check] : model_section_checks()) {
+    if (const ConfigNode* section = model.section(name)) check(*section, model);
+  }
   return model;
 }
 
@@ -341,6 +349,11 @@ bool register_model_section(ModelSection s) {
 
 const std::vector<ModelSection>& model_sections() {
   return section_registry();
+}
+
+bool register_model_section_check(const std::string& name, ModelSectionCheck check) {
+  model_section_checks().emplace_back(name, check);
+  return true;
 }
 
 Workload load_workload_file(const std::string& path) {
