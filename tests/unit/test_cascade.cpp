@@ -290,3 +290,32 @@ TEST_CASE("docs/cascade.md's worked example is what the shipped preset gives", "
         std::to_string(j->at_path("controller.panics")->as_uint()) + " |");
   }
 }
+
+TEST_CASE("a malformed prediction trace is a user error naming the file and line", "[cascade]") {
+  const std::string dir = std::filesystem::temp_directory_path().string() + "/npusim_cascade_bad";
+  const std::string yaml = write_predictions(dir, 4);
+  {
+    std::ofstream c(dir + "/p.csv");
+    c << "image_id,light.bvsb,light.correct,heavy.bvsb,heavy.correct\n0,0.1,1,0.9,1\n1,1.5,1,0.9,"
+         "1\n";
+  }
+  CHECK_THROWS_AS(load_predictions(yaml), WorkloadError);
+  CHECK_THROWS_WITH(load_predictions(yaml),
+                    Catch::Contains("p.csv:3: light.bvsb `1.5` is not a margin in [0, 1]"));
+  {
+    std::ofstream c(dir + "/p.csv");
+    c << "image_id,light.bvsb,light.correct\n";
+  }
+  CHECK_THROWS_WITH(load_predictions(yaml), Catch::Contains("does not match the models of"));
+  {
+    std::ofstream c(dir + "/p.csv");
+    c << "image_id,light.bvsb,light.correct,heavy.bvsb,heavy.correct\n0,0.1,1,0.9,1\n";
+  }
+  CHECK_THROWS_WITH(load_predictions(yaml), Catch::Contains("1 rows, but"));
+  write_predictions(dir, 4);
+  const PredictionTrace p = load_predictions(yaml);
+  CHECK_THROWS_WITH(p.model("lite0", " (hw.mid.light_model)"),
+                    Catch::Contains("model `lite0` (hw.mid.light_model) is not in the prediction "
+                                    "trace"));
+  std::filesystem::remove_all(dir);
+}
