@@ -156,6 +156,24 @@ Sample dram_stream(uint64_t bytes, const char* transaction, const char* dram_yam
   });
 }
 
+// A MultiTASC fleet (docs/cascade.md): `devices` mid-tier devices x 5,000 samples each, L(b)
+// measured on the server-class NPU first (7 batch sizes of InceptionV3), MultiTASC controller.
+Sample run_cascade(int devices) {
+  return measure([&](Sample& s) {
+    SessionInput in;
+    in.hw = load_yaml_file(
+        std::string(NPUSIM_SOURCE_DIR) + "/hw_configs/cascade/homogeneous_inception.yaml",
+        ErrorKind::Config, "hw");
+    in.workload =
+        load_yaml_file(std::string(NPUSIM_SOURCE_DIR) + "/workloads/cascade/inception_v3.yaml",
+                       ErrorKind::Workload, "workload");
+    in.overrides = {{"hw.mid.devices", std::to_string(devices)}, {"hw.samples_per_device", "5000"}};
+    SessionOutput out = run_session(std::move(in));
+    s.cycles = out.total_cycles;
+    s.events = out.activations;
+  });
+}
+
 struct Case {
   std::string name, what;
   std::function<Sample()> run;
@@ -229,6 +247,12 @@ int main(int argc, char** argv) {
       {"dysta_eval_20seeds",
        "Dysta evaluation: 2 scenarios x 8 schedulers x 20 seeds (target < 20 s)",
        [] { return dysta_grid(20); }},
+      {"cascade_50x5000",
+       "MultiTASC fleet: 50 devices x 5,000 samples, L(b) from the server NPU (target < 2 s)",
+       [] { return run_cascade(50); }},
+      {"cascade_1000x5000",
+       "MultiTASC fleet: 1,000 devices x 5,000 samples, L(b) from the server NPU (target < 30 s)",
+       [] { return run_cascade(1000); }},
   };
   std::printf("npusim %s speed benchmark (median of %d runs by CPU time)\n\n", build_id(), repeat);
   std::printf("%-24s %12s %9s %9s %14s %12s   %s\n", "case", "sim cycles", "wall s", "cpu s",

@@ -1,0 +1,136 @@
+"""Synthetic per-image predictions for the MultiTASC cascades (spec §5, corrections §7.7).
+
+No trained ImageNet models are available offline, so every accuracy computed from this file is
+SYNTHETIC (the file says so and the simulator labels its accuracy outputs). Real predictions
+load through the same schema (docs/cascade.md): a YAML header naming a CSV with the columns
+`image_id`, then `<model>.bvsb` (best-vs-second-best softmax margin, in [0, 1]) and
+`<model>.correct` (0/1) per model.
+
+The generator, per image i and model m (all draws from one seeded PCG64 stream):
+  z_i ~ N(0, 1)                                  the image's difficulty, shared by all models
+  u_im = Phi(rho * z_i + sqrt(1 - rho^2) * e_im), e_im ~ N(0, 1)
+  bvsb_im = F^-1(u_im), F the CDF of Beta(BETA_A, beta_b)
+  correct_im ~ Bernoulli(sigmoid(SLOPE * (bvsb_im - m0_m)))
+with pinned inputs (corrections §7.7): BETA_A = 2, beta_b solved so that F(0.5) = 0.30 (30 % of
+samples below the baseline threshold 0.5), SLOPE = 6, rho = 0.8; m0_m is fitted by bisection
+so the mean of the logistic over the images equals the model's top-1 (spec Table I). The heavy
+model's correctness is conditioned on the light model's through the shared difficulty z_i, so
+a cascade at the baseline lands between the light and the heavy accuracies (checked below).
+"""
+import math
+
+import numpy as np
+
+# model name: top-1 (spec Table I; the light models of the three tiers, the two server models)
+ACCURACY = {
+    "mobilenetv2": 0.7185,
+    "efficientnet_lite0": 0.7502,
+    "efficientnet_b0": 0.7704,
+    "inception_v3": 0.7829,
+    "efficientnet_b3": 0.8149,
+}
+LIGHT = ["mobilenetv2", "efficientnet_lite0", "efficientnet_b0"]
+HEAVY = ["inception_v3", "efficientnet_b3"]
+BETA_A = 2.0
+BELOW_HALF = 0.30
+SLOPE = 6.0
+RHO = 0.8
+GRID = np.linspace(0.0, 1.0, 20001)
+
+
+def _beta_cdf(a, b):
+    mid = (GRID[1:] + GRID[:-1]) / 2  # (midpoints: the density may be infinite at 0 or 1)
+    pdf = mid ** (a - 1) * (1 - mid) ** (b - 1)
+    cdf = np.concatenate([[0.0], np.cumsum(pdf)])
+    return cdf / cdf[-1]
+
+
+def beta_b():
+    """The second Beta shape with F(0.5) = BELOW_HALF (F increases with b)."""
+    lo, hi = 0.2, 20.0
+    for _ in range(80):
+        mid = (lo + hi) / 2
+        below = np.interp(0.5, GRID, _beta_cdf(BETA_A, mid))
+        lo, hi = (lo, mid) if below > BELOW_HALF else (mid, hi)
+    return (lo + hi) / 2
+
+
+def _phi(x):
+    return 0.5 * (1 + np.vectorize(math.erf)(x / math.sqrt(2)))
+
+
+def _fit_midpoint(bvsb, accuracy):
+    lo, hi = -3.0, 3.0
+    for _ in range(80):
+        mid = (lo + hi) / 2
+        mean = np.mean(1 / (1 + np.exp(-SLOPE * (bvsb - mid))))
+        lo, hi = (mid, hi) if mean > accuracy else (lo, mid)
+    return (lo + hi) / 2
+
+
+def generate(images, seed):
+    """{model: (bvsb array, correct array)} and the fitted parameters."""
+    rng = np.random.Generator(np.random.PCG64(seed))
+    b = beta_b()
+    cdf = _beta_cdf(BETA_A, b)
+    z = rng.standard_normal(images)
+    out, fit = {}, {"beta_a": BETA_A, "beta_b": b, "slope": SLOPE, "rho": RHO, "midpoint": {}}
+    for m in LIGHT + HEAVY:
+        e = rng.standard_normal(images)
+        u = _phi(RHO * z + math.sqrt(1 - RHO * RHO) * e)
+        bvsb = np.round(np.interp(u, cdf, GRID), 3)
+        m0 = _fit_midpoint(bvsb, ACCURACY[m])
+        p = 1 / (1 + np.exp(-SLOPE * (bvsb - m0)))
+        correct = (rng.random(images) < p).astype(int)
+        out[m] = (bvsb, correct)
+        fit["midpoint"][m] = m0
+    return out, fit
+
+
+def cascade_accuracy(preds, light, heavy, threshold, rows):
+    bvsb, lc = preds[light][0][rows], preds[light][1][rows]
+    hc = preds[heavy][1][rows]
+    return float(np.mean(np.where(bvsb < threshold, hc, lc)))
+
+
+def render(images, calibration, seed, csv_name, command):
+    """(YAML header text, CSV text)."""
+    preds, fit = generate(images, seed)
+    test = slice(calibration, images)
+    for light in LIGHT:  # the cascade at the baseline lands between light and heavy
+        for heavy in HEAVY:
+            acc = cascade_accuracy(preds, light, heavy, 0.5, test)
+            lo, hi = np.mean(preds[light][1][test]), np.mean(preds[heavy][1][test])
+            if not lo < acc:
+                raise ValueError("cascade %s->%s at 0.5: %.4f not above the light %.4f"
+                                 % (light, heavy, acc, lo))
+            del hi  # (the cascade may beat the heavy model, as the paper reports)
+    names = LIGHT + HEAVY
+    lines = ["image_id," + ",".join("%s.bvsb,%s.correct" % (m, m) for m in names)]
+    for i in range(images):
+        cells = ["%d" % i]
+        for m in names:
+            cells.append("%.3f" % preds[m][0][i])
+            cells.append("%d" % preds[m][1][i])
+        lines.append(",".join(cells))
+    csv = "\n".join(lines) + "\n"
+    measured = {m: float(np.mean(preds[m][1])) for m in names}
+    below = float(np.mean(preds["efficientnet_lite0"][0] < 0.5))
+    yaml = "\n".join([
+        "# Generated by workloads/exporters/cascade_predictions.py; do not edit by hand.",
+        "# Regenerate with: " + command,
+        "# SYNTHETIC: no trained models were run; accuracies derived from it are synthetic.",
+        "# Generator: BvSB ~ Beta(%g, %.4f) through a shared difficulty (rho %g); P(correct) ="
+        % (fit["beta_a"], fit["beta_b"], fit["rho"]),
+        "# sigmoid(%g (BvSB - m0)), m0 fitted to each model's Table I top-1; share of" % SLOPE,
+        "# efficientnet_lite0 samples below 0.5: %.4f; measured top-1: %s" % (
+            below, ", ".join("%s %.4f" % (m, measured[m]) for m in names)),
+        "schema_version: 1",
+        "synthetic: true",
+        "seed: %d" % seed,
+        "images: %d" % images,
+        "calibration_images: %d   # the first ones; the others are the test pool" % calibration,
+        "csv: " + csv_name,
+        "models: [%s]" % ", ".join(names),
+    ]) + "\n"
+    return yaml, csv
