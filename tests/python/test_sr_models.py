@@ -94,6 +94,9 @@ def test_schedule_rules():
     layers = sr.scheduled_layers("tpsr")
     share = sum(l["macs_per_lr_pixel"] for l, b in zip(layers, bits) if b == 16) / 62009
     assert 0 < share <= 0.020
+    _, bits_u, _, _, _ = sr.variant_schedule("tpsr", "nawq_sr", dataset="u100")
+    share_u = sum(l["macs_per_lr_pixel"] for l, b in zip(layers, bits_u) if b == 16) / 62009
+    assert share < share_u <= 0.093
     a = sr.variant_schedule("imdn", "rand_dre", seed=1)[2]
     assert a == sr.variant_schedule("imdn", "rand_dre", seed=1)[2]
     assert a != sr.variant_schedule("imdn", "rand_dre", seed=2)[2]

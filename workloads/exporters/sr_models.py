@@ -298,8 +298,11 @@ SCHEDULE_VERSION = 1
 TARGETS = ("npu", "cpu_fp32", "gpu_fp16")
 VARIANTS = ("fp32_cpu", "fp16_gpu", "int8_npu", "a16w8_npu", "nawq_sr", "wo_dre", "all_dre",
             "rand_dre")
-# Share of MACs NAWQ-SR keeps at 16 bits, f16 = 2/R - 1 from Table 1 on B100 (spec §5.3) and K.
-F16_SHARE = {"tpsr": 0.020, "imdn": 0.036, "rcan": 0.0, "m_clc": 0.0, "m_s2": 0.0}
+# Share of MACs NAWQ-SR keeps at 16 bits, f16 = 2/R - 1 from Table 1 (spec §5.3), per dataset,
+# and the DRE energy threshold K (spec §4.4).
+DATASETS = ("b100", "u100")
+F16_SHARE = {"b100": {"tpsr": 0.020, "imdn": 0.036, "rcan": 0.0, "m_clc": 0.0, "m_s2": 0.0},
+             "u100": {"tpsr": 0.093, "imdn": 0.036, "rcan": 0.0, "m_clc": 0.0, "m_s2": 0.0}}
 DRE_K = {"tpsr": 0.5, "imdn": 0.125, "rcan": 1.0, "m_clc": 1.0, "m_s2": 1.0}
 ASSUMED = "assumed, pending WLopt"
 
@@ -350,15 +353,17 @@ def read_schedule(path):
     return doc
 
 
-def _assumed_nawq_bits(model, layers):
-    """NAWQ-SR word lengths before WLopt has run: 16 bits on the network's first scheduled
-    layers while their MAC share stays within F16_SHARE (sensitive head layers [I])."""
+def _assumed_nawq_bits(model, layers, dataset="b100"):
+    """NAWQ-SR word lengths before WLopt has run: in network order, a layer stays at 16 bits
+    when the 16-bit MAC share stays within F16_SHARE with it (WLopt demotes the heaviest layers
+    first, so the light ones are those left at 16 bits [I])."""
+    share = F16_SHARE[dataset][model]
     total = sum(layer["macs_per_lr_pixel"] for layer in layers)
-    bits, acc, front = [], 0, True
+    bits, acc = [], 0
     for layer in layers:
-        acc += layer["macs_per_lr_pixel"]
-        front = front and acc <= F16_SHARE[model] * total
-        bits.append(16 if front else 8)
+        keep = share > 0 and acc + layer["macs_per_lr_pixel"] <= share * total
+        acc += layer["macs_per_lr_pixel"] if keep else 0
+        bits.append(16 if keep else 8)
     return bits
 
 
@@ -369,8 +374,9 @@ def _assumed_dre(model, layers):
     return [i < n for i in range(len(layers))]
 
 
-def variant_schedule(model, variant, seed=0):
-    """(target, bits, dre, provenance, extra) of one of the eight VARIANTS."""
+def variant_schedule(model, variant, seed=0, dataset="b100"):
+    """(target, bits, dre, provenance, extra) of one of the eight VARIANTS; NAWQ-SR's assumed
+    widths depend on the dataset (Table 1's f16 share)."""
     layers = scheduled_layers(model)
     n = len(layers)
     base = {"source": "workloads/exporters/sr_models.py variant_schedule", "status": "input"}
@@ -382,8 +388,9 @@ def variant_schedule(model, variant, seed=0):
         b = 8 if variant == "int8_npu" else 16
         return ("npu", [b] * n, [False] * n, dict(base, algorithm="none"),
                 {"pixel_shuffle": "fallback"})
-    bits = _assumed_nawq_bits(model, layers)
-    prov = dict(base, algorithm=ASSUMED, f16_share=F16_SHARE[model], K=DRE_K[model])
+    bits = _assumed_nawq_bits(model, layers, dataset)
+    prov = dict(base, algorithm=ASSUMED, dataset=dataset, f16_share=F16_SHARE[dataset][model],
+                K=DRE_K[model])
     extra = {"pixel_shuffle": "rewrite"}
     if variant == "nawq_sr":
         return "npu", bits, _assumed_dre(model, layers), prov, extra
@@ -399,8 +406,8 @@ def variant_schedule(model, variant, seed=0):
     raise ValueError("unknown variant %r (variants: %s)" % (variant, ", ".join(VARIANTS)))
 
 
-def schedule_text(model, variant, seed=0):
-    target, bits, dre, prov, extra = variant_schedule(model, variant, seed)
+def schedule_text(model, variant, seed=0, dataset="b100"):
+    target, bits, dre, prov, extra = variant_schedule(model, variant, seed, dataset)
     label = variant if variant != "rand_dre" else "rand_dre_%d" % seed
     return render_schedule(model, label, target, bits, dre, prov, **extra)
 
@@ -504,6 +511,7 @@ def main(argv=None):
     s.add_argument("model", choices=MODELS)
     s.add_argument("variant", choices=VARIANTS)
     s.add_argument("--seed", type=int, default=0, help="rand_dre seed")
+    s.add_argument("--dataset", choices=DATASETS, default="b100", help="Table 1 f16 share")
     s.add_argument("-o", "--output")
     m = sub.add_parser("summary", help="parameters, nodes and MACs")
     m.add_argument("model", choices=MODELS)
@@ -516,7 +524,7 @@ def main(argv=None):
         (lw, lh), (gc, gr) = a.lr, a.grid
         return emit.output(render_trace(a.model, lh, lw, gr, gc, a.halo, sched), a.output)
     if a.cmd == "schedule":
-        return emit.output(schedule_text(a.model, a.variant, a.seed), a.output)
+        return emit.output(schedule_text(a.model, a.variant, a.seed, a.dataset), a.output)
     lw, lh = a.lr
     g = build_graph(a.model, lh, lw)
     print("%s: %d parameters, %d nodes, %d scheduled layers, %.3f GMAC at %dx%d"
