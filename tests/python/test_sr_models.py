@@ -110,3 +110,10 @@ def test_schedule_with_wrong_layer_count_is_refused(tmp_path):
     path.write_text(text)
     with pytest.raises(ValueError, match="do not match"):
         sr.read_schedule(path)
+
+
+def test_committed_sr_files_are_fresh():
+    # workloads/sr/ is written by `sr_models.py commit`; a stale file fails here.
+    for rel, text in sr.committed().items():
+        path = Path(__file__).resolve().parents[2] / "workloads" / rel
+        assert path.read_text() == text, "%s is stale: run %s" % (rel, sr.COMMIT_COMMAND)

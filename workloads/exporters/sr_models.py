@@ -490,6 +490,33 @@ def render_trace(model, lr_h, lr_w, rows=1, cols=1, halo=0, schedule=None, name=
     return text + "\n".join(out) + "\n"
 
 
+# Committed under workloads/sr/ (the speed benchmark's and the golden regression's inputs): the
+# three Table 4 models at 720p output in 2x2 patches of 90x160 with a 4-pixel halo, pointing at
+# their NAWQ-SR B100 schedule, and every variant's schedule under schedules/.
+COMMIT_MODELS = ("tpsr", "imdn", "rcan")
+COMMIT_VARIANTS = [("fp32_cpu", "b100"), ("fp16_gpu", "b100"), ("int8_npu", "b100"),
+                   ("a16w8_npu", "b100"), ("nawq_sr", "b100"), ("nawq_sr", "u100"),
+                   ("wo_dre", "b100"), ("all_dre", "b100"), ("rand_dre", "b100")]
+COMMIT_COMMAND = "/usr/bin/python3 workloads/exporters/sr_models.py commit"
+
+
+def schedule_file(model, variant, dataset="b100"):
+    tail = "_" + dataset if variant in ("nawq_sr", "wo_dre", "all_dre", "rand_dre") else ""
+    return "schedules/%s_%s%s.yaml" % (model, variant, tail)
+
+
+def committed():
+    """{path under workloads/: text} of the committed SR traces and schedules."""
+    files = {}
+    for m in COMMIT_MODELS:
+        files["sr/%s_720p_2x2.yaml" % m] = render_trace(
+            m, 180, 320, 2, 2, 4, schedule_file(m, "nawq_sr"), name="%s_720p_2x2" % m,
+            command=COMMIT_COMMAND)
+        for v, d in COMMIT_VARIANTS:
+            files["sr/" + schedule_file(m, v, d)] = schedule_text(m, v, 0, d)
+    return files
+
+
 def _size(text):
     w, h = (int(v) for v in text.lower().split("x"))
     return w, h
@@ -513,6 +540,9 @@ def main(argv=None):
     s.add_argument("--seed", type=int, default=0, help="rand_dre seed")
     s.add_argument("--dataset", choices=DATASETS, default="b100", help="Table 1 f16 share")
     s.add_argument("-o", "--output")
+    c = sub.add_parser("commit", help="rewrite workloads/sr/ (or --check it)")
+    c.add_argument("--check", action="store_true")
+    c.add_argument("--out-dir", default=os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
     m = sub.add_parser("summary", help="parameters, nodes and MACs")
     m.add_argument("model", choices=MODELS)
     m.add_argument("--lr", type=_size, default=(320, 180))
@@ -523,6 +553,8 @@ def main(argv=None):
             sched = schedule_text(a.model, a.inline_variant, a.seed)
         (lw, lh), (gc, gr) = a.lr, a.grid
         return emit.output(render_trace(a.model, lh, lw, gr, gc, a.halo, sched), a.output)
+    if a.cmd == "commit":
+        return emit.write_committed(committed(), a.out_dir, a.check, COMMIT_COMMAND)
     if a.cmd == "schedule":
         return emit.output(schedule_text(a.model, a.variant, a.seed, a.dataset), a.output)
     lw, lh = a.lr
