@@ -354,17 +354,23 @@ def read_schedule(path):
 
 
 def _assumed_nawq_bits(model, layers, dataset="b100"):
-    """NAWQ-SR word lengths before WLopt has run: in network order, a layer stays at 16 bits
-    when the 16-bit MAC share stays within F16_SHARE with it (WLopt demotes the heaviest layers
-    first, so the light ones are those left at 16 bits [I])."""
+    """NAWQ-SR word lengths before WLopt has run: one contiguous run of layers at 16 bits, the
+    run (in network order) with the largest MAC share within Table 1's f16 (ties: the earliest).
+    One run keeps the partition switches to two per patch, as the paper's 0.34 % switch share
+    implies [I]."""
     share = F16_SHARE[dataset][model]
-    total = sum(layer["macs_per_lr_pixel"] for layer in layers)
-    bits, acc = [], 0
-    for layer in layers:
-        keep = share > 0 and acc + layer["macs_per_lr_pixel"] <= share * total
-        acc += layer["macs_per_lr_pixel"] if keep else 0
-        bits.append(16 if keep else 8)
-    return bits
+    macs = [layer["macs_per_lr_pixel"] for layer in layers]
+    limit = share * sum(macs)
+    best, best_run = 0, (0, 0)
+    for i in range(len(macs)):
+        acc = 0
+        for j in range(i, len(macs)):
+            acc += macs[j]
+            if acc > limit:
+                break
+            if acc > best:
+                best, best_run = acc, (i, j + 1)
+    return [16 if best_run[0] <= k < best_run[1] else 8 for k in range(len(macs))]
 
 
 def _assumed_dre(model, layers):
