@@ -286,7 +286,7 @@ Simulated latencies (ms): NAWQ-SR per column, then the SDM865 baselines:
   carries the shared HR tail (pixel-shuffle rewrite, add-MeanShift and stitch of 392x672 tensors that
   spill the 256 KiB SRAM), two partition switches per patch and its DRE layers, so N_RCAN / N_TPSR is 2.13
   instead of the 2.4-2.55 the spec derives.
-- **The calibrated fallback** (hop {hop_ms} ms, {rate} GB/s) differs from spec §8.3's check (a few ms,
+- **The calibrated fallback** (hop {solve['hop_s'] * 1e3:.3f} ms, {solve['rate_gbs']:.3f} GB/s) differs from spec §8.3's check (a few ms,
   0.8-1.1 GB/s) because here a hop is paid per pixel-shuffle and per patch (8 per frame), not per frame.
 - **§5.4 overheads** follow from the assumed schedules (inputs): with DRE on every RCAN layer the RQU's
   fixed cost (the spec's 1 us Eq. (1) per layer and patch, 129 layers x 4 patches) gives 8 % instead of
@@ -295,7 +295,7 @@ Simulated latencies (ms): NAWQ-SR per column, then the SDM865 baselines:
   are already large.
 
 {R.kinds_table(rows)}
-""".replace("{hop_ms}", f"{solve['hop_s'] * 1e3:.3f}").replace("{rate}", f"{solve['rate_gbs']:.3f}")
+"""
     setup = (f"Table 4 on the SDM865/888-like presets, RCAN/865/B100 calibration (cpu_eff {cal['cpu_efficiency']:.3f}, "
              f"gpu_eff {cal['gpu_efficiency']:.3f}, hop {solve['hop_s'] * 1e3:.2f} ms, "
              f"{solve['rate_gbs']:.2f} GB/s); NAWQ-SR schedules are assumed inputs pending WLopt.")
