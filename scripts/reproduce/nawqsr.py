@@ -277,6 +277,10 @@ Simulated latencies (ms): NAWQ-SR per column, then the SDM865 baselines:
   64 channels, so the pixel-shuffle fallback (a 48-channel LR tensor, as in TPSR/RCAN's 12) weighs far
   less, and the A16W8 body costs the full 2x of the rate factor: the simulated IMDN NPU speedups follow the
   MAC ratio, not the paper's 1.5-1.9. The paper's IMDN 888-below-865 inversion is a known miss (§8.7).
+  IMDN's CPU and GPU cells come out 3-4x the paper's: Table 4 implies an IMDN NAWQ-SR frame about 12x
+  RCAN's for 4.7x its MACs, while the simulated NPU time scales with the MACs (the 384-channel concat
+  spills but streams at 20 GB/s); the spec's option to route IMDN's CCA statistics, concats and splits
+  to the CPU (§6 item 5, §7.7) is not implemented here.
 - **SDM888 cells** come out high (TPSR 1.4-1.6x the paper on the NPU baselines): with 4 MiB of SRAM the
   98x168 patches' LR tensors stay on chip (§8.5) at INT8 and A16W8 alike, so NAWQ-SR's body speeds up by
   more than the 2x MAC rate while the baselines keep their CPU fallbacks at the 865's calibrated hop and
