@@ -283,10 +283,12 @@ class MobileNpu : public sc_core::sc_module, public IAccelerator {
     for (uint64_t patch = 0; patch < r.graph.patches(); ++patch) {
       ctx.begin_phase("patch", PhaseKind::Inference);
       uint64_t w_off = r.weight_base, parity = 0;
-      for (const SrStep& s : r.plan.steps) {
+      for (size_t k = 0; k < r.plan.steps.size(); ++k) {
+        const SrStep& s = r.plan.steps[k];
         ctx.boundary();
         const size_t id = acc_.begin_op(s.name, s.op_type, peak);
-        if (s.stall > 0) engine_->stall(s.stall);
+        const bool wrap = patch > 0 && r.plan.wrap_switch && k == r.plan.wrap_step;
+        if (s.stall > 0 || wrap) engine_->stall(s.stall + (wrap ? r.plan.switch_cycles : 0));
         // Activations ping-pong between two regions above the weights.
         const OperandBases bases{w_off, act_base_ + parity * act_half_,
                                  act_base_ + (1 - parity) * act_half_};
@@ -318,7 +320,7 @@ class MobileNpu : public sc_core::sc_module, public IAccelerator {
       m["variant"] = run.graph.schedule.variant;
       m["patches"] = n;
       m["partitions"] = p.partitions * n;
-      m["partition_switches"] = p.switches * n;
+      m["partition_switches"] = switches(run);
       m["dre_layers"] = p.dre_layers;
       m["fallbacks"] = p.fallbacks * n;
       Json bytes = Json::object();
@@ -358,7 +360,7 @@ class MobileNpu : public sc_core::sc_module, public IAccelerator {
     s["cycles_by_unit"] = by_unit;
     const uint64_t switches_cycles = clock_.cycle_at_ps(p_.partition_switch.ps).n * [&] {
       uint64_t k = 0;
-      for (const Run& run : runs_) k += run.plan.switches * run.graph.patches();
+      for (const Run& run : runs_) k += switches(run);
       return k;
     }();
     const uint64_t dre =
@@ -383,6 +385,11 @@ class MobileNpu : public sc_core::sc_module, public IAccelerator {
     SrPlan plan;
     uint64_t weight_base = 0;
   };
+  // Per frame: within every patch, and between patches when they start in another mode.
+  static uint64_t switches(const Run& r) {
+    const uint64_t n = r.graph.patches();
+    return r.plan.switches * n + (r.plan.wrap_switch ? n - 1 : 0);
+  }
   MobileNpuParams p_;
   ClockDomain clock_;
   std::unique_ptr<IDram> own_dram_;

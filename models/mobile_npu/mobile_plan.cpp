@@ -71,6 +71,7 @@ class Planner {
     p.fused = fused_;
     int prev_unit = -1, prev_mode = -1, prev_bits = -1;
     bool prev_dre = false;
+    int first_unit = -1, first_mode = -1;
     for (size_t i = 0; i < n_; ++i) {
       if (fused_[i]) continue;
       const SrNode& n = g_.nodes[i];
@@ -86,6 +87,11 @@ class Planner {
           ++p.switches;
         }
         if (c.act_bits != prev_bits || c.dre != prev_dre) ++p.partitions;
+        if (first_unit < 0) {
+          first_unit = static_cast<int>(e);
+          first_mode = mode;
+          p.wrap_step = p.steps.size();
+        }
         prev_unit = static_cast<int>(e);
         prev_mode = mode;
         prev_bits = c.act_bits;
@@ -104,6 +110,8 @@ class Planner {
         if (p.steps.back().fallback) ++p.fallbacks;
       }
     }
+    p.wrap_switch = first_unit >= 0 && (first_unit != prev_unit || first_mode != prev_mode);
+    p.switch_cycles = hw_.partition_switch;
     for (SrStep& s : p.steps) {
       for (WorkUnit& w : s.units) w.opens_output = w.closes_output = w.store_bytes > 0;
       p.weight_bytes += s.weight_bytes;

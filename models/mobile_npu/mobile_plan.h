@@ -81,6 +81,11 @@ struct SrPlan {
   std::vector<SrStep> steps;                                             // one patch
   std::vector<bool> fused;                                               // per node
   uint64_t partitions = 0, switches = 0, dre_layers = 0, fallbacks = 0;  // per patch
+  // The next patch starts in another (unit, mode) than this one ends in: a switch between
+  // patches, paid before the first scheduled layer's step `wrap_step`.
+  bool wrap_switch = false;
+  size_t wrap_step = 0;
+  uint64_t switch_cycles = 0;
   std::array<uint64_t, 33> act_bytes_by_bits{};  // DMA bytes of activations per patch, by width
   uint64_t weight_bytes = 0;                     // per patch
 };

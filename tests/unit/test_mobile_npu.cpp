@@ -109,6 +109,30 @@ TEST_CASE("mobile_npu: a mode change between layers is a partition switch", "[mo
         Approx(1e-6).epsilon(1e-12));
 }
 
+TEST_CASE("mobile_npu: a patch that starts in another mode than the last ended pays a switch",
+          "[mobile_npu]") {
+  // Two patches (grid 1 x 2), head A16W8, body INT8: a switch inside each patch, and one more
+  // before the second patch's head (it starts at A16W8 where the first ended at INT8): 3 in
+  // all, 3 x 1,000 cycles; the single-patch run pays one.
+  std::string wl = trace(layers(16, false, 8, false));
+  const std::string one = "grid: {rows: 1, cols: 1, halo: 0}";
+  wl.replace(wl.find(one), one.size(), "grid: {rows: 1, cols: 2, halo: 0}");
+  const SessionOutput two = run(wl);
+  const SessionOutput single = run(trace(layers(16, false, 8, false)));
+  CHECK(two.stats.at_path("mobile_npu.models")->at(0).find("partition_switches")->as_uint() == 3);
+  CHECK(single.stats.at_path("mobile_npu.models")->at(0).find("partition_switches")->as_uint() ==
+        1);
+  CHECK(two.stats.at_path("mobile_npu.partition_switch_seconds")->as_double() ==
+        Approx(3e-6).epsilon(1e-12));
+  // The second patch's head row carries the switch: 1,000 + launch 100 + 864.
+  const Json* rows = two.stats.at_path("breakdown.layers");
+  uint64_t head_cycles = 0;
+  for (size_t i = 0; i < rows->size(); ++i)
+    if (rows->at(i).find("name")->as_string() == "head")
+      head_cycles = rows->at(i).find("cycles")->as_uint();
+  CHECK(head_cycles == 2 * (100 + 864) + 1000);
+}
+
 TEST_CASE("mobile_npu: a DRE layer waits for the RQU over its whole input", "[mobile_npu]") {
   // body with DRE: before it, the RQU: a log2(16 lanes) = 4-cycle min/max tree and Eq. (1)
   // (50) as fixed cost, then the requantise pass over body's 16 x 8 x 8 = 1,024 input
