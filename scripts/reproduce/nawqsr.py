@@ -286,15 +286,17 @@ Simulated latencies (ms): NAWQ-SR per column, then the SDM865 baselines:
   more than the 2x MAC rate while the baselines keep their CPU fallbacks at the 865's calibrated hop and
   byte rate (the spec calibrates on the 865 only); its CPU/GPU rates are public peaks with the 865's
   efficiency factors.
-- **TPSR's CPU and GPU cells** come out at about half the paper's: the simulated NAWQ-SR TPSR frame (6.3 ms)
+- **TPSR's CPU and GPU cells** come out at about half the paper's: the simulated NAWQ-SR TPSR frame ({nawq[('865', 'tpsr', 'b100')] * 1e3:.2f} ms)
   carries the shared HR tail (pixel-shuffle rewrite, add-MeanShift and stitch of 392x672 tensors that
-  spill the 256 KiB SRAM), two partition switches per patch and its DRE layers, so N_RCAN / N_TPSR is 2.13
+  spill the 256 KiB SRAM), the partition switches around its assumed 16-bit head run and its DRE layers,
+  so N_RCAN / N_TPSR is {nawq[('865', 'rcan', 'b100')] / nawq[('865', 'tpsr', 'b100')]:.2f}
   instead of the 2.4-2.55 the spec derives.
 - **The calibrated fallback** (hop {solve['hop_s'] * 1e3:.3f} ms, {solve['rate_gbs']:.3f} GB/s) differs from spec §8.3's check (a few ms,
   0.8-1.1 GB/s) because here a hop is paid per pixel-shuffle and per patch (8 per frame), not per frame.
 - **§5.4 overheads** follow from the assumed schedules (inputs): with DRE on every RCAN layer the RQU's
   fixed cost (the spec's 1 us Eq. (1) per layer and patch, 129 layers x 4 patches) gives 8 % instead of
-  <= 6.4 %; the switch share counts two 40 us switches per patch of the assumed 16-bit head run of TPSR;
+  <= 6.4 %; the switch share counts the 40 us switches into and out of TPSR's assumed 16-bit head run (one per patch
+  and one between patches);
   RandDRE costs only ~2.7x NAWQ-SR's DRE because the assumed NAWQ-SR DRE sets (first ceil(K |L|) layers)
   are already large.
 
