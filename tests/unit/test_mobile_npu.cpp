@@ -3,6 +3,9 @@
 // configured rates below; and the schedule's user errors.
 #include <catch2/catch.hpp>
 
+#include <fstream>
+#include <sstream>
+
 #include "sim/app/session.h"
 #include "sim/core/errors.h"
 
@@ -182,4 +185,41 @@ TEST_CASE("mobile_npu: schedules the hardware cannot run are user errors naming 
       run(trace("          - {name: head, act_bits: 8, dre: false}\n")),
       Catch::Contains("the schedule has 1 layers but the graph of `t` has 2 scheduled layers; "
                       "layer `body`"));
+}
+
+TEST_CASE("docs/mobile_npu.md's worked example is what the shipped preset gives",
+          "[mobile_npu][docs]") {
+  std::ifstream f(std::string(NPUSIM_SOURCE_DIR) + "/docs/mobile_npu.md");
+  std::stringstream ss;
+  ss << f.rdbuf();
+  const std::string doc = ss.str();
+  auto tpsr = [](const std::string& schedule) {
+    SessionInput in;
+    in.hw =
+        load_yaml_file(std::string(NPUSIM_SOURCE_DIR) + "/hw_configs/mobile_npu/sdm865_like.yaml",
+                       ErrorKind::Config, "hw");
+    in.workload =
+        load_yaml_file(std::string(NPUSIM_SOURCE_DIR) + "/workloads/sr/tpsr_720p_2x2.yaml",
+                       ErrorKind::Workload, "workload");
+    if (!schedule.empty()) in.overrides = {{"workload.models.0.sr.schedule", schedule}};
+    return run_session(std::move(in));
+  };
+  const SessionOutput n = tpsr("");
+  const Json& by = *n.stats.at_path("mobile_npu.cycles_by_unit");
+  CHECK(n.total_cycles == 6435324);
+  CHECK(by.find("tensor.int8")->as_uint() == 3924596);
+  CHECK(by.find("tensor.wide")->as_uint() == 143492);
+  CHECK(by.find("rqu.wide")->as_uint() == 60784);
+  const Json& m = n.stats.at_path("mobile_npu.models")->at(0);
+  CHECK(m.find("dre_layers")->as_uint() == 9);
+  CHECK(m.find("partition_switches")->as_uint() == 7);
+  const SessionOutput i8 = tpsr("schedules/tpsr_int8_npu.yaml");
+  CHECK(i8.total_cycles == 20352724);
+  CHECK(i8.stats.at_path("mobile_npu.cycles_by_unit")->find("cpu_fallback.int8")->as_uint() ==
+        4 * (200308 + 706231 + 2824923));
+  CHECK(i8.stats.at_path("mobile_npu.models")->at(0).find("fallbacks")->as_uint() == 8);
+  for (const char* s :
+       {"6,435,324 cycles", "3,924,596 cycles at INT8", "143,492 at A16W8", "60,784 for the 9 DRE",
+        "7 partition", "20,352,724 cycles", "(8", "= 14,925,848 cycles"})
+    CHECK(doc.find(s) != std::string::npos);
 }
