@@ -253,6 +253,15 @@ class Planner {
       w.store_bytes = part(store, tiles, t);
       w.store_addr = ceil_div(store, tiles) * t;
       (matrix ? w.mw.m : w.vw.elements) = part(grain, tiles, t);
+      if (w.input_bytes > hw_.input_half || w.store_bytes > hw_.output_half ||
+          w.weight_bytes > hw_.weight_half) {
+        throw MappingError("step `" + s.name + "`: a tile of " + std::to_string(w.input_bytes) +
+                           " input, " + std::to_string(w.weight_bytes) + " weight and " +
+                           std::to_string(w.store_bytes) +
+                           " output bytes does not fit the SRAM's buffer halves (" +
+                           std::to_string(hw_.input_half) + ", " + std::to_string(hw_.weight_half) +
+                           ", " + std::to_string(hw_.output_half) + " bytes)");
+      }
       s.units.push_back(w);
     }
     s.load_bytes = load;
@@ -308,13 +317,17 @@ class Planner {
       s.units.push_back(q);
       return s;
     }
+    // Unfused: the producer's 16-bit intermediate goes to DRAM (written once), a min/max pass
+    // reads it, and the requantise pass reads it again; each pass in tiles of the buffers.
     const uint64_t wide = bytes_at(elems, 16);
     WorkUnit mm = q;
     mm.vw.fn = VectorFn::MaxPool;
-    mm.input_bytes = wide;
-    mm.store_bytes = wide;  // the producer's 16-bit intermediate, written once
-    q.input_bytes = wide;
-    s.units = {mm, q};
+    SrStep minmax, requant;
+    minmax.name = requant.name = s.name;
+    tile(minmax, mm, wide, wide, 0, false);
+    tile(requant, q, wide, 0, 0, false);
+    s.units = minmax.units;
+    s.units.insert(s.units.end(), requant.units.begin(), requant.units.end());
     s.load_bytes = 2 * wide;
     s.store_bytes = wide;
     return s;

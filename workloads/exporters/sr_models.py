@@ -502,7 +502,7 @@ def render_trace(model, lr_h, lr_w, rows=1, cols=1, halo=0, schedule=None, name=
 COMMIT_MODELS = ("tpsr", "imdn", "rcan")
 COMMIT_VARIANTS = [("fp32_cpu", "b100"), ("fp16_gpu", "b100"), ("int8_npu", "b100"),
                    ("a16w8_npu", "b100"), ("nawq_sr", "b100"), ("nawq_sr", "u100"),
-                   ("wo_dre", "b100"), ("all_dre", "b100"), ("rand_dre", "b100")]
+                   ("wo_dre", "b100"), ("wo_dre", "u100"), ("all_dre", "b100"), ("rand_dre", "b100")]
 COMMIT_COMMAND = "/usr/bin/python3 workloads/exporters/sr_models.py commit"
 
 
