@@ -149,7 +149,8 @@ class Planner {
     for (size_t i = 0; i < n_; ++i) {
       home_[i] = i;
       const SrNode& n = g_.nodes[i];
-      if (!hw_.fuse_elementwise || !is_fusable(n.type) || n.producers.empty()) continue;
+      if (!hw_.fuse_elementwise || !is_fusable(n.type) || n.producers.empty() || to_cpu(n))
+        continue;
       const size_t p = n.producers[0];
       if (g_.layer_of[p] >= 0 || fused_[p]) {
         fused_[i] = true;
@@ -158,7 +159,10 @@ class Planner {
     }
   }
 
-  bool off_npu(size_t i) const { return fallback_[i]; }
+  bool to_cpu(const SrNode& n) const {
+    const auto& ops = g_.schedule.cpu_ops;
+    return std::find(ops.begin(), ops.end(), n.type) != ops.end();
+  }
 
   // Which nodes fall back, which are resident, which store their output.
   void place() {
@@ -167,6 +171,16 @@ class Planner {
     store_.assign(n_, false);
     for (size_t i = 0; i < n_; ++i) {
       const SrNode& n = g_.nodes[i];
+      if (!fused_[i] && to_cpu(n)) {  // routed to the CPU by the schedule (spec §6 item 5)
+        if (!hw_.cpu_fallback) {
+          throw ConfigError("node `" + n.name +
+                            "` is routed to the CPU (cpu_ops) but cpu_fallback "
+                            "is false (" +
+                            n.source + ")");
+        }
+        fallback_[i] = true;
+        continue;
+      }
       if (fused_[i] || n.rank <= hw_.tensor_banks) continue;
       const bool ps = n.type == SrNodeType::PixelShuffle;
       const PixelShufflePolicy pol = g_.schedule.pixel_shuffle;

@@ -103,7 +103,7 @@ std::array<int64_t, 3> get_shape(const ConfigNode& n, const std::string& key) {
 
 SrSchedule read_schedule(const ConfigNode& s) {
   s.check_keys({"schedule_version", "model", "variant", "target", "pixel_shuffle", "int8_unit",
-                "layers", "provenance"});
+                "cpu_ops", "layers", "provenance"});
   SrSchedule out;
   out.source = s.where();
   if (get_int(s, "schedule_version", 1) != 1)
@@ -122,6 +122,22 @@ SrSchedule read_schedule(const ConfigNode& s) {
                                                    "fallback");
   out.int8_unit = get_enum<Int8Unit>(
       s, "int8_unit", {{"tensor", Int8Unit::Tensor}, {"vector", Int8Unit::Vector}}, "tensor");
+  const ConfigNode ops = s.child("cpu_ops");
+  if (ops.present()) {
+    if (!ops.node().IsSequence()) ops.fail("`cpu_ops` must be a list of node types");
+    for (size_t i = 0; i < ops.node().size(); ++i) {
+      const std::string t = ops.node()[i].as<std::string>();
+      bool found = false;
+      for (const auto& kv : kTypes) {
+        if (kv.first == t && !is_scheduled(kv.second)) {
+          out.cpu_ops.push_back(kv.second);
+          found = true;
+        }
+      }
+      if (!found)
+        ops.fail("`cpu_ops` names `" + t + "`, which is no unscheduled node type of the graph");
+    }
+  }
   const ConfigNode layers = s.child("layers");
   if (!layers.node().IsSequence()) s.fail("the schedule needs `layers`, a list");
   return out;

@@ -64,6 +64,7 @@ struct SrSchedule {
   SrTarget target = SrTarget::Npu;
   PixelShufflePolicy pixel_shuffle = PixelShufflePolicy::Fallback;
   Int8Unit int8_unit = Int8Unit::Tensor;
+  std::vector<SrNodeType> cpu_ops;    // node types sent to the CPU (IMDN's CCA, spec §6 item 5)
   std::vector<SrLayerChoice> layers;  // one per scheduled node, in node order
   std::string source;
 };

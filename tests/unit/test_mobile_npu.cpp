@@ -173,6 +173,19 @@ TEST_CASE("mobile_npu: a rank-6 pixel-shuffle falls back to the CPU", "[mobile_n
   CHECK(r.stats.at_path("mobile_npu.fallback_seconds")->as_double() == 0.0);
 }
 
+TEST_CASE("mobile_npu: a schedule may route node types to the CPU (cpu_ops)", "[mobile_npu]") {
+  // stitch on the CPU: hop 10,000 + its input (up.ps's 3 x 16 x 16 = 768 B) and output (the
+  // 768-byte HR interior) at 1 B/cycle = 11,536 cycles; up.ps (rewritten, on chip) now stores
+  // its 768 bytes for the CPU.
+  const SessionOutput o =
+      run(trace(layers(8, false, 8, false), "rewrite\n        cpu_ops: [stitch]"));
+  CHECK(row(o, "stitch").find("compute_cycles")->as_uint() == 11536);
+  CHECK(row(o, "up.ps").find("dram_write_bytes")->as_uint() == 768);
+  CHECK(o.stats.at_path("mobile_npu.models")->at(0).find("fallbacks")->as_uint() == 1);
+  CHECK_THROWS_WITH(run(trace(layers(8, false, 8, false), "rewrite\n        cpu_ops: [conv]")),
+                    Catch::Contains("`cpu_ops` names `conv`"));
+}
+
 TEST_CASE("mobile_npu: schedules the hardware cannot run are user errors naming the layer",
           "[mobile_npu]") {
   CHECK_THROWS_WITH(run(trace(layers(8, false, 8, false), "native")),

@@ -309,8 +309,9 @@ ASSUMED = "assumed, pending WLopt"
 
 def write_schedule(path, model, variant, target, bits, dre, provenance, **extra):
     """Write a schedule file (docs/mobile_npu.md, "Schedule files"). `bits` and `dre` have one
-    entry per scheduled_layers(model) element, in order. Extra keys (pixel_shuffle: rewrite |
-    fallback, int8_unit: tensor | vector | both) are written after the required ones."""
+    entry per scheduled_layers(model) element, in order. Extra keys (pixel_shuffle: native |
+    rewrite | fallback, int8_unit: tensor | vector, cpu_ops: [node types]) are written after
+    the required ones."""
     text = render_schedule(model, variant, target, bits, dre, provenance, **extra)
     with open(path, "w", newline="\n") as f:
         f.write(text)
@@ -327,7 +328,10 @@ def render_schedule(model, variant, target, bits, dre, provenance, **extra):
     out = ["schedule_version: %d" % SCHEDULE_VERSION, "model: " + emit.scalar(model),
            "variant: " + emit.scalar(variant), "target: " + emit.scalar(target)]
     for key in sorted(extra):
-        out.append("%s: %s" % (key, emit.scalar(extra[key])))
+        v = extra[key]
+        text = "[" + ", ".join(emit.scalar(x) for x in v) + "]" if isinstance(v, (list, tuple)) \
+            else emit.scalar(v)
+        out.append("%s: %s" % (key, text))
     out.append("layers:")
     for layer, b, d in zip(layers, bits, dre):
         out.append("  - {name: %s, act_bits: %d, dre: %s}"
