@@ -38,6 +38,8 @@ TEST_CASE("every expected component type is registered", "[registry]") {
       {"accelerator", "cascade"},
       {"cascade_controller", "static_threshold"},
       {"cascade_controller", "multitasc"}};
+      {"accelerator", "mobile_npu"},
+      {"matrix_unit", "precision_mac_array"}};
   std::set<std::pair<std::string, std::string>> registered;
   for (const ComponentInfo* c : Registry::all()) registered.insert({c->kind, c->type});
   for (const auto& e : expected) {
