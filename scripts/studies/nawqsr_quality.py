@@ -122,7 +122,7 @@ def main():
             f.write("\n")
     written = write_schedules(results, args.schedule_dir)
     with open(os.path.join(args.out_dir, "nawqsr_quality.md"), "w") as f:
-        f.write(render(results, [os.path.relpath(p, REPO) for p in written]))
+        f.write(render(results, [os.path.basename(p) for p in written]))
     print("wrote %s, nawqsr_quality.md and %d schedules" % (path_json, len(written)))
 
 

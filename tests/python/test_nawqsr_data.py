@@ -44,3 +44,16 @@ def test_split_is_seeded_70_30_with_calibration_from_test():
     assert tuple(hr.shape[-2:]) == (64, 64) and tuple(lr.shape[-2:]) == (16, 16)
     lr_b, hr_b = next(a.batches(1, batch=2, lr_patch=8, seed=3))
     assert tuple(lr_b.shape) == (2, 3, 8, 8) and tuple(hr_b.shape) == (2, 3, 32, 32)
+
+
+def test_tiles_cover_the_image_once_and_stitching_is_exact_for_a_local_op():
+    # 13 x 10 LR, 5-pixel patches: rows 0, 5, 10 x cols 0, 5 -> 6 patches
+    t = data.tiles(13, 10, 5, 2)
+    assert len(t) == 6
+    # the last row's patch: interior rows 10..13, with a 2-px halo above only -> input rows 8..13
+    assert t[4] == ((8, 13, 0, 7), (2, 5, 0, 5))
+    lr = torch.rand(1, 3, 13, 10)
+
+    def up(x):  # a per-pixel x4 op: patches stitched must equal the whole-image result
+        return x.repeat_interleave(4, -1).repeat_interleave(4, -2)
+    assert torch.equal(data.run_tiled(up, lr, 5, 2), up(lr))

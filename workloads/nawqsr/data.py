@@ -108,6 +108,30 @@ class Dataset:
             yield downscale(hr, SCALE), hr
 
 
+def tiles(h, w, patch, halo):
+    """The codec's patch grid of an h x w LR image (spec §4.5, §7.4): [(in_box, out_box)] where
+    in_box = (top, bottom, left, right) of the LR patch with its halo (clipped at the border) and
+    out_box the LR interior it contributes, relative to in_box."""
+    out = []
+    for t in range(0, h, patch):
+        for l in range(0, w, patch):
+            b, r = min(t + patch, h), min(l + patch, w)
+            it, il, ib, ir = max(0, t - halo), max(0, l - halo), min(h, b + halo), min(w, r + halo)
+            out.append(((it, ib, il, ir), (t - it, b - it, l - il, r - il)))
+    return out
+
+
+def run_tiled(fn, lr, patch, halo, scale=SCALE):
+    """fn applied to every halo'd patch of lr, the HR interiors stitched into one image."""
+    h, w = lr.shape[-2:]
+    sr = torch.zeros(lr.shape[0], 3, h * scale, w * scale)
+    for (it, ib, il, ir), (ot, ob, ol, orr) in tiles(h, w, patch, halo):
+        y = fn(lr[..., it:ib, il:ir])
+        sr[..., (it + ot) * scale:(it + ob) * scale, (il + ol) * scale:(il + orr) * scale] = \
+            y[..., ot * scale:ob * scale, ol * scale:orr * scale]
+    return sr
+
+
 def y_channel(x):
     """BT.601 luma in [16, 235] of RGB in [0, 1] (MATLAB rgb2ycbcr, as TPSR's evaluation)."""
     return 16.0 + 65.481 * x[:, 0] + 128.553 * x[:, 1] + 24.966 * x[:, 2]

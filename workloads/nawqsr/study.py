@@ -7,7 +7,7 @@ import time
 from . import algorithms as A
 from . import models, train
 from .fakequant import FLOAT_BITS, FakeQuantModel
-from .quality import SRQuality
+from .quality import SRQuality, calibration_inputs
 
 DEPLOY_LR = (180, 320)  # ops_l = MACs of a 320x180 LR frame (spec §3)
 
@@ -31,7 +31,7 @@ def run_model(name, ds, steps, seed=0, eps=0.1, search_runs=10, rand_seeds=10, c
 
     fp32 = FakeQuantModel(model, weight_bits=None)
     fq = FakeQuantModel(model)
-    fq.calibrate([lr for lr, _ in ds.cal])
+    fq.calibrate(calibration_inputs(ds.cal))
     q = A.CountingQuality(SRQuality(fq, ds.cal))
     fp32_cal = SRQuality(fp32, ds.cal)([FLOAT_BITS] * n)
 

@@ -11,14 +11,16 @@ from . import models
 
 
 def train(name, dataset, steps, seed=0, lr=1e-3, batch=8, lr_patch=32, cache_dir=None, log=None):
-    """The model `name` after `steps` Adam steps from seed `seed`; (model, seconds spent).
-    With cache_dir, the weights are kept in <cache_dir>/<name>_s<steps>_seed<seed>.pt and reused."""
+    """The model `name` after `steps` Adam steps from seed `seed`; (model, CPU seconds the training
+    took). With cache_dir, the weights and that time are kept in <cache_dir>/<name>_s<steps>_seed<seed>.pt
+    and reused."""
     torch.manual_seed(seed)
     model = models.build(name, seed)
     path = os.path.join(cache_dir, f"{name}_s{steps}_seed{seed}.pt") if cache_dir else None
     if path and os.path.exists(path):
-        model.load_state_dict(torch.load(path))
-        return model.eval(), 0.0
+        saved = torch.load(path)
+        model.load_state_dict(saved["state"])
+        return model.eval(), saved["cpu_s"]
     opt = torch.optim.Adam([p for p in model.parameters() if p.requires_grad], lr=lr, betas=(0.9, 0.999), eps=1e-8)
     sched = torch.optim.lr_scheduler.MultiStepLR(opt, milestones=[int(steps * 2 / 3)], gamma=0.5)
     t0 = time.process_time()
@@ -35,5 +37,5 @@ def train(name, dataset, steps, seed=0, lr=1e-3, batch=8, lr_patch=32, cache_dir
     model.eval()
     if path:
         os.makedirs(cache_dir, exist_ok=True)
-        torch.save(model.state_dict(), path)
+        torch.save({"state": model.state_dict(), "cpu_s": spent}, path)
     return model, spent
