@@ -64,6 +64,14 @@ def run(args):
         results["models"][name] = study.run_model(name, ds, args.steps, args.seed, args.eps, args.search_runs,
                                                   args.rand_seeds, cache_dir=args.cache_dir,
                                                   log=lambda s: print(s, file=sys.stderr, flush=True))
+    # sensitivity (not the spec's protocol): D_cal = 30% of the test images, so that static ranges
+    # over several images differ from each image's own and D_cal can see what DRE repairs
+    ds30 = data.Dataset(args.seed, test_side=256, cal_frac=0.3)
+    results["sensitivity_cal30"] = {"cal": ds30.cal_names, "models": {}}
+    for name in args.models.split(","):
+        results["sensitivity_cal30"]["models"][name] = study.run_model(
+            name, ds30, args.steps, args.seed, args.eps, 0, 0, cache_dir=args.cache_dir,
+            log=lambda s: print("cal30 " + s, file=sys.stderr, flush=True))
     results["meta"]["cpu_s"] = round(time.process_time() - t0, 1)
     return results
 

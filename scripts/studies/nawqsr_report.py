@@ -120,6 +120,22 @@ def render(results, schedules):
             "met" if r["dre"]["met_target_cal"] else "NOT met", PAPER_K.get(n, float("nan")))
         for n, r in ms.items()) + ".", ""]
 
+    sens = results.get("sensitivity_cal30")
+    if sens:
+        out += ["## Sensitivity: D_cal = 30% of the test images (PROXY; not the spec's 10%)", "",
+                "The same trained models and test images; D_cal = %s. No SA/GA, no RandDRE; the schedules above "
+                "come from the spec's 10%% protocol, not from this run." % ", ".join(sens["cal"]), "",
+                "| model | 16-bit layers | BOPs reduction | K | DRE layers | reference | A16W8 | w/o DRE | NAWQ-SR | "
+                "all-DRE | FP32W8 (test PSNR, dB) |", "|---|---|---|---|---|---|---|---|---|---|---|"]
+        for name in [k for k in LABEL if k in sens["models"]]:
+            r = sens["models"][name]
+            p = {k: v["all"] for k, v in r["test_psnr"].items()}
+            out.append("| %s | %d / %d | %.3f | %g%s | %d | %s | %.3f | %.3f | %.3f | %.3f | %.3f |" % (
+                LABEL[name], sum(b == 16 for b in r["wlopt"]["bits"]), r["n_layers"], r["wlopt"]["bops_reduction"],
+                r["dre"]["K"], "" if r["dre"]["met_target_cal"] else " (target not met)", len(r["dre"]["layers"]),
+                r["reference"]["uses"], p["A16W8"], p["w/o DRE"], p["NAWQ-SR"], p["all-DRE"], p["FP32W8"]))
+        out += [""]
+
     out += ["## Schedules written for the simulator", "",
             "Through the exporter's `write_schedule` (schedule_version 1; docs/mobile_npu.md), target npu, "
             "pixel-shuffle rewrite; each file's provenance names the algorithm, eps, K, seed and the proxy. "
@@ -142,8 +158,17 @@ def render(results, schedules):
                        p["RandDRE"] - p["w/o DRE"], p["all-DRE"] - p["w/o DRE"]))
     out += ["- So on these proxies the loss is range mismatch between images, which only DRE repairs, and a "
             "one-image D_cal cannot see it: the algorithms behave as specified (tests on hand-derived cases), "
-            "but the K grid has nothing to select. A larger D_cal than the spec's 10% (or DIV2K-trained weights) "
-            "would be needed to reproduce the paper's DRE choices.", "",
+            "but the K grid has nothing to select."]
+    sens = results.get("sensitivity_cal30")
+    if sens:
+        gaps = ["%s %.3f dB" % (LABEL[k], r["test_psnr"]["FP32W8"]["all"] - r["test_psnr"]["w/o DRE"]["all"])
+                for k, r in ((k, sens["models"][k]) for k in LABEL if k in sens["models"])]
+        out += ["- With three calibration images (sensitivity below) static ranges already cover the test images: "
+                "all-INT8 with static ranges is then below FP32W8 on the test images by " + ", ".join(gaps) +
+                ". Short-trained proxies have no large activation outliers, so 8-bit activations cost little here; "
+                "the paper's INT8 losses (0.1-0.3 dB on B100, INPUT) come from DIV2K-trained weights these "
+                "proxies cannot reproduce."]
+    out += ["",
             "## What these proxies can and cannot show", "",
             "- Can show: the ordering INT8 <= A16W8 <= NAWQ-SR ~ reference on the same model and images; that "
             "WLopt stays within eps on D_cal by construction; WLopt's BOPs reduction against SA/GA at an equal "

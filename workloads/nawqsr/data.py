@@ -70,9 +70,10 @@ def load_hr(name, max_side=512):
 
 
 class Dataset:
-    """HR/LR pairs split ~70/30 with `seed`; cal = the first ceil(10%) of a shuffled test list."""
+    """HR/LR pairs split ~70/30 with `seed`; cal = the first ceil(cal_frac) of a shuffled test list
+    (spec: 10%)."""
 
-    def __init__(self, seed=0, names=None, max_side=512, test_side=192):
+    def __init__(self, seed=0, names=None, max_side=512, test_side=192, cal_frac=0.1):
         names = sorted(names or available())
         rng = random.Random(seed)
         rng.shuffle(names)
@@ -80,7 +81,7 @@ class Dataset:
         self.train_names, self.test_names = sorted(names[:n_train]), sorted(names[n_train:])
         shuffled = list(self.test_names)
         rng.shuffle(shuffled)
-        self.cal_names = sorted(shuffled[:max(1, math.ceil(0.1 * len(shuffled)))])
+        self.cal_names = sorted(shuffled[:max(1, math.ceil(cal_frac * len(shuffled)))])
         self.train_hr = [load_hr(n, max_side) for n in self.train_names]
         # test/cal images: a centre crop of test_side HR pixels keeps every evaluation cheap
         self.test = {n: self._pair(load_hr(n, test_side)) for n in self.test_names}

@@ -65,7 +65,7 @@ def run_model(name, ds, steps, seed=0, eps=0.1, search_runs=10, rand_seeds=10, c
 
     searches = {"SA": A.simulated_annealing, "GA": A.genetic}
     out["search"] = {"budget": wl.evals, "runs": search_runs}
-    for label, fn in searches.items():
+    for label, fn in (searches.items() if search_runs else ()):
         t = time.process_time()
         res = [fn(q.q, ops, eps, wl.evals, seed=r) for r in range(search_runs)]
         red = [A.bops_reduction(b, ops) for b, _ in res]
@@ -82,7 +82,8 @@ def run_model(name, ds, steps, seed=0, eps=0.1, search_runs=10, rand_seeds=10, c
             "NAWQ-SR": qt.per_image(wl.bits, dre), "w/o DRE": qt.per_image(wl.bits, None),
             "all-DRE": qt.per_image(wl.bits, [True] * n)}
     rand = [qt.per_image(wl.bits, A.dre_flags(n, A.random_dre(n, s))) for s in range(rand_seeds)]
-    rows["RandDRE"] = [sum(r[i] for r in rand) / len(rand) for i in range(len(test_names))]
+    if rand:
+        rows["RandDRE"] = [sum(r[i] for r in rand) / len(rand) for i in range(len(test_names))]
     out["test_psnr"] = {k2: _means(test_names, ds.cal_names, v) for k2, v in rows.items()}
     out["rand_dre"] = [{"seed": s, "layers": A.random_dre(n, s), "psnr": _means(test_names, ds.cal_names, r)}
                        for s, r in enumerate(rand)]
