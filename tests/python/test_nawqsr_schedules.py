@@ -4,6 +4,7 @@ JSON and schedules of scripts/studies/nawqsr_quality.py regenerating byte for by
 import filecmp
 import json
 import os
+import shutil
 import subprocess
 import sys
 
@@ -71,8 +72,9 @@ def test_imdn_lite_schedule_maps_onto_imdn_by_role():
 def test_committed_report_and_schedules_regenerate_from_the_json(tmp_path):
     """docs/reproductions/nawqsr_quality.md and workloads/nawqsr/schedules/ are exactly what
     --render-only writes from the committed JSON (numbers in docs are generated)."""
+    shutil.copy(RESULTS, tmp_path / "nawqsr_quality.json")  # --render-only reads the JSON in --out-dir
     subprocess.run([PYTHON, STUDY, "--render-only", "--out-dir", str(tmp_path), "--schedule-dir",
-                    str(tmp_path / "sched")], check=True, capture_output=True, env=_env_with_json(tmp_path))
+                    str(tmp_path / "sched")], check=True, capture_output=True)
     ours = os.path.join(REPO, "docs", "reproductions", "nawqsr_quality.md")
     assert filecmp.cmp(str(tmp_path / "nawqsr_quality.md"), ours, shallow=False)
     committed = sorted(os.listdir(schedules.SCHEDULE_DIR))
@@ -84,8 +86,3 @@ def test_committed_report_and_schedules_regenerate_from_the_json(tmp_path):
     for name, r in res["models"].items():  # WLopt's answer within eps on D_cal, by construction
         assert r["wlopt"]["q_ref_cal"] - r["wlopt"]["q_cal"] <= r["eps"]
 
-
-def _env_with_json(tmp_path):
-    import shutil
-    shutil.copy(RESULTS, tmp_path / "nawqsr_quality.json")
-    return dict(os.environ)
