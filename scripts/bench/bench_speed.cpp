@@ -155,6 +155,33 @@ Sample dram_stream(uint64_t bytes, const char* transaction, const char* dram_yam
   });
 }
 
+// NAWQ-SR Table 4 (docs/mobile_npu.md): every model x variant x phone of the grid, each run
+// from the committed 720p trace with its schedule (workloads/sr/schedules).
+Sample nawqsr_grid() {
+  return measure([&](Sample& s) {
+    const std::vector<std::string> variants = {"fp32_cpu", "fp16_gpu",     "a16w8_npu",
+                                               "int8_npu", "nawq_sr_b100", "nawq_sr_u100"};
+    for (const char* phone : {"sdm865_like", "sdm888_like"}) {
+      for (const char* model : {"tpsr", "imdn", "rcan"}) {
+        for (const std::string& v : variants) {
+          SessionInput in;
+          in.hw = load_yaml_file(
+              std::string(NPUSIM_SOURCE_DIR) + "/hw_configs/mobile_npu/" + phone + ".yaml",
+              ErrorKind::Config, "hw");
+          in.workload = load_yaml_file(
+              std::string(NPUSIM_SOURCE_DIR) + "/workloads/sr/" + model + "_720p_2x2.yaml",
+              ErrorKind::Workload, "workload");
+          in.overrides = {{"workload.models.0.sr.schedule",
+                           std::string("schedules/") + model + "_" + v + ".yaml"}};
+          SessionOutput out = run_session(std::move(in));
+          s.cycles += out.total_cycles;
+          s.events += out.activations;
+        }
+      }
+    }
+  });
+}
+
 struct Case {
   std::string name, what;
   std::function<Sample()> run;
@@ -222,6 +249,15 @@ int main(int argc, char** argv) {
          return run_streams("hw_configs/sparse/eyeriss_v2_like.yaml",
                             "workloads/sparse/multi_cnn.yaml", {"dysta"}, 1);
        }},
+      {"rcan_720p_sdm865",
+       "MobiSR-RCAN NAWQ-SR, one 720p frame (4 patches), sdm865_like (target < 0.2 s)",
+       [] {
+         return run_files("hw_configs/mobile_npu/sdm865_like.yaml",
+                          "workloads/sr/rcan_720p_2x2.yaml");
+       }},
+      {"nawqsr_table4_grid",
+       "NAWQ-SR Table 4 grid: 3 models x 6 schedules x 2 phones (target < 30 s)",
+       [] { return nawqsr_grid(); }},
       {"dysta_table5_grid",
        "Dysta Table 5 grid: 2 scenarios x 8 schedulers x 5 seeds (target < 5 s)",
        [] { return dysta_grid(); }},

@@ -94,6 +94,9 @@ def test_schedule_rules():
     layers = sr.scheduled_layers("tpsr")
     share = sum(l["macs_per_lr_pixel"] for l, b in zip(layers, bits) if b == 16) / 62009
     assert 0 < share <= 0.020
+    _, bits_u, _, _, _ = sr.variant_schedule("tpsr", "nawq_sr", dataset="u100")
+    share_u = sum(l["macs_per_lr_pixel"] for l, b in zip(layers, bits_u) if b == 16) / 62009
+    assert share < share_u <= 0.093
     a = sr.variant_schedule("imdn", "rand_dre", seed=1)[2]
     assert a == sr.variant_schedule("imdn", "rand_dre", seed=1)[2]
     assert a != sr.variant_schedule("imdn", "rand_dre", seed=2)[2]
@@ -107,3 +110,10 @@ def test_schedule_with_wrong_layer_count_is_refused(tmp_path):
     path.write_text(text)
     with pytest.raises(ValueError, match="do not match"):
         sr.read_schedule(path)
+
+
+def test_committed_sr_files_are_fresh():
+    # workloads/sr/ is written by `sr_models.py commit`; a stale file fails here.
+    for rel, text in sr.committed().items():
+        path = Path(__file__).resolve().parents[2] / "workloads" / rel
+        assert path.read_text() == text, "%s is stale: run %s" % (rel, sr.COMMIT_COMMAND)

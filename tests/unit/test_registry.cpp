@@ -34,7 +34,9 @@ TEST_CASE("every expected component type is registered", "[registry]") {
       {"scheduler", "priority"},
       {"accelerator", "cnn_engine"},
       {"pe_array", "input_selective_pe_array"},
-      {"weights_generator", "ovsf_weights_generator"}};
+      {"weights_generator", "ovsf_weights_generator"},
+      {"accelerator", "mobile_npu"},
+      {"matrix_unit", "precision_mac_array"}};
   std::set<std::pair<std::string, std::string>> registered;
   for (const ComponentInfo* c : Registry::all()) registered.insert({c->kind, c->type});
   for (const auto& e : expected) {

@@ -298,8 +298,11 @@ SCHEDULE_VERSION = 1
 TARGETS = ("npu", "cpu_fp32", "gpu_fp16")
 VARIANTS = ("fp32_cpu", "fp16_gpu", "int8_npu", "a16w8_npu", "nawq_sr", "wo_dre", "all_dre",
             "rand_dre")
-# Share of MACs NAWQ-SR keeps at 16 bits, f16 = 2/R - 1 from Table 1 on B100 (spec §5.3) and K.
-F16_SHARE = {"tpsr": 0.020, "imdn": 0.036, "rcan": 0.0, "m_clc": 0.0, "m_s2": 0.0}
+# Share of MACs NAWQ-SR keeps at 16 bits, f16 = 2/R - 1 from Table 1 (spec §5.3), per dataset,
+# and the DRE energy threshold K (spec §4.4).
+DATASETS = ("b100", "u100")
+F16_SHARE = {"b100": {"tpsr": 0.020, "imdn": 0.036, "rcan": 0.0, "m_clc": 0.0, "m_s2": 0.0},
+             "u100": {"tpsr": 0.093, "imdn": 0.036, "rcan": 0.0, "m_clc": 0.0, "m_s2": 0.0}}
 DRE_K = {"tpsr": 0.5, "imdn": 0.125, "rcan": 1.0, "m_clc": 1.0, "m_s2": 1.0}
 ASSUMED = "assumed, pending WLopt"
 
@@ -350,16 +353,24 @@ def read_schedule(path):
     return doc
 
 
-def _assumed_nawq_bits(model, layers):
-    """NAWQ-SR word lengths before WLopt has run: 16 bits on the network's first scheduled
-    layers while their MAC share stays within F16_SHARE (sensitive head layers [I])."""
-    total = sum(layer["macs_per_lr_pixel"] for layer in layers)
-    bits, acc, front = [], 0, True
-    for layer in layers:
-        acc += layer["macs_per_lr_pixel"]
-        front = front and acc <= F16_SHARE[model] * total
-        bits.append(16 if front else 8)
-    return bits
+def _assumed_nawq_bits(model, layers, dataset="b100"):
+    """NAWQ-SR word lengths before WLopt has run: one contiguous run of layers at 16 bits, the
+    run (in network order) with the largest MAC share within Table 1's f16 (ties: the earliest).
+    One run keeps the partition switches to two per patch, as the paper's 0.34 % switch share
+    implies [I]."""
+    share = F16_SHARE[dataset][model]
+    macs = [layer["macs_per_lr_pixel"] for layer in layers]
+    limit = share * sum(macs)
+    best, best_run = 0, (0, 0)
+    for i in range(len(macs)):
+        acc = 0
+        for j in range(i, len(macs)):
+            acc += macs[j]
+            if acc > limit:
+                break
+            if acc > best:
+                best, best_run = acc, (i, j + 1)
+    return [16 if best_run[0] <= k < best_run[1] else 8 for k in range(len(macs))]
 
 
 def _assumed_dre(model, layers):
@@ -369,8 +380,9 @@ def _assumed_dre(model, layers):
     return [i < n for i in range(len(layers))]
 
 
-def variant_schedule(model, variant, seed=0):
-    """(target, bits, dre, provenance, extra) of one of the eight VARIANTS."""
+def variant_schedule(model, variant, seed=0, dataset="b100"):
+    """(target, bits, dre, provenance, extra) of one of the eight VARIANTS; NAWQ-SR's assumed
+    widths depend on the dataset (Table 1's f16 share)."""
     layers = scheduled_layers(model)
     n = len(layers)
     base = {"source": "workloads/exporters/sr_models.py variant_schedule", "status": "input"}
@@ -382,8 +394,9 @@ def variant_schedule(model, variant, seed=0):
         b = 8 if variant == "int8_npu" else 16
         return ("npu", [b] * n, [False] * n, dict(base, algorithm="none"),
                 {"pixel_shuffle": "fallback"})
-    bits = _assumed_nawq_bits(model, layers)
-    prov = dict(base, algorithm=ASSUMED, f16_share=F16_SHARE[model], K=DRE_K[model])
+    bits = _assumed_nawq_bits(model, layers, dataset)
+    prov = dict(base, algorithm=ASSUMED, dataset=dataset, f16_share=F16_SHARE[dataset][model],
+                K=DRE_K[model])
     extra = {"pixel_shuffle": "rewrite"}
     if variant == "nawq_sr":
         return "npu", bits, _assumed_dre(model, layers), prov, extra
@@ -399,8 +412,8 @@ def variant_schedule(model, variant, seed=0):
     raise ValueError("unknown variant %r (variants: %s)" % (variant, ", ".join(VARIANTS)))
 
 
-def schedule_text(model, variant, seed=0):
-    target, bits, dre, prov, extra = variant_schedule(model, variant, seed)
+def schedule_text(model, variant, seed=0, dataset="b100"):
+    target, bits, dre, prov, extra = variant_schedule(model, variant, seed, dataset)
     label = variant if variant != "rand_dre" else "rand_dre_%d" % seed
     return render_schedule(model, label, target, bits, dre, prov, **extra)
 
@@ -483,6 +496,33 @@ def render_trace(model, lr_h, lr_w, rows=1, cols=1, halo=0, schedule=None, name=
     return text + "\n".join(out) + "\n"
 
 
+# Committed under workloads/sr/ (the speed benchmark's and the golden regression's inputs): the
+# three Table 4 models at 720p output in 2x2 patches of 90x160 with a 4-pixel halo, pointing at
+# their NAWQ-SR B100 schedule, and every variant's schedule under schedules/.
+COMMIT_MODELS = ("tpsr", "imdn", "rcan")
+COMMIT_VARIANTS = [("fp32_cpu", "b100"), ("fp16_gpu", "b100"), ("int8_npu", "b100"),
+                   ("a16w8_npu", "b100"), ("nawq_sr", "b100"), ("nawq_sr", "u100"),
+                   ("wo_dre", "b100"), ("all_dre", "b100"), ("rand_dre", "b100")]
+COMMIT_COMMAND = "/usr/bin/python3 workloads/exporters/sr_models.py commit"
+
+
+def schedule_file(model, variant, dataset="b100"):
+    tail = "_" + dataset if variant in ("nawq_sr", "wo_dre", "all_dre", "rand_dre") else ""
+    return "schedules/%s_%s%s.yaml" % (model, variant, tail)
+
+
+def committed():
+    """{path under workloads/: text} of the committed SR traces and schedules."""
+    files = {}
+    for m in COMMIT_MODELS:
+        files["sr/%s_720p_2x2.yaml" % m] = render_trace(
+            m, 180, 320, 2, 2, 4, schedule_file(m, "nawq_sr"), name="%s_720p_2x2" % m,
+            command=COMMIT_COMMAND)
+        for v, d in COMMIT_VARIANTS:
+            files["sr/" + schedule_file(m, v, d)] = schedule_text(m, v, 0, d)
+    return files
+
+
 def _size(text):
     w, h = (int(v) for v in text.lower().split("x"))
     return w, h
@@ -504,7 +544,11 @@ def main(argv=None):
     s.add_argument("model", choices=MODELS)
     s.add_argument("variant", choices=VARIANTS)
     s.add_argument("--seed", type=int, default=0, help="rand_dre seed")
+    s.add_argument("--dataset", choices=DATASETS, default="b100", help="Table 1 f16 share")
     s.add_argument("-o", "--output")
+    c = sub.add_parser("commit", help="rewrite workloads/sr/ (or --check it)")
+    c.add_argument("--check", action="store_true")
+    c.add_argument("--out-dir", default=os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
     m = sub.add_parser("summary", help="parameters, nodes and MACs")
     m.add_argument("model", choices=MODELS)
     m.add_argument("--lr", type=_size, default=(320, 180))
@@ -515,8 +559,10 @@ def main(argv=None):
             sched = schedule_text(a.model, a.inline_variant, a.seed)
         (lw, lh), (gc, gr) = a.lr, a.grid
         return emit.output(render_trace(a.model, lh, lw, gr, gc, a.halo, sched), a.output)
+    if a.cmd == "commit":
+        return emit.write_committed(committed(), a.out_dir, a.check, COMMIT_COMMAND)
     if a.cmd == "schedule":
-        return emit.output(schedule_text(a.model, a.variant, a.seed), a.output)
+        return emit.output(schedule_text(a.model, a.variant, a.seed, a.dataset), a.output)
     lw, lh = a.lr
     g = build_graph(a.model, lh, lw)
     print("%s: %d parameters, %d nodes, %d scheduled layers, %.3f GMAC at %dx%d"
