@@ -43,6 +43,10 @@ def parse_args():
     ap.add_argument("--schedule-dir", default=None, help="default workloads/nawqsr/schedules")
     ap.add_argument("--cache-dir", default=os.path.join(REPO, "npusim-out", "nawqsr"),
                     help="trained weights are kept here (not committed)")
+    ap.add_argument("--simulate", metavar="NPUSIM", default=None,
+                    help="path of an npusim CLI: simulate the schedules (K sweep, NAWQ-SR, w/o DRE, RandDRE, "
+                         "all-DRE) and add the frame times to the JSON")
+    ap.add_argument("--hw", default=os.path.join(REPO, "hw_configs", "mobile_npu", "sdm865_like.yaml"))
     args = ap.parse_args()
     if args.quick:
         args.steps, args.search_runs, args.rand_seeds = 30, 2, 2
@@ -116,6 +120,37 @@ def write_schedules(results, out_dir=None):
     return written
 
 
+def simulate_all(results, npusim, hw):
+    """Frame time and DRE share of every computed schedule on the mobile NPU (workloads/nawqsr/simulate.py)."""
+    from nawqsr import algorithms as A
+    from nawqsr import schedules, simulate
+    out = {"hw": os.path.relpath(hw, REPO), "lr": "320x180, 2x2 patches, halo 4", "models": {}}
+    targets = {"tpsr": ("tpsr", False), "imdn": ("imdn_lite", True), "rcan": ("rcan", False)}
+    for model, (src, mapped) in targets.items():
+        r = results["models"].get(src)
+        if r is None:
+            continue
+
+        def conv(values):
+            return schedules.map_lite_to_imdn(r["layers"], values) if mapped else list(values)
+        bits = conv(r["wlopt"]["bits"])
+        n = len(bits)
+
+        def sim(label, flags):
+            row = simulate.run_schedule(npusim, hw, model, bits, flags, label)
+            out["simulator"] = row.pop("simulator")
+            print("simulated %s %s: %.6f s" % (model, label, row["frame_s"]), file=sys.stderr, flush=True)
+            return dict(row, n_dre=sum(flags))
+        rows = {"w/o DRE": sim("wo_dre", [False] * n), "all-DRE": sim("all_dre", [True] * n),
+                "NAWQ-SR": sim("nawq_sr", conv(A.dre_flags(r["n_layers"], r["dre"]["layers"])))}
+        rows["K"] = [dict(sim("k_%g" % k, conv(A.dre_flags(r["n_layers"], A.dre_select(
+            r["lra"]["drops"], r["lra"]["order"], k)))), K=k) for k in A.K_GRID]
+        rows["RandDRE"] = [sim("rand_dre_%d" % sd, A.dre_flags(n, A.random_dre(n, sd)))
+                           for sd in range(results["meta"]["rand_seeds"])]
+        out["models"][model] = rows
+    return out
+
+
 def main():
     args = parse_args()
     os.makedirs(args.out_dir, exist_ok=True)
@@ -125,6 +160,11 @@ def main():
             results = json.load(f)
     else:
         results = run(args)
+        with open(path_json, "w") as f:
+            json.dump(results, f, indent=1, sort_keys=True)
+            f.write("\n")
+    if args.simulate:
+        results["simulated"] = simulate_all(results, os.path.abspath(args.simulate), os.path.abspath(args.hw))
         with open(path_json, "w") as f:
             json.dump(results, f, indent=1, sort_keys=True)
             f.write("\n")

@@ -136,6 +136,29 @@ def render(results, schedules):
                 r["reference"]["uses"], p["A16W8"], p["w/o DRE"], p["NAWQ-SR"], p["all-DRE"], p["FP32W8"]))
         out += [""]
 
+    sim = results.get("simulated")
+    if sim:
+        out += ["## Simulated cost of these schedules (SIM)", "",
+                "One 720p frame (LR %s) on `%s`, simulator `%s` (run with `--simulate NPUSIM`; the committed numbers came from the npusim binary in the mobilenpu worktree at about 21:06 UTC, HEAD 488e01e, possibly with uncommitted changes; its version string dates from its configure step; the frame time is what the "
+                "simulator computes for exactly the widths and DRE flags above). DRE overhead = frame time over "
+                "w/o DRE's, minus 1. INPUT (spec §2, §5.4): DRE overhead 4.26%% mean on B100, RandDRE 19.5x "
+                "NAWQ-SR's." % (sim["lr"], sim["hw"], sim.get("simulator")), "",
+                "| model | schedule | DRE layers | frame ms | DRE share | DRE overhead |", "|---|---|---|---|---|---|"]
+        for model, rows in sim["models"].items():
+            base = rows["w/o DRE"]["frame_s"]
+            named = [("w/o DRE", rows["w/o DRE"]), ("NAWQ-SR", rows["NAWQ-SR"])]
+            named += [("K = %g" % r["K"], r) for r in rows["K"]] + [("all-DRE", rows["all-DRE"])]
+            rand = rows["RandDRE"]
+            if rand:
+                mean = {k: sum(r[k] for r in rand) / len(rand) for k in ("frame_s", "dre_share", "n_dre")}
+                named.append(("RandDRE (mean of %d seeds)" % len(rand), mean))
+            for label, r in named:
+                out.append("| %s | %s | %s | %.3f | %.2f%% | %+.2f%% |" % (
+                    model, label, ("%.1f" % r["n_dre"]) if isinstance(r["n_dre"], float) else r["n_dre"],
+                    1e3 * r["frame_s"], 100 * r["dre_share"], 100 * (r["frame_s"] / base - 1)))
+        out += ["", "The K of these schedules comes from the proxy quality (the sections above); the paper's K "
+                "(TPSR 0.5, IMDN 0.125, RCAN 1) would sit on the corresponding K rows.", ""]
+
     out += ["## Schedules written for the simulator", "",
             "Through the exporter's `write_schedule` (schedule_version 1; docs/mobile_npu.md), target npu, "
             "pixel-shuffle rewrite; each file's provenance names the algorithm, eps, K, seed and the proxy. "
