@@ -356,7 +356,7 @@ def report(run, args, seeds):
     contention = []
     for bw in ("32GB/s", "2GB/s", "1.5GB/s", "1.25GB/s"):
         for s in ("prema", "dysta"):
-            x = run.mean(ATT, s, 60, seeds=seeds[:5], hw="hw_configs/platform/two_sanger_like.yaml",
+            x = run.mean(ATT, s, 60, seeds=seeds[:5], hw="hw_configs/sparse/two_sanger_like.yaml",
                          extra=(("dram.channel_bandwidth", bw),))
             contention.append([f"4 x {bw}", LABEL[s], f"{x['antt']:.3g}", f"{x['viol']:.1f}", f"{x['dram_util']:.1f}"])
     # Compat vs fixed (spec §8.7): every sample replayed and PREMA's tokens accumulated incrementally.
@@ -453,7 +453,7 @@ def report(run, args, seeds):
           R.md_table(["scenario", "λ", "scheduler hardware", "ANTT", "viol. %", "peak table", "decisions > 64",
                       "DRAM util. %"], find),
           "\n### Two accelerators contending for one DRAM (multi-AttNN, λ = 60/s, 5 seeds)\n\n"
-          "`hw_configs/platform/two_sanger_like.yaml`: two Sanger-like accelerators, each moving its layers' "
+          "`hw_configs/sparse/two_sanger_like.yaml`: two Sanger-like accelerators, each moving its layers' "
           "bytes through the one DRAM they share (`memory: dram`), the runtime dispatching to whichever is free. "
           "As the DRAM's bandwidth falls, layers on both stretch while the schedulers' LUTs still hold the "
           "compute-only latencies: the error Dysta's dynamic level does not see (its monitor counts zeros, not "
