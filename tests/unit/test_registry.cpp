@@ -37,7 +37,7 @@ TEST_CASE("every expected component type is registered", "[registry]") {
       {"weights_generator", "ovsf_weights_generator"},
       {"accelerator", "cascade"},
       {"cascade_controller", "static_threshold"},
-      {"cascade_controller", "multitasc"}};
+      {"cascade_controller", "multitasc"},
       {"accelerator", "mobile_npu"},
       {"matrix_unit", "precision_mac_array"}};
   std::set<std::pair<std::string, std::string>> registered;
