@@ -39,6 +39,7 @@ TEST_CASE("every expected component type is registered", "[registry]") {
       {"cascade_controller", "static_threshold"},
       {"cascade_controller", "multitasc"},
       {"accelerator", "mobile_npu"},
+      {"accelerator", "soc_engine"},
       {"matrix_unit", "precision_mac_array"}};
   std::set<std::pair<std::string, std::string>> registered;
   for (const ComponentInfo* c : Registry::all()) registered.insert({c->kind, c->type});

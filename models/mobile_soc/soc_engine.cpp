@@ -1,0 +1,265 @@
+// One engine of a phone SoC as an accelerator of the shared execution engine, so that DNNs
+// running at once on several engines of a `platform` contend for its one LPDDR
+// (sim/runtime/platform.h; docs/mobile_soc.md):
+//
+//   type: platform
+//   dram: {type: simple_dram, ...}             # the phone's LPDDR
+//   accelerators:
+//     cpu: {type: soc_engine, soc: ../mobile_soc/pixel7.yaml, engine: cpu, threads: 4}
+//     gpu: {type: soc_engine, soc: ../mobile_soc/pixel7.yaml, engine: gpu}
+//
+// Lowering: each node of a model's `tflite:` graph is one operator; its inputs and weights are
+// loaded from DRAM and its output stored (at the engine's run dtype), in as many chunks as the
+// staging buffers need, and it computes for dispatch + work / rate (engines.h, the compute side
+// of the roofline: the memory side is the DRAM's own timing, shared with the other engines).
+// Every node must be one the engine's op-support table accepts: a design that mixes engines is
+// costed by the partitioner (partitioner.h) and not co-simulated here.
+#include <algorithm>
+#include <cmath>
+#include <filesystem>
+#include <unordered_map>
+
+#include "models/mobile_soc/engines.h"
+#include "sim/core/i_accelerator.h"
+#include "sim/core/kernel.h"
+#include "sim/exec/engine.h"
+#include "sim/mem/i_dma.h"
+#include "sim/mem/i_memory.h"
+#include "sim/mem/router.h"
+#include "sim/report/run_accounting.h"
+#include "sim/workload/phases.h"
+
+namespace npusim {
+namespace {
+
+struct SocEngineParams {
+  Frequency clock;
+  std::string soc, engine;
+  int64_t threads;
+  bool xnnpack;
+};
+
+constexpr uint64_t kInputBase = 1ull << 50, kWeightBase = 2ull << 50, kOutputBase = 3ull << 50;
+enum : int8_t { kInput, kWeight, kOutput };
+
+// The unit's compute cycles were derived by the lowering (carried in mw2.m).
+class PrecomputedCycles : public IComputeRule {
+ public:
+  explicit PrecomputedCycles(std::string path) : path_(std::move(path)) {}
+  Cost compute(const WorkUnit& w, OpActivity&) override {
+    Cost c{w.mw2.m, 0, path_.c_str()};
+    c.weight_read = w.weight_bytes;
+    c.input_read = w.input_bytes;
+    c.output_written = w.store_bytes;
+    return c;
+  }
+
+ private:
+  std::string path_;
+};
+
+struct LoweredNode {
+  std::string name, op;
+  uint64_t dispatch = 0, compute = 0;  // cycles
+  uint64_t input = 0, weight = 0, output = 0;
+};
+
+}  // namespace
+
+class SocEngine : public sc_core::sc_module, public IAccelerator {
+ public:
+  static const ParamTable& param_table() {
+    using P = SocEngineParams;
+    static const ParamTable t =
+        ParamTable("soc_engine",
+                   "One engine (CPU, GPU, NPU, DSP) of a mobile SoC preset, for co-runs of DNNs "
+                   "on a platform that shares the phone's LPDDR (docs/mobile_soc.md).")
+            .param("clock", &P::clock, "time step of the engine's work units")
+            .def("1GHz")
+            .param("soc", &P::soc, "the SoC preset (hw_configs/mobile_soc), relative to this file")
+            .param("engine", &P::engine, "which of its engines: cpu, gpu, npu or dsp")
+            .param("threads", &P::threads, "CPU threads (CPU only)")
+            .def(4)
+            .min(1)
+            .max(8)
+            .param("xnnpack", &P::xnnpack, "CPU kernels: XNNPACK (true) or reference (false)")
+            .def(ParamValue(true))
+            .slot("dram", "dram", "simple_dram", "the LPDDR (a platform's shared one)")
+            .slot("dma", "dma", "dma_engine", "the engine's memory port (one in-order queue)")
+            .slot("input_sram", "scratchpad", "scratchpad", "staging of input activations")
+            .slot("weight_sram", "scratchpad", "scratchpad", "staging of weights")
+            .slot("output_sram", "scratchpad", "scratchpad", "staging of outputs");
+    return t;
+  }
+
+  explicit SocEngine(const ComponentArgs& a)
+      : IAccelerator(a),
+        p_(load_params<SocEngineParams>(param_table(), kHardwareRootKeys)),
+        clock_(p_.clock),
+        router_("router") {
+    const std::string dir = config().doc().dir;
+    const std::string path = std::filesystem::path(p_.soc).is_absolute() || dir.empty()
+                                 ? p_.soc
+                                 : (std::filesystem::path(dir) / p_.soc).string();
+    soc_ = load_mobile_soc(path);
+    engine_spec_ = soc_.find(p_.engine);
+    if (engine_spec_ == nullptr) {
+      config().fail_at(config().node()["engine"], "engine",
+                       "SoC `" + soc_.name + "` has no engine `" + p_.engine + "`");
+    }
+    context().clock = &clock_;
+    dram_ = attach_dram(own_dram_);
+    dma_ = make_child<IDma>("dma");
+    input_ = make_child<IScratchpad>("input_sram");
+    weight_ = make_child<IScratchpad>("weight_sram");
+    output_ = make_child<IScratchpad>("output_sram");
+    router_.map(*dram_, 0);
+    router_.map(*input_, kInputBase);
+    router_.map(*weight_, kWeightBase);
+    router_.map(*output_, kOutputBase);
+    dma_->initiator_socket().bind(router_.target);
+    compute_ = std::make_unique<PrecomputedCycles>(path_of(p_.engine));
+    ExecEngine::Config c;
+    c.dma = dma_.get();
+    c.compute = compute_.get();
+    c.clock = &clock_;
+    c.buffers = {{kInputBase, input_->capacity_bytes() / 2, input_.get()},
+                 {kWeightBase, weight_->capacity_bytes() / 2, weight_.get()},
+                 {kOutputBase, output_->capacity_bytes() / 2, output_.get()}};
+    c.weight_side = {kWeight, kWeight, -1, kWeight};
+    c.input_side = {-1, -1, kInput, kInput};
+    c.output = kOutput;
+    c.quantum_ps = context().shared_memory ? 0 : 1000000000;
+    c.units = fast_forward_units({dma_.get(), dram_, input_.get(), weight_.get(), output_.get()});
+    c.stats = &stats();
+    engine_ = std::make_unique<ExecEngine>(c, acc_);
+  }
+
+  void prepare(const Workload& w, const RunOptions&) override {
+    workload_ = &w;
+    const CpuOptions cpu{p_.threads, p_.xnnpack};
+    const Engine& e = *engine_spec_;
+    const double hz = static_cast<double>(p_.clock.hz);
+    uint64_t weights = 0, activations = 0;
+    for (const Model& m : w.models) {
+      const SocGraph g = read_soc_graph(m);
+      std::vector<LoweredNode> nodes;
+      for (const SocNode& n : g.nodes) {
+        std::string why;
+        if (e.kind != EngineKind::Cpu && !e.support->accepts(n.query(), &why)) {
+          throw WorkloadError("engine `" + p_.engine + "` of " + soc_.name +
+                              " does not take node `" + n.name + "` (" + why +
+                              "); a design that mixes engines is costed " +
+                              "by the partitioner, not co-simulated, at " + n.source);
+        }
+        // The compute side of op_seconds (the memory side is the DRAM's timing here).
+        const double rate =
+            e.rate(n.out.dtype == SocDtype::Int32 ? SocDtype::Int8 : n.out.dtype, cpu);
+        if (rate <= 0) {
+          throw ConfigError("engine `" + p_.engine + "` of " + soc_.name +
+                            " has no arithmetic at " + soc_dtype_name(n.out.dtype) + " for node `" +
+                            n.name + "`" + e.source);
+        }
+        LoweredNode l;
+        l.name = n.name;
+        l.op = n.op;
+        l.dispatch = static_cast<uint64_t>(std::ceil(e.dispatch.seconds() * hz / e.throttle));
+        l.compute = static_cast<uint64_t>(std::ceil(node_work(n) / rate * hz / e.throttle));
+        l.weight = n.weight_bytes;
+        l.output = n.out.elements() * soc_dtype_bytes(e.run_dtype(n.out.dtype));
+        l.input = node_bytes(n, g, e) - l.weight - l.output;
+        weights += l.weight;
+        activations = std::max({activations, l.input, l.output});
+        nodes.push_back(l);
+      }
+      graphs_.push_back(std::move(nodes));
+    }
+    act_base_[0] = weights;
+    act_base_[1] = weights + activations;
+    if (weights + 2 * activations > dram_->capacity_bytes()) {
+      throw MappingError("the workload needs " + format_bytes(Bytes{weights + 2 * activations}) +
+                         " of DRAM but " + config().path() + " has " +
+                         format_bytes(Bytes{dram_->capacity_bytes()}));
+    }
+  }
+
+  void run_model(size_t index, IRequestContext& ctx) override {
+    ctx.begin_phase("inference", PhaseKind::Inference);
+    uint64_t weight_at = 0;
+    for (size_t i = 0; i < index; ++i) {
+      for (const LoweredNode& l : graphs_[i]) weight_at += l.weight;
+    }
+    for (const LoweredNode& l : graphs_[index]) {
+      ctx.boundary();
+      const size_t id = acc_.begin_op(l.name, l.op, 0);
+      const uint64_t parity = ops_++ % 2;
+      const OperandBases bases{weight_at, act_base_[parity], act_base_[1 - parity]};
+      weight_at += l.weight;
+      // Chunks: as many as the largest operand needs of its buffer half.
+      const uint64_t k = std::max<uint64_t>({1, ceil_div(l.input, input_->capacity_bytes() / 2),
+                                             ceil_div(l.weight, weight_->capacity_bytes() / 2),
+                                             ceil_div(l.output, output_->capacity_bytes() / 2)});
+      std::vector<WorkUnit> units;
+      for (uint64_t j = 0; j < k; ++j) {
+        WorkUnit w;
+        w.kind = WorkUnit::Kind::Vector;
+        w.input_bytes = share(l.input, k, j);
+        w.input_addr = j * ceil_div(l.input, k);
+        w.weight_bytes = share(l.weight, k, j);
+        w.weight_addr = j * ceil_div(l.weight, k);
+        w.store_bytes = share(l.output, k, j);
+        w.store_addr = j * ceil_div(l.output, k);
+        w.mw2.m = share(l.compute, k, j);
+        units.push_back(w);
+      }
+      engine_->feed(std::move(units), id, bases, l.dispatch);
+    }
+    ++inferences_;
+  }
+
+  ExecEngine& engine() override { return *engine_; }
+  RunAccounting& accounting() override { return acc_; }
+  const IDram& main_memory() const override { return *dram_; }
+  const ClockDomain& accelerator_clock() const override { return clock_; }
+
+  RunResult result() override {
+    RunResult r = RunResult::of_inferences(acc_, clock_, inferences_);
+    Json s = Json::object();
+    s["soc"] = soc_.name;
+    s["engine"] = p_.engine;
+    s["threads"] = p_.threads;
+    s["xnnpack"] = p_.xnnpack;
+    s["work_units"] = engine_->units_issued();
+    r.sections["soc_engine"] = s;
+    return r;
+  }
+
+ private:
+  static uint64_t ceil_div(uint64_t a, uint64_t b) { return b == 0 ? 0 : (a + b - 1) / b; }
+  // Part j of `total` split into k nearly equal parts (the first ones one larger).
+  static uint64_t share(uint64_t total, uint64_t k, uint64_t j) {
+    return total / k + (j < total % k ? 1 : 0);
+  }
+  std::string path_of(const std::string& slot) const { return config().path() + "." + slot; }
+
+  SocEngineParams p_;
+  ClockDomain clock_;
+  MobileSoc soc_;
+  const Engine* engine_spec_ = nullptr;
+  std::unique_ptr<IDram> own_dram_;
+  IDram* dram_ = nullptr;
+  std::unique_ptr<IDma> dma_;
+  std::unique_ptr<IScratchpad> input_, weight_, output_;
+  AddressRouter router_;
+  std::unique_ptr<PrecomputedCycles> compute_;
+  RunAccounting acc_;
+  std::unique_ptr<ExecEngine> engine_;
+  const Workload* workload_ = nullptr;
+  std::vector<std::vector<LoweredNode>> graphs_;
+  uint64_t act_base_[2] = {0, 0}, ops_ = 0, inferences_ = 0;
+};
+
+NPUSIM_REGISTER_COMPONENT(SocEngine, "accelerator", "soc_engine",
+                          "One engine of a mobile SoC preset, for co-runs sharing its LPDDR");
+
+}  // namespace npusim
