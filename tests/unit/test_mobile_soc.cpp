@@ -85,7 +85,8 @@ SocGraph small_graph() {
 
 }  // namespace
 
-TEST_CASE("mobile_soc: CPU threads fill the fastest cores and the slowest used core paces them") {
+TEST_CASE("mobile_soc: CPU threads fill the fastest cores and the slowest used core paces them",
+          "[mobile_soc]") {
   const MobileSoc soc = test_soc();
   const Engine& cpu = soc.cpu();
   // 2 threads: both big cores, 2 x (1 GHz x 8) x 0.5 = 8 GFLOP/s.
@@ -103,7 +104,7 @@ TEST_CASE("mobile_soc: CPU threads fill the fastest cores and the slowest used c
   CHECK(soc.find("gpu")->rate(SocDtype::Fp32, {}) == Approx(32e9));
 }
 
-TEST_CASE("mobile_soc: the partitioner cuts a graph as TFLite does") {
+TEST_CASE("mobile_soc: the partitioner cuts a graph as TFLite does", "[mobile_soc]") {
   const MobileSoc soc = test_soc();
   const SocGraph g = small_graph();
   const DelegationPlan plan = partition_graph(g, soc, soc.find("gpu"));
@@ -135,7 +136,7 @@ TEST_CASE("mobile_soc: the partitioner cuts a graph as TFLite does") {
   CHECK(partition_graph(g, two, &two.engines[1]).partitions.size() == 2);
 }
 
-TEST_CASE("mobile_soc: a design's latency from engine rates and boundary costs") {
+TEST_CASE("mobile_soc: a design's latency from engine rates and boundary costs", "[mobile_soc]") {
   const MobileSoc soc = test_soc();
   const SocGraph g = small_graph();
   const DelegationPlan plan = partition_graph(g, soc, soc.find("gpu"));
@@ -194,7 +195,7 @@ TEST_CASE("mobile_soc: a design's latency from engine rates and boundary costs")
   CHECK(h.cpu_s == Approx(2.408e-6));
 }
 
-TEST_CASE("mobile_soc: CPU-only designs and nodes no engine runs") {
+TEST_CASE("mobile_soc: CPU-only designs and nodes no engine runs", "[mobile_soc]") {
   const MobileSoc soc = test_soc();
   const SocGraph g = small_graph();
   const DelegationPlan cpu_only = partition_graph(g, soc, nullptr);
@@ -219,7 +220,7 @@ TEST_CASE("mobile_soc: CPU-only designs and nodes no engine runs") {
   }
 }
 
-TEST_CASE("mobile_soc: malformed support tables and SoC files are user errors") {
+TEST_CASE("mobile_soc: malformed support tables and SoC files are user errors", "[mobile_soc]") {
   test_soc();
   auto error_of = [](const std::string& file) -> std::string {
     try {

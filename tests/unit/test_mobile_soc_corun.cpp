@@ -6,6 +6,7 @@
 #include <filesystem>
 #include <fstream>
 
+#include "models/mobile_soc/engines.h"
 #include "sim/app/session.h"
 #include "sim/core/errors.h"
 
@@ -132,5 +133,51 @@ TEST_CASE("mobile_soc: an engine that does not take a node is a user error", "[m
   } catch (const WorkloadError& e) {
     CHECK_THAT(e.what(), Catch::Contains("engine `gpu` of test_soc does not take node `s`"));
     CHECK_THAT(e.what(), Catch::Contains("wl.yaml:"));
+  }
+}
+
+TEST_CASE("mobile_soc: every phone's co-run preset runs an int8 FC on each of its engines",
+          "[mobile_soc][platform]") {
+  // An int8 FULLY_CONNECTED [1, 64, 64] x [64, 64]: every engine's table takes it.
+  auto fc = [](const std::string& name) {
+    return "  - name: " + name +
+           "\n    layers:\n      - {name: fc, op: gemm, m: 64, k: 64, n: 64}\n"
+           "    tflite:\n      inputs: [{name: x, shape: [1, 64, 64], dtype: int8}]\n"
+           "      nodes:\n        - {name: fc, op: FULLY_CONNECTED, inputs: [x], shape: [1, 64, "
+           "64], dtype: int8, macs: 262144, weight_bytes: 4352}\n";
+  };
+  for (const std::string phone : {"pixel7", "s20fe", "a71"}) {
+    INFO(phone);
+    std::vector<std::string> engines = {"cpu", "gpu", "npu"};
+    if (phone == "a71") engines.push_back("dsp");
+    std::string models, trace, mix;
+    for (const std::string& e : engines) {
+      models += fc("fc_" + e);
+      trace += std::string(trace.empty() ? "" : ", ") + "{at: 0us, model: fc_" + e + "}";
+      mix += std::string(mix.empty() ? "" : ", ") + "{model: fc_" + e + ", accelerator: " + e + "}";
+    }
+    SessionInput in;
+    in.hw = load_yaml_file(
+        std::string(NPUSIM_SOURCE_DIR) + "/hw_configs/mobile_soc/" + phone + "_corun.yaml",
+        ErrorKind::Config, "hw");
+    in.workload = load_yaml_text("schema_version: 1\nname: fc\nmodels:\n" + models +
+                                     "requests:\n  arrivals: trace\n  trace: [" + trace +
+                                     "]\n  mix: [" + mix + "]\n",
+                                 "wl.yaml", ErrorKind::Workload, "workload");
+    const SessionOutput o = run_session(std::move(in));
+    const Json* list = o.stats.at_path("requests.list");
+    REQUIRE(list != nullptr);
+    CHECK(list->size() == engines.size());
+    // Nothing beats the engine's compute roofline: dispatch + 2 x 262,144 MACs / rate.
+    const MobileSoc soc = load_mobile_soc(std::string(NPUSIM_SOURCE_DIR) +
+                                          "/hw_configs/mobile_soc/" + phone + ".yaml");
+    for (size_t i = 0; i < list->size(); ++i) {
+      const std::string e = list->at(i).find("accelerator")->as_string();
+      const Engine& eng = *soc.find(e);
+      const double bound = eng.dispatch.seconds() + 2.0 * 262144 / eng.rate(SocDtype::Int8, {});
+      INFO(e << " bound " << bound);
+      CHECK(list->at(i).find("latency_s")->as_double() >= bound);
+      CHECK(list->at(i).find("model")->as_string() == "fc_" + e);
+    }
   }
 }

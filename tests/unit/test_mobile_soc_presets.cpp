@@ -1,0 +1,58 @@
+// The shipped phone presets (hw_configs/mobile_soc; carin.md §2 Table 6): each loads, has the
+// engines CARIn lists, and its rates follow from the numbers in the file (and, for the NPU,
+// from the suite's mobile NPU preset it names).
+#include <catch2/catch.hpp>
+
+#include "models/mobile_soc/engines.h"
+
+using namespace npusim;
+
+namespace {
+
+MobileSoc preset(const std::string& name) {
+  return load_mobile_soc(std::string(NPUSIM_SOURCE_DIR) + "/hw_configs/mobile_soc/" + name +
+                         ".yaml");
+}
+
+std::vector<std::string> engine_names(const MobileSoc& s) {
+  std::vector<std::string> n;
+  for (const Engine& e : s.engines) n.push_back(e.name);
+  return n;
+}
+
+}  // namespace
+
+TEST_CASE("mobile_soc presets: engines per phone (CARIn Table 6)", "[mobile_soc]") {
+  using V = std::vector<std::string>;
+  CHECK(engine_names(preset("pixel7")) == V{"cpu", "gpu", "npu"});
+  CHECK(engine_names(preset("s20fe")) == V{"cpu", "gpu", "npu"});
+  CHECK(engine_names(preset("a71")) == V{"cpu", "gpu", "npu", "dsp"});
+  CHECK(preset("pixel7").ram.n == 8ull << 30);
+  CHECK(preset("a71").ram.n == 6ull << 30);
+}
+
+TEST_CASE("mobile_soc presets: rates derived from the files", "[mobile_soc]") {
+  const MobileSoc p7 = preset("pixel7");
+  // 4 threads on 2 X1 + 2 A76: the A76 (2.35 GHz x 16 FLOP) paces them, XNNPACK at 35 %:
+  // 4 x 37.6e9 x 0.35 = 52.64 GFLOP/s. 2 threads: both X1, 2 x 2.85e9 x 32 x 0.35 = 63.84.
+  CHECK(p7.cpu().rate(SocDtype::Fp32, {4, true}) == Approx(52.64e9));
+  CHECK(p7.cpu().rate(SocDtype::Fp32, {2, true}) == Approx(63.84e9));
+  // 8 threads: the A55s (1.8 GHz x 8) pace all eight: 8 x 14.4e9 x 0.35 = 40.32 GFLOP/s.
+  CHECK(p7.cpu().rate(SocDtype::Fp32, {8, true}) == Approx(40.32e9));
+  // GPU: 850 MHz x 896 FP16 FLOP x 0.3 = 228.48 GFLOP/s.
+  CHECK(p7.find("gpu")->rate(SocDtype::Fp32, {}) == Approx(228.48e9));
+  // NPU: the Tensor G2 preset's 2,048 INT8 MACs/cycle at 1 GHz = 4,096 Gop/s x 0.5, and its
+  // 2 us layer launch as the per-operator dispatch; fp16 at half the INT8 rate.
+  const Engine& npu = *p7.find("npu");
+  CHECK(npu.rate(SocDtype::Int8, {}) == Approx(2048e9));
+  CHECK(npu.rate(SocDtype::Fp32, {}) == Approx(1024e9));
+  CHECK(npu.dispatch.ps == 2000000);
+  // The A71's HTA has no float arithmetic; its DSP 1 GHz x 512 x 0.5 = 256 Gop/s INT8.
+  const MobileSoc a71 = preset("a71");
+  CHECK(a71.find("npu")->rate(SocDtype::Fp16, {}) == 0);
+  CHECK(a71.find("dsp")->rate(SocDtype::Int8, {}) == Approx(256e9));
+  CHECK(a71.find("dsp")->rate(SocDtype::Fp32, {}) == 0);
+  // The op tables carry their versions.
+  CHECK(p7.find("gpu")->support->version == "tfl-2023");
+  CHECK(a71.find("npu")->support->name == "a71_hta");
+}
