@@ -21,8 +21,6 @@ namespace npusim::cnn {
 
 struct LoweredLayer {
   LayerShape shape;
-  uint64_t k2 = 9;            // kernel elements (P = N_in k2)
-  bool alpha_stream = false;  // OVSF coefficients per P-tile over the read channel
 };
 
 inline void lower_layer(const LoweredLayer& l, const Design& d, UnitSink& out) {
@@ -44,9 +42,9 @@ inline void lower_layer(const LoweredLayer& l, const Design& d, UnitSink& out) {
           w.weight_addr = (c0 * s.p + p0 * cols) * word;
         } else {
           w.transform_weights = true;
-          w.mw2 = {s.n_b, l.k2, d.t_p * d.t_c, 1, static_cast<int>(d.wl_bits), 1};
-          if (l.alpha_stream) {
-            w.table_bytes = alpha_per_ptile(p0, depth, cols, s.n_b, l.k2) * word;
+          w.mw2 = {s.n_b, s.k2, d.t_p * d.t_c, 1, static_cast<int>(d.wl_bits), 1};
+          if (s.alpha_streamed) {
+            w.table_bytes = alpha_per_ptile(p0, depth, cols, s.n_b, s.k2) * word;
             w.table_addr = (c0 * s.p + p0 * cols) * s.n_b * word;
           }
         }

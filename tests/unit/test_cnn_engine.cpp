@@ -379,3 +379,46 @@ TEST_CASE("cnn_engine: streamed alpha and dense layers passed through the genera
   CHECK(passed.stats.at_path("dram.bytes_read")->as_uint() == 128);
   CHECK(passed.stats.at_path("cnn_engine.layers")->at(0).find("n_b")->as_uint() == 1);
 }
+
+TEST_CASE("cnn_engine: the alpha buffer's preload, stream and spill modes", "[cnn_engine]") {
+  const std::string pe = "pes: 8, macs_per_pe: 9";
+  // Stream, Eq. 8 with alpha in t_in: OVSF rho 0.25 (n_b 4), T_R 16, P = 72 in 8 P-tiles of one
+  // kernel each, C = 8 at 4 B/cycle: t_in = (16 x 72 inputs + 8 P-tiles x 1 kernel x 8 columns
+  // x 4 coefficients) x 2 B / 4 = (1152 + 256) x 2 / 4 = 704 (preload: 576).
+  auto c3 = [](uint64_t r) { return conv3(r, 8, 8); };
+  CHECK(row_tile_interval(hw(4, "tile_rows: 16\nalpha: stream", pe, "width: 8"), c3, ratio(0.25)) ==
+        704);
+  CHECK(row_tile_interval(hw(4, "tile_rows: 16", pe, "width: 8"), c3, ratio(0.25)) == 576);
+  LayerShape streamed{64, 72, 8, 4, true, 9};
+  CHECK(tile_times({8, 16, 9, 8, 16, 4.0, 4.0, false}, streamed, 16, 8).in == 704);
+  // T_P = 6 cuts every kernel: rows 0-8 (kernel 0) fall in P-tiles [0, 6) and [6, 12), rows
+  // 9-17 in [6, 12) and [12, 18), and so on, so each of the 8 kernels is read twice:
+  // 16 x 8 columns x 4 coefficients per output tile.
+  CHECK(alpha_per_tile(streamed, 6, 8) == 16 * 8 * 4);
+  // Spill: two OVSF layers, `a` (rho 0.25: 8 x 8 kernels x 4 = 256 coefficients, 4096 bits) and
+  // `b` (rho 0.5: 512 coefficients, 8192 bits). The buffers take (2 x 16 x 9 + 2 x 16 x 8 +
+  // 2 x 9 x 8) x 16 = 11008 bits. With 11008 + 4096 + 100 bits of RAM, `a` stays on chip and `b`
+  // streams: per P-tile 1 kernel x 8 columns x 8 x 2 B = 128 B, 16 P-tiles (2 row tiles x 8):
+  // 2048 B over the 2 x 4608 B of inputs. With no room both stream (+ 1024 B for `a`); with room
+  // for both, as preload.
+  const std::string two =
+      "      - {name: a, op: conv2d, in_channels: 8, out_channels: 8, in_h: 1, in_w: 32, "
+      "kernel_h: 3, kernel_w: 3, padding: 1}\n"
+      "      - {name: b, op: conv2d, in_channels: 8, out_channels: 8, in_h: 1, in_w: 32, "
+      "kernel_h: 3, kernel_w: 3, padding: 1}\n";
+  const std::string ratios = "    ovsf: {ratios: {a: 0.25, b: 0.5}}\n";
+  auto read = [&](const std::string& engine) {
+    return run(hw(4, engine, pe, "width: 8"), two, ratios)
+        .stats.at_path("dram.bytes_read")
+        ->as_uint();
+  };
+  CHECK(read("tile_rows: 16") == 9216);
+  CHECK(read("tile_rows: 16\nalpha: stream") == 9216 + 1024 + 2048);
+  CHECK(read("tile_rows: 16\nalpha: spill\ndevice_ram_bits: 15204") == 9216 + 2048);
+  CHECK(read("tile_rows: 16\nalpha: spill\ndevice_ram_bits: 11008") == 9216 + 1024 + 2048);
+  CHECK(read("tile_rows: 16\nalpha: spill\ndevice_ram_bits: 23296") == 9216);
+  const auto spilled = run(
+      hw(4, "tile_rows: 16\nalpha: spill\ndevice_ram_bits: 15204", pe, "width: 8"), two, ratios);
+  CHECK(spilled.stats.at_path("cnn_engine.alpha_resident_bits")->as_uint() == 4096);
+  CHECK(spilled.stats.at_path("cnn_engine.alpha_streamed_layers")->as_uint() == 1);
+}
