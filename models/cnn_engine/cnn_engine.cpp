@@ -322,26 +322,19 @@ class CnnEngine : public sc_core::sc_module, public IAccelerator {
 
   bool generating() const { return p_.weights == WeightSource::Generate; }
 
-  // alpha: spill. The RAM the three buffers leave holds whole layers' coefficients
-  // (N_in N_out n_b words), first fit in execution order; the others stream.
+  // alpha: spill (cnn_timing.h) over the OVSF layers, in execution order.
   void spill_alpha() {
-    const uint64_t buffers = cnn::buffer_bits(design_);
-    uint64_t left = u64(p_.device_ram_bits) > buffers ? u64(p_.device_ram_bits) - buffers : 0;
-    alpha_resident_bits_ = alpha_streamed_layers_ = 0;
+    std::vector<cnn::LayerShape*> ovsf;
     for (auto& model : layers_) {
       for (Layer& l : model) {
-        cnn::LayerShape& s = l.lowered.shape;
-        if (!l.ovsf || s.n_b == 0) continue;
-        const uint64_t bits = s.p / s.k2 * s.c * s.n_b * kWordBits;
-        if (bits <= left) {
-          left -= bits;
-          alpha_resident_bits_ += bits;
-        } else {
-          s.alpha_streamed = true;
-          ++alpha_streamed_layers_;
-        }
+        if (l.ovsf) ovsf.push_back(&l.lowered.shape);
       }
     }
+    const uint64_t buffers = cnn::buffer_bits(design_);
+    const uint64_t ram = u64(p_.device_ram_bits);
+    const cnn::AlphaSpill r = cnn::spill_alpha(ovsf, ram > buffers ? ram - buffers : 0, kWordBits);
+    alpha_resident_bits_ = r.resident_bits;
+    alpha_streamed_layers_ = r.streamed_layers;
   }
 
   // One DRAM channel's bytes per cycle (bw_in = bw_out of the labels): the peak over the

@@ -33,6 +33,7 @@
 #include <cmath>
 #include <cstdint>
 #include <string>
+#include <vector>
 
 namespace npusim::cnn {
 
@@ -119,6 +120,28 @@ inline uint64_t alpha_per_tile(const LayerShape& l, uint64_t t_p, uint64_t cols)
     words += alpha_per_ptile(p0, std::min(t_p, l.p - p0), cols, l.n_b, l.k2);
   }
   return words;
+}
+
+// alpha: spill. Whole layers' coefficients (N_in N_out n_b words) stay in `left_bits` of RAM,
+// first fit in the order given; the others are marked streamed.
+struct AlphaSpill {
+  uint64_t resident_bits = 0, streamed_layers = 0;
+};
+inline AlphaSpill spill_alpha(const std::vector<LayerShape*>& layers, uint64_t left_bits,
+                              uint64_t wl_bits) {
+  AlphaSpill r;
+  for (LayerShape* s : layers) {
+    if (s->n_b == 0) continue;
+    const uint64_t bits = s->p / s->k2 * s->c * s->n_b * wl_bits;
+    if (bits <= left_bits) {
+      left_bits -= bits;
+      r.resident_bits += bits;
+    } else {
+      s->alpha_streamed = true;
+      ++r.streamed_layers;
+    }
+  }
+  return r;
 }
 
 enum class Bound { Ifm, Weights, Compute, Ofm };
