@@ -359,6 +359,18 @@ def sensitivity(run, squeeze_design, lines):
         e = run.sim("Z7045", wl("resnet18", "ovsf50"), PINNED, bw, more={"alpha": "spill"})
         lines.append(["ResNet-18-OVSF50 Z7045 %s" % bw, "alpha spilled: layers that fit the RAM the buffers "
                       "leave stay on chip, the others stream", R.fmt(a), R.fmt(e), R.fmt(paper)])
+    # Input-selective PEs: Eq. 7 against the explicit dealing of rows to helper PEs (docs/cnn_engine.md),
+    # on the §8.12 ablation design at 4x (Table 10's "with" values as the paper column).
+    explicit = {"pe_array.selective_timing": "explicit"}
+    for net in ("resnet34", "resnet50"):
+        for more in (None, explicit):
+            run.want("Z7045", wl(net, "ovsf50"), dict(ABLATION, sel=True), "4x", more=more)
+    run.flush()
+    for net, paper in (("resnet34", 31.1), ("resnet50", 27.0)):
+        a = run.sim("Z7045", wl(net, "ovsf50"), dict(ABLATION, sel=True), "4x")
+        b = run.sim("Z7045", wl(net, "ovsf50"), dict(ABLATION, sel=True), "4x", more=explicit)
+        lines.append(["%s-OVSF50 Z7045 4x, ablation design" % net, "input-selective PEs: Eq. 7 -> explicit helper "
+                      "dealing", R.fmt(a), R.fmt(b), R.fmt(paper)])
 
 
 def tier_b(run, lines):
