@@ -87,3 +87,17 @@ def test_committed_traces_are_the_exporters(name, args, tmp_path):
     assert committed.split("\n", 1)[1] == out.read_text().split("\n", 1)[1]
     doc = yaml.safe_load(committed)
     assert len(doc["models"][0]["tflite"]["nodes"]) > 50
+
+
+def test_docs_table_is_the_computed_one():
+    # docs/mobile_soc.md's X1 table: the graph columns are what the exporter computes.
+    with open(os.path.join(ROOT, "docs", "mobile_soc.md")) as f:
+        doc = f.read()
+    for model, label in (("bert_l2_h128", "BERT-L2-H128"), ("xtremedistil_l6_h256", "XtremeDistil-L6-H256"),
+                         ("mobilebert", "MobileBERT")):
+        g = build(model)
+        row = [line for line in doc.splitlines() if line.startswith("| %s |" % label)]
+        assert len(row) == 1, label
+        cells = [c.strip() for c in row[0].strip("|").split("|")]
+        assert cells[2] == "%.4f" % (bf.flops(g) / 1e9)
+        assert cells[4] == "%.3f" % (g.params / 1e6)

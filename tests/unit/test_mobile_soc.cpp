@@ -3,8 +3,11 @@
 // configured numbers below; the SoC file's and op table's user errors.
 #include <catch2/catch.hpp>
 
+#include <cmath>
+#include <cstdio>
 #include <filesystem>
 #include <fstream>
+#include <iterator>
 
 #include "models/mobile_soc/partitioner.h"
 #include "sim/core/config.h"
@@ -257,4 +260,26 @@ TEST_CASE("mobile_soc: malformed support tables and SoC files are user errors", 
   } catch (const ConfigError& e) {
     CHECK(std::string(e.what()).find("throttle") != std::string::npos);
   }
+}
+
+TEST_CASE("docs/mobile_soc.md's worked example is the computed one", "[mobile_soc][docs]") {
+  const MobileSoc soc = test_soc();
+  const SocGraph g = small_graph();
+  const DesignCost c = design_cost(g, soc, partition_graph(g, soc, soc.find("gpu")), {4, true});
+  std::ifstream in(std::string(NPUSIM_SOURCE_DIR) + "/docs/mobile_soc.md");
+  const std::string doc((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  auto us = [](double s) {
+    char b[32];
+    std::snprintf(b, sizeof b, "**%.4f", s * 1e6);
+    std::string t = b;
+    while (t.back() == '0') t.pop_back();  // 2.4080 -> 2.408
+    return t + " us**";
+  };
+  for (double v : {c.cpu_s, c.accelerator_s, c.boundary_s, c.total_s()}) {
+    INFO(us(v));
+    CHECK(doc.find(us(v)) != std::string::npos);
+  }
+  // "the boundary is 69 % of it"
+  CHECK(doc.find(std::to_string(static_cast<int>(std::lround(100 * c.boundary_s / c.total_s()))) +
+                 " % of it") != std::string::npos);
 }
