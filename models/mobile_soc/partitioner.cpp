@@ -18,7 +18,10 @@ DelegationPlan partition_graph(const SocGraph& g, const MobileSoc& soc, const En
     plan.total_work += node_work(g.nodes[i]);
     if (accelerator == nullptr) continue;
     std::string why;
-    accepted[i] = accelerator->support->accepts(g.nodes[i].query(), &why);
+    // The delegate sees the dtype it would compute at (a float model on an fp16 engine: fp16).
+    OpQuery q = g.nodes[i].query();
+    q.dtype = accelerator->run_dtype(q.dtype);
+    accepted[i] = accelerator->support->accepts(q, &why);
     if (!accepted[i]) plan.rejected.push_back(g.nodes[i].name + ": " + why);
   }
   // Epochs of ready nodes of one kind (the contraction of each subset stays acyclic).

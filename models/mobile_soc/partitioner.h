@@ -4,10 +4,11 @@
 //
 // Partitioning (TFLite's PartitionGraphIntoIndependentNodeSubsets): in execution order, each
 // epoch takes every node whose inputs are ready and whose kind (accepted by the accelerator's
-// table or not) is the epoch's kind, so contracting any subset leaves the graph acyclic; the
-// kind alternates. The accepted subsets are the candidate partitions; the delegate keeps the
-// `max_partitions` largest by node count (ties: earlier first node) that have at least
-// `min_nodes`; every other node runs on the CPU, which must accept it.
+// table at the dtype the accelerator would compute it at, or not) is the epoch's kind, so
+// contracting any subset leaves the graph acyclic; the kind alternates. The accepted subsets are
+// the candidate partitions; the delegate keeps the `max_partitions` largest by node count (ties:
+// earlier first node) that have at least `min_nodes`; every other node runs on the CPU, which must
+// accept it.
 //
 // Cost of a design:
 //   accelerator  Σ_partitions [ launch + Σ_ops t_op ]

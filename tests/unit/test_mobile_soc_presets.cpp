@@ -3,7 +3,8 @@
 // from the suite's mobile NPU preset it names).
 #include <catch2/catch.hpp>
 
-#include "models/mobile_soc/engines.h"
+#include "models/mobile_soc/partitioner.h"
+#include "sim/workload/trace.h"
 
 using namespace npusim;
 
@@ -55,4 +56,36 @@ TEST_CASE("mobile_soc presets: rates derived from the files", "[mobile_soc]") {
   // The op tables carry their versions.
   CHECK(p7.find("gpu")->support->version == "tfl-2023");
   CHECK(a71.find("npu")->support->name == "a71_hta");
+}
+
+TEST_CASE("mobile_soc presets: BERT-L2-H128 delegation under the default tables (X2, X5)",
+          "[mobile_soc]") {
+  // transformers-mobile.md §7 item 2: an engine is feasible for a model when it delegates
+  // >= 90 % of the FLOPs within its partition limit.
+  auto plan = [](const std::string& phone, const std::string& engine, const std::string& trace) {
+    const MobileSoc soc = preset(phone);
+    const Workload w = load_workload_file(
+        std::string(NPUSIM_SOURCE_DIR) + "/workloads/nlp/bert_l2_h128_s64_" + trace + "_fp32.yaml");
+    const SocGraph g = read_soc_graph(w.models.at(0));
+    return partition_graph(g, soc, soc.find(engine));
+  };
+  // Original graph (GELU + LayerNorm): the tfl-2023 GPU finds many candidate partitions (X2)
+  // and keeps one; no accelerator of any phone is feasible.
+  const DelegationPlan gpu = plan("pixel7", "gpu", "gelu_layernorm");
+  CHECK(gpu.candidate_partitions > 10);
+  CHECK(gpu.delegated_fraction() < 0.9);
+  for (const char* phone : {"pixel7", "s20fe", "a71"}) {
+    for (const char* e : {"gpu", "npu"}) {
+      INFO(phone << " " << e);
+      CHECK(plan(phone, e, "gelu_layernorm").delegated_fraction() < 0.9);
+    }
+  }
+  // Mobile-friendly graph (ReLU + BatchNorm as MUL + ADD): the P7's NPU takes >= 90 % of the
+  // FLOPs in its 3 partitions (only BATCH_MATMUL stays on the CPU); the S20's EDEN NPU takes
+  // FCs but no SOFTMAX or TRANSPOSE, below 90 %; the A71's HTA and DSP take nothing of a float
+  // model (X5).
+  CHECK(plan("pixel7", "npu", "relu_bn_folded").delegated_fraction() >= 0.9);
+  CHECK(plan("s20fe", "npu", "relu_bn_folded").delegated_fraction() < 0.9);
+  CHECK(plan("a71", "npu", "relu_bn_folded").delegated_nodes == 0);
+  CHECK(plan("a71", "dsp", "relu_bn_folded").delegated_nodes == 0);
 }
