@@ -64,6 +64,12 @@ bool OpSupportTable::accepts(const OpQuery& q, std::string* why) const {
     if (why) *why = q.op + " has batch " + std::to_string(q.batch) + " and " + name + " takes 1";
     return false;
   }
+  if (r.max_rank > 0 && q.rank > r.max_rank) {
+    if (why)
+      *why = q.op + " has rank " + std::to_string(q.rank) + " and " + name + " takes up to " +
+             std::to_string(r.max_rank);
+    return false;
+  }
   if (r.const_weights && !q.const_weights) {
     if (why) *why = q.op + " has a non-constant weight operand, which " + name + " rejects";
     return false;
@@ -111,7 +117,7 @@ OpSupportTable load_op_support(const std::string& path) {
   for (const auto& kv : ops.node()) {
     const std::string op = kv.first.as<std::string>();
     const ConfigNode n = ops.child(op);
-    n.check_keys({"dtypes", "batch1_only", "const_weights"});
+    n.check_keys({"dtypes", "batch1_only", "const_weights", "max_rank"});
     OpRule rule;
     const YAML::Node d = n.node()["dtypes"];
     if (!d.IsDefined() || !d.IsSequence() || d.size() == 0)
@@ -125,6 +131,10 @@ OpSupportTable load_op_support(const std::string& path) {
     }
     rule.batch1_only = flag(n, "batch1_only");
     rule.const_weights = flag(n, "const_weights");
+    const YAML::Node mr = n.node()["max_rank"];
+    if (mr.IsDefined() &&
+        (!mr.IsScalar() || !YAML::convert<int64_t>::decode(mr, rule.max_rank) || rule.max_rank < 1))
+      n.fail_at(mr, "max_rank", "`max_rank` must be a positive integer");
     t.ops.emplace(op, rule);
   }
   return t;

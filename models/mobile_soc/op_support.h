@@ -12,6 +12,7 @@
 //     FULLY_CONNECTED: {dtypes: [fp32, fp16], const_weights: true}
 //     SOFTMAX: {dtypes: [fp32, fp16]}
 //     ADD: {dtypes: [fp32, fp16], batch1_only: true}
+//     CONV_2D: {dtypes: [int8], max_rank: 4}
 #pragma once
 
 #include <cstdint>
@@ -34,13 +35,14 @@ struct OpRule {
   std::vector<SocDtype> dtypes;  // accepted dtypes of the operator's output tensor
   bool batch1_only = false;      // rejects a tensor whose batch dimension is not 1 (#92798)
   bool const_weights = false;    // rejects an operator whose second operand is not constant
+  int64_t max_rank = 0;          // rejects an output of higher rank (0: any), e.g. a 3-D FC
 };
 
 // What the partitioner asks about one node.
 struct OpQuery {
   std::string op;
   SocDtype dtype = SocDtype::Fp32;
-  int64_t batch = 1;
+  int64_t batch = 1, rank = 1;
   bool const_weights = true;  // its weight operand is a constant (FC / CONV), or it has none
 };
 

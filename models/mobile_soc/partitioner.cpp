@@ -87,7 +87,7 @@ DelegationPlan partition_graph(const SocGraph& g, const MobileSoc& soc, const En
             "node `" + node.name + "` (" + node.op + ", " + soc_dtype_name(node.out.dtype) +
             ") runs on no engine of " + soc.name + ": " +
             (accelerator ? accelerator->name + " does not take it and " : std::string()) +
-            "the CPU has no kernel for it (" + why + ") at " + node.source);
+            "the CPU has no kernel for it (" + why + ")" + node.source);
       }
     }
     if (!on_accel && !plan.partitions.empty() && plan.partitions.back().engine == &cpu) {

@@ -146,11 +146,13 @@ class SocEngine : public sc_core::sc_module, public IAccelerator {
       std::vector<LoweredNode> nodes;
       for (const SocNode& n : g.nodes) {
         std::string why;
-        if (e.kind != EngineKind::Cpu && !e.support->accepts(n.query(), &why)) {
+        OpQuery q = n.query();
+        q.dtype = e.run_dtype(q.dtype);
+        if (e.kind != EngineKind::Cpu && !e.support->accepts(q, &why)) {
           throw WorkloadError("engine `" + p_.engine + "` of " + soc_.name +
                               " does not take node `" + n.name + "` (" + why +
                               "); a design that mixes engines is costed " +
-                              "by the partitioner, not co-simulated, at " + n.source);
+                              "by the partitioner, not co-simulated" + n.source);
         }
         // The compute side of op_seconds (the memory side is the DRAM's timing here).
         const double rate =

@@ -37,7 +37,9 @@ struct SocNode {
   uint64_t macs = 0, weight_bytes = 0;
   bool const_weights = true;  // FULLY_CONNECTED / CONV: the weight operand is a constant
   std::string source;         // "file:line"
-  OpQuery query() const { return {op, out.dtype, out.batch(), const_weights}; }
+  OpQuery query() const {
+    return {op, out.dtype, out.batch(), static_cast<int64_t>(out.shape.size()), const_weights};
+  }
 };
 
 struct SocGraph {

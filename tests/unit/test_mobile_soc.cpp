@@ -223,6 +223,21 @@ TEST_CASE("mobile_soc: CPU-only designs and nodes no engine runs", "[mobile_soc]
   }
 }
 
+TEST_CASE("mobile_soc: op-table predicates", "[mobile_soc]") {
+  OpSupportTable t;
+  t.name = "t";
+  t.ops["FULLY_CONNECTED"] = {{SocDtype::Fp16}, true, true, 2};
+  std::string why;
+  CHECK(t.accepts({"FULLY_CONNECTED", SocDtype::Fp16, 1, 2, true}));
+  CHECK_FALSE(t.accepts({"FULLY_CONNECTED", SocDtype::Fp16, 1, 3, true}, &why));
+  CHECK(why == "FULLY_CONNECTED has rank 3 and t takes up to 2");
+  CHECK_FALSE(t.accepts({"FULLY_CONNECTED", SocDtype::Fp16, 4, 2, true}, &why));
+  CHECK(why == "FULLY_CONNECTED has batch 4 and t takes 1");
+  CHECK_FALSE(t.accepts({"FULLY_CONNECTED", SocDtype::Fp16, 1, 2, false}, &why));
+  CHECK_FALSE(t.accepts({"FULLY_CONNECTED", SocDtype::Fp32, 1, 2, true}, &why));
+  CHECK(why == "FULLY_CONNECTED at fp32 is not accepted by t");
+}
+
 TEST_CASE("mobile_soc: malformed support tables and SoC files are user errors", "[mobile_soc]") {
   test_soc();
   auto error_of = [](const std::string& file) -> std::string {

@@ -138,13 +138,14 @@ TEST_CASE("mobile_soc: an engine that does not take a node is a user error", "[m
 
 TEST_CASE("mobile_soc: every phone's co-run preset runs an int8 FC on each of its engines",
           "[mobile_soc][platform]") {
-  // An int8 FULLY_CONNECTED [1, 64, 64] x [64, 64]: every engine's table takes it.
+  // An int8 FULLY_CONNECTED [1, 1024] x [1024, 256] (a classifier's shape: the S20's EDEN takes
+  // 2-D FCs only): 262,144 MACs; every engine's table takes it.
   auto fc = [](const std::string& name) {
     return "  - name: " + name +
-           "\n    layers:\n      - {name: fc, op: gemm, m: 64, k: 64, n: 64}\n"
-           "    tflite:\n      inputs: [{name: x, shape: [1, 64, 64], dtype: int8}]\n"
-           "      nodes:\n        - {name: fc, op: FULLY_CONNECTED, inputs: [x], shape: [1, 64, "
-           "64], dtype: int8, macs: 262144, weight_bytes: 4352}\n";
+           "\n    layers:\n      - {name: fc, op: gemm, m: 1, k: 1024, n: 256}\n"
+           "    tflite:\n      inputs: [{name: x, shape: [1, 1024], dtype: int8}]\n"
+           "      nodes:\n        - {name: fc, op: FULLY_CONNECTED, inputs: [x], shape: [1, 256], "
+           "dtype: int8, macs: 262144, weight_bytes: 263168}\n";
   };
   for (const std::string phone : {"pixel7", "s20fe", "a71"}) {
     INFO(phone);
