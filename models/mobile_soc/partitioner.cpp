@@ -124,13 +124,14 @@ DesignCost design_cost(const SocGraph& g, const MobileSoc& soc, const Delegation
   // go back to it.
   std::set<std::pair<int, const Engine*>> seen;
   std::vector<bool> consumed(g.nodes.size(), false);
-  auto cross = [&](int ref, const Engine* from, const Engine* to) {
+  auto cross = [&](int ref, const Engine* from, const Engine* to, int consumer) {
     if (from == to || !seen.insert({ref, to}).second) return;
     const Engine* accel = to != &cpu ? to : from;
     const SocTensor& t = g.tensor(ref);
     const SocDtype from_dtype = from->run_dtype(t.dtype), to_dtype = to->run_dtype(t.dtype);
     BoundaryCrossing b;
     b.tensor = ref;
+    b.consumer = consumer;
     b.from = from->name;
     b.to = to->name;
     b.bytes = t.elements() * soc_dtype_bytes(from_dtype);
@@ -154,16 +155,17 @@ DesignCost design_cost(const SocGraph& g, const MobileSoc& soc, const Delegation
     const Engine* to = plan.partitions[part_of[i]].engine;
     for (int in : g.nodes[i].inputs) {
       if (in < 0) {
-        cross(in, &cpu, to);
+        cross(in, &cpu, to, static_cast<int>(i));
         continue;
       }
       consumed[static_cast<size_t>(in)] = true;
       if (part_of[static_cast<size_t>(in)] != part_of[i])
-        cross(in, plan.partitions[part_of[static_cast<size_t>(in)]].engine, to);
+        cross(in, plan.partitions[part_of[static_cast<size_t>(in)]].engine, to,
+              static_cast<int>(i));
     }
   }
   for (size_t i = 0; i < g.nodes.size(); ++i) {
-    if (!consumed[i]) cross(static_cast<int>(i), plan.partitions[part_of[i]].engine, &cpu);
+    if (!consumed[i]) cross(static_cast<int>(i), plan.partitions[part_of[i]].engine, &cpu, -1);
   }
   c.boundary_s += c.sync_s;
   return c;

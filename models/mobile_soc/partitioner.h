@@ -37,7 +37,8 @@ struct SocPartition {
 };
 
 struct BoundaryCrossing {
-  int tensor = 0;  // SocGraph::tensor ref
+  int tensor = 0;     // SocGraph::tensor ref
+  int consumer = -1;  // the first node that reads it on the destination engine; -1: the output
   std::string from, to;
   uint64_t bytes = 0;
   double copy_s = 0, layout_s = 0, convert_s = 0;

@@ -1,6 +1,6 @@
-// One engine of a phone SoC as an accelerator of the shared execution engine, so that DNNs
-// running at once on several engines of a `platform` contend for its one LPDDR
-// (sim/runtime/platform.h; docs/mobile_soc.md):
+// A design on a phone SoC (an accelerator with CPU fallbacks, or the CPU alone) as an
+// accelerator of the shared execution engine, so that DNNs running at once on several engines
+// of a `platform` contend for its one LPDDR (sim/runtime/platform.h; docs/mobile_soc.md):
 //
 //   type: platform
 //   dram: {type: simple_dram, ...}             # the phone's LPDDR
@@ -8,18 +8,20 @@
 //     cpu: {type: soc_engine, soc: ../mobile_soc/pixel7.yaml, engine: cpu, threads: 4}
 //     gpu: {type: soc_engine, soc: ../mobile_soc/pixel7.yaml, engine: gpu}
 //
-// Lowering: each node of a model's `tflite:` graph is one operator; its inputs and weights are
-// loaded from DRAM and its output stored (at the engine's run dtype), in as many chunks as the
-// staging buffers need, and it computes for dispatch + work / rate (engines.h, the compute side
-// of the roofline: the memory side is the DRAM's own timing, shared with the other engines).
-// Every node must be one the engine's op-support table accepts: a design that mixes engines is
-// costed by the partitioner (partitioner.h) and not co-simulated here.
+// Lowering: the engine is the design's accelerator (`engine: cpu`: the CPU alone); the model's
+// `tflite:` graph is cut by the delegate partitioner (partitioner.h) and runs partition by
+// partition, CPU fallbacks at the CPU's rates. Each node is one operator: its inputs and weights
+// are loaded from DRAM and its output stored (at its engine's run dtype), in as many chunks as
+// the staging buffers need, and it computes for dispatch + work / rate (engines.h, the compute
+// side of the roofline: the memory side is the DRAM's own timing, shared with other engines).
+// The boundary costs of the design (launch, syncs, copies, layout and dtype conversions) are
+// held before the partition they feed, and the outputs' return after the last one.
 #include <algorithm>
 #include <cmath>
 #include <filesystem>
 #include <unordered_map>
 
-#include "models/mobile_soc/engines.h"
+#include "models/mobile_soc/partitioner.h"
 #include "sim/core/i_accelerator.h"
 #include "sim/core/kernel.h"
 #include "sim/exec/engine.h"
@@ -72,12 +74,16 @@ class SocEngine : public sc_core::sc_module, public IAccelerator {
     using P = SocEngineParams;
     static const ParamTable t =
         ParamTable("soc_engine",
-                   "One engine (CPU, GPU, NPU, DSP) of a mobile SoC preset, for co-runs of DNNs "
-                   "on a platform that shares the phone's LPDDR (docs/mobile_soc.md).")
+                   "A design on a mobile SoC preset: one accelerator (GPU, NPU, DSP) with CPU "
+                   "fallbacks, or the CPU alone; on a platform, designs share the phone's LPDDR "
+                   "(docs/mobile_soc.md).")
             .param("clock", &P::clock, "time step of the engine's work units")
             .def("1GHz")
             .param("soc", &P::soc, "the SoC preset (hw_configs/mobile_soc), relative to this file")
-            .param("engine", &P::engine, "which of its engines: cpu, gpu, npu or dsp")
+            .param("engine", &P::engine,
+                   "the design's accelerator (gpu, npu, dsp; the CPU runs what it does not take) "
+                   "or cpu "
+                   "(the CPU alone)")
             .param("threads", &P::threads, "CPU threads (CPU only)")
             .def(4)
             .min(1)
@@ -138,42 +144,69 @@ class SocEngine : public sc_core::sc_module, public IAccelerator {
   void prepare(const Workload& w, const RunOptions&) override {
     workload_ = &w;
     const CpuOptions cpu{p_.threads, p_.xnnpack};
-    const Engine& e = *engine_spec_;
     const double hz = static_cast<double>(p_.clock.hz);
+    auto cycles = [hz](double s) { return static_cast<uint64_t>(std::ceil(s * hz)); };
     uint64_t weights = 0, activations = 0;
     for (const Model& m : w.models) {
       const SocGraph g = read_soc_graph(m);
+      const Engine* accel = engine_spec_->kind == EngineKind::Cpu ? nullptr : engine_spec_;
+      const DelegationPlan plan = partition_graph(g, soc_, accel);  // no engine: WorkloadError
+      const DesignCost cost = design_cost(g, soc_, plan, cpu);
+      // Boundary time, in seconds, held before a node (index: position in run order) or after
+      // the last one: launch + entry sync before an accelerator partition, exit sync before the
+      // next partition, each crossing before the partition that reads it (outputs: at the end).
+      std::vector<size_t> first_of(g.nodes.size(), 0);  // node -> its partition's first position
+      std::vector<double> before(g.nodes.size() + 1, 0);
+      size_t pos = 0;
+      for (size_t p = 0; p < plan.partitions.size(); ++p) {
+        const SocPartition& part = plan.partitions[p];
+        for (size_t n : part.nodes) first_of[n] = pos;
+        const Engine& pe = *part.engine;
+        if (pe.kind != EngineKind::Cpu) {
+          before[pos] += (pe.delegate.launch.seconds() + pe.delegate.sync.seconds()) / pe.throttle;
+          before[pos + part.nodes.size()] += pe.delegate.sync.seconds() / pe.throttle;
+        }
+        pos += part.nodes.size();
+      }
+      for (const BoundaryCrossing& b : cost.crossings) {
+        const double t = b.copy_s + b.layout_s + b.convert_s;
+        before[b.consumer < 0 ? g.nodes.size() : first_of[static_cast<size_t>(b.consumer)]] += t;
+      }
       std::vector<LoweredNode> nodes;
-      for (const SocNode& n : g.nodes) {
-        std::string why;
-        OpQuery q = n.query();
-        q.dtype = e.run_dtype(q.dtype);
-        if (e.kind != EngineKind::Cpu && !e.support->accepts(q, &why)) {
-          throw WorkloadError("engine `" + p_.engine + "` of " + soc_.name +
-                              " does not take node `" + n.name + "` (" + why +
-                              "); a design that mixes engines is costed " +
-                              "by the partitioner, not co-simulated" + n.source);
+      pos = 0;
+      for (const SocPartition& part : plan.partitions) {
+        const Engine& pe = *part.engine;
+        for (size_t i : part.nodes) {
+          const SocNode& n = g.nodes[i];
+          // The compute side of op_seconds (the memory side is the DRAM's timing here).
+          const double rate =
+              pe.rate(n.out.dtype == SocDtype::Int32 ? SocDtype::Int8 : n.out.dtype, cpu);
+          if (rate <= 0) {
+            throw ConfigError("engine `" + pe.name + "` of " + soc_.name +
+                              " has no arithmetic at " + soc_dtype_name(n.out.dtype) +
+                              " for node `" + n.name + "`" + pe.source);
+          }
+          LoweredNode l;
+          l.name = n.name;
+          l.op = n.op;
+          l.dispatch = cycles(pe.dispatch.seconds() / pe.throttle + before[pos++]);
+          l.compute = cycles(node_work(n) / rate / pe.throttle);
+          l.weight = n.weight_bytes;
+          l.output = n.out.elements() * soc_dtype_bytes(pe.run_dtype(n.out.dtype));
+          l.input = node_bytes(n, g, pe) - l.weight - l.output;
+          weights += l.weight;
+          activations = std::max({activations, l.input, l.output});
+          nodes.push_back(l);
         }
-        // The compute side of op_seconds (the memory side is the DRAM's timing here).
-        const double rate =
-            e.rate(n.out.dtype == SocDtype::Int32 ? SocDtype::Int8 : n.out.dtype, cpu);
-        if (rate <= 0) {
-          throw ConfigError("engine `" + p_.engine + "` of " + soc_.name +
-                            " has no arithmetic at " + soc_dtype_name(n.out.dtype) + " for node `" +
-                            n.name + "`" + e.source);
-        }
+      }
+      if (before.back() > 0) {  // results back on the CPU after the last partition
         LoweredNode l;
-        l.name = n.name;
-        l.op = n.op;
-        l.dispatch = static_cast<uint64_t>(std::ceil(e.dispatch.seconds() * hz / e.throttle));
-        l.compute = static_cast<uint64_t>(std::ceil(node_work(n) / rate * hz / e.throttle));
-        l.weight = n.weight_bytes;
-        l.output = n.out.elements() * soc_dtype_bytes(e.run_dtype(n.out.dtype));
-        l.input = node_bytes(n, g, e) - l.weight - l.output;
-        weights += l.weight;
-        activations = std::max({activations, l.input, l.output});
+        l.name = "boundary.out";
+        l.op = "BOUNDARY";
+        l.dispatch = cycles(before.back());
         nodes.push_back(l);
       }
+      delegated_.push_back(plan.delegated_fraction());
       graphs_.push_back(std::move(nodes));
     }
     act_base_[0] = weights;
@@ -232,6 +265,9 @@ class SocEngine : public sc_core::sc_module, public IAccelerator {
     s["threads"] = p_.threads;
     s["xnnpack"] = p_.xnnpack;
     s["work_units"] = engine_->units_issued();
+    Json d = Json::array();
+    for (double f : delegated_) d.push_back(f);
+    s["delegated_work_fraction"] = d;
     r.sections["soc_engine"] = s;
     return r;
   }
@@ -258,10 +294,11 @@ class SocEngine : public sc_core::sc_module, public IAccelerator {
   std::unique_ptr<ExecEngine> engine_;
   const Workload* workload_ = nullptr;
   std::vector<std::vector<LoweredNode>> graphs_;
+  std::vector<double> delegated_;  // per model: the share of its work the accelerator takes
   uint64_t act_base_[2] = {0, 0}, ops_ = 0, inferences_ = 0;
 };
 
 NPUSIM_REGISTER_COMPONENT(SocEngine, "accelerator", "soc_engine",
-                          "One engine of a mobile SoC preset, for co-runs sharing its LPDDR");
+                          "A design on a mobile SoC preset (an accelerator with CPU fallbacks)");
 
 }  // namespace npusim

@@ -5,6 +5,8 @@
 #include <cmath>
 #include <filesystem>
 #include <fstream>
+#include <functional>
+#include <iterator>
 
 #include "models/mobile_soc/engines.h"
 #include "sim/app/session.h"
@@ -17,15 +19,27 @@ namespace {
 
 // The test SoC of test_mobile_soc.cpp, written again here so the files stand alone: CPU 2 big
 // cores (1 GHz, 8 FP32 FLOP/cycle) + 4 little, XNNPACK 50 %; GPU 32 GFLOP/s at fp16.
-std::string soc_file() {
-  const fs::path d = fs::temp_directory_path() / "npusim_test_mobile_soc_corun";
+// `free_boundaries`: no launch, sync, copy or conversion cost at a cut (the co-run test
+// isolates the DRAM's sharing). Each variant gets its own folder, so tests in any order see
+// their own tables.
+std::string soc_file(const std::string& cpu_ops = "  ADD: {dtypes: [fp32]}\n",
+                     const std::string& gpu_ops = "  ADD: {dtypes: [fp32, fp16]}\n",
+                     bool free_boundaries = false) {
+  const fs::path d = fs::temp_directory_path() /
+                     ("npusim_test_mobile_soc_corun_" +
+                      std::to_string(std::hash<std::string>{}(cpu_ops + "|" + gpu_ops +
+                                                              (free_boundaries ? "|free" : ""))));
   fs::create_directories(d);
   std::ofstream(d / "cpu_t.yaml") << "schema_version: 1\nname: cpu_t\nversion: t1\nsource: test\n"
-                                     "ops:\n  ADD: {dtypes: [fp32]}\n";
+                                     "ops:\n" +
+                                         cpu_ops;
   std::ofstream(d / "gpu_t.yaml") << "schema_version: 1\nname: gpu_t\nversion: t1\nsource: test\n"
-                                     "ops:\n  ADD: {dtypes: [fp32, fp16]}\n";
+                                     "ops:\n" +
+                                         gpu_ops;
   std::ofstream(d / "soc.yaml")
-      << "name: test_soc\nsoc: test\nram: 1GiB\nengines:\n"
+      << "name: test_soc\nsoc: test\nram: 1GiB\n"
+      << (free_boundaries ? "cvt_per_element: 0ns\n" : "")
+      << "engines:\n"
          "  cpu:\n    support: cpu_t.yaml\n    xnnpack_efficiency: 0.5\n"
          "    reference_efficiency: 0.25\n    bandwidth: 100GB/s\n    dispatch: 1us\n"
          "    memory: 1GiB\n    clusters:\n"
@@ -34,16 +48,20 @@ std::string soc_file() {
          "      - {name: little, cores: 4, clock: 500MHz, fp32_flops_per_cycle: 4, "
          "int8_ops_per_cycle: 16}\n"
          "  gpu:\n    support: gpu_t.yaml\n    clock: 1GHz\n    fp16_flops_per_cycle: 64\n"
-         "    efficiency: 0.5\n    bandwidth: 10GB/s\n    dispatch: 2us\n    launch: 10us\n"
-         "    sync: 20us\n    copy_bandwidth: 1GB/s\n    conv_bandwidth: 2GB/s\n"
-         "    max_partitions: 1\n    memory: 1GiB\n";
+         "    efficiency: 0.5\n    bandwidth: 10GB/s\n    dispatch: 2us\n"
+      << (free_boundaries ? "    launch: 0us\n    sync: 0us\n    copy_bandwidth: 1000000TB/s\n"
+                            "    conv_bandwidth: 1000000TB/s\n"
+                          : "    launch: 10us\n    sync: 20us\n    copy_bandwidth: 1GB/s\n"
+                            "    conv_bandwidth: 2GB/s\n")
+      << "    max_partitions: 1\n    memory: 1GiB\n";
   return (d / "soc.yaml").string();
 }
 
 // A soc_engine description, its lines indented by `pad` (4 inside a platform, 0 at the root).
-std::string engine(const std::string& which, const std::string& pad = "    ") {
-  return pad + "type: soc_engine\n" + pad + "soc: " + soc_file() + "\n" + pad + "engine: " + which +
-         "\n" + pad + "threads: 2\n" + pad +
+std::string engine(const std::string& which, const std::string& pad = "    ",
+                   const std::string& soc = soc_file()) {
+  return pad + "type: soc_engine\n" + pad + "soc: " + soc + "\n" + pad + "engine: " + which + "\n" +
+         pad + "threads: 2\n" + pad +
          "dma: {queues: 1, max_outstanding: 16, transaction_bytes: 4KiB, setup_cycles: 0}\n" + pad +
          "input_sram: {capacity: 256KiB, ports: 2, port_width: 64B}\n" + pad +
          "weight_sram: {capacity: 256KiB, ports: 2, port_width: 64B}\n" + pad +
@@ -71,17 +89,20 @@ SessionOutput run(const std::string& hw, const std::string& wl) {
 
 TEST_CASE("mobile_soc: two DNNs on two engines share the LPDDR as the DRAM predicts",
           "[mobile_soc][platform]") {
-  // The CPU's ADD moves 2 x 4 MiB in + 4 MiB out = 12 MiB (fp32) and computes 1 M elements at
-  // 2 threads x 8 GFLOP/s x 0.5 = 8 Gop/s: 131 us, far below its DRAM time; the GPU's runs at
-  // fp16: 6 MiB, 33 us of compute. The LPDDR: 2 x 12.8 GB/s = 25.6 GB/s.
+  // Designs with free boundaries (no launch, sync, copy or conversion: only the DRAM's sharing
+  // remains). The CPU's ADD moves 2 x 4 MiB in + 4 MiB out = 12 MiB (fp32) and computes 1 M
+  // elements at 2 threads x 8 GFLOP/s x 0.5 = 8 Gop/s: 131 us, far below its DRAM time; the GPU's
+  // runs at fp16: 6 MiB, 33 us of compute. The LPDDR: 2 x 12.8 GB/s = 25.6 GB/s.
   //   alone:    CPU 12 MiB / 25.6 GB/s = 491.5 us;  GPU 6 MiB / 25.6 GB/s = 245.8 us
   //   together: the DRAM serves both equally until the GPU has its 6 MiB (12 MiB moved in all,
   //             491.5 us), then the CPU alone: it ends when all 18 MiB have moved, 737.3 us.
+  const std::string free =
+      soc_file("  ADD: {dtypes: [fp32]}\n", "  ADD: {dtypes: [fp32, fp16]}\n", true);
   const std::string hw =
       "name: phone\ntype: platform\n"
       "dram: {channels: 2, channel_bandwidth: 12.8GB/s, latency: 100ns, capacity: 1GiB}\n"
       "accelerators:\n  cpu:\n" +
-      engine("cpu") + "  gpu:\n" + engine("gpu");
+      engine("cpu", "    ", free) + "  gpu:\n" + engine("gpu", "    ", free);
   const std::string wl = "schema_version: 1\nname: corun\nmodels:\n" + add_model("cpu_add") +
                          add_model("gpu_add") +
                          "requests:\n  arrivals: trace\n"
@@ -98,7 +119,7 @@ TEST_CASE("mobile_soc: two DNNs on two engines share the LPDDR as the DRAM predi
   const std::string lpddr =
       "dram: {channels: 2, channel_bandwidth: 12.8GB/s, latency: 100ns, capacity: 1GiB}\n";
   auto alone = [&](const std::string& which, const std::string& model) {
-    const SessionOutput s = run("name: " + which + "\n" + engine(which, "") + lpddr,
+    const SessionOutput s = run("name: " + which + "\n" + engine(which, "", free) + lpddr,
                                 "schema_version: 1\nname: one\nmodels:\n" + add_model(model));
     return s.stats.find("total_seconds")->as_double();
   };
@@ -118,9 +139,49 @@ TEST_CASE("mobile_soc: two DNNs on two engines share the LPDDR as the DRAM predi
   CHECK(o.stats.at_path("dram.bytes_read")->as_double() == 12 * mib);
 }
 
-TEST_CASE("mobile_soc: an engine that does not take a node is a user error", "[mobile_soc]") {
-  const std::string hw = "name: gpu\n" + std::string("type: soc_engine\nsoc: ") + soc_file() +
-                         "\nengine: gpu\n"
+TEST_CASE("mobile_soc: a GPU design with a CPU fallback runs as the partitioner costs it",
+          "[mobile_soc]") {
+  // The graph of test_mobile_soc.cpp's worked example (docs/mobile_soc.md), with an ADD in
+  // the CPU's table and GELU only there, on a DRAM fast enough (8 x 1 TB/s, 1 ns) that only
+  // the compute side and the boundary remain: GPU table without GELU -> {fc1, gelu} on the CPU,
+  // {fc2, add, sm} on the GPU.
+  //   CPU  fc1 1 us + 1,536 / 8e9 (2 threads: the big cores) = 1.192 us; gelu 1 us + 12 ns
+  //   GPU  fc2 2 us + 36 ns, add 2 us + 3 ns, sm 2 us + 3 ns, launch 10 us
+  //   boundary 41.888 us (2 x 20 us sync + 736 + 736 + 416 ns)
+  // = 2.204 + 16.042 + 41.888 = 60.134 us, plus the DRAM's few nanoseconds per operator.
+  const std::string soc = soc_file(
+      "  FULLY_CONNECTED: {dtypes: [fp32]}\n  GELU: {dtypes: [fp32]}\n  ADD: {dtypes: [fp32]}\n"
+      "  SOFTMAX: {dtypes: [fp32]}\n",
+      "  FULLY_CONNECTED: {dtypes: [fp32, fp16]}\n  ADD: {dtypes: [fp32, fp16]}\n"
+      "  SOFTMAX: {dtypes: [fp32, fp16]}\n");
+  const std::string hw =
+      "name: gpu\n" + engine("gpu", "", soc) +
+      "dram: {channels: 8, channel_bandwidth: 1000GB/s, latency: 1ns, capacity: 1GiB}\n";
+  const std::string wl =
+      "schema_version: 1\nname: t\nmodels:\n  - name: t\n    layers:\n"
+      "      - {name: fc1, op: gemm, m: 16, k: 8, n: 6}\n"
+      "    tflite:\n      inputs: [{name: x, shape: [1, 16, 8], dtype: fp32}]\n      nodes:\n"
+      "        - {name: fc1, op: FULLY_CONNECTED, inputs: [x], shape: [1, 16, 6], dtype: fp32, "
+      "macs: 768, weight_bytes: 216}\n"
+      "        - {name: gelu, op: GELU, inputs: [fc1], shape: [1, 16, 6], dtype: fp32}\n"
+      "        - {name: fc2, op: FULLY_CONNECTED, inputs: [gelu], shape: [1, 16, 6], dtype: fp32, "
+      "macs: 576, weight_bytes: 168}\n"
+      "        - {name: add, op: ADD, inputs: [fc2, fc1], shape: [1, 16, 6], dtype: fp32}\n"
+      "        - {name: sm, op: SOFTMAX, inputs: [add], shape: [1, 16, 6], dtype: fp32}\n";
+  const SessionOutput o = run(hw, wl);
+  const double t = o.stats.find("total_seconds")->as_double();
+  CHECK(t >= 60.134e-6);
+  CHECK(t == Approx(60.134e-6).epsilon(0.002));
+  CHECK(o.stats.at_path("soc_engine.delegated_work_fraction")->at(0).as_double() ==
+        Approx(1344.0 / 2976.0));
+  std::ifstream in(std::string(NPUSIM_SOURCE_DIR) + "/docs/mobile_soc.md");
+  const std::string doc((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  CHECK(doc.find("60.134 us with 2 threads") != std::string::npos);
+}
+
+TEST_CASE("mobile_soc: a node no engine of the design runs is a user error", "[mobile_soc]") {
+  // SOFTMAX is in neither table of this SoC (both take ADD only).
+  const std::string hw = "name: gpu\n" + engine("gpu", "") +
                          "dram: {channels: 1, channel_bandwidth: 12.8GB/s, capacity: 1GiB}\n";
   const std::string wl =
       "schema_version: 1\nname: m\nmodels:\n  - name: m\n    layers:\n"
@@ -131,7 +192,8 @@ TEST_CASE("mobile_soc: an engine that does not take a node is a user error", "[m
     run(hw, wl);
     FAIL("accepted");
   } catch (const WorkloadError& e) {
-    CHECK_THAT(e.what(), Catch::Contains("engine `gpu` of test_soc does not take node `s`"));
+    CHECK_THAT(e.what(), Catch::Contains("node `s` (SOFTMAX, fp32) runs on no engine of test_soc: "
+                                         "gpu does not take it and the CPU has no kernel for it"));
     CHECK_THAT(e.what(), Catch::Contains("wl.yaml:"));
   }
 }
