@@ -152,6 +152,8 @@ class SocEngine : public sc_core::sc_module, public IAccelerator {
       const Engine* accel = engine_spec_->kind == EngineKind::Cpu ? nullptr : engine_spec_;
       const DelegationPlan plan = partition_graph(g, soc_, accel);  // no engine: WorkloadError
       const DesignCost cost = design_cost(g, soc_, plan, cpu);
+      const std::string fit = memory_fit(soc_, memory_ledger(g, plan, cost));
+      if (!fit.empty()) throw MappingError("model `" + m.name + "`: " + fit);
       // Boundary time, in seconds, held before a node (index: position in run order) or after
       // the last one: launch + entry sync before an accelerator partition, exit sync before the
       // next partition, each crossing before the partition that reads it (outputs: at the end).
