@@ -84,11 +84,13 @@ class SocEngine : public sc_core::sc_module, public IAccelerator {
                    "the design's accelerator (gpu, npu, dsp; the CPU runs what it does not take) "
                    "or cpu "
                    "(the CPU alone)")
-            .param("threads", &P::threads, "CPU threads (CPU only)")
+            .param("threads", &P::threads,
+                   "CPU threads (of the CPU alone, or of the CPU fallbacks)")
             .def(4)
             .min(1)
             .max(8)
-            .param("xnnpack", &P::xnnpack, "CPU kernels: XNNPACK (true) or reference (false)")
+            .param("xnnpack", &P::xnnpack,
+                   "CPU kernels (alone or fallbacks): XNNPACK (true) or reference (false)")
             .def(ParamValue(true))
             .slot("dram", "dram", "simple_dram", "the LPDDR (a platform's shared one)")
             .slot("dma", "dma", "dma_engine", "the engine's memory port (one in-order queue)")
