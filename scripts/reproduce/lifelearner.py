@@ -6,8 +6,9 @@ episode's allocation events, on the SBC and MCU presets' memory spaces.
     /usr/bin/python3 scripts/reproduce/lifelearner.py [--quick] [--out-dir DIR]
 
 The ANML shapes are assumed (lifelearner.md Q1, docs/ondevice_learning.md); the buffer and
-codebook terms are exact. Latency and energy (Table 2 times, L3-L5, L6 times) and accuracy are
-not reproduced here (see the report's last section).
+codebook terms are exact. Table 2 times and energies, L3-L5 on the Jetson Nano preset: the
+episode's macro-operations (workloads/exporters/lifelearner_cost.py) calibrated on the ANML rows
+and the int8 difference (Q7). L6 times and accuracy are not reproduced (the report's last section).
 """
 import sys
 from pathlib import Path
@@ -19,7 +20,7 @@ sys.path.insert(0, str(HERE))
 import _report as R  # noqa: E402
 
 sys.path.insert(0, str(R.REPO / "workloads"))
-from exporters import lifelearner as ll  # noqa: E402
+from exporters import lifelearner as ll, lifelearner_cost as lc  # noqa: E402
 
 MIB = 2 ** 20
 TITLE = "LifeLearner: Hardware-Aware Meta Continual Learning System for Embedded Computing Platforms (SenSys 2023)"
@@ -30,6 +31,16 @@ DS = ("cifar100", "miniimagenet", "gscv2")
 TABLE1 = {"cifar100": (39.69, 15.45), "miniimagenet": (474.5, 136.7), "gscv2": (10.16, 3.40)}
 TABLE2 = {"cifar100": (53.9, 41.2, 40.4), "miniimagenet": (512.5, 477.7, 476.4), "gscv2": (12.0, 10.4, 10.3)}
 L1 = {"cifar100": 1.68, "miniimagenet": 6.16, "gscv2": 0.66}
+# Table 2 Nano times (s) and energies (kJ): ANML, Latent, Latent+Bit, Latent+Bit+PQ, LifeLearner
+# (Latent+PQ, dense PQ, is not modelled: its codebook is unclear, Q3)
+TIMES = {"cifar100": (343.2, 432.5, 466.9, 471.4, 414.7), "miniimagenet": (1280, 1492, 1551, 1560, 1373),
+         "gscv2": (78.6, 90.6, 90.8, 95.2, 83.8)}
+ENERGY = {"cifar100": (1.58, 1.99, 2.15, 2.17, 1.91), "miniimagenet": (5.89, 6.86, 7.14, 7.18, 6.32),
+          "gscv2": (0.36, 0.42, 0.42, 0.44, 0.39)}
+COLUMNS = (("ANML", "none", 32), ("Latent", "dense", 32), ("Latent+Bit", "bitmap", 32),
+           ("Latent+Bit+PQ", "bitmap_pq", 32), ("LifeLearner", "bitmap_pq", 8))
+PRETRAINED = {"cifar100": 339, "miniimagenet": 1331, "gscv2": 79}  # Fig. 5 bar labels (L3)
+PI3BP_LL = {"cifar100": 460, "miniimagenet": 1231, "gscv2": 56}
 ACC = {"cifar100": (.272, .452, .452, .448, .446, .443), "miniimagenet": (.327, .433, .433, .430, .423, .411),
        "gscv2": (.429, .713, .713, .708, .707, .656)}
 
@@ -37,6 +48,67 @@ ACC = {"cifar100": (.272, .452, .452, .448, .446, .443), "miniimagenet": (.327, 
 def peak(npusim, trace, device=None, space="dram"):
     rep = npusim.training_report(trace, str(device) if device else None)[0]
     return rep["ledger"]["spaces"][space]["peak_bytes"], rep
+
+
+def latency_energy(npusim, add):
+    """Table 2 times and energies, L3 (Pretrained, LifeLearner on the Pi 3B+), L4, L5: the episode's
+    macro-operations on the Jetson Nano preset (workloads/exporters/lifelearner_cost.py)."""
+    nano = lc.device_rates(npusim, DEV / "jetson_nano.yaml")
+    cal = lc.calibrate(nano, {d: TIMES[d][0] for d in ("cifar100", "miniimagenet")},
+                       ("cifar100", TIMES["cifar100"][4] - TIMES["cifar100"][3]))
+    sim, table = {}, []
+    for ds in DS:
+        for i, (col, scheme, bits) in enumerate(COLUMNS):
+            t = lc.episode_time(lc.episode_counts(ds, scheme), nano, cal, fe_bits=bits)
+            sim[ds, col] = t["total"]
+            # in-sample: the two ANML rows fix a and eta (f_int8 is fitted to a difference, below)
+            tcal = col == "ANML" and ds != "gscv2"
+            add(f"{ds} Table 2 {col} Nano episode time (s)", TIMES[ds][i], t["total"], "", 0.20,
+                kind="calibration" if tcal else "paper")
+            add(f"{ds} Table 2 {col} Nano energy (kJ)", ENERGY[ds][i], t["total"] * nano["power_w"] / 1e3, "",
+                0.25, kind="calibration" if tcal else "paper")
+            p = t["parts"]
+            table.append([ds, col, f"{p['framework']:.1f}", f"{p['fe_fwd']:.1f}",
+                          f"{p['fc_inner'] + p.get('replay', 0):.1f}", f"{p.get('adam', 0):.2f}",
+                          f"{p.get('compress', 0) + p.get('pq_encode', 0) + p.get('decode', 0):.2f}",
+                          f"{t['total']:.1f}", f"{t['total'] * nano['power_w'] / 1e3:.2f}"])
+        if ds == "cifar100":
+            add("cifar100 Table 2 LifeLearner - Latent+Bit+PQ Nano time (s, fits f_int8)",
+                TIMES[ds][4] - TIMES[ds][3], sim[ds, "LifeLearner"] - sim[ds, "Latent+Bit+PQ"], "", 0.01,
+                kind="calibration")
+        # L3: Pretrained fine-tunes the same network without rehearsal, costed as ANML [I]
+        add(f"{ds} L3 Pretrained Nano time (s)", PRETRAINED[ds], sim[ds, "ANML"], "", 0.20)
+    pi = lc.device_rates(npusim, DEV / "rpi3bp.yaml")
+    for ds in DS:  # the Nano's calibrated a, eta, f_int8 on the Pi 3B+'s roofline [I]
+        t = lc.episode_time(lc.episode_counts(ds, "bitmap_pq"), pi, cal, fe_bits=8)["total"]
+        add(f"{ds} L3 LifeLearner on the Pi 3B+ (s)", PI3BP_LL[ds], t, "", 0.20)
+    # L5: means over the datasets
+    over = sum(sim[d, "LifeLearner"] - sim[d, "ANML"] for d in DS) / 3
+    below = sum(sim[d, "Latent"] - sim[d, "LifeLearner"] for d in DS) / 3
+    add("L5 LifeLearner - ANML, mean (s)", 56.6, over, "", 0.25)
+    add("L5 LifeLearner - ANML, mean (kJ)", 0.3, over * nano["power_w"] / 1e3, "", 0.25)
+    add("L5 Latent - LifeLearner, mean (s)", 47.9, below, "", 0.25)
+    add("L5 Latent - LifeLearner, mean (kJ)", 0.2, below * nano["power_w"] / 1e3, "", 0.25)
+    short = [1 - sim[d, c] / TIMES[d][i] for d in ("cifar100", "miniimagenet")
+             for i, (c, _, _) in enumerate(COLUMNS) if c.startswith("Latent")]
+    gsc = sim["gscv2", "ANML"] / TIMES["gscv2"][0] - 1
+    text = (f"Calibrated constants (Nano): per-sample framework cost a = {cal['a'] * 1e3:.1f} ms, PyTorch's share "
+            f"of the fp32 roofline eta = {cal['eta']:.4f}, int8 FE time per MAC f_int8 = {cal['f_int8']:.3f} x "
+            f"fp32; board power {nano['power_w']:.1f} W (the preset's).\n\n")
+    misses = ("**Misses and their causes.** On the roofline, rehearsal adds little: the replayed classifier steps and "
+              "the bitmap/PQ passes are a few seconds of MACs and bytes (the table above), while the paper measures "
+              f"+{TIMES['cifar100'][1] - TIMES['cifar100'][0]:.0f} s (CIFAR-100 Latent) to "
+              f"+{TIMES['cifar100'][3] - TIMES['cifar100'][0]:.0f} s (Latent+Bit+PQ) over ANML. That difference is "
+              "per-step framework cost of the paper's PyTorch/Faiss implementation (Python-level decompression and "
+              "optimiser steps per replayed latent), which the spec does not let us calibrate beyond the ANML rows "
+              "(they hold no rehearsal), so the Latent rows of CIFAR-100 and MiniImageNet come out "
+              f"{100 * min(short):.0f}-{100 * max(short):.0f} % low; with the int8 FE's saving calibrated on "
+              "CIFAR-100, MiniImageNet's larger FE share makes its LifeLearner row low as well, and L5's mean "
+              "overheads follow (the FE saving outweighs the rehearsal cost, so LifeLearner - ANML turns negative). "
+              f"GSCv2's ANML row is a prediction from the other two datasets' constants: {100 * gsc:.0f} % high, "
+              "which lifts its other columns into tolerance. The Pi 3B+ reuses the Nano's calibrated constants on "
+              "its own roofline [I].\n")
+    return text, table, misses
 
 
 def main():
@@ -63,6 +135,8 @@ def main():
         if ds == "cifar100":  # "about 30x" is stated for CIFAR only
             add("cifar100 L1 compression per sample vs dense (x)", 30.0,
                 4 * c["n"] / ll.sample_bytes(c["n"], 0, c["d"], "bitmap_pq"), "", 0.10)
+
+    lat_text, lat_table, lat_misses = latency_energy(npusim, add)
 
     # memory spaces: the MCU keeps the codebook in flash (deployment) and the buffer in SRAM
     h747 = DEV / "stm32h747.yaml"
@@ -142,7 +216,8 @@ def main():
         total = sum(groups.values())
         macro.append([ds, t] + [f"{100 * groups.get(g, 0) / total:.1f}" for g in
                                 ("fe_fwd_int8", "ewise_mul", "bitmap_pack", "pq_encode", "pq_decode", "fc_fwd",
-                                 "fc_bwd_dw", "adam")] + [f"{st['total_seconds'] * 1e3:.2f}"])
+                                 "fc_bwd_dw", "adam")] + [f"{st['total_seconds'] * 1e3:.2f}",
+                                                  f"{st['energy']['total_j'] * 1e3:.1f}"])
 
     setup = ("ANML shapes assumed (lifelearner.md Q1); memory from the C++ ledger (sim/memory_ledger) replaying "
              "each episode's allocations; PQ with M = 32 codes and d = 256 / 640 / 64 (calibrated, §7.2).")
@@ -155,6 +230,19 @@ def main():
           "from assumed ANML shapes (3×3 convs, 2×2 max-pools, the NM gate head), so the model terms carry the "
           "shape assumption. Non-zeros per latent: density × n (7 / 5 / 8 %); labels 0 B (declared, §7.3).\n",
           R.kinds_table(rows),
+          "\n## Latency and energy of the episode on the Jetson Nano (Table 2, L3-L5)\n\n"
+          "The episode's macro-operations (`workloads/exporters/lifelearner_cost.py`: per new sample the FE "
+          "forward and the classifier step; per class the compression of its samples, the replay minibatches "
+          "(batch 8, one epoch) with Adam, and the decoding of the stored latents) costed on the Nano preset's "
+          "roofline as the C++ cost model gives it (`sim/memory_ledger/device.h`), plus three constants "
+          "calibrated as the spec allows (rows marked calibration): a per-sample framework cost and PyTorch's "
+          "share of the roofline, solved from the CIFAR-100 and MiniImageNet ANML rows, and the int8 FE's time per "
+          "MAC from the CIFAR-100 LifeLearner - Latent+Bit+PQ difference (Q7). Energy is time x the preset's "
+          "board power (4.6 W, itself LifeLearner CIFAR's 1.91 kJ / 414.7 s). Latent+PQ (dense PQ) is not "
+          "modelled (Q3).\n\n", lat_text,
+          R.md_table(["dataset", "column", "framework (s)", "FE fwd (s)", "classifier fwd+dW (s)", "Adam (s)",
+                      "compress+decode (s)", "total (s)", "energy (kJ)"], lat_table),
+          "\n", lat_misses,
           "\n## Memory spaces on the STM32H747 (one class of 10 samples, Tiny LifeLearner at full width)\n\n"
           "The codebook and the int8 feature extractor are deployed to flash at step 0; the buffer grows in SRAM. "
           "At full ANML width the model does not fit the MCU's caps (the paper's TinyANML widths 0.2 / 0.05 / 0.4 "
@@ -176,13 +264,17 @@ def main():
           "counterpart)\n\n"
           f"Learning the last meta-test class (30 samples, the previous classes' latents replayed once, batch 8) "
           f"as the operators of `lifelearner.class_step_ops`, simulated on `{npu.relative_to(R.REPO)}` (int8): "
-          "share of the cycles per macro-operation. At full ANML width the feature extractor does not fit the "
+          "share of the cycles per macro-operation, and the class's energy from the suite's energy model (the "
+          "preset's `horowitz_45nm` table pricing the run's activity counts, docs/energy.md). At full ANML width the feature extractor does not fit the "
           "8x8 micro-NPU's 512 KiB.\n\n",
           R.md_table(["dataset", "class", "FE_FWD_INT8 %", "EWISE_MUL %", "BITMAP_PACK %", "PQ_ENCODE %",
-                      "PQ_DECODE %", "FC_FWD %", "FC_BWD_DW %", "ADAM %", "total (ms)"], macro),
+                      "PQ_DECODE %", "FC_FWD %", "FC_BWD_DW %", "ADAM %", "total (ms)", "energy (mJ)"], macro),
           "\n## Not reproduced, and why\n\n"
-          "* Latencies and energies (Table 2 times, Fig. 5, L3-L5, L6 times): the episode's macro-operation "
-          "cost model and its calibration on the ANML row are not built yet.\n"
+          "* Fig. 5's Oracle, OML+AIM and ANML+AIM times and ANML+AIM's 32.7 / 2.0 kJ (L3, L4): Oracle trains the "
+          "feature extractor i.i.d. for 5-10 epochs (no schedule given) and the AIM module's shapes are not given.\n"
+          "* L4's \"Pi 3B+ uses less energy than the Nano\": the Pi 3B+ preset has no stated power.\n"
+          "* L6 MCU times (STM32H747): the TinyANML shapes at widths 0.2 / 0.05 / 0.4 and the TFLM/Eigen "
+          "engine's per-step cost are not given, and no MCU row is stated that the spec lets us calibrate on.\n"
           "* OML+AIM and ANML+AIM memory: the AIM module's shapes are not given.\n"
           "* L6 MCU memory: needs the TinyANML shapes at widths 0.2 / 0.05 / 0.4 and the 80 KB binary.\n"
           "* Latent+PQ (dense PQ) memory: the codebook size behind it is unclear (§6 Q3).\n",

@@ -1,0 +1,110 @@
+"""LifeLearner's continual-learning episode costed on an on-device preset (lifelearner.md §3,
+§4 Table 2 times, Fig. 5, L3-L5): the episode's macro-operations counted (MACs and bytes), the
+device's CPU rates taken from the C++ cost model (sim/memory_ledger/device.h, through
+`npusim.training_report`), and three calibrated constants.
+
+Episode (dataset, scheme): T meta-test classes x S new samples per class (30 / 20 / 10 x 30),
+replay epochs E = 1, minibatch 8 (lifelearner.md §2 [C]). Per new sample (the inner loop):
+  FE_FWD      fe_macs MACs at fp32 (ANML, Latent rows) or int8 (LifeLearner)
+  FC step     2·n·C MACs (forward + weight gradient of the n x C classifier)
+  + a         the per-sample framework cost [calibrated]
+Per class t, unless the scheme is "none" (ANML: no rehearsal):
+  compress    S new latents: bitmap n compares (4n B read, n/8 B written), PQ encode d·K MACs
+  replay      E·ceil(S·t / 8) minibatches: FC fwd + dW 2·8·n·C MACs, Adam 28 B per classifier
+              parameter (read w, g, m, v; write w, m, v: 7 fp32 words) [I]
+  decode      E·S·(t-1) stored latents: dense reads 4n B; bitmap 4·nnz + n/8 B read and 4n B
+              scattered; bitmap+PQ n/8 + M B read, 4d B of codebook gathered, 4n B scattered
+Time = a·(new samples) + MACs · s_mac / eta (x f_int8 on the int8 FE's MACs) + bytes · s_byte,
+where s_mac and s_byte are the preset's roofline (cores · clock · macs_per_cycle and
+memory_bandwidth) and the calibrated constants are:
+  a, eta    solved exactly from two ANML rows (CIFAR-100 and MiniImageNet, Table 2): the
+            per-sample framework cost and PyTorch's share of the roofline;
+  f_int8    the int8 (QNNPACK) FE's time per MAC relative to fp32, from the CIFAR-100 difference
+            LifeLearner - Latent+Bit+PQ (the two rows differ only in the FE precision, Q7).
+Energy = time x the preset's board power (the papers measured at the supply).
+"""
+import math
+
+from . import lifelearner as ll
+from . import ondevice as od
+
+ADAM_BYTES_PER_PARAM = 28
+BATCH = 8
+
+
+def episode_counts(dataset, scheme, classes=None, samples=30, epochs=1, batch=BATCH):
+    """Counts of the episode's macro-operations: new samples, MACs (fp32 FE, int8-capable FE,
+    the rest) and bytes, each per macro-op."""
+    net = od.anml(dataset)
+    c = ll.DATASETS[dataset]
+    n, d, cls = c["n"], c["d"], net["classes"]
+    nnz = round(c["density"] * n)
+    T = classes or ll.META_TEST_CLASSES[dataset]
+    new = T * samples
+    fc = 2 * n * cls
+    macs = {"fe_fwd": new * net["fe_macs"], "fc_inner": new * fc}
+    byts = {}
+    if scheme != "none":
+        mb = sum(epochs * math.ceil(samples * t / batch) for t in range(1, T + 1))
+        decoded = sum(epochs * samples * (t - 1) for t in range(1, T + 1))
+        macs["replay"] = mb * batch * fc
+        byts["adam"] = mb * net["classifier_params"] * ADAM_BYTES_PER_PARAM
+        if scheme == "dense":
+            byts["decode"] = decoded * 4 * n
+        elif scheme == "bitmap":
+            byts["compress"] = new * (4 * n + n // 8)
+            byts["decode"] = decoded * (4 * nnz + n // 8 + 4 * n)
+        elif scheme == "bitmap_pq":
+            byts["compress"] = new * (4 * n + n // 8)
+            macs["pq_encode"] = new * d * ll.K
+            byts["decode"] = decoded * (n // 8 + ll.M + 4 * d + 4 * n)
+        else:
+            raise ValueError(scheme)
+    return {"new_samples": new, "macs": macs, "bytes": byts}
+
+
+def device_rates(npusim, device):
+    """Seconds per MAC and per byte of the preset's roofline and its board power, as the C++ cost
+    model computes them (training_report of a small episode trace on `device`)."""
+    tr = ll.episode_trace("gscv2", "dense", fe_bits=32, classes=1, samples=1)
+    rep = npusim.training_report(tr, str(device))[0]
+    t = tr["models"][0]["training"]
+    m = rep["macs_per_iteration"]
+    macs = t["batch"] * (m["fwd"] + m["bwd"] + m["fisher"])
+    runtime = sum(int(e["bytes"][:-1]) for e in t["tensors"] if e["event"] == "alloc" and e["step"] > 0)
+    dev = rep["device"]
+    power = dev["iteration_j"] / dev["iteration_s"] if dev["iteration_s"] else 0.0
+    return {"s_mac": dev["compute_s"] / macs, "s_byte": dev["memory_s"] / (t["batch"] * 2 * runtime),
+            "power_w": power, "device": dev["name"]}
+
+
+def episode_time(counts, rates, cal, fe_bits=32):
+    """Seconds per macro-op and in total: {"parts": {...}, "total": s}."""
+    s_mac = rates["s_mac"] / cal["eta"]
+    parts = {"framework": cal["a"] * counts["new_samples"]}
+    for k, v in counts["macs"].items():
+        f = cal["f_int8"] if (k == "fe_fwd" and fe_bits == 8) else 1.0
+        parts[k] = v * s_mac * f
+    for k, v in counts["bytes"].items():
+        parts[k] = parts.get(k, 0.0) + v * rates["s_byte"]
+    return {"parts": parts, "total": sum(parts.values())}
+
+
+def calibrate(rates, anml_rows, int8_row):
+    """a and eta from two ANML rows {dataset: seconds}: each row is
+    N·a + (fe + fc MACs)·s_mac/eta, two linear equations in a and 1/eta; then f_int8 from
+    (dataset, LifeLearner - Latent+Bit+PQ seconds): the int8 FE's saving over fp32."""
+    (d1, t1), (d2, t2) = sorted(anml_rows.items())
+    c1, c2 = episode_counts(d1, "none"), episode_counts(d2, "none")
+    m1 = sum(c1["macs"].values()) * rates["s_mac"]
+    m2 = sum(c2["macs"].values()) * rates["s_mac"]
+    n1, n2 = c1["new_samples"], c2["new_samples"]
+    det = n1 * m2 - n2 * m1
+    a = (t1 * m2 - t2 * m1) / det
+    inv_eta = (n1 * t2 - n2 * t1) / det
+    if a < 0 or inv_eta <= 0:
+        raise ValueError(f"calibration gives a = {a} s, 1/eta = {inv_eta}: the ANML rows are not "
+                         "a per-sample cost plus a MAC term")
+    ds, saving = int8_row
+    fe = episode_counts(ds, "bitmap_pq")["macs"]["fe_fwd"] * rates["s_mac"] * inv_eta
+    return {"a": a, "eta": 1.0 / inv_eta, "f_int8": 1.0 + saving / fe}
