@@ -89,3 +89,20 @@ def test_the_calibrated_constants_docs_quote():
     assert f"a = {cal['a'] * 1e3:.1f} ms" in doc
     assert f"η = {cal['eta']:.4f}" in doc
     assert f"f_int8 = {cal['f_int8']:.3f} × fp32" in doc
+
+
+def test_simulated_episode_is_the_sum_of_its_classes():
+    npusim = pytest.importorskip("npusim", reason="the npusim module is not on PYTHONPATH (build/python)")
+    cal = lc.nano_calibration(npusim, NANO)
+    ep = lc.simulated_episode(npusim, "cifar100", NANO, cal, classes=100)
+    rates = lc.device_rates(npusim, NANO)
+    whole = lc.episode_time(lc.episode_counts("cifar100", "bitmap_pq", classes=100), rates, cal, fe_bits=8)
+    assert len(ep["class_s"]) == 100
+    assert ep["total_s"] == pytest.approx(whole["total"], rel=1e-12)
+    assert ep["total_j"] == pytest.approx(whole["total"] * 4.6, rel=1e-12)
+    # class t replays ceil(30 t / 8) minibatches and decodes 30 (t - 1) latents: each class costs more
+    assert all(b > a for a, b in zip(ep["class_s"], ep["class_s"][1:]))
+    # the ledger: int8 FE + classifier x 4 + codebook + 100 x 30 x 544 B of rehearsal, fits 1.7 GB
+    assert ep["oom"] == []
+    net = od.anml("cifar100")
+    assert ep["peak_bytes"] == net["fe_params"] + 4 * 4 * net["classifier_params"] + 4 * 256 * 256 + 3000 * 544

@@ -32,35 +32,60 @@ ADAM_BYTES_PER_PARAM = 28
 BATCH = 8
 
 
-def episode_counts(dataset, scheme, classes=None, samples=30, epochs=1, batch=BATCH):
-    """Counts of the episode's macro-operations: new samples, MACs (fp32 FE, int8-capable FE,
-    the rest) and bytes, each per macro-op."""
+def class_counts(dataset, scheme, t, samples=30, epochs=1, batch=BATCH):
+    """Counts of learning class t (t - 1 classes stored): new samples, MACs and bytes per macro-op."""
     net = od.anml(dataset)
     c = ll.DATASETS[dataset]
     n, d, cls = c["n"], c["d"], net["classes"]
     nnz = round(c["density"] * n)
-    T = classes or ll.META_TEST_CLASSES[dataset]
-    new = T * samples
     fc = 2 * n * cls
-    macs = {"fe_fwd": new * net["fe_macs"], "fc_inner": new * fc}
+    macs = {"fe_fwd": samples * net["fe_macs"], "fc_inner": samples * fc}
     byts = {}
     if scheme != "none":
-        mb = sum(epochs * math.ceil(samples * t / batch) for t in range(1, T + 1))
-        decoded = sum(epochs * samples * (t - 1) for t in range(1, T + 1))
+        mb = epochs * math.ceil(samples * t / batch)
+        decoded = epochs * samples * (t - 1)
         macs["replay"] = mb * batch * fc
         byts["adam"] = mb * net["classifier_params"] * ADAM_BYTES_PER_PARAM
         if scheme == "dense":
             byts["decode"] = decoded * 4 * n
         elif scheme == "bitmap":
-            byts["compress"] = new * (4 * n + n // 8)
+            byts["compress"] = samples * (4 * n + n // 8)
             byts["decode"] = decoded * (4 * nnz + n // 8 + 4 * n)
         elif scheme == "bitmap_pq":
-            byts["compress"] = new * (4 * n + n // 8)
-            macs["pq_encode"] = new * d * ll.K
+            byts["compress"] = samples * (4 * n + n // 8)
+            macs["pq_encode"] = samples * d * ll.K
             byts["decode"] = decoded * (n // 8 + ll.M + 4 * d + 4 * n)
         else:
             raise ValueError(scheme)
-    return {"new_samples": new, "macs": macs, "bytes": byts}
+    return {"new_samples": samples, "macs": macs, "bytes": byts}
+
+
+def episode_counts(dataset, scheme, classes=None, samples=30, epochs=1, batch=BATCH):
+    """The episode's counts: the sum of class_counts over classes 1..T (T = the meta-test
+    classes unless given)."""
+    T = classes or ll.META_TEST_CLASSES[dataset]
+    out = {"new_samples": 0, "macs": {}, "bytes": {}}
+    for t in range(1, T + 1):
+        c = class_counts(dataset, scheme, t, samples, epochs, batch)
+        out["new_samples"] += c["new_samples"]
+        for key in ("macs", "bytes"):
+            for k, v in c[key].items():
+                out[key][k] = out[key].get(k, 0) + v
+    return out
+
+
+def simulated_episode(npusim, dataset, device, cal, scheme="bitmap_pq", classes=100, samples=30, fe_bits=8):
+    """A whole episode class by class on a device preset: each class's macro-operations costed
+    (class_counts, episode_time) and the C++ ledger's replay of the episode's allocations on the
+    preset's caps. Returns per-class seconds and joules, the totals and the ledger's peak."""
+    rates = device_rates(npusim, device)
+    per = [episode_time(class_counts(dataset, scheme, t, samples), rates, cal, fe_bits)["total"]
+           for t in range(1, classes + 1)]
+    tr = ll.episode_trace(dataset, scheme, classes=classes, samples=samples, fe_bits=fe_bits)
+    rep = npusim.training_report(tr, str(device))[0]
+    return {"class_s": per, "class_j": [s * rates["power_w"] for s in per], "total_s": sum(per),
+            "total_j": sum(per) * rates["power_w"], "peak_bytes": rep["ledger"]["spaces"]["dram"]["peak_bytes"],
+            "oom": rep["ledger"]["oom"]}
 
 
 def device_rates(npusim, device):
@@ -108,3 +133,15 @@ def calibrate(rates, anml_rows, int8_row):
     ds, saving = int8_row
     fe = episode_counts(ds, "bitmap_pq")["macs"]["fe_fwd"] * rates["s_mac"] * inv_eta
     return {"a": a, "eta": 1.0 / inv_eta, "f_int8": 1.0 + saving / fe}
+
+
+# The rows the Nano constants are calibrated on (lifelearner.md §4 Table 2, Jetson Nano): the
+# ANML episode times of CIFAR-100 and MiniImageNet, and CIFAR-100's LifeLearner (414.7 s) minus
+# Latent+Bit+PQ (471.4 s), the int8 feature extractor's saving (Q7).
+NANO_ANML_S = {"cifar100": 343.2, "miniimagenet": 1280.0}
+NANO_INT8_SAVING_S = ("cifar100", 414.7 - 471.4)
+
+
+def nano_calibration(npusim, device):
+    """The three constants calibrated on the Nano rows above, with `device`'s roofline."""
+    return calibrate(device_rates(npusim, device), NANO_ANML_S, NANO_INT8_SAVING_S)
