@@ -32,6 +32,10 @@ def test_counts_of_a_two_class_bitmap_pq_episode_by_hand():
     assert c["bytes"]["compress"] == 16 * (4 * 1536 + 192)  # read fp32 latent, write n/8 bitmap
     # each decode: bitmap 192 B + 32 codes + 4*64 B of codebook gathered + 4*1536 B scattered
     assert c["bytes"]["decode"] == 8 * (192 + 32 + 256 + 6144)
+    # L = 32 (m = 2 codes): the decode reads 30 B fewer per latent, the encode MACs stay d·K
+    c2 = lc.class_counts("gscv2", "bitmap_pq", 2, samples=8, m=2)
+    assert c2["bytes"]["decode"] == 8 * (192 + 2 + 256 + 6144)
+    assert c2["macs"]["pq_encode"] == 8 * 64 * 256
     # ANML replays nothing
     assert set(lc.episode_counts("gscv2", "none")["macs"]) == {"fe_fwd", "fc_inner"}
 

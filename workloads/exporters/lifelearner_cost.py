@@ -32,8 +32,9 @@ ADAM_BYTES_PER_PARAM = 28
 BATCH = 8
 
 
-def class_counts(dataset, scheme, t, samples=30, epochs=1, batch=BATCH):
-    """Counts of learning class t (t - 1 classes stored): new samples, MACs and bytes per macro-op."""
+def class_counts(dataset, scheme, t, samples=30, epochs=1, batch=BATCH, m=ll.M):
+    """Counts of learning class t (t - 1 classes stored): new samples, MACs and bytes per macro-op.
+    m: PQ codes per sample (d / L); the encode's d·K MACs do not depend on it."""
     net = od.anml(dataset)
     c = ll.DATASETS[dataset]
     n, d, cls = c["n"], c["d"], net["classes"]
@@ -54,7 +55,7 @@ def class_counts(dataset, scheme, t, samples=30, epochs=1, batch=BATCH):
         elif scheme == "bitmap_pq":
             byts["compress"] = samples * (4 * n + n // 8)
             macs["pq_encode"] = samples * d * ll.K
-            byts["decode"] = decoded * (n // 8 + ll.M + 4 * d + 4 * n)
+            byts["decode"] = decoded * (n // 8 + m + 4 * d + 4 * n)
         else:
             raise ValueError(scheme)
     return {"new_samples": samples, "macs": macs, "bytes": byts}
