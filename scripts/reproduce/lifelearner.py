@@ -39,6 +39,9 @@ ENERGY = {"cifar100": (1.58, 1.99, 2.15, 2.17, 1.91), "miniimagenet": (5.89, 6.8
           "gscv2": (0.36, 0.42, 0.42, 0.44, 0.39)}
 COLUMNS = (("ANML", "none", 32), ("Latent", "dense", 32), ("Latent+Bit", "bitmap", 32),
            ("Latent+Bit+PQ", "bitmap_pq", 32), ("LifeLearner", "bitmap_pq", 8))
+# L6 (Table 3), STM32H747, one class from 10 samples: (ms, mJ) for Backbone, Tiny ANML, Tiny LL
+L6 = {"cifar100": ((561, 128), (579, 134), (832, 195)), "miniimagenet": ((926, 221), (944, 218), (1204, 282)),
+      "gscv2": ((956, 218), (968, 223), (1160, 271))}
 PRETRAINED = {"cifar100": 339, "miniimagenet": 1331, "gscv2": 79}  # Fig. 5 bar labels (L3)
 PI3BP_LL = {"cifar100": 460, "miniimagenet": 1231, "gscv2": 56}
 ACC = {"cifar100": (.272, .452, .452, .448, .446, .443), "miniimagenet": (.327, .433, .433, .430, .423, .411),
@@ -53,6 +56,37 @@ def peak(npusim, trace, device=None, space="dram"):
 def minibatches(ds, samples=30):
     """Replay minibatches of batch 8 over the episode: class t replays its S and the (t - 1) S stored."""
     return sum(-(-samples * t // 8) for t in range(1, ll.META_TEST_CLASSES[ds] + 1))
+
+
+def mcu_times(npusim, add):
+    """L6 times and energies on the STM32H747 preset: the class's macro-operations at the TinyANML
+    widths, one roofline share calibrated on CIFAR-100's Backbone row."""
+    h747 = lc.device_rates(npusim, DEV / "stm32h747.yaml")
+    cal = lc.mcu_calibration(h747, L6["cifar100"][0][0] / 1e3)
+    table = []
+    for ds in DS:
+        for (ms, mj), variant in zip(L6[ds], lc.MCU_VARIANTS):
+            t = lc.episode_time(lc.mcu_class_counts(ds, variant), h747, cal)["total"]
+            kind = "calibration" if (ds, variant) == ("cifar100", "Backbone") else "paper"
+            add(f"{ds} L6 {variant} on the STM32H747 (ms)", ms, t * 1e3, "", 0.25, kind=kind)
+            add(f"{ds} L6 {variant} on the STM32H747 (mJ)", mj, t * h747["power_w"] * 1e3, "", 0.25, kind=kind)
+            table.append([ds, variant, f"{t * 1e3:.0f}", ms, f"{t * h747['power_w'] * 1e3:.0f}", mj])
+    fe = {d: lc.mcu_class_counts(d, "Backbone")["macs"]["fe_fwd"] for d in DS}
+    pr = {d: L6[d][0][0] / L6["cifar100"][0][0] for d in DS}
+    mr = {d: fe[d] / fe["cifar100"] for d in DS}
+    extra = [L6[d][2][0] - L6[d][1][0] for d in DS]
+    text = (f"One class of 10 samples at the TinyANML widths (0.2 / 0.05 / 0.4) with the MCU's PQ length "
+            f"d = 128 / 128 / 64 (from Tiny LL's flash step, 4·d·K), on the preset's roofline "
+            f"(480 MHz, 1 MAC/cycle) at a share eta = {cal['eta']:.3f} calibrated on CIFAR-100's Backbone row; "
+            "Backbone = the int8 FE's inference only [I], Tiny ANML = + the classifier's steps, Tiny LL = + "
+            "compression and the class's replay; energy = time x the preset's 0.23 W (itself 128 mJ / 561 ms). "
+            f"The misses: the paper's Backbone rows take {pr['miniimagenet']:.2f}x / {pr['gscv2']:.2f}x "
+            f"CIFAR-100's time (MiniImageNet / GSCv2) while our assumed TinyANML shapes have {mr['miniimagenet']:.2f}x"
+            f" / {mr['gscv2']:.2f}x its FE MACs (the paper gives no TinyANML shapes: the input size and pooling "
+            f"move them), and its Tiny LL adds {min(extra):.0f}-{max(extra):.0f} ms over Tiny ANML that "
+            "compression and one class's replay do not account for in MACs and bytes (the compression module's "
+            "and the Eigen engine's per-sample costs are not given).\n\n")
+    return text, table
 
 
 def latency_energy(npusim, add):
@@ -145,6 +179,7 @@ def main():
                 4 * c["n"] / ll.sample_bytes(c["n"], 0, c["d"], "bitmap_pq"), "", 0.10)
 
     lat_text, lat_table, lat_misses = latency_energy(npusim, add)
+    mcu_text, mcu_table = mcu_times(npusim, add)
 
     # memory spaces: the MCU keeps the codebook in flash (deployment) and the buffer in SRAM
     h747 = DEV / "stm32h747.yaml"
@@ -256,6 +291,9 @@ def main():
           R.md_table(["dataset", "column", "framework (s)", "FE fwd (s)", "classifier fwd+dW (s)", "Adam (s)",
                       "compress+decode (s)", "total (s)", "energy (kJ)"], lat_table),
           "\n", lat_misses,
+          "\n## L6: one class on the STM32H747 (time and energy)\n\n", mcu_text,
+          R.md_table(["dataset", "variant", "simulated (ms)", "paper (ms)", "simulated (mJ)", "paper (mJ)"],
+                     mcu_table),
           "\n## Memory spaces on the STM32H747 (one class of 10 samples, Tiny LifeLearner at full width)\n\n"
           "The codebook and the int8 feature extractor are deployed to flash at step 0; the buffer grows in SRAM. "
           "At full ANML width the model does not fit the MCU's caps (the paper's TinyANML widths 0.2 / 0.05 / 0.4 "
@@ -288,10 +326,10 @@ def main():
           "* Fig. 5's Oracle, OML+AIM and ANML+AIM times and ANML+AIM's 32.7 / 2.0 kJ (L3, L4): Oracle trains the "
           "feature extractor i.i.d. for 5-10 epochs (no schedule given) and the AIM module's shapes are not given.\n"
           "* L4's \"Pi 3B+ uses less energy than the Nano\": the Pi 3B+ preset has no stated power.\n"
-          "* L6 MCU times (STM32H747): the TinyANML shapes at widths 0.2 / 0.05 / 0.4 and the TFLM/Eigen "
-          "engine's per-step cost are not given, and no MCU row is stated that the spec lets us calibrate on.\n"
+          "* L6 MCU memory (SRAM / flash KB): the flash totals include the TFLM runtime and the 80 KB "
+          "compression/backprop binary, whose split is not given.\n"
           "* OML+AIM and ANML+AIM memory: the AIM module's shapes are not given.\n"
-          "* L6 MCU memory: needs the TinyANML shapes at widths 0.2 / 0.05 / 0.4 and the 80 KB binary.\n"
+
           "* Latent+PQ (dense PQ) memory: the codebook size behind it is unclear (§6 Q3).\n",
           "\n## Accuracy (paper inputs, not results)\n\n",
           R.md_table(["dataset", "ANML", "Latent", "Latent+Bit", "Latent+PQ", "Latent+Bit+PQ", "LifeLearner"],

@@ -110,3 +110,21 @@ def test_simulated_episode_is_the_sum_of_its_classes():
     assert ep["oom"] == []
     net = od.anml("cifar100")
     assert ep["peak_bytes"] == net["fe_params"] + 4 * 4 * net["classifier_params"] + 4 * 256 * 256 + 3000 * 544
+
+
+def test_mcu_class_and_calibration_by_hand():
+    # TinyANML CIFAR-100 at width 0.2: the FE has 7,197,657 MACs per sample (od.anml); one class
+    # of 10 samples on the STM32H747's roofline (480 MHz x 1 MAC/cycle): 71,976,570 / 480e6 =
+    # 0.14995 s; calibrated to Table 3's 561 ms Backbone row: eta = 0.14995 / 0.561 = 0.2673
+    assert od.anml("cifar100", width=0.2)["fe_macs"] == 7197657
+    rates = {"s_mac": 1 / 480e6, "s_byte": 1 / 3.84e9, "power_w": 0.23}
+    cal = lc.mcu_calibration(rates, 0.561)
+    assert cal["eta"] == pytest.approx(71976570 / 480e6 / 0.561, rel=1e-12)
+    assert lc.episode_time(lc.mcu_class_counts("cifar100", "Backbone"), rates, cal)["total"] == pytest.approx(0.561)
+    # Tiny ANML adds the classifier's 10 batch-1 steps: 10 x 2 x 816 x 100 MACs (latent 816 at width 0.2)
+    anml = lc.mcu_class_counts("cifar100", "Tiny ANML")
+    assert anml["macs"]["fc_inner"] == 10 * 2 * 816 * 100 and anml["new_samples"] == 0
+    # Tiny LL encodes at d = 128: 10 x 128 x 256 MACs, and replays ceil(10 / 8) = 2 minibatches
+    ll_ = lc.mcu_class_counts("cifar100", "Tiny LL")
+    assert ll_["macs"]["pq_encode"] == 10 * 128 * 256
+    assert ll_["macs"]["replay"] == 2 * 8 * 2 * 816 * 100

@@ -32,12 +32,15 @@ ADAM_BYTES_PER_PARAM = 28
 BATCH = 8
 
 
-def class_counts(dataset, scheme, t, samples=30, epochs=1, batch=BATCH, m=ll.M):
+def class_counts(dataset, scheme, t, samples=30, epochs=1, batch=BATCH, m=ll.M, width=1.0, d=None):
     """Counts of learning class t (t - 1 classes stored): new samples, MACs and bytes per macro-op.
-    m: PQ codes per sample (d / L); the encode's d·K MACs do not depend on it."""
-    net = od.anml(dataset)
+    m: PQ codes per sample (d / L); the encode's d·K MACs do not depend on it. width: the ANML
+    width multiplier (TinyANML on the MCU), which sets the latent n; d: the PQ length (default
+    the dataset's)."""
+    net = od.anml(dataset, width=width)
     c = ll.DATASETS[dataset]
-    n, d, cls = c["n"], c["d"], net["classes"]
+    n, cls = net["latent"], net["classes"]
+    d = d or c["d"]
     nnz = round(c["density"] * n)
     fc = 2 * n * cls
     macs = {"fe_fwd": samples * net["fe_macs"], "fc_inner": samples * fc}
@@ -92,7 +95,11 @@ def simulated_episode(npusim, dataset, device, cal, scheme="bitmap_pq", classes=
 def device_rates(npusim, device):
     """Seconds per MAC and per byte of the preset's roofline and its board power, as the C++ cost
     model computes them (training_report of a small episode trace on `device`)."""
-    tr = ll.episode_trace("gscv2", "dense", fe_bits=32, classes=1, samples=1)
+    import yaml
+
+    with open(device) as f:
+        mcu = "dram" not in yaml.safe_load(f)  # an MCU preset: SRAM and flash only
+    tr = ll.episode_trace("gscv2", "dense", fe_bits=32, classes=1, samples=1, mcu=mcu)
     rep = npusim.training_report(tr, str(device))[0]
     t = tr["models"][0]["training"]
     m = rep["macs_per_iteration"]
@@ -146,3 +153,32 @@ NANO_INT8_SAVING_S = ("cifar100", 414.7 - 471.4)
 def nano_calibration(npusim, device):
     """The three constants calibrated on the Nano rows above, with `device`'s roofline."""
     return calibrate(device_rates(npusim, device), NANO_ANML_S, NANO_INT8_SAVING_S)
+
+
+# ---- the MCU (lifelearner.md L6: STM32H747, learning one class from 10 samples) --------------
+
+# TinyANML width (§2 [P]) and PQ length d (from Tiny LL's flash step over Tiny ANML, 4·d·K [D]).
+TINY = {"cifar100": (0.2, 128), "miniimagenet": (0.05, 128), "gscv2": (0.4, 64)}
+MCU_VARIANTS = ("Backbone", "Tiny ANML", "Tiny LL")
+
+
+def mcu_class_counts(dataset, variant, samples=10):
+    """One class of `samples` on the MCU: Backbone = the int8 FE's inference only [I]; Tiny ANML
+    = + the classifier's batch-1 steps; Tiny LL = + compression and one class's replay
+    (class_counts of class 1 with bitmap + PQ at the TinyANML width and the MCU's d)."""
+    width, d = TINY[dataset]
+    if variant == "Tiny LL":
+        c = class_counts(dataset, "bitmap_pq", 1, samples=samples, width=width, d=d)
+    else:
+        c = class_counts(dataset, "none", 1, samples=samples, width=width)
+    if variant == "Backbone":
+        c["macs"] = {"fe_fwd": c["macs"]["fe_fwd"]}
+    c["new_samples"] = 0  # no framework cost on bare metal [I]: TFLM and the Eigen engine
+    return c
+
+
+def mcu_calibration(rates, backbone_s, dataset="cifar100"):
+    """eta on the MCU: the share of the preset's roofline that reproduces one Backbone row
+    (a = 0, and one eta for the int8 FE and the fp32 classifier [I])."""
+    c = mcu_class_counts(dataset, "Backbone")
+    return {"a": 0.0, "eta": c["macs"]["fe_fwd"] * rates["s_mac"] / backbone_s, "f_int8": 1.0}
