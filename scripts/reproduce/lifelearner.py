@@ -8,7 +8,8 @@ episode's allocation events, on the SBC and MCU presets' memory spaces.
 The ANML shapes are assumed (lifelearner.md Q1, docs/ondevice_learning.md); the buffer and
 codebook terms are exact. Table 2 times and energies, L3-L5 on the Jetson Nano preset: the
 episode's macro-operations (workloads/exporters/lifelearner_cost.py) calibrated on the ANML rows
-and the int8 difference (Q7). L6 times and accuracy are not reproduced (the report's last section).
+and the int8 difference (Q7); L6 times and energies on the STM32H747 preset, calibrated on one
+Backbone row. Accuracy is not reproduced (the report's last section).
 """
 import sys
 from pathlib import Path
