@@ -319,7 +319,8 @@ def main():
           f"Learning the last meta-test class (30 samples, the previous classes' latents replayed once, batch 8) "
           f"as the operators of `lifelearner.class_step_ops`, simulated on `{npu.relative_to(R.REPO)}` (int8): "
           "share of the cycles per macro-operation, and the class's energy from the suite's energy model (the "
-          "preset's `horowitz_45nm` table pricing the run's activity counts, docs/energy.md). At full ANML width the feature extractor does not fit the "
+          "preset's `horowitz_45nm` table pricing the run's activity counts, docs/energy.md). At full ANML "
+          "width the feature extractor does not fit the "
           "8x8 micro-NPU's 512 KiB.\n\n",
           R.md_table(["dataset", "class", "FE_FWD_INT8 %", "EWISE_MUL %", "BITMAP_PACK %", "PQ_ENCODE %",
                       "PQ_DECODE %", "FC_FWD %", "FC_BWD_DW %", "ADAM %", "total (ms)", "energy (mJ)"], macro),

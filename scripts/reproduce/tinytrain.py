@@ -204,7 +204,8 @@ def main():
             tinytl_note += (f"* {key} TinyTL backward MACs: the paper's {TINYTL_MACS[key]} M leaves "
                             f"{TINYTL_MACS[key] - backbone_dx / 1e6:.2f} M above the backbone's input gradients "
                             f"({backbone_dx / 1e6:.2f} M, `.pkl` shapes) for the branches' input and weight "
-                            f"gradients, where the reference code's branch rule gives 2 x {a['branch_macs'] / 1e6:.2f} M: "
+                            "gradients, where the reference code's branch rule gives "
+                            f"2 x {a['branch_macs'] / 1e6:.2f} M: "
                             "the paper's branches for this backbone must be smaller or fewer (not stated).\n")
 
     # figure: simulated / paper for every paper row (the grey line: exact), green within tolerance
@@ -254,7 +255,8 @@ def main():
           "* TinyTrain's own selection (Table 2 TinyTrain column, T1/T2 TinyTrain rows): needs the meta-trained "
           "weights and Meta-Dataset tasks (class ML). Its device times use Table 2's backward MACs as given.\n"
           + tinytl_note +
-          "* FullTrain (906-1,049 MB) and TinyTL (541-587 MB) batch-100 memory: outside the F1/F2/B1-B4 ledger (§7.6); it "
+          "* FullTrain (906-1,049 MB) and TinyTL (541-587 MB) batch-100 memory: outside the F1/F2/B1-B4 "
+          "ledger (§7.6); it "
           "needs an activation profiler with the unfolded BN/ReLU6 tensors. Not claimed.\n"
           "* MBV2 LastLayer (1.64 MiB, 0.80 M): not reachable with the `.pkl` shapes (§7.5): reported as a miss.\n"
           "* Fig. 5 FullTrain/TinyTrain time: one per-sample framework overhead cannot reproduce a 7.5-11x gap "
