@@ -3,6 +3,8 @@
 // from the suite's mobile NPU preset it names).
 #include <catch2/catch.hpp>
 
+#include <algorithm>
+
 #include "models/mobile_soc/partitioner.h"
 #include "sim/workload/trace.h"
 
@@ -88,4 +90,38 @@ TEST_CASE("mobile_soc presets: BERT-L2-H128 delegation under the default tables 
   CHECK(plan("s20fe", "npu", "relu_bn_folded").delegated_fraction() < 0.9);
   CHECK(plan("a71", "npu", "relu_bn_folded").delegated_nodes == 0);
   CHECK(plan("a71", "dsp", "relu_bn_folded").delegated_nodes == 0);
+}
+
+TEST_CASE("mobile_soc presets: X3, BERT-L2's original graph gains nothing from an accelerator",
+          "[mobile_soc]") {
+  // transformers-mobile.md §4 X3 as §7 item 4 restates it: for the original (GELU + LayerNorm)
+  // graph the best accelerator design is no faster than the best CPU design, on every phone,
+  // across the sync sweep x {0.5, 1, 2}. Designs: every engine with 1, 2, 4, 8 threads and
+  // XNNPACK on or off for the CPU side.
+  const Workload w = load_workload_file(std::string(NPUSIM_SOURCE_DIR) +
+                                        "/workloads/nlp/bert_l2_h128_s64_gelu_layernorm_fp32.yaml");
+  const SocGraph g = read_soc_graph(w.models.at(0));
+  for (const char* phone : {"pixel7", "s20fe", "a71"}) {
+    for (double k : {0.5, 1.0, 2.0}) {
+      MobileSoc soc = preset(phone);
+      for (Engine& e : soc.engines) {
+        e.delegate.sync.ps = static_cast<uint64_t>(static_cast<double>(e.delegate.sync.ps) * k);
+      }
+      double best_cpu = 1e9, best_accelerator = 1e9;
+      for (const Engine& e : soc.engines) {
+        const bool cpu = e.kind == EngineKind::Cpu;
+        const DelegationPlan p = partition_graph(g, soc, cpu ? nullptr : &e);
+        if (!cpu && p.delegated_nodes == 0) continue;  // nothing delegated: not a design of e
+        for (int64_t threads : {1, 2, 4, 8}) {
+          for (bool xnnpack : {true, false}) {
+            double& best = cpu ? best_cpu : best_accelerator;
+            best = std::min(best, design_cost(g, soc, p, {threads, xnnpack}).total_s());
+          }
+        }
+      }
+      INFO(phone << " sync x" << k << ": CPU " << best_cpu << " s, accelerator " << best_accelerator
+                 << " s");
+      CHECK(best_accelerator >= best_cpu);
+    }
+  }
 }
