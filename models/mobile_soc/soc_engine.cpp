@@ -154,7 +154,11 @@ class SocEngine : public sc_core::sc_module, public IAccelerator {
       const Engine* accel = engine_spec_->kind == EngineKind::Cpu ? nullptr : engine_spec_;
       const DelegationPlan plan = partition_graph(g, soc_, accel);  // no engine: WorkloadError
       const DesignCost cost = design_cost(g, soc_, plan, cpu);
-      const std::string fit = memory_fit(soc_, memory_ledger(g, plan, cost));
+      const std::vector<EngineMemory> ledger = memory_ledger(g, plan, cost);
+      Json mem = Json::object();
+      for (const EngineMemory& e : ledger) mem[e.engine] = e.total();
+      memory_.push_back(mem);
+      const std::string fit = memory_fit(soc_, ledger);
       if (!fit.empty()) throw MappingError("model `" + m.name + "`: " + fit);
       // Boundary time, in seconds, held before a node (index: position in run order) or after
       // the last one: launch + entry sync before an accelerator partition, exit sync before the
@@ -272,6 +276,9 @@ class SocEngine : public sc_core::sc_module, public IAccelerator {
     Json d = Json::array();
     for (double f : delegated_) d.push_back(f);
     s["delegated_work_fraction"] = d;
+    Json mem = Json::array();
+    for (const Json& m : memory_) mem.push_back(m);
+    s["memory_bytes"] = mem;
     r.sections["soc_engine"] = s;
     return r;
   }
@@ -299,6 +306,7 @@ class SocEngine : public sc_core::sc_module, public IAccelerator {
   const Workload* workload_ = nullptr;
   std::vector<std::vector<LoweredNode>> graphs_;
   std::vector<double> delegated_;  // per model: the share of its work the accelerator takes
+  std::vector<Json> memory_;       // per model: bytes per engine (memory_ledger)
   uint64_t act_base_[2] = {0, 0}, ops_ = 0, inferences_ = 0;
 };
 

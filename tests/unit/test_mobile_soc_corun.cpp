@@ -174,6 +174,11 @@ TEST_CASE("mobile_soc: a GPU design with a CPU fallback runs as the partitioner 
   CHECK(t == Approx(60.134e-6).epsilon(0.002));
   CHECK(o.stats.at_path("soc_engine.delegated_work_fraction")->at(0).as_double() ==
         Approx(1344.0 / 2976.0));
+  // The memory ledger of test_mobile_soc.cpp: CPU 216 + 896 B, GPU 168 + 576 + 960 B.
+  const Json* mem = o.stats.at_path("soc_engine.memory_bytes");
+  REQUIRE(mem != nullptr);
+  CHECK(mem->at(0).find("cpu")->as_double() == 1112);
+  CHECK(mem->at(0).find("gpu")->as_double() == 1704);
   std::ifstream in(std::string(NPUSIM_SOURCE_DIR) + "/docs/mobile_soc.md");
   const std::string doc((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
   CHECK(doc.find("60.134 us with 2 threads") != std::string::npos);
