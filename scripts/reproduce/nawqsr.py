@@ -29,6 +29,7 @@ import _report as R
 
 sys.path.insert(0, str(R.REPO / "workloads"))
 from exporters import sr_models as sr  # noqa: E402
+import nawqsr_mobisr  # noqa: E402
 
 PHONES = {"865": "hw_configs/mobile_npu/sdm865_like.yaml", "888": "hw_configs/mobile_npu/sdm888_like.yaml"}
 MODELS = ("tpsr", "imdn", "rcan")
@@ -217,8 +218,13 @@ def main():
                       "25%", rel=0.25, kind="spec"))
     sens = sensitivities(run, over)
     sens.append(imdn_cca_on_cpu(run, over))
+    # MobiSR (spec §4.7, §5.7 Fig. 5, §5.9) against NAWQ-SR's RCAN on the 865.
+    mrows, mobi = nawqsr_mobisr.evaluate(run.sim, R.REPO / PHONES["865"], over, run.tmp,
+                                         {d: nawq[("865", "rcan", d)] for d in DATASETS})
+    rows += mrows
+    run.runs += mobi["runs"]
     wall = time.perf_counter() - t_start
-    write_report(args, rows, cells, nawq, base, cal, wall, run, sens)
+    write_report(args, rows, cells, nawq, base, cal, wall, run, sens, nawqsr_mobisr.markdown(mobi))
 
 
 def sensitivities(run, over):
@@ -252,7 +258,7 @@ def imdn_cca_on_cpu(run, over):
             f"{t['a16w8_npu'] / t['nawq_sr']:.2f} (1.89)", f"{t['int8_npu'] / t['nawq_sr']:.2f} (1.59)"]
 
 
-def write_report(args, rows, cells, nawq, base, cal, wall, run, sens):
+def write_report(args, rows, cells, nawq, base, cal, wall, run, sens, mobisr_md):
     try:
         import matplotlib
         matplotlib.use("Agg")
@@ -330,6 +336,7 @@ tensors cross to the CPU at the calibrated byte rate, which overshoots the other
 NAWQ-SR's INT8 on the HVX (`int8_unit: vector`, §8.1) is a schedule key; with the presets' HVX at
 half the tensor unit's INT8 rate it doubles the INT8 body time.
 
+{mobisr_md}
 ## Misses and their causes
 
 - **IMDN** does not fit the picture the other two models share (spec §2, §7.7): its A16W8/INT8 of 1.19 and
