@@ -29,8 +29,8 @@ import _report as R
 
 sys.path.insert(0, str(R.REPO / "workloads"))
 from exporters import sr_models as sr  # noqa: E402
-import nawqsr_computed  # noqa: E402
-import nawqsr_mobisr  # noqa: E402
+import _nawqsr_computed  # noqa: E402
+import _nawqsr_mobisr  # noqa: E402
 
 PHONES = {"865": "hw_configs/mobile_npu/sdm865_like.yaml", "888": "hw_configs/mobile_npu/sdm888_like.yaml"}
 MODELS = ("tpsr", "imdn", "rcan")
@@ -83,7 +83,7 @@ class Runner:
 
     def schedule(self, model, variant, dataset, seed):
         if variant == "computed":  # WLopt + LRA + DRE selection on proxy quality (workloads/nawqsr)
-            return str(nawqsr_computed.path(model))
+            return str(_nawqsr_computed.path(model))
         if variant == "rand_dre":
             path = os.path.join(self.tmp, f"{model}_rand_dre_{dataset}_{seed}.yaml")
             if not os.path.exists(path):
@@ -226,11 +226,11 @@ def main():
     sens = sensitivities(run, over)
     sens.append(imdn_cca_on_cpu(run, over))
     # MobiSR (spec §4.7, §5.7 Fig. 5, §5.9) against NAWQ-SR's RCAN on the 865.
-    mrows, mobi = nawqsr_mobisr.evaluate(run.sim, R.REPO / PHONES["865"], over, run.tmp,
+    mrows, mobi = _nawqsr_mobisr.evaluate(run.sim, R.REPO / PHONES["865"], over, run.tmp,
                                          {d: nawq[("865", "rcan", d)] for d in DATASETS})
     rows += mrows
     run.runs += mobi["runs"]
-    extra_md = nawqsr_mobisr.markdown(mobi) + "\n" + nawqsr_computed.markdown(
+    extra_md = _nawqsr_mobisr.markdown(mobi) + "\n" + _nawqsr_computed.markdown(
         run, over, base, nawq, MODELS, BASELINES, LABEL, TABLE4, COLS, PHONES)
     wall = time.perf_counter() - t_start
     write_report(args, rows, cells, nawq, base, cal, wall, run, sens, extra_md)

@@ -1,6 +1,6 @@
 """MobiSR's baseline (workloads/nawqsr/mobisr.py, spec nawqsr.md §4.7): TV arithmetic, the
 scheduler on a hand-computed case, the Pareto pruning and the design search; the per-patch
-latencies of scripts/reproduce/nawqsr_mobisr.py against the 2x2 frame (needs the npusim module)."""
+latencies of scripts/reproduce/_nawqsr_mobisr.py against the 2x2 frame (needs the npusim module)."""
 import os
 import sys
 import tempfile
@@ -79,10 +79,10 @@ def test_lr_frame_from_a_debian_image():
 def test_patch_times_are_a_quarter_of_the_frame_on_the_rooflines():
     npusim = pytest.importorskip("npusim")
     sys.path.insert(0, os.path.join(REPO, "scripts", "reproduce"))
-    import nawqsr_mobisr
+    import _nawqsr_mobisr
     hw = os.path.join(REPO, "hw_configs", "mobile_npu", "sdm865_like.yaml")
-    t, frame = nawqsr_mobisr.patch_times(npusim, hw, {}, tempfile.mkdtemp())
-    for m in nawqsr_mobisr.MOBISR_MODELS:
+    t, frame = _nawqsr_mobisr.patch_times(npusim, hw, {}, tempfile.mkdtemp())
+    for m in _nawqsr_mobisr.MOBISR_MODELS:
         # CPU and GPU run a frame's 4 patches one after another: 4 patch times, except that each
         # patch_split reads its input frame (bytes-bound on the roofline): 3 x (180 x 320 -
         # 90 x 160) = 129,600 more elements per patch at 4 B (CPU FP32) / 2 B (GPU FP16) over

@@ -2,7 +2,7 @@
 difficulty, the difficulty-aware scheduler over the CPU, GPU and NPU, and the design search.
 
 Latency only: the per-patch time of every (model, engine) pair comes from the simulator (the
-mobile NPU's CPU FP32 and GPU FP16 rooflines and its INT8 NPU, scripts/reproduce/nawqsr_mobisr.py);
+mobile NPU's CPU FP32 and GPU FP16 rooflines and its INT8 NPU, scripts/reproduce/_nawqsr_mobisr.py);
 the TV of every patch comes from real images (Debian's skimage / opencv-doc samples, data.py:
 PROXIES for B100 / Urban100). Quality is ML (trained m_clc / m_s2 weights), so the design
 search's accuracy constraint is an INPUT: the (m1, m2, TV_thr) configurations the NAWQ-SR paper
