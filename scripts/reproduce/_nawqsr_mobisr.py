@@ -27,9 +27,9 @@ THRESHOLDS = tuple(range(0, 21))
 
 
 def patch_times(sim, hw, over, tmp):
-    """{(model, engine): seconds of one 98x168 patch} and {(model, engine): seconds of a 2x2
-    720p frame on that engine alone}."""
-    per_patch, frame = {}, {}
+    """{(model, engine): seconds of one 98x168 patch}, {(model, engine): seconds of a 2x2 720p
+    frame on that engine alone} and {(model, engine): DRAM bytes of one patch}."""
+    per_patch, frame, dram = {}, {}, {}
     for m in MOBISR_MODELS:
         for e, v in ENGINE_VARIANT.items():
             text = sr.schedule_text(m, v)
@@ -37,9 +37,11 @@ def patch_times(sim, hw, over, tmp):
                 path = os.path.join(tmp, f"mobisr_{m}_{e}_{key}.yaml")
                 with open(path, "w") as f:
                     f.write(sr.render_trace(m, lh, lw, g, g, 4, text, name=f"{m}_{key}"))
-                s = sim.run(str(hw), path, over)["total_seconds"]
-                (per_patch if key == "patch" else frame)[(m, e)] = s
-    return per_patch, frame
+                st = sim.run(str(hw), path, over)
+                (per_patch if key == "patch" else frame)[(m, e)] = st["total_seconds"]
+                if key == "patch":
+                    dram[(m, e)] = st["dram"]["bytes_read"] + st["dram"]["bytes_written"]
+    return per_patch, frame, dram
 
 
 def frames_tvs():
@@ -48,11 +50,11 @@ def frames_tvs():
 
 def evaluate(sim, hw, over, tmp, nawq_rcan):
     """Rows and report data. nawq_rcan = {dataset: NAWQ-SR RCAN frame seconds on the same phone}."""
-    t, frame = patch_times(sim, hw, over, tmp)
+    t, frame, dram = patch_times(sim, hw, over, tmp)
     tvs = frames_tvs()
     cost = {m: sr.total_macs(m, 90, 160) for m in MOBISR_MODELS}
     lists = list(tvs.values())
-    out = {"t": t, "frame": frame, "images": len(tvs), "runs": len(t) + len(frame), "pairs": mobisr.pareto_pairs(t), "variants": {}}
+    out = {"t": t, "frame": frame, "images": len(tvs), "runs": len(t) + len(frame), "cost": cost, "dram": dram, "pairs": mobisr.pareto_pairs(t), "variants": {}}
     speedups = []
     search, _ = mobisr.design_search(lists, t, THRESHOLDS, cost)
     out["fastest"] = search[0] if search else None
@@ -80,7 +82,7 @@ def evaluate(sim, hw, over, tmp, nawq_rcan):
 
 def markdown(out):
     """The report section."""
-    t, frame = out["t"], out["frame"]
+    t, frame, cost, dram = out["t"], out["frame"], out["cost"], out["dram"]
     lab = {"rcan": "m_ref (MobiSR-RCAN)", "m_clc": "m_clc", "m_s2": "m_s2"}
     lines = [[lab[m]] + [f"{t[(m, e)] * 1e3:.2f}" for e in mobisr.ENGINES]
              + [f"{frame[(m, e)] * 1e3:.1f} ({a})" for e, a in zip(mobisr.ENGINES, SDM845_MS[m])]
@@ -121,15 +123,16 @@ Pairs kept by MobiSR's Pareto pruning (per engine, no more accurate model is as 
              "NAWQ-SR speedup"], var)}
 Mean speedup over the six: **{out['mean']:.2f}x** (paper Fig. 5: {FIG5_MEAN}x).
 
-Why it misses: the paper's MobiSR frame is 7.93x NAWQ-SR's, slower than m_ref alone on the GPU for the
-whole frame (Table 4: RCAN FP16-GPU = 7.04x), which a scheduler that may also use the CPU and the NPU
+Why it misses: the paper's MobiSR frame is {FIG5_MEAN}x NAWQ-SR's, slower than m_ref alone on the GPU for
+the whole frame (Table 4: RCAN FP16-GPU = 7.04x), which a scheduler that may also use the CPU and the NPU
 cannot be when the engines run in parallel without overheads, as here (no DRAM or thermal contention
-between engines, no scheduling or stitching cost beyond the patches'); the simulated frames are at most
-the GPU-alone frame. Separately, the simulated compact models are not faster than m_ref where MobiSR
-needs them: on the NPU a patch of m_clc / m_s2 costs {t[('m_clc', 'npu')] * 1e3:.1f} / {t[('m_s2', 'npu')] * 1e3:.1f} ms
-against m_ref's {t[('rcan', 'npu')] * 1e3:.1f} ms (the 2 us launch of each of their many nodes and the
-per-patch pixel-shuffle fallbacks outweigh their 5-9x fewer MACs), and on the CPU / GPU rooflines m_s2's
-splits, channel shuffles and concats each pay their bytes at 4 / 2 B per element, so m_s2 is slower than
-m_clc; the SDM845 anchors order m_s2 < m_clc < m_ref on every engine (the `m_ref / m_s2` spec rows miss
-on the CPU and NPU). The TV proxies (Debian images, not B100 / Urban100) set how many patches are easy.
+between engines, no scheduling or stitching cost beyond the patches'): the greedy earliest-finish
+assignment never ends later than m1 alone on the GPU. Separately, on the NPU a patch of m_clc / m_s2
+costs {t[('m_clc', 'npu')] * 1e3:.1f} / {t[('m_s2', 'npu')] * 1e3:.1f} ms against m_ref's {t[('rcan', 'npu')] * 1e3:.1f} ms for
+{cost['rcan'] / cost['m_clc']:.1f}x / {cost['rcan'] / cost['m_s2']:.1f}x fewer MACs: their channel shuffles and splits do not fuse into a
+convolution, and their 16-channel 98x168 tensors spill the 256 KiB SRAM, so a patch moves
+{dram[('m_clc', 'npu')] / 1e6:.0f} / {dram[('m_s2', 'npu')] / 1e6:.0f} MB through DRAM against m_ref's {dram[('rcan', 'npu')] / 1e6:.0f} MB; and on the CPU / GPU rooflines m_s2's splits, channel shuffles and
+concats each pay their bytes at 4 / 2 B per element (m_s2 vs m_clc on the CPU: {t[('m_s2', 'cpu')] * 1e3:.1f} vs
+{t[('m_clc', 'cpu')] * 1e3:.1f} ms); the SDM845 anchors order m_s2 < m_clc < m_ref on every engine (the `m_ref / m_s2`
+spec rows). The TV proxies (Debian images, not B100 / Urban100) set how many patches are easy.
 """

@@ -81,7 +81,7 @@ def test_patch_times_are_a_quarter_of_the_frame_on_the_rooflines():
     sys.path.insert(0, os.path.join(REPO, "scripts", "reproduce"))
     import _nawqsr_mobisr
     hw = os.path.join(REPO, "hw_configs", "mobile_npu", "sdm865_like.yaml")
-    t, frame = _nawqsr_mobisr.patch_times(npusim, hw, {}, tempfile.mkdtemp())
+    t, frame, dram = _nawqsr_mobisr.patch_times(npusim, hw, {}, tempfile.mkdtemp())
     for m in _nawqsr_mobisr.MOBISR_MODELS:
         # CPU and GPU run a frame's 4 patches one after another: 4 patch times, except that each
         # patch_split reads its input frame (bytes-bound on the roofline): 3 x (180 x 320 -
@@ -90,4 +90,4 @@ def test_patch_times_are_a_quarter_of_the_frame_on_the_rooflines():
         for e, width in (("cpu", 4), ("gpu", 2)):
             extra = 129_600 * width / 20e9
             assert frame[(m, e)] == pytest.approx(4 * (t[(m, e)] + extra), rel=1e-6)
-        assert 0 < t[(m, "npu")] < t[(m, "cpu")]
+        assert 0 < t[(m, "npu")] < t[(m, "cpu")] and dram[(m, "npu")] > 0
