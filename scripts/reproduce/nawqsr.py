@@ -9,7 +9,10 @@ one-point calibration fits four parameters on the RCAN / 865 / B100 cells (those
 `calibration` rows): the CPU and GPU efficiency factors (one cell each) and the fallback hop and
 CPU byte rate (the A16W8 and INT8 cells, a 2x2 linear solve: the fallback is additive). Every
 other cell is predicted (`paper` rows, ±25 % NPU, ±35 % CPU/GPU, ±15 % geomeans); the spec's
-invariants are `spec` rows; the §5.4 overheads are `paper` rows (2x on each share).
+invariants are `spec` rows; the §5.4 overheads are `paper` rows (2x on each share); the §5.8 energy
+reductions vs FP32-CPU, FP16-GPU and A16W8-NPU are `paper` rows (35 %; the CPU and GPU priced by an
+assumed active power). MobiSR (§4.7, Fig. 5's 7.93x mean, §5.9's SDM845 ratios) is in
+_nawqsr_mobisr.py; Table 4 with the computed (proxy-quality) schedules in _nawqsr_computed.py.
 
 NAWQ-SR's per-layer widths and DRE layers are INPUTS (labelled "assumed, pending WLopt" in the
 schedules: workloads/exporters/sr_models.py), not the output of the offline algorithms; the
