@@ -28,9 +28,9 @@ class CnnComputeRule : public IComputeRule {
     c.output_written = u.store_bytes;
     if (!u.transform_weights) return c;
     NPUSIM_ASSERT(wgen_ != nullptr, "a generated weight tile on an engine without a generator");
-    const uint64_t n_b = u.mw2.m, elements = u.mw2.n;
+    const uint64_t n_b = u.mw2.m, k2 = u.mw2.k, elements = u.mw2.n;
     const uint64_t gen = wgen_->cycles(n_b, elements);
-    wgen_->account(n_b, elements, gen);
+    wgen_->account(n_b, k2, elements, gen);
     act.transform(0) += n_b * elements;  // basis_mac
     act.transform(1) += elements;        // weight_write
     c.weight_read += u.table_bytes;      // streamed coefficients, read once by the generator

@@ -36,7 +36,7 @@ namespace npusim {
 namespace {
 
 enum class WeightSource { Generate, Stream };
-enum class AlphaMode { Preload, Stream };
+enum class AlphaMode { Preload, Stream, Spill };
 enum class DenseLayers { Stream, Passthrough };
 
 struct CnnEngineParams {
@@ -85,9 +85,13 @@ class CnnEngine : public sc_core::sc_module, public IAccelerator {
                     "stream: every weight tile from DRAM (the vanilla baseline)")
                 .def("generate")
                 .param_enum("alpha", &P::alpha,
-                            {{"preload", AlphaMode::Preload}, {"stream", AlphaMode::Stream}},
-                            "OVSF coefficients preloaded on chip (the paper's idealisation) or "
-                            "fetched per P-tile over the read channel")
+                            {{"preload", AlphaMode::Preload},
+                             {"stream", AlphaMode::Stream},
+                             {"spill", AlphaMode::Spill}},
+                            "OVSF coefficients preloaded on chip (the paper's idealisation), "
+                            "fetched per P-tile over the read channel, or spilled: layers whose "
+                            "coefficients fit the RAM the buffers leave stay on chip (first fit "
+                            "in execution order), the others stream (cnn_timing.h)")
                 .def("preload")
                 .param_enum(
                     "dense_layers", &P::dense_layers,
@@ -225,6 +229,7 @@ class CnnEngine : public sc_core::sc_module, public IAccelerator {
             "ovsf ratio for `" + name + "`, which is no conv2d or gemm of model `" + m.name + "`");
       }
     }
+    if (p_.alpha == AlphaMode::Spill) spill_alpha();
     uint64_t next = in_bytes;  // weights above the largest im2col input
     for (auto& model : layers_) {
       for (Layer& l : model) {
@@ -295,6 +300,10 @@ class CnnEngine : public sc_core::sc_module, public IAccelerator {
     s["pct_of_peak"] = peak > 0 ? 100.0 * gop * r.throughput / peak : 0.0;
     s["macs_per_inference"] = inferences_ ? macs_ / inferences_ : 0;
     s["weight_bytes_avoided"] = avoided_;
+    if (p_.alpha == AlphaMode::Spill) {
+      s["alpha_resident_bits"] = alpha_resident_bits_;
+      s["alpha_streamed_layers"] = alpha_streamed_layers_;
+    }
     s["fused_ops"] = fused_ops_;
     s["work_units"] = engine_->units_issued();
     s["layers"] = layer_rows_;
@@ -305,12 +314,28 @@ class CnnEngine : public sc_core::sc_module, public IAccelerator {
  private:
   struct Layer {
     bool gemm = false;
+    bool ovsf = false;  // has an OVSF ratio
     cnn::LoweredLayer lowered;
     uint64_t k = 1;
     uint64_t weight_base = 0;
   };
 
   bool generating() const { return p_.weights == WeightSource::Generate; }
+
+  // alpha: spill (cnn_timing.h) over the OVSF layers, in execution order.
+  void spill_alpha() {
+    std::vector<cnn::LayerShape*> ovsf;
+    for (auto& model : layers_) {
+      for (Layer& l : model) {
+        if (l.ovsf) ovsf.push_back(&l.lowered.shape);
+      }
+    }
+    const uint64_t buffers = cnn::buffer_bits(design_);
+    const uint64_t ram = u64(p_.device_ram_bits);
+    const cnn::AlphaSpill r = cnn::spill_alpha(ovsf, ram > buffers ? ram - buffers : 0, kWordBits);
+    alpha_resident_bits_ = r.resident_bits;
+    alpha_streamed_layers_ = r.streamed_layers;
+  }
 
   // One DRAM channel's bytes per cycle (bw_in = bw_out of the labels): the peak over the
   // channels the `dram` slot declares (simple_dram's default 2 when it does not say).
@@ -381,7 +406,7 @@ class CnnEngine : public sc_core::sc_module, public IAccelerator {
       return l;  // pooling, adds, activations: fused into the output stage
     }
     l.gemm = true;
-    l.lowered.k2 = l.k * l.k;
+    l.lowered.shape.k2 = l.k * l.k;
     return l;
   }
 
@@ -419,7 +444,8 @@ class CnnEngine : public sc_core::sc_module, public IAccelerator {
                           ".weights_generator.code_length) is " + std::to_string(len));
     }
     l.lowered.shape.n_b = cnn::basis_count(rho, len);
-    l.lowered.alpha_stream = p_.alpha == AlphaMode::Stream;
+    l.ovsf = true;
+    l.lowered.shape.alpha_streamed = p_.alpha == AlphaMode::Stream;
   }
 
   void record_layer(const Operator& op, const Layer& l) {
@@ -459,6 +485,7 @@ class CnnEngine : public sc_core::sc_module, public IAccelerator {
   std::vector<std::vector<Layer>> layers_;
   Json layer_rows_ = Json::array();
   uint64_t inferences_ = 0, macs_ = 0, avoided_ = 0, fused_ops_ = 0;
+  uint64_t alpha_resident_bits_ = 0, alpha_streamed_layers_ = 0;
   double paper_gop_ = 0;
 };
 

@@ -4,7 +4,7 @@
 //   weights  streamed (dense layers, and every layer of the vanilla baseline): the T_P,eff x
 //            C_eff weight tile over the read channel into the weights buffer; generated (OVSF
 //            layers): no weight traffic, the unit passes the weights generator with its work in
-//            `mw2` = {m: n_b basis vectors, k: 1, n: T_P T_C weights} (a tile is
+//            `mw2` = {m: n_b basis vectors, k: K^2 of the kernels, n: T_P T_C weights} (a tile is
 //            W = sum_j alpha_j b_j, an n_b-deep product per weight), and with alpha streamed its
 //            coefficients come over the read channel as weight tables;
 //   compute  T_R,eff x T_P,eff x C_eff MACs on the PE array (mw);
@@ -21,8 +21,6 @@ namespace npusim::cnn {
 
 struct LoweredLayer {
   LayerShape shape;
-  uint64_t k2 = 9;            // kernel elements (P = N_in k2)
-  bool alpha_stream = false;  // OVSF coefficients per P-tile over the read channel
 };
 
 inline void lower_layer(const LoweredLayer& l, const Design& d, UnitSink& out) {
@@ -44,9 +42,9 @@ inline void lower_layer(const LoweredLayer& l, const Design& d, UnitSink& out) {
           w.weight_addr = (c0 * s.p + p0 * cols) * word;
         } else {
           w.transform_weights = true;
-          w.mw2 = {s.n_b, 1, d.t_p * d.t_c, 1, static_cast<int>(d.wl_bits), 1};
-          if (l.alpha_stream) {
-            w.table_bytes = alpha_per_ptile(p0, depth, cols, s.n_b, l.k2) * word;
+          w.mw2 = {s.n_b, s.k2, d.t_p * d.t_c, 1, static_cast<int>(d.wl_bits), 1};
+          if (s.alpha_streamed) {
+            w.table_bytes = alpha_per_ptile(p0, depth, cols, s.n_b, s.k2) * word;
             w.table_addr = (c0 * s.p + p0 * cols) * s.n_b * word;
           }
         }

@@ -9,17 +9,31 @@
 //   Eq. 5  t_WGen = n_b * ceil(T_P T_C / M) * ceil(P / T_P)
 //   Eq. 6  t_in = rows * P * WL / bw_in,  t_out = rows * cols * WL / bw_out
 //          (weights streamed from DRAM add P * cols * WL / bw_in to t_in, §8.4)
+//          (alpha streamed adds its coefficients, sum over P-tiles of kernels spanned x cols x
+//          n_b words, to t_in: see "The alpha buffer" below)
 //          engine t_eng = rows * ceil(P / T_P)
 //   Eq. 7  with input-selective PEs, when cols < T_C:
 //          t_eng* = (T_C - cols + ceil((rows cols - (T_C - cols)(cols + 1)) / T_C)) ceil(P/T_P)
 //          and the engine takes min(t_eng, t_eng*)
 //   Eq. 8  II = max(t_in, t_WGen, t_eng, t_out); the bound label names the largest term.
+//
+// The alpha buffer (spec §2.3, §6, §8.8) holds the coefficients, N_in N_out n_b words a layer.
+//   preload  every layer's alpha on chip before the run (the paper's idealisation, §7.2): no
+//            traffic, no cycles.
+//   stream   every P-tile reads the coefficients of the kernels it spans for its columns over the
+//            read channel with its inputs (alpha_per_ptile); a kernel cut by a P-tile boundary is
+//            read by both P-tiles. Per output tile t_in grows by alpha_per_tile x WL / bw_in.
+//   spill    what fits on chip stays (device RAM minus the three ping-pong buffers, Eq. 9 with
+//            §8.8), filled whole layers first-fit in execution order; the other layers stream as
+//            in `stream`. A layer is either resident or streamed, so each layer's timing is the
+//            preload or the stream rule.
 #pragma once
 
 #include <algorithm>
 #include <cmath>
 #include <cstdint>
 #include <string>
+#include <vector>
 
 namespace npusim::cnn {
 
@@ -92,8 +106,43 @@ struct Design {
 
 struct LayerShape {
   uint64_t r = 1, p = 1, c = 1;
-  uint64_t n_b = 0;  // basis vectors per kernel; 0: weights streamed from DRAM (dense layer)
+  uint64_t n_b = 0;  // basis vectors per kernel; 0: weights streamed (dense layer)
+  bool alpha_streamed =
+      false;        // the generator's coefficients come per P-tile over the read channel
+  uint64_t k2 = 9;  // kernel elements (P = N_in K^2)
 };
+
+// Coefficients an output tile of `cols` columns streams: the sum over its P-tiles of
+// alpha_per_ptile (a kernel split between two P-tiles is read by both).
+inline uint64_t alpha_per_tile(const LayerShape& l, uint64_t t_p, uint64_t cols) {
+  uint64_t words = 0;
+  for (uint64_t p0 = 0; p0 < l.p; p0 += t_p) {
+    words += alpha_per_ptile(p0, std::min(t_p, l.p - p0), cols, l.n_b, l.k2);
+  }
+  return words;
+}
+
+// alpha: spill. Whole layers' coefficients (N_in N_out n_b words) stay in `left_bits` of RAM,
+// first fit in the order given; the others are marked streamed.
+struct AlphaSpill {
+  uint64_t resident_bits = 0, streamed_layers = 0;
+};
+inline AlphaSpill spill_alpha(const std::vector<LayerShape*>& layers, uint64_t left_bits,
+                              uint64_t wl_bits) {
+  AlphaSpill r;
+  for (LayerShape* s : layers) {
+    if (s->n_b == 0) continue;
+    const uint64_t bits = s->p / s->k2 * s->c * s->n_b * wl_bits;
+    if (bits <= left_bits) {
+      left_bits -= bits;
+      r.resident_bits += bits;
+    } else {
+      s->alpha_streamed = true;
+      ++r.streamed_layers;
+    }
+  }
+  return r;
+}
 
 enum class Bound { Ifm, Weights, Compute, Ofm };
 inline const char* bound_name(Bound b) {
@@ -128,6 +177,9 @@ inline TileTimes tile_times(const Design& d, const LayerShape& l, uint64_t rows,
   TileTimes t;
   double in_bytes = static_cast<double>(rows * l.p) * word;
   if (l.n_b == 0) in_bytes += static_cast<double>(l.p * cols) * word;  // streamed weights
+  if (l.n_b > 0 && l.alpha_streamed) {
+    in_bytes += static_cast<double>(alpha_per_tile(l, d.t_p, cols)) * word;
+  }
   t.in = in_bytes / d.bw_in;
   t.wgen = l.n_b == 0
                ? 0.0

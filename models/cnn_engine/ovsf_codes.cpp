@@ -54,4 +54,20 @@ Code OvsfCodeGenerator::next() {
   return out;
 }
 
+std::vector<int64_t> generate_tile(OvsfCodeGenerator& gen, const std::vector<int64_t>& alpha,
+                                   uint64_t elements) {
+  NPUSIM_ASSERT(alpha.size() == gen.codes(), "one coefficient per basis code");
+  const uint64_t m = gen.width();
+  std::vector<int64_t> weights(elements, 0);
+  for (uint64_t s = 0; s * m < elements; ++s) {    // subtiles
+    std::vector<int64_t> acc(m, 0);                // the M accumulators, cleared per subtile
+    for (uint64_t j = 0; j < alpha.size(); ++j) {  // basis cycles
+      const Code bits = gen.next();
+      for (uint64_t k = 0; k < m; ++k) acc[k] += bits[k] ? alpha[j] : -alpha[j];
+    }
+    for (uint64_t k = 0; k < m && s * m + k < elements; ++k) weights[s * m + k] = acc[k];
+  }
+  return weights;
+}
+
 }  // namespace npusim::cnn

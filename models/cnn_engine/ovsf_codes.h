@@ -32,10 +32,20 @@ class OvsfCodeGenerator {
   // One basis cycle: M bits of the code at the head of the FIFO, which goes back aligned.
   Code next();
   uint64_t aligner_shift() const { return shift_; }  // the rotation applied per read
+  uint64_t width() const { return width_; }
+  uint64_t codes() const { return fifo_.size(); }  // n_b
 
  private:
   std::deque<Code> fifo_;
   uint64_t width_, shift_;
 };
+
+// The weights generator's datapath, bit-true (spec §2.3, Alg. 1): a tile of `elements` weights
+// in subtiles of M = gen.width() lanes; per subtile, n_b basis cycles each take the M code bits
+// of the next code from `gen` and add +alpha_j (bit 1) or -alpha_j (bit 0) into the M
+// accumulators. `alpha[j]` is basis vector j's coefficient (the same for every kernel here: the
+// functional mode checks bits and arithmetic, not a trained layer). Returns the tile's weights.
+std::vector<int64_t> generate_tile(OvsfCodeGenerator& gen, const std::vector<int64_t>& alpha,
+                                   uint64_t elements);
 
 }  // namespace npusim::cnn

@@ -201,6 +201,35 @@ Sample nawqsr_grid() {
   });
 }
 
+// The SystemC half of unzipFPGA's DSE (scripts/studies/unzipfpga_dse.py): re-simulating the top
+// 10 designs <M, T_R, T_P, T_C> of ResNet-18-OVSF50 on the ZC706 at 4x, as that script ranks them
+// on the closed form (with --fill-drain). The closed-form enumeration is Python, timed by the
+// script itself (docs/performance.md).
+Sample unzipfpga_dse_top10() {
+  return measure([&](Sample& s) {
+    const int designs[10][4] = {{128, 196, 12, 64}, {132, 196, 12, 64}, {128, 392, 12, 64},
+                                {132, 392, 12, 64}, {128, 784, 12, 64}, {132, 784, 12, 64},
+                                {128, 98, 12, 64},  {132, 98, 12, 64},  {128, 1568, 12, 64},
+                                {132, 1568, 12, 64}};
+    for (const auto& d : designs) {
+      SessionInput in;
+      in.hw = load_yaml_file(
+          std::string(NPUSIM_SOURCE_DIR) + "/hw_configs/cnn_engine/zc706_unzip_4x.yaml",
+          ErrorKind::Config, "hw");
+      in.workload = load_yaml_file(
+          std::string(NPUSIM_SOURCE_DIR) + "/workloads/cnn_engine/resnet18_ovsf50.yaml",
+          ErrorKind::Workload, "workload");
+      in.overrides = {{"weights_generator.width", std::to_string(d[0])},
+                      {"tile_rows", std::to_string(d[1])},
+                      {"pe_array.macs_per_pe", std::to_string(d[2])},
+                      {"pe_array.pes", std::to_string(d[3])}};
+      SessionOutput out = run_session(std::move(in));
+      s.cycles += out.total_cycles;
+      s.events += out.activations;
+    }
+  });
+}
+
 struct Case {
   std::string name, what;
   std::function<Sample()> run;
@@ -237,6 +266,9 @@ int main(int argc, char** argv) {
          return run_files("hw_configs/cnn_engine/zc706_unzip_4x.yaml",
                           "workloads/cnn_engine/resnet50_ovsf50.yaml");
        }},
+      {"unzipfpga_dse_top10",
+       "unzipFPGA DSE: SystemC re-simulation of the top 10 designs, ResNet-18-OVSF50, ZC706 4x",
+       [] { return unzipfpga_dse_top10(); }},
       {"bert_base_edge", "BERT-base seq 128, int8, edge 32x32",
        [] {
          return run_files("hw_configs/generic_npu/edge_32x32.yaml",

@@ -4,7 +4,7 @@
 Debian's sample images, then QuantSR-WLopt, layerwise resilience analysis, DRE selection with
 the K grid, SA/GA at WLopt's evaluation budget, and the Table 2 / Table 3 variants on held-out
 images. Writes the schedules the simulator runs (workloads/nawqsr/schedules/), the results
-(docs/reproductions/nawqsr_quality.json) and the report (docs/reproductions/nawqsr_quality.md).
+(docs/studies/nawqsr_quality.json) and the report (docs/studies/nawqsr_quality.md).
 
 Every PSNR measured here is a PROXY; the paper's numbers are INPUTS. The JSON is committed, so
 
@@ -39,7 +39,7 @@ def parse_args():
     ap.add_argument("--models", default=",".join(MODELS))
     ap.add_argument("--quick", action="store_true", help="30 steps, 2 search runs, 2 RandDRE seeds (a smoke run)")
     ap.add_argument("--render-only", action="store_true", help="report and schedules from the committed JSON")
-    ap.add_argument("--out-dir", default=os.path.join(REPO, "docs", "reproductions"))
+    ap.add_argument("--out-dir", default=os.path.join(REPO, "docs", "studies"))
     ap.add_argument("--schedule-dir", default=None, help="default workloads/nawqsr/schedules")
     ap.add_argument("--cache-dir", default=os.path.join(REPO, "npusim-out", "nawqsr"),
                     help="trained weights are kept here (not committed)")
@@ -86,7 +86,7 @@ def provenance(res, meta, mapped_from=None):
                     % (", ".join(meta["cal"]), meta["steps"]),
          "eps_db": res["eps"], "K": res["dre"]["K"], "dre_include_crossing": res["dre"]["include_crossing"],
          "seed": meta["seed"], "status": "computed (proxy)",
-         "source": "scripts/studies/nawqsr_quality.py -> docs/reproductions/nawqsr_quality.json"}
+         "source": "scripts/studies/nawqsr_quality.py -> docs/studies/nawqsr_quality.json"}
     if mapped_from:
         p["adapter"] = ("mapped from %s by layer role (full block Bi <- lite block B(ceil(i*3/6))); "
                         "not searched on IMDN itself" % mapped_from)

@@ -210,13 +210,13 @@ def resimulate(npusim, hw, workload, design, bw_gbps, extra=None):
 
 def resimulate_on_sweep_engine(args, designs, bw_gbps):
     """inf/s of each design, run as one sweep on the sweep engine (Dask; every point stored in
-    SQLite, npusim-out/sweeps/unzipfpga_dse.sqlite unless --db; a rerun reads them back)."""
+    SQLite, npusim-out/sweeps/unzipfpga.sqlite, the store the reproduction uses, unless --db; a rerun reads them back)."""
     repo = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
     sys.path.insert(0, os.path.join(repo, "scripts", "reproduce"))
     import _report
     rel = [os.path.relpath(os.path.abspath(p), repo) for p in (args.hw, args.workload)]
     points = {str(i): (rel[0], rel[1], overrides(d, bw_gbps)) for i, d in enumerate(designs)}
-    stats = _report.simulate({"unzipfpga_dse": points}, args, __file__, "unzipfpga_dse")["unzipfpga_dse"]
+    stats = _report.simulate({"unzipfpga_dse": points}, args, __file__, "unzipfpga")["unzipfpga_dse"]
     return [stats[str(i)]["throughput"]["value"] for i in range(len(designs))]
 
 
@@ -231,7 +231,7 @@ def main(argv=None):
                     help="re-simulate the top points on the sweep engine (Dask, results in SQLite)")
     ap.add_argument("--workers", type=int, help="with --sweep: local Dask workers (default one per CPU)")
     ap.add_argument("--scheduler", help="with --sweep: an existing Dask cluster, tcp://HOST:PORT")
-    ap.add_argument("--db", help="with --sweep: results file (default npusim-out/sweeps/unzipfpga_dse.sqlite)")
+    ap.add_argument("--db", help="with --sweep: results file (default npusim-out/sweeps/unzipfpga.sqlite, shared with scripts/reproduce/unzipfpga.py)")
     ap.add_argument("--no-progress", action="store_true", help="with --sweep: no progress bar")
     ap.add_argument("--fill-drain", action="store_true",
                     help="rank designs with each layer's first load and last store added (the paper's model has none)")

@@ -18,7 +18,7 @@ from nawqsr import algorithms as A  # noqa: E402
 from nawqsr import schedules  # noqa: E402
 
 STUDY = os.path.join(REPO, "scripts", "studies", "nawqsr_quality.py")
-RESULTS = os.path.join(REPO, "docs", "reproductions", "nawqsr_quality.json")
+RESULTS = os.path.join(REPO, "docs", "studies", "nawqsr_quality.json")
 PYTHON = "/usr/bin/python3" if os.path.exists("/usr/bin/python3") else sys.executable
 
 
@@ -70,12 +70,12 @@ def test_imdn_lite_schedule_maps_onto_imdn_by_role():
 
 @pytest.mark.skipif(not os.path.exists(RESULTS), reason="no committed results")
 def test_committed_report_and_schedules_regenerate_from_the_json(tmp_path):
-    """docs/reproductions/nawqsr_quality.md and workloads/nawqsr/schedules/ are exactly what
+    """docs/studies/nawqsr_quality.md and workloads/nawqsr/schedules/ are exactly what
     --render-only writes from the committed JSON (numbers in docs are generated)."""
     shutil.copy(RESULTS, tmp_path / "nawqsr_quality.json")  # --render-only reads the JSON in --out-dir
     subprocess.run([PYTHON, STUDY, "--render-only", "--out-dir", str(tmp_path), "--schedule-dir",
                     str(tmp_path / "sched")], check=True, capture_output=True)
-    ours = os.path.join(REPO, "docs", "reproductions", "nawqsr_quality.md")
+    ours = os.path.join(REPO, "docs", "studies", "nawqsr_quality.md")
     assert filecmp.cmp(str(tmp_path / "nawqsr_quality.md"), ours, shallow=False)
     committed = sorted(os.listdir(schedules.SCHEDULE_DIR))
     assert committed == sorted(os.listdir(tmp_path / "sched"))

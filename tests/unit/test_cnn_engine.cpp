@@ -4,9 +4,11 @@
 // reference, and the bad designs the issue lists.
 #include <catch2/catch.hpp>
 
+#include <algorithm>
 #include <functional>
 
 #include "models/cnn_engine/cnn_timing.h"
+#include "models/cnn_engine/helper_pe_dealing.h"
 #include "models/cnn_engine/ovsf_codes.h"
 #include "sim/app/session.h"
 #include "sim/core/errors.h"
@@ -111,6 +113,84 @@ TEST_CASE("cnn_engine: Eq. 7, input-selective PEs", "[cnn_engine]") {
   CHECK(engine_cycles_per_ptile(16, 100, 128, true) == 16);
 }
 
+namespace {
+
+// Independent of the per-cycle model: column j is done at the first cycle t at which its own PE
+// (t rows) and the helpers that held its weight, H_j(t) = #{(d, t'): d <= t' <= t,
+// (t' - d) mod C = j} = sum over d of (floor((t - j - d) / C) + 1 when t >= j + d), cover its
+// T_R rows; the tile ends with its last column.
+uint64_t helper_reference(uint64_t rows, uint64_t cols, uint64_t t_c) {
+  if (cols >= t_c) return rows;
+  uint64_t end = 0;
+  for (uint64_t j = 0; j < cols; ++j) {
+    uint64_t t = 0, covered = 0;
+    while (covered < rows) {
+      ++t;
+      covered = t;
+      for (uint64_t d = 1; d <= t_c - cols; ++d) {
+        if (t >= j + d) covered += (t - j - d) / cols + 1;
+      }
+    }
+    end = std::max(end, t);
+  }
+  return end;
+}
+
+}  // namespace
+
+TEST_CASE("cnn_engine: the explicit helper-PE mode against Eq. 7", "[cnn_engine]") {
+  // Where they must agree (the derivations are in helper_pe_dealing.h):
+  // every PE live: T_R.
+  CHECK(helper_pe_cycles(196, 128, 128) == 196);
+  // One helper, 7 columns on 8 PEs, 16 rows: the last column gets floor(t / 7) helper rows;
+  // t = 14: 14 + 2 = 16 rows (t = 13: 13 + 1 = 14, short). Eq. 7: 1 + ceil((112 - 8) / 8) = 14.
+  CHECK(helper_pe_cycles(16, 7, 8) == 14);
+  CHECK(engine_cycles_per_ptile(16, 7, 8, true) == 14);
+  // Half the array idle, the paper's case (64 columns on 128 PEs), 196 rows: the last column has
+  // t - 63 helper rows by cycle t, so t + t - 63 >= 196 at t = ceil(259 / 2) = 130 = Eq. 7.
+  CHECK(helper_pe_cycles(196, 64, 128) == 130);
+  CHECK(helper_pe_cycles(1568, 64, 128) == 816);  // ceil((1568 + 63) / 2)
+  CHECK(helper_pe_cycles(16, 4, 8) == 10);        // ceil((16 + 3) / 2)
+  // Fewer rows than columns: the last column's helpers arrive after cycle 63, too late; both T_R.
+  CHECK(helper_pe_cycles(49, 64, 128) == 49);
+  CHECK(engine_cycles_per_ptile(49, 64, 128, true) == 49);
+  for (uint64_t t_c = 2; t_c <= 40; ++t_c) {
+    for (uint64_t rows = 1; rows <= 70; rows += 3) {
+      INFO("T_C " << t_c << ", rows " << rows);
+      CHECK(helper_pe_cycles(rows, t_c - 1, t_c) ==
+            engine_cycles_per_ptile(rows, t_c - 1, t_c, true));
+      if (t_c % 2 == 0) {
+        CHECK(helper_pe_cycles(rows, t_c / 2, t_c) ==
+              engine_cycles_per_ptile(rows, t_c / 2, t_c, true));
+      }
+    }
+  }
+  // Where they differ. 2 columns on 8 PEs (6 helpers, 3 per column), 16 rows: by cycle 6 the
+  // live PEs did 12 rows and helpers 1 + 2 + ... + 6 = 21, 33 >= 32, but column 1 is one row
+  // short (helpers hold it at odd t - d only), so 7 cycles; Eq. 7 charges its ramp
+  // (T_C - C)(T_C - C - 1) = 30 instead of the explicit 1 + ... + 5 = 15:
+  // 6 + ceil((32 - 6 x 3) / 8) = 8.
+  CHECK(helper_pe_cycles(16, 2, 8) == 7);
+  CHECK(engine_cycles_per_ptile(16, 2, 8, true) == 8);
+  // 96 columns on 128 PEs: the 32 helpers hold a window of 32 consecutive columns that moves by
+  // one column a cycle, so columns get unequal help; a perfectly even share would need
+  // ceil((196 x 96 + 32 x 31 / 2) / 128) = 151 cycles, Eq. 7 says
+  // 32 + ceil((18816 - 32 x 97) / 128) = 32 + 123 = 155, the dealing takes 164.
+  CHECK(engine_cycles_per_ptile(196, 96, 128, true) == 155);
+  CHECK(helper_pe_cycles(196, 96, 128) == 164);
+  // The per-cycle model against the per-column count, on every shape of small arrays.
+  for (uint64_t t_c = 2; t_c <= 24; ++t_c) {
+    for (uint64_t cols = 1; cols < t_c; ++cols) {
+      for (uint64_t rows : {1u, 2u, 5u, 16u, 49u}) {
+        INFO("rows " << rows << ", cols " << cols << ", T_C " << t_c);
+        CHECK(helper_pe_cycles(rows, cols, t_c) == helper_reference(rows, cols, t_c));
+        CHECK(helper_pe_cycles(rows, cols, t_c) <= rows);
+      }
+    }
+  }
+  CHECK(helper_reference(196, 96, 128) == 164);
+}
+
 TEST_CASE("cnn_engine: the simulated steady-state interval is Eq. 8, per bound", "[cnn_engine]") {
   const std::string eng = "tile_rows: 16";
   const std::string pe = "pes: 8, macs_per_pe: 9";
@@ -140,6 +220,18 @@ TEST_CASE("cnn_engine: the simulated steady-state interval is Eq. 8, per bound",
         row_tile_interval(hw(64, eng, "pes: 8, macs_per_pe: 9, input_selective: true", "width: 8"),
                           narrow, ratio(0.0625)) == 80);
     CHECK(row_tile_interval(hw(64, eng, pe, "width: 8"), narrow, ratio(0.0625)) == 128);
+    // The explicit helper-PE mode: half the array idle, so the same 10 per P-tile.
+    const std::string dealt =
+        "pes: 8, macs_per_pe: 9, input_selective: true, "
+        "selective_timing: explicit";
+    CHECK(row_tile_interval(hw(64, eng, dealt, "width: 8"), narrow, ratio(0.0625)) == 80);
+    // C = 2 of T_C = 8, M = 16 (t_WGen = 1 x ceil(72 / 16) x 8 = 40, t_in 36, t_out 1):
+    // Eq. 7 8 cycles per P-tile (64), the explicit dealing 7 (56).
+    auto two = [](uint64_t r) { return conv3(r, 8, 2); };
+    CHECK(
+        row_tile_interval(hw(64, eng, "pes: 8, macs_per_pe: 9, input_selective: true", "width: 16"),
+                          two, ratio(0.0625)) == 64);
+    CHECK(row_tile_interval(hw(64, eng, dealt, "width: 16"), two, ratio(0.0625)) == 56);
   }
 }
 
@@ -188,7 +280,42 @@ TEST_CASE("cnn_engine: OVSF code generator keeps the bit invariant (spec §2.3)"
         }
       }
     }
+    // The bit-true datapath (the generator's functional mode): weight e of a tile is
+    // sum_j alpha_j (+1 if code_j's bit at kernel position e mod 9 is set, else -1), from the
+    // same reference. Alpha (3, -5, 7, 2, 11) is arbitrary; 40 weights span 3 kernels and a part.
+    const std::vector<int64_t> alpha{3, -5, 7, 2, 11};
+    OvsfCodeGenerator fresh(std::vector<Code>(crop.begin(), crop.begin() + n_b), m);
+    const std::vector<int64_t> w = generate_tile(fresh, alpha, 40);
+    for (uint64_t e = 0; e < 40; ++e) {
+      int64_t want = 0;
+      for (uint64_t j = 0; j < n_b; ++j) {
+        const uint64_t pos = e % 9;
+        want += hadamard(j, (pos / 3) * 4 + pos % 3) ? alpha[j] : -alpha[j];
+      }
+      REQUIRE(w[e] == want);
+    }
   }
+  // e.g. weight 0 (position 0, every code's bit +1): 3 - 5 + 7 + 2 + 11 = 18; weight 1 (code 1
+  // is + - + - along a row): 3 + 5 + 7 - 2 + 11 = 24.
+  OvsfCodeGenerator g(std::vector<Code>(crop.begin(), crop.begin() + 5), 4);
+  const std::vector<int64_t> w = generate_tile(g, {3, -5, 7, 2, 11}, 2);
+  CHECK(w[0] == 18);
+  CHECK(w[1] == 24);
+}
+
+TEST_CASE("cnn_engine: the weights generator's functional mode", "[cnn_engine]") {
+  // OVSF rho 0.25 (n_b 4), T_P 9 x T_C 8 = 72 weights per tile at M = 8: 9 subtiles, each
+  // 4 basis cycles of 8 code bits: 9 x 4 x 8 = 288 bits per tile. R = 32 in 2 row tiles, P = 72
+  // in 8 P-tiles: 16 tiles, 1152 weights, 4608 bits; every weight matches the codes.
+  const std::string pe = "pes: 8, macs_per_pe: 9";
+  const auto timing = run(hw(4, "tile_rows: 16", pe, "width: 8"), conv3(32, 8, 8), ratio(0.25));
+  const auto func =
+      run(hw(4, "tile_rows: 16", pe, "width: 8, mode: functional"), conv3(32, 8, 8), ratio(0.25));
+  CHECK(func.total_cycles == timing.total_cycles);  // the mode changes no timing
+  CHECK(func.stats.at_path("components.weights_generator.weights_checked")->as_uint() == 1152);
+  CHECK(func.stats.at_path("components.weights_generator.code_bits")->as_uint() == 4608);
+  CHECK(func.stats.at_path("components.weights_generator.weight_errors")->as_uint() == 0);
+  CHECK(timing.stats.at_path("components.weights_generator.weight_errors") == nullptr);
 }
 
 TEST_CASE("cnn_engine: N_f, the kernels one subtile spans", "[cnn_engine]") {
@@ -251,4 +378,47 @@ TEST_CASE("cnn_engine: streamed alpha and dense layers passed through the genera
   CHECK(streamed.stats.at_path("dram.bytes_read")->as_uint() == 192);
   CHECK(passed.stats.at_path("dram.bytes_read")->as_uint() == 128);
   CHECK(passed.stats.at_path("cnn_engine.layers")->at(0).find("n_b")->as_uint() == 1);
+}
+
+TEST_CASE("cnn_engine: the alpha buffer's preload, stream and spill modes", "[cnn_engine]") {
+  const std::string pe = "pes: 8, macs_per_pe: 9";
+  // Stream, Eq. 8 with alpha in t_in: OVSF rho 0.25 (n_b 4), T_R 16, P = 72 in 8 P-tiles of one
+  // kernel each, C = 8 at 4 B/cycle: t_in = (16 x 72 inputs + 8 P-tiles x 1 kernel x 8 columns
+  // x 4 coefficients) x 2 B / 4 = (1152 + 256) x 2 / 4 = 704 (preload: 576).
+  auto c3 = [](uint64_t r) { return conv3(r, 8, 8); };
+  CHECK(row_tile_interval(hw(4, "tile_rows: 16\nalpha: stream", pe, "width: 8"), c3, ratio(0.25)) ==
+        704);
+  CHECK(row_tile_interval(hw(4, "tile_rows: 16", pe, "width: 8"), c3, ratio(0.25)) == 576);
+  LayerShape streamed{64, 72, 8, 4, true, 9};
+  CHECK(tile_times({8, 16, 9, 8, 16, 4.0, 4.0, false}, streamed, 16, 8).in == 704);
+  // T_P = 6 cuts every kernel: rows 0-8 (kernel 0) fall in P-tiles [0, 6) and [6, 12), rows
+  // 9-17 in [6, 12) and [12, 18), and so on, so each of the 8 kernels is read twice:
+  // 16 x 8 columns x 4 coefficients per output tile.
+  CHECK(alpha_per_tile(streamed, 6, 8) == 16 * 8 * 4);
+  // Spill: two OVSF layers, `a` (rho 0.25: 8 x 8 kernels x 4 = 256 coefficients, 4096 bits) and
+  // `b` (rho 0.5: 512 coefficients, 8192 bits). The buffers take (2 x 16 x 9 + 2 x 16 x 8 +
+  // 2 x 9 x 8) x 16 = 11008 bits. With 11008 + 4096 + 100 bits of RAM, `a` stays on chip and `b`
+  // streams: per P-tile 1 kernel x 8 columns x 8 x 2 B = 128 B, 16 P-tiles (2 row tiles x 8):
+  // 2048 B over the 2 x 4608 B of inputs. With no room both stream (+ 1024 B for `a`); with room
+  // for both, as preload.
+  const std::string two =
+      "      - {name: a, op: conv2d, in_channels: 8, out_channels: 8, in_h: 1, in_w: 32, "
+      "kernel_h: 3, kernel_w: 3, padding: 1}\n"
+      "      - {name: b, op: conv2d, in_channels: 8, out_channels: 8, in_h: 1, in_w: 32, "
+      "kernel_h: 3, kernel_w: 3, padding: 1}\n";
+  const std::string ratios = "    ovsf: {ratios: {a: 0.25, b: 0.5}}\n";
+  auto read = [&](const std::string& engine) {
+    return run(hw(4, engine, pe, "width: 8"), two, ratios)
+        .stats.at_path("dram.bytes_read")
+        ->as_uint();
+  };
+  CHECK(read("tile_rows: 16") == 9216);
+  CHECK(read("tile_rows: 16\nalpha: stream") == 9216 + 1024 + 2048);
+  CHECK(read("tile_rows: 16\nalpha: spill\ndevice_ram_bits: 15204") == 9216 + 2048);
+  CHECK(read("tile_rows: 16\nalpha: spill\ndevice_ram_bits: 11008") == 9216 + 1024 + 2048);
+  CHECK(read("tile_rows: 16\nalpha: spill\ndevice_ram_bits: 23296") == 9216);
+  const auto spilled = run(
+      hw(4, "tile_rows: 16\nalpha: spill\ndevice_ram_bits: 15204", pe, "width: 8"), two, ratios);
+  CHECK(spilled.stats.at_path("cnn_engine.alpha_resident_bits")->as_uint() == 4096);
+  CHECK(spilled.stats.at_path("cnn_engine.alpha_streamed_layers")->as_uint() == 1);
 }

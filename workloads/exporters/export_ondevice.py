@@ -3,6 +3,8 @@
 
   tinytrain_<backbone>_lastlayer.yaml   LastLayer fine-tuning (Adam, weights in flash)
   tinytrain_mcunet_sparseupdate.yaml    the MCUNetV3 SparseUpdate policy
+  tinytrain_<backbone>_fisher.yaml      TinyTrain's selection pass: FISHER on the convs of the
+                                        last 6 blocks over 25 support samples (no update)
   lifelearner_<dataset>.yaml            a LifeLearner episode (int8 FE, bitmap + PQ rehearsal),
                                         MCU placement (FE and codebook in flash, buffer in SRAM)
 
@@ -26,6 +28,9 @@ def generate():
         tr = od.training_section(net, tt.last_layer(net))
         files[f"ondevice/tinytrain_{key}_lastlayer.yaml"] = od.render_training_trace(
             f"tinytrain_{key}_lastlayer", net, tr, HEADER)
+        tr = od.fisher_section(net, od.last_block_convs(net, 6))
+        files[f"ondevice/tinytrain_{key}_fisher.yaml"] = od.render_training_trace(
+            f"tinytrain_{key}_fisher", net, tr, HEADER)
     net = od.load_backbone("mcunet")
     tr = od.training_section(net, tt.sparse_update("mcunet"))
     files["ondevice/tinytrain_mcunet_sparseupdate.yaml"] = od.render_training_trace(

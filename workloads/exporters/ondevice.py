@@ -205,6 +205,42 @@ def training_section(net, selection, optimizer="adam", iterations=40, batch=1,
             "tensors": allocation_events(net, selection, optimizer, weights_in_flash, ram)}
 
 
+def fisher_section(net, candidates, samples=25, weights_in_flash=True, ram="sram"):
+    """TinyTrain's online selection pass (tinytrain.md §3, Alg. 1) as a training section: per
+    support sample, the forward, input gradients through every layer above the earliest
+    candidate, and the FISHER reduction (Σ_hw a·g per output channel, then a square) on each
+    candidate; no weight is updated. Memory: the F2 I/O buffer during the forward; then the
+    1-bit ReLU masks from the earliest candidate up, each candidate's fp32 output a (kept to
+    meet its gradient g) and the per-channel Δ accumulators (fp32) for the whole support set."""
+    convs = net["convs"]
+    i_min = min(candidates)
+    phases = []
+    for i, c in enumerate(convs):
+        rec = {"layer": c["name"]}
+        if i > i_min:
+            rec["bwd_dx"] = True
+        if i in candidates:
+            rec["fisher"] = True
+        if len(rec) > 1:
+            phases.append(rec)
+    outs = sum(out_elems(convs[i]) for i in candidates) * FP32
+    delta = sum(convs[i]["out_channels"] for i in candidates) * FP32
+    ev = [{"step": 0, "event": "alloc", "tensor": "weights", "bytes": totals(net)["params"] * FP32,
+           "space": "flash" if weights_in_flash else ram, "kind": "weights"},
+          {"step": 0, "event": "alloc", "tensor": "fisher_delta", "bytes": delta, "space": ram, "kind": "buffers"},
+          {"step": 1, "event": "alloc", "tensor": "io_buffer", "bytes": f2_bytes(net), "space": ram,
+           "kind": "activations"},
+          {"step": 2, "event": "free", "tensor": "io_buffer"},
+          {"step": 2, "event": "alloc", "tensor": "relu_masks", "bytes": relu_mask_bytes(convs[i_min:]),
+           "space": ram, "kind": "activations"},
+          {"step": 2, "event": "alloc", "tensor": "candidate_outputs", "bytes": outs, "space": ram,
+           "kind": "activations"},
+          {"step": 3, "event": "free", "tensor": "relu_masks"},
+          {"step": 3, "event": "free", "tensor": "candidate_outputs"}]
+    return {"version": 1, "optimizer": "adam", "iterations": samples, "batch": 1,
+            "weights_in_flash": weights_in_flash, "phases": phases, "tensors": ev}
+
+
 def _flow(d):
     return "{" + ", ".join("%s: %s" % (k, emit.scalar(v)) for k, v in d.items()) + "}"
 

@@ -133,6 +133,15 @@ def last_layer(net):
     return {len(net["convs"]) - 1: 1.0}
 
 
+def tinytl(net, **kw):
+    """TinyTL: frozen weights, lite-residual branches and biases learn. Its branches are layers
+    the backbone does not have, so it is costed by workloads/exporters/tinytl.py (same cost
+    model, the branches as the updated layers), not as a {conv: ratio} selection."""
+    from . import tinytl as tl
+
+    return tl.accounting(net, **kw)
+
+
 # SparseUpdate (MCUNetV3) policy for mcunet-5fps, from mit-han-lab/tiny-training
 # algorithm/scripts/sparse_update.sh at 7bf8e05 ("100KB scheme"): weights of convs
 # 21-24-27-30-36-39 at update ratios 1-1-1-1-0.125-0.25 (conv indices in module order, the
