@@ -42,7 +42,7 @@ def markdown(run, over, base, nawq, models, baselines, label, table4, cols, phon
 
 NAWQ-SR's widths and DRE layers as computed by WLopt + LRA + DRE selection on **proxy** quality
 (`workloads/nawqsr/schedules/<model>_nawq_sr.yaml`; short-trained models on Debian sample images, IMDN
-mapped from IMDN-lite: [nawqsr_quality.md](nawqsr_quality.md)) beside the **assumed** schedules the
+mapped from IMDN-lite: [nawqsr_quality.md](../studies/nawqsr_quality.md)) beside the **assumed** schedules the
 verdicts above use (Table 1's f16 share, DRE on the first ceil(K |L|) layers). Same baselines, same
 calibration. Cells: paper (B100) / assumed (B100) / computed speedup.
 
