@@ -10,6 +10,8 @@
 // The lowering lives in mobile_plan.cpp; this file assembles the parts, feeds the steps of
 // every patch to the shared engine, and reports.
 #include <algorithm>
+#include <cmath>
+#include <initializer_list>
 #include <unordered_map>
 
 #include "models/mobile_npu/mobile_plan.h"
@@ -298,6 +300,20 @@ class MobileNpu : public sc_core::sc_module, public IAccelerator {
       }
     }
     frames_ += 1;
+  }
+
+  // The CPU's and GPU's busy time (fallbacks, CPU ops, the FP32 / FP16 baselines) in ns, for
+  // the energy table's active power (energy per ns = watts x 1e-9; docs/mobile_npu.md).
+  bool activity(ComponentActivity& out) const override {
+    const double ns_per_cycle = 1e9 / static_cast<double>(clock_.frequency().hz);
+    auto ns = [&](std::initializer_list<SrEngine> es) {
+      uint64_t c = 0;
+      for (SrEngine e : es) c += compute_->cycles(e, false) + compute_->cycles(e, true);
+      return static_cast<uint64_t>(std::llround(static_cast<double>(c) * ns_per_cycle));
+    };
+    out.actions = {{"cpu_active_ns", ns({SrEngine::CpuFallback, SrEngine::Cpu})},
+                   {"gpu_active_ns", ns({SrEngine::Gpu})}};
+    return true;
   }
 
   ExecEngine& engine() override { return *engine_; }
