@@ -28,7 +28,7 @@ class CnnComputeRule : public IComputeRule {
     c.output_written = u.store_bytes;
     if (!u.transform_weights) return c;
     NPUSIM_ASSERT(wgen_ != nullptr, "a generated weight tile on an engine without a generator");
-    const uint64_t n_b = u.mw2.m, k2 = u.mw2.k, elements = u.mw2.n;
+    const uint64_t n_b = u.transform_work.m, k2 = u.transform_work.k, elements = u.transform_work.n;
     const uint64_t gen = wgen_->cycles(n_b, elements);
     wgen_->account(n_b, k2, elements, gen);
     act.transform(0) += n_b * elements;  // basis_mac

@@ -4,9 +4,9 @@
 //   weights  streamed (dense layers, and every layer of the vanilla baseline): the T_P,eff x
 //            C_eff weight tile over the read channel into the weights buffer; generated (OVSF
 //            layers): no weight traffic, the unit passes the weights generator with its work in
-//            `mw2` = {m: n_b basis vectors, k: K^2 of the kernels, n: T_P T_C weights} (a tile is
-//            W = sum_j alpha_j b_j, an n_b-deep product per weight), and with alpha streamed its
-//            coefficients come over the read channel as weight tables;
+//            `transform_work` = {m: n_b basis vectors, k: K^2 of the kernels, n: T_P T_C weights}
+//            (a tile is W = sum_j alpha_j b_j, an n_b-deep product per weight), and with alpha
+//            streamed its coefficients come over the read channel as weight tables;
 //   compute  T_R,eff x T_P,eff x C_eff MACs on the PE array (mw);
 //   store    the output tile (T_R,eff x C_eff) after its last P-tile, over the write channel.
 // Addresses are offsets from the operator's bases (inputs, weights or tables, outputs).
@@ -42,7 +42,7 @@ inline void lower_layer(const LoweredLayer& l, const Design& d, UnitSink& out) {
           w.weight_addr = (c0 * s.p + p0 * cols) * word;
         } else {
           w.transform_weights = true;
-          w.mw2 = {s.n_b, s.k2, d.t_p * d.t_c, 1, static_cast<int>(d.wl_bits), 1};
+          w.transform_work = {s.n_b, s.k2, d.t_p * d.t_c, 1, static_cast<int>(d.wl_bits), 1};
           if (s.alpha_streamed) {
             w.table_bytes = alpha_per_ptile(p0, depth, cols, s.n_b, s.k2) * word;
             w.table_addr = (c0 * s.p + p0 * cols) * s.n_b * word;

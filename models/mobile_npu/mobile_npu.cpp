@@ -83,7 +83,7 @@ class SrComputeRule : public IComputeRule {
         c.unit = vector_.path().c_str();
         break;
       default:  // the CPU or GPU: cycles precomputed by the lowering
-        c.cycles = u.mw2.m;
+        c.cycles = u.lowered_cycles;
         c.unit = e == SrEngine::Gpu ? "gpu" : "cpu";
         break;
     }

@@ -364,7 +364,7 @@ class Planner {
       w.kind = WorkUnit::Kind::Vector;
       w.vw = {VectorFn::Copy, n.elements, s.bits};
       set_engine(w, SrEngine::CpuFallback);
-      w.mw2.m =
+      w.lowered_cycles =
           hw_.fallback_hop +
           static_cast<uint64_t>(std::ceil(static_cast<double>(bytes) / hw_.cpu_bytes_per_cycle));
       s.units.push_back(w);
@@ -414,8 +414,8 @@ class Planner {
       w.kind = WorkUnit::Kind::Vector;
       w.vw = {VectorFn::Copy, n.elements, s.bits};
       set_engine(w, s.engine);
-      w.mw2.m = (cpu ? hw_.cpu_op_overhead : hw_.gpu_op_overhead) +
-                static_cast<uint64_t>(std::ceil(std::max(mac_c, mem_c)));
+      w.lowered_cycles = (cpu ? hw_.cpu_op_overhead : hw_.gpu_op_overhead) +
+                         static_cast<uint64_t>(std::ceil(std::max(mac_c, mem_c)));
       w.mw.m = n.macs;  // for utilisation
       w.opens_output = w.closes_output = false;
       s.units.push_back(w);

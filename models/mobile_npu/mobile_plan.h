@@ -34,17 +34,16 @@
 
 namespace npusim {
 
-// Where a work unit runs. Carried in the unit's otherwise unused second matrix block
-// (mw2.count; the CNN engine carries its generator's work there too); CPU-side units carry
-// their precomputed cycles in mw2.m.
+// Where a work unit runs (WorkUnit::engine); CPU- and GPU-side units carry the cycles their
+// lowering derived in WorkUnit::lowered_cycles.
 enum class SrEngine : uint8_t { Tensor, Hvx, Vector, Rqu, CpuFallback, Cpu, Gpu };
 constexpr size_t kSrEngines = 7;
 const char* sr_engine_name(SrEngine e);
 inline void set_engine(WorkUnit& u, SrEngine e) {
-  u.mw2.count = static_cast<uint64_t>(e);
+  u.engine = static_cast<uint8_t>(e);
 }
 inline SrEngine engine_of(const WorkUnit& u) {
-  return static_cast<SrEngine>(u.mw2.count);
+  return static_cast<SrEngine>(u.engine);
 }
 
 // The hardware facts the lowering needs, in cycles and bytes of the NPU clock.

@@ -44,12 +44,12 @@ struct SocEngineParams {
 constexpr uint64_t kInputBase = 1ull << 50, kWeightBase = 2ull << 50, kOutputBase = 3ull << 50;
 enum : int8_t { kInput, kWeight, kOutput };
 
-// The unit's compute cycles were derived by the lowering (carried in mw2.m).
+// The unit's compute cycles were derived by the lowering (WorkUnit::lowered_cycles).
 class PrecomputedCycles : public IComputeRule {
  public:
   explicit PrecomputedCycles(std::string path) : path_(std::move(path)) {}
   Cost compute(const WorkUnit& w, OpActivity&) override {
-    Cost c{w.mw2.m, 0, path_.c_str()};
+    Cost c{w.lowered_cycles, 0, path_.c_str()};
     c.weight_read = w.weight_bytes;
     c.input_read = w.input_bytes;
     c.output_written = w.store_bytes;
@@ -252,7 +252,7 @@ class SocEngine : public sc_core::sc_module, public IAccelerator {
         w.weight_addr = j * ceil_div(l.weight, k);
         w.store_bytes = share(l.output, k, j);
         w.store_addr = j * ceil_div(l.output, k);
-        w.mw2.m = share(l.compute, k, j);
+        w.lowered_cycles = share(l.compute, k, j);
         units.push_back(w);
       }
       engine_->feed(std::move(units), id, bases, l.dispatch);

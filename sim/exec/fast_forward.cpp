@@ -68,8 +68,10 @@ bool ExecEngine::same_timing(const Pending& a, const Pending& b) const {
          x.opens_output == y.opens_output && x.closes_output == y.closes_output &&
          x.store_bytes == y.store_bytes && x.store_class == y.store_class &&
          same_work(x.mw, y.mw) && same_work(x.mw2, y.mw2) && same_work(x.vw, y.vw) &&
-         aligned(x.weight_addr, y.weight_addr) && aligned(x.table_addr, y.table_addr) &&
-         aligned(x.input_addr, y.input_addr) && aligned(x.store_addr, y.store_addr);
+         same_work(x.transform_work, y.transform_work) && x.engine == y.engine &&
+         x.lowered_cycles == y.lowered_cycles && aligned(x.weight_addr, y.weight_addr) &&
+         aligned(x.table_addr, y.table_addr) && aligned(x.input_addr, y.input_addr) &&
+         aligned(x.store_addr, y.store_addr);
 }
 
 bool ExecEngine::periodic(uint64_t from, uint64_t to, uint64_t period) const {

@@ -50,6 +50,17 @@ struct WorkUnit {
   bool transform_weights = false;  // weights pass the weight-transform unit before the matrix
   MatrixWork mw, mw2;
   VectorWork vw;
+  // Typed extension points for what a model's lowering decides beyond the shared units:
+  //   transform_work  the weight-transform unit's work when transform_weights is set, as a
+  //                   product shape (e.g. a weights generator: m basis vectors, k = K^2, n
+  //                   weights of the tile);
+  //   engine          which of the model's own engines runs the unit (the model's enum, cast;
+  //                   models with one engine leave it 0);
+  //   lowered_cycles  compute cycles the lowering derived itself, for units that run on an
+  //                   engine modelled as a roofline outside the cycle-level units.
+  MatrixWork transform_work;
+  uint8_t engine = 0;
+  uint64_t lowered_cycles = 0;
   bool opens_output = true, closes_output = true;
   uint64_t store_bytes = 0, store_addr = 0;
   TensorClass store_class = TensorClass::Activations;
