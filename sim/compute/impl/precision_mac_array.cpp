@@ -1,6 +1,7 @@
-// A mobile NPU's MAC engine with per-mode rates (NAWQ-SR spec §2): a Hexagon-like tensor unit
-// (HTA: INT8 and A16W8), its vector unit's MAC side (HVX: INT8 only), or the SDM888's one
-// composable unit. Weights are always 8 bits; the activation width picks the mode:
+// A MAC array with per-precision rates, e.g. a mobile NPU's engine (NAWQ-SR spec §2): a
+// Hexagon-like tensor unit (HTA: INT8 and A16W8), its vector unit's MAC side (HVX: INT8
+// only), or the SDM888's one composable unit. Weights are always 8 bits; the activation
+// width picks the mode:
 //     rate(a <= 8)  = int8_macs_per_cycle
 //     rate(a <= 16) = floor(int8_macs_per_cycle x a16w8_rate)     (0: the mode is unsupported)
 // and a block of m x k x n (x count) takes
