@@ -64,7 +64,7 @@ uint64_t node_bytes(const SocNode& n, const SocGraph& g, const Engine& e) {
   auto at = [&e](const SocTensor& t) {
     return t.elements() * soc_dtype_bytes(e.run_dtype(t.dtype));
   };
-  uint64_t b = n.weight_bytes + at(n.out);
+  uint64_t b = n.weight_bytes_read() + at(n.out);
   for (int in : n.inputs) b += at(g.tensor(in));
   return b;
 }

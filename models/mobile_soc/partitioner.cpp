@@ -180,7 +180,7 @@ std::vector<EngineMemory> memory_ledger(const SocGraph& g, const DelegationPlan&
     for (size_t i : p.nodes) {
       const SocNode& n = g.nodes[i];
       e.weights += n.weight_bytes;
-      e.arena = std::max(e.arena, node_bytes(n, g, *p.engine) - n.weight_bytes);
+      e.arena = std::max(e.arena, node_bytes(n, g, *p.engine) - n.weight_bytes_read());
     }
   }
   for (const BoundaryCrossing& b : cost.crossings) {

@@ -199,10 +199,10 @@ class SocEngine : public sc_core::sc_module, public IAccelerator {
           l.op = n.op;
           l.dispatch = cycles(pe.dispatch.seconds() / pe.throttle + before[pos++]);
           l.compute = cycles(node_work(n) / rate / pe.throttle);
-          l.weight = n.weight_bytes;
+          l.weight = n.weight_bytes_read();
           l.output = n.out.elements() * soc_dtype_bytes(pe.run_dtype(n.out.dtype));
           l.input = node_bytes(n, g, pe) - l.weight - l.output;
-          weights += l.weight;
+          weights += n.weight_bytes;
           activations = std::max({activations, l.input, l.output});
           nodes.push_back(l);
         }

@@ -12,6 +12,7 @@
 //          macs: 1048576, weight_bytes: 66048}
 #pragma once
 
+#include <algorithm>
 #include <cstdint>
 #include <string>
 #include <vector>
@@ -35,6 +36,11 @@ struct SocNode {
   std::vector<int> inputs;  // >= 0: a node's index; < 0: graph input -(i + 1)
   SocTensor out;
   uint64_t macs = 0, weight_bytes = 0;
+  // Bytes of its weights one execution reads: all of them, except a GATHER (an embedding
+  // lookup), which reads only the rows it gathers: its output's bytes, at most the table.
+  uint64_t weight_bytes_read() const {
+    return op == "GATHER" ? std::min(weight_bytes, out.bytes()) : weight_bytes;
+  }
   bool const_weights = true;  // FULLY_CONNECTED / CONV: the weight operand is a constant
   std::string source;         // "file:line"
   OpQuery query() const {

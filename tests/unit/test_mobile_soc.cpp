@@ -37,7 +37,7 @@ std::string write(const std::string& name, const std::string& text) {
 const char* kCpuTable =
     "schema_version: 1\nname: cpu_t\nversion: t1\nsource: test\nops:\n"
     "  FULLY_CONNECTED: {dtypes: [fp32, int8]}\n  GELU: {dtypes: [fp32]}\n"
-    "  ADD: {dtypes: [fp32]}\n  SOFTMAX: {dtypes: [fp32]}\n";
+    "  ADD: {dtypes: [fp32]}\n  SOFTMAX: {dtypes: [fp32]}\n  GATHER: {dtypes: [fp32]}\n";
 const char* kGpuTable =
     "schema_version: 1\nname: gpu_t\nversion: t1\nsource: test\nops:\n"
     "  FULLY_CONNECTED: {dtypes: [fp32, fp16], const_weights: true, batch1_only: true}\n"
@@ -221,6 +221,30 @@ TEST_CASE("mobile_soc: CPU-only designs and nodes no engine runs", "[mobile_soc]
     CHECK(m.find("node `gelu` (GELU, int8) runs on no engine of test_soc") != std::string::npos);
     CHECK(m.find("t.yaml:") != std::string::npos);
   }
+}
+
+TEST_CASE("mobile_soc: an embedding lookup reads only the rows it gathers", "[mobile_soc]") {
+  const MobileSoc soc = test_soc();
+  // ids [1,4] (int32) -> GATHER of a 1,000 x 8 fp32 table (32,000 B) -> [1,4,8] fp32.
+  const std::string trace =
+      "schema_version: 1\nname: t\nmodels:\n  - name: t\n    layers:\n"
+      "      - {name: fc1, op: gemm, m: 1, k: 1, n: 1}\n"
+      "    tflite:\n      inputs: [{name: ids, shape: [1, 4], dtype: int32}]\n      nodes:\n"
+      "        - {name: emb, op: GATHER, inputs: [ids], shape: [1, 4, 8], dtype: fp32, "
+      "weight_bytes: 32000}\n";
+  const SocGraph g = read_soc_graph(
+      load_workload(load_yaml_text(trace, "t.yaml", ErrorKind::Workload, "workload")).models.at(0));
+  CHECK(g.nodes[0].weight_bytes_read() == 128);  // 4 rows x 8 x 4 B, not the 32,000 B table
+  const DelegationPlan plan = partition_graph(g, soc, nullptr);
+  const DesignCost c = design_cost(g, soc, plan, {2, true});
+  // 2 threads at 8 GFLOP/s: 32 elements = 4 ns; bytes 128 (rows) + 128 (output) + 16 (ids) =
+  // 272 B / 100 GB/s = 2.72 ns; 1 us dispatch. (Reading the whole table would take 321 ns.)
+  CHECK(c.cpu_s == Approx(1e-6 + 4e-9));
+  // The table stays resident: the ledger holds all 32,000 B; the arena is ids + output.
+  const auto ledger = memory_ledger(g, plan, c);
+  REQUIRE(ledger.size() == 1);
+  CHECK(ledger[0].weights == 32000);
+  CHECK(ledger[0].arena == 16 + 128);
 }
 
 TEST_CASE("mobile_soc: op-table predicates", "[mobile_soc]") {
