@@ -4,6 +4,7 @@ import math
 import os
 import subprocess
 import sys
+import tempfile
 
 import pytest
 
@@ -199,3 +200,37 @@ def test_cli_bad_inputs_exit_2(tmp_path):
                         "--out", str(tmp_path / "out")], capture_output=True, text=True)
     assert r.returncode == 0, r.stderr
     assert (tmp_path / "out" / "switching.csv").exists()
+
+
+def test_latency_jitter_model():
+    from workloads.carin import profiler
+    # No background load: every run takes L0.
+    assert profiler.latency_stats(2.0, "cpu", "k", jitter={"cpu": (0.0, 0.5)}) == (2.0, 0.0, 2.0, 2.0)
+    # Always loaded with a mean extra slowdown of 0.5: the mean of L0 (1 + X) tends to 1.5 L0.
+    mean, std, mx, p95 = profiler.latency_stats(2.0, "cpu", "k", runs=20000, jitter={"cpu": (1.0, 0.5)})
+    assert mean == pytest.approx(3.0, rel=0.03) and std == pytest.approx(1.0, rel=0.05)  # Exp: sd = mean
+    assert mx >= p95 >= 2.0
+    # Seeded: the same key gives the same statistics, another seed different ones.
+    assert profiler.latency_stats(2.0, "gpu", "k", seed=1) == profiler.latency_stats(2.0, "gpu", "k", seed=1)
+    assert profiler.latency_stats(2.0, "gpu", "k", seed=1) != profiler.latency_stats(2.0, "gpu", "k", seed=2)
+
+
+def test_profile_rows_come_from_the_simulator():
+    npusim = pytest.importorskip("npusim")
+    from workloads.carin import profiler, usecases
+    bert = [m for m in usecases.uc2_models() if m.name == "bert_l2_h128"]
+    quiet = {e: (0.0, 0.0) for e in profiler.JITTER}
+    rows, skipped = profiler.profile_usecase(npusim, "pixel7", "uc2", bert, runs=5, jitter=quiet)
+    # Pixel 7: CPU 8 options x 5 schemes, GPU FP32/FP16/FX8, NPU FP16/FFX8 = 45 candidates.
+    assert len(rows) + len(skipped) == 45
+    by = {r.design_id: r for r in rows}
+    cpu = by["bert_l2_h128|FX8|cpu|2|1"]
+    # Without jitter the latency is the simulated one: total_seconds of the same design.
+    with tempfile.TemporaryDirectory() as d:
+        path, params, _ = bert[0].trace("FX8", d)
+        st = npusim.run(profiler.design_hw("pixel7", "cpu", 2, 1), path)
+    assert cpu["L_mean_ms"][0] == pytest.approx(st["total_seconds"] * 1e3)
+    assert cpu["L_std_ms"][0] == 0
+    # S = parameters x 1 B (int8); A is the paper's input for FX8.
+    assert cpu["S_MB"][0] == pytest.approx(params / 1e6)
+    assert cpu["A"][0] == 91.75
