@@ -234,3 +234,34 @@ def test_profile_rows_come_from_the_simulator():
     # S = parameters x 1 B (int8); A is the paper's input for FX8.
     assert cpu["S_MB"][0] == pytest.approx(params / 1e6)
     assert cpu["A"][0] == 91.75
+
+
+@pytest.mark.parametrize("model,gflops,mparams", [
+    # [P] carin.md §2 UC1 (CARIn Table 2): FLOPs (G) and parameters (M); tolerance 2 %.
+    ("mobilenet_v2_1.0", 0.60, 3.49), ("mobilenet_v2_1.4", 1.16, 6.09),
+    ("efficientnet_lite0", 0.77, 4.63), ("efficientnet_lite4", 5.11, 12.95),
+    ("regnety_008", 1.60, 6.25), ("regnety_016", 3.23, 11.18),
+])
+def test_uc1_graphs_match_the_papers_counts(model, gflops, mparams):
+    from workloads.carin import cnn_graphs
+    from workloads.exporters import bert_family
+    g = cnn_graphs.build(model, "FP32")
+    assert bert_family.flops(g) / 1e9 == pytest.approx(gflops, rel=0.02)
+    assert g.params / 1e6 == pytest.approx(mparams, rel=0.02)
+    # Integer schemes: 1 B weights, int8 activations; FX8 keeps float I/O around them.
+    fx8 = cnn_graphs.build(model, "FX8")
+    assert fx8.nodes[0]["op"] == "QUANTIZE" and fx8.nodes[-1]["dtype"] == "fp32"
+    assert cnn_graphs.build(model, "FFX8").inputs[0]["dtype"] == "int8"
+
+
+def test_uc1_graph_runs_on_the_soc():
+    npusim = pytest.importorskip("npusim")
+    from workloads.carin import cnn_graphs, profiler
+    text, _, _ = cnn_graphs.graph("mobilenet_v2_1.0", "FP16")
+    with tempfile.TemporaryDirectory() as d:
+        path = os.path.join(d, "m.yaml")
+        with open(path, "w") as f:
+            f.write(text)
+        st = npusim.run(profiler.design_hw("pixel7", "gpu", 4, 1), path)
+    # The GPU delegate takes every operator of MobileNetV2 (CONV, DEPTHWISE, ADD, MEAN, FC, ...).
+    assert st["soc_engine"]["delegated_work_fraction"][0] > 0.99

@@ -7,6 +7,7 @@ variant. UC2's BERT and XtremeDistil use ReLU and folded BatchNorm, as CARIn dep
 import os
 import sys
 
+from . import cnn_graphs
 from .profiler import ModelSpec
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "exporters"))
@@ -55,4 +56,10 @@ def uc2_models():
     return [ModelSpec(m, bert_graph(m), UC2_ACCURACY[m]) for m in UC2_ACCURACY]
 
 
-USECASES = {"uc2": uc2_models}
+def uc1_models():
+    """UC1's classifiers the suite exports (cnn_graphs.py); MobileViT-XS/S are not exported yet."""
+    return [ModelSpec(m, (lambda name: lambda scheme: cnn_graphs.graph(name, scheme))(m), UC1_ACCURACY[m])
+            for m in UC1_ACCURACY if m in cnn_graphs.BUILDERS]
+
+
+USECASES = {"uc1": uc1_models, "uc2": uc2_models}
