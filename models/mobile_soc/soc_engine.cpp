@@ -215,6 +215,7 @@ class SocEngine : public sc_core::sc_module, public IAccelerator {
         nodes.push_back(l);
       }
       delegated_.push_back(plan.delegated_fraction());
+      delegation_.push_back(delegation_report(g, plan, cost));
       graphs_.push_back(std::move(nodes));
     }
     act_base_[0] = weights;
@@ -279,11 +280,35 @@ class SocEngine : public sc_core::sc_module, public IAccelerator {
     Json mem = Json::array();
     for (const Json& m : memory_) mem.push_back(m);
     s["memory_bytes"] = mem;
+    Json rep = Json::array();
+    for (const Json& x : delegation_) rep.push_back(x);
+    s["delegation"] = rep;
     r.sections["soc_engine"] = s;
     return r;
   }
 
  private:
+  // What the delegate did with a model (transformers-mobile.md §5 "Outputs"): nodes and work
+  // per engine, the partitions, and the partitioner's cost split (seconds, without the DRAM
+  // contention the run adds).
+  static Json delegation_report(const SocGraph& g, const DelegationPlan& plan,
+                                const DesignCost& c) {
+    Json j = Json::object();
+    j["nodes"] = static_cast<uint64_t>(g.nodes.size());
+    j["delegated_nodes"] = plan.delegated_nodes;
+    j["candidate_partitions"] = static_cast<uint64_t>(plan.candidate_partitions);
+    uint64_t acc = 0, cpu = 0;
+    for (const SocPartition& p : plan.partitions) (p.engine == plan.accelerator ? acc : cpu) += 1;
+    j["accelerator_partitions"] = plan.accelerator == nullptr ? 0 : acc;
+    j["cpu_partitions"] = plan.accelerator == nullptr ? acc + cpu : cpu;
+    j["delegated_work_fraction"] = plan.delegated_fraction();
+    j["accelerator_s"] = c.accelerator_s;
+    j["cpu_s"] = c.cpu_s;
+    j["boundary_s"] = c.boundary_s;
+    j["sync_s"] = c.sync_s;
+    j["total_s"] = c.total_s();
+    return j;
+  }
   static uint64_t ceil_div(uint64_t a, uint64_t b) { return b == 0 ? 0 : (a + b - 1) / b; }
   // Part j of `total` split into k nearly equal parts (the first ones one larger).
   static uint64_t share(uint64_t total, uint64_t k, uint64_t j) {
@@ -306,6 +331,7 @@ class SocEngine : public sc_core::sc_module, public IAccelerator {
   const Workload* workload_ = nullptr;
   std::vector<std::vector<LoweredNode>> graphs_;
   std::vector<double> delegated_;  // per model: the share of its work the accelerator takes
+  std::vector<Json> delegation_;   // per model: delegation_report
   std::vector<Json> memory_;       // per model: bytes per engine (memory_ledger)
   uint64_t act_base_[2] = {0, 0}, ops_ = 0, inferences_ = 0;
 };

@@ -179,6 +179,24 @@ TEST_CASE("mobile_soc: a GPU design with a CPU fallback runs as the partitioner 
   REQUIRE(mem != nullptr);
   CHECK(mem->at(0).find("cpu")->as_double() == 1112);
   CHECK(mem->at(0).find("gpu")->as_double() == 1704);
+  // The delegation report: 3 of 5 nodes on the GPU in one partition (of two candidates), the
+  // CPU's two nodes in one partition. The split is the partitioner's estimate, with each
+  // engine's own bandwidth (the GPU's 10 GB/s makes fc2, add and sm memory-bound: 2.0552 +
+  // 2.0576 + 2.0384 + 10 us launch = 16.1512 us, test_mobile_soc.cpp), not the run's fast DRAM:
+  // 16.1512 + 2.204 + 41.888 = 60.2432 us.
+  const Json* rep = o.stats.at_path("soc_engine.delegation");
+  REQUIRE(rep != nullptr);
+  const Json& d = rep->at(0);
+  CHECK(d.find("nodes")->as_double() == 5);
+  CHECK(d.find("delegated_nodes")->as_double() == 3);
+  CHECK(d.find("candidate_partitions")->as_double() == 2);
+  CHECK(d.find("accelerator_partitions")->as_double() == 1);
+  CHECK(d.find("cpu_partitions")->as_double() == 1);
+  CHECK(d.find("accelerator_s")->as_double() == Approx(16.1512e-6));
+  CHECK(d.find("cpu_s")->as_double() == Approx(2.204e-6));
+  CHECK(d.find("boundary_s")->as_double() == Approx(41.888e-6));
+  CHECK(d.find("sync_s")->as_double() == Approx(40e-6));
+  CHECK(d.find("total_s")->as_double() == Approx(60.2432e-6));
   std::ifstream in(std::string(NPUSIM_SOURCE_DIR) + "/docs/mobile_soc.md");
   const std::string doc((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
   CHECK(doc.find("60.134 us with 2 threads") != std::string::npos);
