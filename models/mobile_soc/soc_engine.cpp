@@ -289,7 +289,7 @@ class SocEngine : public sc_core::sc_module, public IAccelerator {
 
  private:
   // What the delegate did with a model (transformers-mobile.md §5 "Outputs"): nodes and work
-  // per engine, the partitions, and the partitioner's cost split (seconds, without the DRAM
+  // per engine, the partitions with their node lists, and the partitioner's cost split (seconds, without the DRAM
   // contention the run adds).
   static Json delegation_report(const SocGraph& g, const DelegationPlan& plan,
                                 const DesignCost& c) {
@@ -307,6 +307,20 @@ class SocEngine : public sc_core::sc_module, public IAccelerator {
     j["boundary_s"] = c.boundary_s;
     j["sync_s"] = c.sync_s;
     j["total_s"] = c.total_s();
+    // The partitions in execution order with their engine, node names and seconds (launch +
+    // operators): which ops the delegate kept and which fell back.
+    Json parts = Json::array();
+    for (size_t i = 0; i < plan.partitions.size(); ++i) {
+      const SocPartition& p = plan.partitions[i];
+      Json names = Json::array();
+      for (size_t n : p.nodes) names.push_back(g.nodes[n].name);
+      Json pj = Json::object();
+      pj["engine"] = p.engine->name;
+      pj["nodes"] = std::move(names);
+      pj["seconds"] = i < c.partition_s.size() ? c.partition_s[i] : 0.0;
+      parts.push_back(std::move(pj));
+    }
+    j["partitions"] = std::move(parts);
     return j;
   }
   static uint64_t ceil_div(uint64_t a, uint64_t b) { return b == 0 ? 0 : (a + b - 1) / b; }

@@ -197,6 +197,19 @@ TEST_CASE("mobile_soc: a GPU design with a CPU fallback runs as the partitioner 
   CHECK(d.find("boundary_s")->as_double() == Approx(41.888e-6));
   CHECK(d.find("sync_s")->as_double() == Approx(40e-6));
   CHECK(d.find("total_s")->as_double() == Approx(60.2432e-6));
+  // The partitions in execution order, with their nodes and seconds: {fc1, gelu} on the CPU
+  // (1.192 + 1.012 = 2.204 us), then {fc2, add, sm} on the GPU (16.1512 us with its launch).
+  const Json* parts = d.find("partitions");
+  REQUIRE(parts != nullptr);
+  REQUIRE(parts->size() == 2);
+  CHECK(parts->at(0).find("engine")->as_string() == "cpu");
+  CHECK(parts->at(0).find("nodes")->size() == 2);
+  CHECK(parts->at(0).find("nodes")->at(1).as_string() == "gelu");
+  CHECK(parts->at(0).find("seconds")->as_double() == Approx(2.204e-6));
+  CHECK(parts->at(1).find("engine")->as_string() == "gpu");
+  CHECK(parts->at(1).find("nodes")->at(0).as_string() == "fc2");
+  CHECK(parts->at(1).find("nodes")->at(2).as_string() == "sm");
+  CHECK(parts->at(1).find("seconds")->as_double() == Approx(16.1512e-6));
   std::ifstream in(std::string(NPUSIM_SOURCE_DIR) + "/docs/mobile_soc.md");
   const std::string doc((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
   CHECK(doc.find("60.134 us with 2 threads") != std::string::npos);
