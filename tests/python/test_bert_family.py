@@ -62,6 +62,21 @@ def test_variants_change_the_graph_as_the_spec_says():
     assert qk["shape"] == [2, 64, 64]
 
 
+def test_mask_forms():
+    # Hugging Face's TF encoders (the default): RESHAPE (int32) -> CAST -> SUB -> MUL, all at
+    # [1, 1, 1, S]; the spec's other form: CAST, SUB, MUL at [1, S], then EXPAND_DIMS.
+    hf = [n for n in build("bert_l2_h128").nodes if n["name"].startswith("mask.")]
+    assert [n["op"] for n in hf] == ["RESHAPE", "CAST", "SUB", "MUL"]
+    assert hf[0]["dtype"] == "int32" and all(n["shape"] == [1, 1, 1, 64] for n in hf)
+    ex = [n for n in build("bert_l2_h128", mask="expand_dims").nodes if n["name"].startswith("mask.")]
+    assert [n["op"] for n in ex] == ["CAST", "SUB", "MUL", "EXPAND_DIMS"]
+    assert ex[-1]["shape"] == [1, 1, 1, 64]
+    # Both feed every layer's mask ADD; the node count is the same.
+    assert len(build("bert_l2_h128").nodes) == len(build("bert_l2_h128", mask="expand_dims").nodes)
+    with pytest.raises(ValueError, match="mask one of"):
+        build("bert_l2_h128", mask="tril")
+
+
 def test_quantisation_sets_dtypes_and_weight_bytes():
     fp32, fp16, ffx8 = (build("bert_l2_h128", quant=q) for q in ("FP32", "FP16", "FFX8"))
     fc = lambda g: [n for n in g.nodes if n["name"] == "l0.q"][0]  # noqa: E731

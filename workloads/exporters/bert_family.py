@@ -11,6 +11,9 @@ vocab) plus variants:
         bottleneck, `ffn_stack` stacked FFNs, 128-d embedding + trigram FC)
   quant FP32 | FP16 | DR8 | FX8 | FFX8 (carin.md §2 Table 1): the dtypes of activations and the
         bytes of weights.
+  mask  reshape (default: Hugging Face's TF encoders, the source of every preset's checkpoint,
+        build the extended mask as tf.reshape -> cast -> (1 - m) * -10000: RESHAPE, CAST, SUB,
+        MUL) | expand_dims (spec §3(b)'s other form: CAST, SUB, MUL, EXPAND_DIMS)
 Each node carries its output shape and dtype, MACs and weight bytes; graph() returns the trace
 text with a generic `layers:` list (the FCs as GEMMs and one attention operator per layer, so
 other accelerators can run it) and the `tflite:` section the mobile SoC partitions.
@@ -26,6 +29,7 @@ import emit  # noqa: E402
 ACTS = ("gelu_builtin", "gelu_tanh", "gelu_erf_flex", "relu")
 NORMS = ("layernorm", "bn_folded", "nonorm")
 QUANTS = ("FP32", "FP16", "DR8", "FX8", "FFX8")
+MASKS = ("reshape", "expand_dims")
 
 # The CARIn UC2 models (transformers-mobile.md §2 table) and the suggested extra points.
 PRESETS = {
@@ -117,10 +121,11 @@ class Graph:
 
 def encoder(name, layers, hidden, heads, ffn, seq=64, batch=1, vocab=30522, classes=6,
             act="gelu_builtin", norm="layernorm", quant="FP32", mobilebert=False, bottleneck=128,
-            ffn_stack=4, embedding=128, fold_heads=False, max_positions=512):
+            ffn_stack=4, embedding=128, fold_heads=False, max_positions=512, mask="reshape"):
     """The graph of one encoder; returns (Graph, generic layers)."""
-    if act not in ACTS or norm not in NORMS or quant not in QUANTS:
-        raise ValueError("act must be one of %s, norm one of %s, quant one of %s" % (ACTS, NORMS, QUANTS))
+    if act not in ACTS or norm not in NORMS or quant not in QUANTS or mask not in MASKS:
+        raise ValueError("act must be one of %s, norm one of %s, quant one of %s, mask one of %s"
+                         % (ACTS, NORMS, QUANTS, MASKS))
     inner = bottleneck if mobilebert else hidden
     if inner % heads:
         raise ValueError("attention width %d is not a multiple of %d heads" % (inner, heads))
@@ -128,7 +133,7 @@ def encoder(name, layers, hidden, heads, ffn, seq=64, batch=1, vocab=30522, clas
     generic = []
     ids = g.input("input_ids", [B, S], "int32")
     types = g.input("token_type_ids", [B, S], "int32")
-    mask = g.input("attention_mask", [B, S], "int32")
+    ids_mask = g.input("attention_mask", [B, S], "int32")
     emb_w = embedding if mobilebert else hidden
     x3 = [B, S, hidden]
     # Embeddings: GATHER x 3, ADD x 2, norm (MobileBERT: 128-d lookup, trigram concat + FC).
@@ -142,11 +147,18 @@ def encoder(name, layers, hidden, heads, ffn, seq=64, batch=1, vocab=30522, clas
     a = g.node("emb.add_pos", "ADD", [w, pos], x3)
     a = g.node("emb.add_type", "ADD", [a, typ], x3)
     x = g.norm(norm, "emb.norm.", a, x3, hidden)
-    # Attention mask: CAST, SUB, MUL(-1e4), EXPAND_DIMS.
-    m = g.node("mask.cast", "CAST", [mask], [B, S], dtype="fp32")
-    m = g.node("mask.sub", "SUB", [m], [B, S], dtype="fp32")
-    m = g.node("mask.mul", "MUL", [m], [B, S], dtype="fp32")
-    m = g.node("mask.expand", "EXPAND_DIMS", [m], [B, 1, 1, S], dtype="fp32")
+    # Attention mask: RESHAPE, CAST, SUB, MUL(-1e4), or CAST, SUB, MUL(-1e4), EXPAND_DIMS.
+    m4 = [B, 1, 1, S]
+    if mask == "reshape":
+        m = g.node("mask.reshape", "RESHAPE", [ids_mask], m4, dtype="int32")
+        m = g.node("mask.cast", "CAST", [m], m4, dtype="fp32")
+        m = g.node("mask.sub", "SUB", [m], m4, dtype="fp32")
+        m = g.node("mask.mul", "MUL", [m], m4, dtype="fp32")
+    else:
+        m = g.node("mask.cast", "CAST", [ids_mask], [B, S], dtype="fp32")
+        m = g.node("mask.sub", "SUB", [m], [B, S], dtype="fp32")
+        m = g.node("mask.mul", "MUL", [m], [B, S], dtype="fp32")
+        m = g.node("mask.expand", "EXPAND_DIMS", [m], m4, dtype="fp32")
     hb = [B * heads, S, d] if fold_heads else [B, heads, S, d]
     sb = [B * heads, S, S] if fold_heads else [B, heads, S, S]
     for i in range(layers):
@@ -250,13 +262,15 @@ def main(argv=None):
     p.add_argument("--norm", choices=NORMS)
     p.add_argument("--quant", choices=QUANTS, default="FP32")
     p.add_argument("--fold-heads", action="store_true", help="attention heads in the batch dimension")
+    p.add_argument("--mask", choices=MASKS, default="reshape", help="how the extended attention mask is built")
     p.add_argument("--out")
     a = p.parse_args(argv)
     cfg = dict(PRESETS[a.model])
     for k in ("act", "norm"):
         if getattr(a, k):
             cfg[k] = getattr(a, k)
-    g, generic = encoder(a.model, seq=a.seq, batch=a.batch, quant=a.quant, fold_heads=a.fold_heads, **cfg)
+    g, generic = encoder(a.model, seq=a.seq, batch=a.batch, quant=a.quant, fold_heads=a.fold_heads, mask=a.mask,
+                         **cfg)
     name = "%s_s%d_%s_%s_%s" % (a.model, a.seq, cfg.get("act", "gelu_builtin"),
                                 cfg.get("norm", "layernorm"), a.quant.lower())
     header = ["Written by workloads/exporters/bert_family.py %s" % " ".join(argv or sys.argv[1:]),
