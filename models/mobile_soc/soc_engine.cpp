@@ -289,8 +289,8 @@ class SocEngine : public sc_core::sc_module, public IAccelerator {
 
  private:
   // What the delegate did with a model (transformers-mobile.md §5 "Outputs"): nodes and work
-  // per engine, the partitions with their node lists, and the partitioner's cost split (seconds, without the DRAM
-  // contention the run adds).
+  // per engine, the partitions with their node lists, and the partitioner's cost split (seconds,
+  // without the DRAM contention the run adds).
   static Json delegation_report(const SocGraph& g, const DelegationPlan& plan,
                                 const DesignCost& c) {
     Json j = Json::object();
