@@ -190,6 +190,21 @@ def test_unknown_model_and_cli(capsys):
     assert "0.1425 GFLOPs" in capsys.readouterr().err
 
 
+def test_docs_table_is_the_computed_one():
+    # docs/mobile_soc.md "Use-case models": the "ours" halves are what the graphs compute.
+    with open(os.path.join(ROOT, "docs", "mobile_soc.md")) as f:
+        doc = f.read()
+    uc1 = ["mobilenet_v2_1.0", "mobilenet_v2_1.4", "efficientnet_lite0", "efficientnet_lite4", "regnety_008",
+           "regnety_016"]
+    for model in uc1 + list(usecase_graphs.MODELS):
+        g = cnn_graphs.build(model, "FP32") if model in uc1 else usecase_graphs.build(model, "FP32")
+        rows = [line for line in doc.splitlines() if line.startswith("| ") and "(`%s`)" % model in line]
+        assert len(rows) == 1, model
+        cells = [c.strip() for c in rows[0].strip("|").split("|")]
+        assert cells[3].split(" / ")[0] == "%.3f" % (g.params / 1e6), model
+        assert cells[4].split(" / ")[0] == "%.4f" % (bert_family.flops(g) / 1e9), model
+
+
 def _run(npusim, model, scheme, engine, device="pixel7"):
     from workloads.carin import profiler
     text, _, _ = usecase_graphs.graph(model, scheme)
