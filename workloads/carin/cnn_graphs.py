@@ -1,8 +1,9 @@
 """TFLite-level graphs of CARIn's UC1 image classifiers (carin.md §2, CARIn Table 2), NHWC,
-batch 1, BatchNorm folded into the convolutions and ReLU6 fused, as the TFLite converter emits
-them: MobileNetV2 (width 1.0 and 1.4, torchvision's layout), EfficientNet-Lite0..4 (B0 blocks
-without squeeze-excitation, ReLU6, stem and head not scaled, first and last stages not
-repeated; tensorflow/tpu efficientnet_lite_builder), RegNetY-008 / 016 (pycls: group
+batch 1 (CnnGraph's `batch` sets another: CARIn UC4 runs 4), BatchNorm folded into the
+convolutions and ReLU6 fused, as the TFLite converter emits them: MobileNetV2 (width 1.0 and
+1.4, torchvision's layout), EfficientNet-Lite0..4 (B0 blocks without squeeze-excitation, ReLU6,
+stem and head not scaled, first and last stages not repeated; tensorflow/tpu
+efficientnet_lite_builder), RegNetY-008 / 016 (pycls: group
 convolutions, squeeze-excitation at 0.25 of the block input). A graph is the `tflite:` section
 the mobile SoC model runs (docs/mobile_soc.md), built on the BERT-family exporter's Graph
 (dtypes and weight bytes per quantisation scheme).
@@ -21,66 +22,69 @@ class CnnGraph(bert_family.Graph):
     """Adds NHWC convolution-network operators; x is (name, h, w, c). `generic` collects the
     trace's accelerator-neutral layers (the convolutions and the classifier)."""
 
-    def __init__(self, quant):
+    def __init__(self, quant, batch=1):
         super().__init__(quant, False)
         self.generic = []
+        self.batch = batch  # images per inference (CARIn UC4 runs batch 4); 1 elsewhere
 
     def image(self, res):
         """The input image: fp32 with a QUANTIZE in FX8 (float I/O), int8 in FFX8."""
         dtype = "int8" if self.quant == "FFX8" else "fp32"
-        x = self.input("image", [1, res, res, 3], dtype)
+        x = self.input("image", [self.batch, res, res, 3], dtype)
         if self.quant == "FX8":
-            x = self.node("quantize", "QUANTIZE", [x], [1, res, res, 3])
+            x = self.node("quantize", "QUANTIZE", [x], [self.batch, res, res, 3])
         return x, res, res, 3
 
     def conv(self, name, x, cout, k, stride=1, groups=1, bias=True):
         src, h, w, c = x
         ho, wo = math.ceil(h / stride), math.ceil(w / stride)  # SAME padding
-        macs = ho * wo * k * k * (c // groups) * cout
-        op = {"name": name, "op": "conv2d", "in_channels": c, "out_channels": cout, "batch": 1, "in_h": h,
-              "in_w": w, "kernel_h": k, "kernel_w": k, "stride": stride, "padding": (k - 1) // 2}
+        macs = self.batch * ho * wo * k * k * (c // groups) * cout
+        op = {"name": name, "op": "conv2d", "in_channels": c, "out_channels": cout, "batch": self.batch,
+              "in_h": h, "in_w": w, "kernel_h": k, "kernel_w": k, "stride": stride, "padding": (k - 1) // 2}
         if groups > 1:
             op["groups"] = groups
         self.generic.append(op)
-        out = self.node(name, "CONV_2D", [src], [1, ho, wo, cout], macs=macs,
+        out = self.node(name, "CONV_2D", [src], [self.batch, ho, wo, cout], macs=macs,
                         weights=self.weights(k * k * (c // groups) * cout, cout if bias else 0))
         return out, ho, wo, cout
 
     def dw(self, name, x, k, stride=1):
         src, h, w, c = x
         ho, wo = math.ceil(h / stride), math.ceil(w / stride)
-        self.generic.append({"name": name, "op": "depthwise_conv2d", "channels": c, "batch": 1, "in_h": h,
-                             "in_w": w, "kernel_h": k, "kernel_w": k, "stride": stride,
+        self.generic.append({"name": name, "op": "depthwise_conv2d", "channels": c, "batch": self.batch,
+                             "in_h": h, "in_w": w, "kernel_h": k, "kernel_w": k, "stride": stride,
                              "padding": (k - 1) // 2})
-        out = self.node(name, "DEPTHWISE_CONV_2D", [src], [1, ho, wo, c], macs=ho * wo * k * k * c,
+        out = self.node(name, "DEPTHWISE_CONV_2D", [src], [self.batch, ho, wo, c],
+                        macs=self.batch * ho * wo * k * k * c,
                         weights=self.weights(k * k * c, c))
         return out, ho, wo, c
 
     def add(self, name, a, b):
-        return self.node(name, "ADD", [a[0], b[0]], [1, a[1], a[2], a[3]]), a[1], a[2], a[3]
+        return self.node(name, "ADD", [a[0], b[0]], [self.batch, a[1], a[2], a[3]]), a[1], a[2], a[3]
 
     def mean(self, name, x):
-        return self.node(name, "MEAN", [x[0]], [1, 1, 1, x[3]]), 1, 1, x[3]
+        return self.node(name, "MEAN", [x[0]], [self.batch, 1, 1, x[3]]), 1, 1, x[3]
 
     def se(self, p, x, squeeze):
         """Squeeze-excitation: MEAN, 1x1 CONV (ReLU), 1x1 CONV, LOGISTIC, MUL."""
         s = self.mean(p + ".pool", x)
         s = self.conv(p + ".fc1", s, squeeze, 1)
         s = self.conv(p + ".fc2", s, x[3], 1)
-        g = self.node(p + ".sigmoid", "LOGISTIC", [s[0]], [1, 1, 1, x[3]])
-        return self.node(p + ".scale", "MUL", [x[0], g], [1, x[1], x[2], x[3]]), x[1], x[2], x[3]
+        g = self.node(p + ".sigmoid", "LOGISTIC", [s[0]], [self.batch, 1, 1, x[3]])
+        return self.node(p + ".scale", "MUL", [x[0], g], [self.batch, x[1], x[2], x[3]]), x[1], x[2], x[3]
 
     def head(self, x, classes):
         x = self.mean("pool", x)
-        r = self.node("flatten", "RESHAPE", [x[0]], [1, x[3]])
-        fc = self.node("classifier", "FULLY_CONNECTED", [r], [1, classes], macs=x[3] * classes,
+        b = self.batch
+        r = self.node("flatten", "RESHAPE", [x[0]], [b, x[3]])
+        fc = self.node("classifier", "FULLY_CONNECTED", [r], [b, classes], macs=b * x[3] * classes,
                        weights=self.weights(x[3] * classes, classes))
-        self.generic.append({"name": "classifier", "op": "gemm", "m": 1, "k": x[3], "n": classes,
+        self.generic.append({"name": "classifier", "op": "gemm", "m": b, "k": x[3], "n": classes,
                              "b_operand": "weight"})
         if self.quant == "FX8":  # float outputs
-            fc = self.node("dequantize", "DEQUANTIZE", [fc], [1, classes], dtype="fp32")
-            return self.node("softmax", "SOFTMAX", [fc], [1, classes], dtype="fp32")
-        return self.node("softmax", "SOFTMAX", [fc], [1, classes])
+            fc = self.node("dequantize", "DEQUANTIZE", [fc], [b, classes], dtype="fp32")
+            return self.node("softmax", "SOFTMAX", [fc], [b, classes], dtype="fp32")
+        return self.node("softmax", "SOFTMAX", [fc], [b, classes])
 
 
 def _divisible(v, divisor=8):
