@@ -8,8 +8,8 @@ from a seeded background-load model); CARIn's formulation, RASS and baselines
 (workloads/carin) run on those tables. As carin.md §5 says, the designs and the gain ratios are
 properties of the simulated profiles: the rows compare their structure and magnitudes with the
 paper's, nothing is fitted to them. Accuracies are the paper's (inputs). Covered: the
-single-DNN use cases UC1 (image classification: MobileNetV2, EfficientNet-Lite, RegNetY;
-MobileViT is not exported yet) and UC2 (text: BERT-L2, XtremeDistil, MobileBERT). The
+single-DNN use cases UC1 (image classification: MobileNetV2, EfficientNet-Lite, RegNetY,
+MobileViT) and UC2 (text: BERT-L2, XtremeDistil, MobileBERT). The
 multi-DNN use cases UC3 and UC4 (C6, C7, C9) need YAMNet and the UC4 nets and co-run profiles,
 and are listed as not run.
 
@@ -299,14 +299,13 @@ def main():
     md.append("- *Storage (C11)*: CARIn stores the distinct model files of the designs RASS keeps (column "
               "\"models kept\"), so it follows which architectures they use; OODIn's rule (§6.8: the variants "
               "in X') is compared as well as the sum of every variant; the spec's own check (§7) found OODIn's "
-              "UC1 A71, UC2 and UC4 figures not reproducible by summing variants. UC1's OODIn sums lack MobileViT "
-              "(not exported; its FP32 and FP16 files are 47 MB).\n")
+              "UC1 A71, UC2 and UC4 figures not reproducible by summing variants.\n")
     md.append("- *CPU DR8*: DR8 designs run at the fp32 rate on the CPU (activations are fp32 in the graph); "
               "TFLite's dynamic-range kernels quantise activations on the fly and run int8 arithmetic, so the "
               "model is pessimistic for DR8.\n\n")
     md.append("## Not run\n\n- UC3 and UC4 (C6, C7, C9, their storage in C11): multi-DNN co-run profiles and the "
               "YAMNet and UC4 graphs are not built yet; RASS, the baselines and the replay already take multi-DNN "
-              "tables (tests/python/test_carin.py).\n- MobileViT-XS/S in UC1 (not exported).\n- C10 (re-solve "
+              "tables (tests/python/test_carin.py).\n- C10 (re-solve "
               "time on the phone): this host's RASS time is in docs/performance.md (42 ms at |X| = 10,000), a "
               "trend, not comparable with a phone.\n\n")
     md.append(R.kinds_table(rows))

@@ -7,7 +7,7 @@ variant. UC2's BERT and XtremeDistil use ReLU and folded BatchNorm, as CARIn dep
 import os
 import sys
 
-from . import cnn_graphs
+from . import cnn_graphs, usecase_graphs
 from .profiler import ModelSpec
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "exporters"))
@@ -57,10 +57,12 @@ def uc2_models():
 
 
 def uc1_models():
-    """UC1's CNN classifiers (cnn_graphs.py). MobileViT-XS/S have graphs (usecase_graphs.py) but
-    are not in UC1's design table yet: adding them changes the committed UC1 reproduction."""
-    return [ModelSpec(m, (lambda name: lambda scheme: cnn_graphs.graph(name, scheme))(m), UC1_ACCURACY[m])
-            for m in UC1_ACCURACY if m in cnn_graphs.BUILDERS]
+    """UC1's classifiers: the CNNs of cnn_graphs.py and MobileViT-XS/S (usecase_graphs.py; FP32
+    and FP16 only, as in the paper)."""
+    def spec(m):
+        mod = cnn_graphs if m in cnn_graphs.BUILDERS else usecase_graphs
+        return ModelSpec(m, lambda scheme: mod.graph(m, scheme), UC1_ACCURACY[m])
+    return [spec(m) for m in UC1_ACCURACY]
 
 
 USECASES = {"uc1": uc1_models, "uc2": uc2_models}
