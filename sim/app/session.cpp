@@ -181,10 +181,12 @@ struct Profile {  // each model alone on the hardware, for ANTT and the schedule
 };
 
 // One simulation of `workload` on `hw`: builds the hardware, runs the runtime, reports.
+// `program_accelerator`: without a stream, the accelerator the program runs on (none: the
+// first free one).
 SessionOutput simulate(const std::shared_ptr<YamlDoc>& hw_doc, const Workload& workload,
                        const std::string& timeline_path, const RunOptions& options,
-                       const Profile* profile,
-                       size_t timeline_limit = Timeline::kDefaultMaxEvents) {
+                       const Profile* profile, size_t timeline_limit = Timeline::kDefaultMaxEvents,
+                       std::optional<size_t> program_accelerator = std::nullopt) {
   SessionOutput out;
   SimKernel kernel;
   StatGroup stats("hw");
@@ -200,6 +202,7 @@ SessionOutput simulate(const std::shared_ptr<YamlDoc>& hw_doc, const Workload& w
   setup.accelerator_names =
       hw.names.empty() ? std::vector<std::string>{hw_name(*hw_doc)} : hw.names;
   setup.workload = &workload;
+  setup.program_accelerator = program_accelerator;
   std::unique_ptr<Component> scheduler;
   if (workload.requests && profile != nullptr) {
     setup.stream = parse_request_stream(workload, hw.names);
@@ -295,20 +298,22 @@ SessionOutput run_session(SessionInput in) {
   if (!workload.requests)
     return simulate(in.hw, workload, in.timeline_path, in.options, nullptr, in.timeline_limit);
   // A request stream: first each model alone, for the isolated latencies (validating the
-  // stream before spending time on them).
+  // stream before spending time on them), on the accelerator its first mix entry pins it to
+  // (a heterogeneous platform's engines differ), else on the platform's first free one.
   const RequestStream stream = parse_request_stream(workload, platform_names(*in.hw));
   Profile profile;
   profile.isolated_ps.assign(workload.models.size(), 0);
   profile.operators.assign(workload.models.size(), 0);
   for (size_t m = 0; m < workload.models.size(); ++m) {
-    if (std::none_of(stream.mix.begin(), stream.mix.end(),
-                     [m](const MixEntry& e) { return e.model == m; }))
-      continue;
+    const auto entry = std::find_if(stream.mix.begin(), stream.mix.end(),
+                                    [m](const MixEntry& e) { return e.model == m; });
+    if (entry == stream.mix.end()) continue;
     Workload alone = workload;
     alone.models = {workload.models[m]};
     alone.requests.reset();
     const SessionOutput o =
-        simulate(in.hw, alone, "", in.options, nullptr);  // (progress: Ctrl-C works)
+        simulate(in.hw, alone, "", in.options, nullptr, Timeline::kDefaultMaxEvents,
+                 entry->accelerator);  // (progress: Ctrl-C works)
     profile.isolated_ps[m] =
         static_cast<uint64_t>(std::llround(o.stats.find("total_seconds")->as_double() * 1e12));
     profile.operators[m] = o.operators;

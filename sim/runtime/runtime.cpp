@@ -104,14 +104,12 @@ struct Runtime::Impl {
   }
 
   // Whether `r` may run on `slot`: a started request stays where its program is; a pinned
-  // request runs only on its accelerator.
+  // request (a mix entry's accelerator, or the single program's) runs only on its accelerator.
   bool allowed(const Request& r, const Slot& slot) const {
     if (r.rec.started) return r.slot == &slot;
-    if (s.stream) {
-      const auto& pin = s.stream->mix[r.rec.mix].accelerator;
-      if (pin && *pin != slot.index) return false;
-    }
-    return true;
+    const std::optional<size_t>& pin =
+        s.stream ? s.stream->mix[r.rec.mix].accelerator : s.program_accelerator;
+    return !pin || *pin == slot.index;
   }
 
   RequestView view(const Request& r) const {
@@ -404,6 +402,8 @@ Runtime::Runtime(RuntimeSetup s) : impl_(std::make_unique<Impl>()) {
   NPUSIM_ASSERT(!s.accelerators.empty() && s.workload != nullptr,
                 "runtime without accelerators or workload");
   NPUSIM_ASSERT(!s.stream || s.scheduler != nullptr, "request stream without a scheduler");
+  NPUSIM_ASSERT(!s.program_accelerator || *s.program_accelerator < s.accelerators.size(),
+                "program accelerator out of range");
   impl_->s = std::move(s);
 }
 

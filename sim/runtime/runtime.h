@@ -58,10 +58,12 @@ struct RuntimeSetup {
   std::vector<std::string> accelerator_names;
   const Workload* workload = nullptr;
   std::optional<RequestStream> stream;  // none: one request running every model in order
-  IScheduler* scheduler = nullptr;      // required with a stream
-  std::vector<uint64_t> isolated_ps;    // per model: latency alone (stream only)
-  std::vector<uint64_t> isolated_ops;   // per model: operators of one run (stream only)
-  bool log_decisions = false;           // keep every decision (decisions())
+  // No stream: the accelerator (index) the one request runs on; none: the first that is free.
+  std::optional<size_t> program_accelerator;
+  IScheduler* scheduler = nullptr;     // required with a stream
+  std::vector<uint64_t> isolated_ps;   // per model: latency alone (stream only)
+  std::vector<uint64_t> isolated_ops;  // per model: operators of one run (stream only)
+  bool log_decisions = false;          // keep every decision (decisions())
 };
 
 class Runtime {

@@ -113,9 +113,8 @@ TEST_CASE("mobile_soc: two DNNs on two engines share the LPDDR as the DRAM predi
   const Json* list = o.stats.at_path("requests.list");
   REQUIRE(list != nullptr);
   const double peak = 25.6e9, mib = 1024.0 * 1024.0;
-  // Alone, each on its own engine (single programs on the same LPDDR). (The runtime profiles a
-  // stream's isolated latencies on the platform's first accelerator whatever the mix pins, so
-  // the GPU's is measured here directly.)
+  // Alone, each on its own engine (single programs on the same LPDDR). The session profiles a
+  // stream's isolated latencies on the accelerator the mix pins each model to, so they agree.
   const std::string lpddr =
       "dram: {channels: 2, channel_bandwidth: 12.8GB/s, latency: 100ns, capacity: 1GiB}\n";
   auto alone = [&](const std::string& which, const std::string& model) {
@@ -135,6 +134,10 @@ TEST_CASE("mobile_soc: two DNNs on two engines share the LPDDR as the DRAM predi
     CHECK(latency == Approx((cpu ? 18 : 12) * mib / peak).epsilon(0.03));
     // Slow-downs: CPU 18 / 12 = 1.5x, GPU 12 / 6 = 2x.
     CHECK(latency / (cpu ? cpu_alone : gpu_alone) == Approx(cpu ? 1.5 : 2.0).epsilon(0.04));
+    // The stream's own isolated latency and NTT: the GPU model profiled on the GPU (6 MiB at
+    // fp16), not on the platform's first accelerator (the CPU, 12 MiB at fp32).
+    CHECK(r.find("isolated_s")->as_double() == Approx(cpu ? cpu_alone : gpu_alone).epsilon(0.01));
+    CHECK(r.find("ntt")->as_double() == Approx(cpu ? 1.5 : 2.0).epsilon(0.04));
   }
   CHECK(o.stats.at_path("dram.bytes_read")->as_double() == 12 * mib);
 }
