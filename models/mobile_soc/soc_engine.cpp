@@ -162,7 +162,10 @@ class SocEngine : public sc_core::sc_module, public IAccelerator {
       if (!fit.empty()) throw MappingError("model `" + m.name + "`: " + fit);
       // Boundary time, in seconds, held before a node (index: position in run order) or after
       // the last one: launch + entry sync before an accelerator partition, exit sync before the
-      // next partition, each crossing before the partition that reads it (outputs: at the end).
+      // next partition. Each crossing is a copy node before the partition that reads it
+      // (outputs: at the end): the tensor's bytes read and written through the DRAM (the
+      // engines share the LPDDR, so a co-running DNN contends with the copy), computing for the
+      // delegate's copy, layout and conversion time.
       std::vector<size_t> first_of(g.nodes.size(), 0);  // node -> its partition's first position
       std::vector<double> before(g.nodes.size() + 1, 0);
       size_t pos = 0;
@@ -176,15 +179,24 @@ class SocEngine : public sc_core::sc_module, public IAccelerator {
         }
         pos += part.nodes.size();
       }
+      std::vector<std::vector<LoweredNode>> copies(g.nodes.size() + 1);
       for (const BoundaryCrossing& b : cost.crossings) {
-        const double t = b.copy_s + b.layout_s + b.convert_s;
-        before[b.consumer < 0 ? g.nodes.size() : first_of[static_cast<size_t>(b.consumer)]] += t;
+        LoweredNode l;
+        l.name = "boundary." + g.tensor(b.tensor).name + ".to_" + b.to;
+        l.op = "BOUNDARY_COPY";
+        l.compute = cycles(b.copy_s + b.layout_s + b.convert_s);
+        l.input = b.bytes;
+        l.output = b.bytes;
+        activations = std::max(activations, b.bytes);
+        copies[b.consumer < 0 ? g.nodes.size() : first_of[static_cast<size_t>(b.consumer)]]
+            .push_back(std::move(l));
       }
       std::vector<LoweredNode> nodes;
       pos = 0;
       for (const SocPartition& part : plan.partitions) {
         const Engine& pe = *part.engine;
         for (size_t i : part.nodes) {
+          for (LoweredNode& c : copies[pos]) nodes.push_back(std::move(c));
           const SocNode& n = g.nodes[i];
           // The compute side of op_seconds (the memory side is the DRAM's timing here).
           const double rate =
@@ -207,13 +219,14 @@ class SocEngine : public sc_core::sc_module, public IAccelerator {
           nodes.push_back(l);
         }
       }
-      if (before.back() > 0) {  // results back on the CPU after the last partition
+      if (before.back() > 0) {  // the last partition's exit sync
         LoweredNode l;
         l.name = "boundary.out";
         l.op = "BOUNDARY";
         l.dispatch = cycles(before.back());
         nodes.push_back(l);
       }
+      for (LoweredNode& c : copies.back()) nodes.push_back(std::move(c));  // results to the CPU
       delegated_.push_back(plan.delegated_fraction());
       delegation_.push_back(delegation_report(g, plan, cost));
       graphs_.push_back(std::move(nodes));
