@@ -266,6 +266,9 @@ class SocEngine : public sc_core::sc_module, public IAccelerator {
         w.weight_addr = j * ceil_div(l.weight, k);
         w.store_bytes = share(l.output, k, j);
         w.store_addr = j * ceil_div(l.output, k);
+        // A unit that stores nothing (a boundary's sync) holds no output block: one opened
+        // and never stored would stay pending into the next request's units.
+        w.opens_output = w.closes_output = w.store_bytes > 0;
         w.lowered_cycles = share(l.compute, k, j);
         units.push_back(w);
       }

@@ -200,6 +200,17 @@ TEST_CASE("mobile_soc: a GPU design with a CPU fallback runs as the partitioner 
   const double t = o.stats.find("total_seconds")->as_double();
   CHECK(t >= 60.134e-6);
   CHECK(t == Approx(60.134e-6).epsilon(0.002));
+  // Two requests at once on the one accelerator run back to back: the second ends at 2 x
+  // 60.134 us. (The design ends with the GPU's exit sync, a unit that stores nothing; it must
+  // not hold an output block into the next request's units.)
+  const SessionOutput two = run(
+      hw,
+      wl + "requests:\n  arrivals: trace\n  trace: [{at: 0us, model: t}, {at: 0us, model: t}]\n");
+  const Json* list = two.stats.at_path("requests.list");
+  REQUIRE(list != nullptr);
+  REQUIRE(list->size() == 2);
+  CHECK(list->at(0).find("latency_s")->as_double() == Approx(60.134e-6).epsilon(0.002));
+  CHECK(list->at(1).find("latency_s")->as_double() == Approx(2 * 60.134e-6).epsilon(0.002));
   CHECK(o.stats.at_path("soc_engine.delegated_work_fraction")->at(0).as_double() ==
         Approx(1344.0 / 2976.0));
   // The memory ledger of test_mobile_soc.cpp: CPU 216 + 896 B, GPU 168 + 576 + 960 B.
