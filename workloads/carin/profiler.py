@@ -106,8 +106,10 @@ def enumerate_designs(device, models):
 
 
 def profile_usecase(npusim, device, usecase, models, runs=100, seed=0, jitter=None,
-                    runtime_mb=RUNTIME_MB):
-    """The design table of a single-DNN use case on a device, and what was skipped."""
+                    runtime_mb=RUNTIME_MB, raw_ms=None):
+    """The design table of a single-DNN use case on a device, and what was skipped. raw_ms, a
+    dict, receives each design's simulated latency L0 (ms, before the background load) by
+    design_id (corun.py's L^single for NTT)."""
     if device not in DEVICES:
         raise CarinInputError(f"device `{device}` is not one of {', '.join(DEVICES)}")
     rows, skipped = [], []
@@ -126,6 +128,8 @@ def profile_usecase(npusim, device, usecase, models, runs=100, seed=0, jitter=No
                 continue
             l0 = st["total_seconds"] * 1e3
             did = f"{m.name}|{s}|{e}|{t}|{x}"
+            if raw_ms is not None:
+                raw_ms[did] = l0
             mean, std, mx, p95 = latency_stats(l0, e, f"{device}|{did}", runs, seed, jitter)
             mf = sum(soc["memory_bytes"][0].values()) / 1e6 + runtime_mb
             rows.append(design_from_row({

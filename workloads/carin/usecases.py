@@ -65,4 +65,37 @@ def uc1_models():
     return [spec(m) for m in UC1_ACCURACY]
 
 
+# [P] carin.md §2 UC3 (CARIn Table 4): FP32 top-1 (%) of the MIT Indoor scene nets and YAMNet's
+# AudioSet mAP. [I] The spec gives only the FP32 figures, so every scheme the model has gets the
+# FP32 value (in UC1 the schemes differ by < 0.6 points). Table 8 quotes three int8 scene
+# accuracies of the designs RASS kept (Lite2 FFX8 77.54, FX8 77.69, Lite0 FFX8 69.18); they are
+# not used: only the kept variants' figures are known, so using them would favour exactly those.
+UC3_FP32 = {"yamnet": 0.3756, "efficientnet_lite0_mit67": 69.78, "efficientnet_lite2_mit67": 76.72,
+            "efficientnet_lite4_mit67": 79.33}
+# [P] carin.md §2 UC4 (CARIn Table 5), FP32: gender and ethnicity accuracy (%), age MAE (years,
+# minimised by uc4.yaml). [I] Every scheme gets the FP32 value, as for UC3.
+UC4_FP32 = {"gendernet_mnv2": 95.12, "agenet_mnv2": 5.976, "ethninet_mnv2": 78.17}
+# Multi-DNN use cases: one list of candidate models per DNN, in the tuple's order (the order of
+# uc3.yaml's and uc4.yaml's per-DNN objectives; CARIn Table 8 writes {YAMNet, scene}).
+MULTI_USECASES = {
+    "uc3": (("yamnet",), ("efficientnet_lite0_mit67", "efficientnet_lite2_mit67",
+                          "efficientnet_lite4_mit67")),
+    "uc4": (("gendernet_mnv2",), ("agenet_mnv2",), ("ethninet_mnv2",)),
+}
+MULTI_ACCURACY = {"uc3": UC3_FP32, "uc4": UC4_FP32}
+
+
+def graph_spec(model, fp32_accuracy):
+    """A ModelSpec of a usecase_graphs model whose every scheme has the FP32 accuracy [I]."""
+    schemes = usecase_graphs.MODELS[model][1]
+    return ModelSpec(model, lambda scheme: usecase_graphs.graph(model, scheme),
+                     {s: fp32_accuracy for s in schemes})
+
+
+def multi_models(usecase):
+    """The candidate ModelSpecs of each DNN of a multi-DNN use case (uc3, uc4)."""
+    acc = MULTI_ACCURACY[usecase]
+    return [[graph_spec(m, acc[m]) for m in slot] for slot in MULTI_USECASES[usecase]]
+
+
 USECASES = {"uc1": uc1_models, "uc2": uc2_models}
