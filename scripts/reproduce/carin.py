@@ -236,7 +236,7 @@ def main():
 
     # Sensitivity of the gains to the assumed background load (UC1 + UC2 pooled).
     sens = []
-    for scale in JITTER_SCALES:
+    for scale in JITTER_SCALES[:2] if args.quick else JITTER_SCALES:  # --quick: x0 and x1 only
         gains = {}
         for uc in res:
             if scale == 1.0:
