@@ -33,9 +33,9 @@ C9_SCENE_PROCS = ("dsp", "gpu", "cpu")  # d_0, d_1, d_2's scene processors in Ta
 
 
 def settings(quick):
-    """(keep, inferences, runs): --quick keeps one design per DNN and processor and runs one
-    inference per DNN (no back-to-back loop), the full run corun's defaults."""
-    return (1, 1, 20) if quick else (corun.KEEP, corun.INFERENCES, 100)
+    """(keep, inferences, runs): corun's defaults; --quick takes 20 background-load runs per
+    single design instead of 100."""
+    return (corun.KEEP, corun.INFERENCES, 20 if quick else 100)
 
 
 def run(sim, uc, devices, quick, slo_path):
@@ -79,9 +79,9 @@ def design_section(R, uc, res, names):
           f"Co-run profiles (workloads/carin/corun.py): per DNN and processor the non-dominated single "
           f"designs on (L, S, A, MF), at most {keep}; every tuple of them co-simulated with {inferences} "
           f"back-to-back inference(s) per DNN on the phone's LPDDR; {runs} background-load runs per single "
-          "design. \"fixed point\": tuples co-simulated one accelerator per inference (the direct loop "
-          "trips an engine assertion, docs/mobile_soc.md); \"for transfers\": other phones' stored tuples "
-          "co-simulated here.\n\n"]
+          "design. \"fixed point\": tuples co-simulated one accelerator per inference, the fallback when "
+          "the direct loop stops with an internal error (docs/mobile_soc.md); \"for transfers\": other "
+          "phones' stored tuples co-simulated here.\n\n"]
     lines = []
     for d, p in res["profs"].items():
         ntt = [max(x["NTT"]) for x in p.rows]

@@ -19,7 +19,9 @@ EthniNet) on one phone:
     threads, XNNPACK; accelerator designs' CPU fallbacks at 4 threads with XNNPACK) and a trace
     of `inferences` (default INFERENCES = 3) requests per DNN, all arriving at t = 0 and pinned
     to the DNN's accelerator: each accelerator runs its DNN's inferences back to back, the loops
-    independent. L_i^multi = the mean over DNN i's inferences of finish - start.
+    independent. L_i^multi = the mean over DNN i's inferences of finish - start. (The
+    fixed-point form of cosimulate, one accelerator per inference, is a cross-check and the
+    fallback should the direct form stop with an internal error.)
  4. Metrics (§3): NTT_i = L_i^multi / L_i^single (both simulated, before the background load),
     STP = sum_i L_i^single / L_i^multi = sum_i 1 / NTT_i, F = min_ij NP_i / NP_j with
     NP_i = 1 / NTT_i (= min NP / max NP). The row's latency statistics of DNN i are its single
@@ -29,9 +31,9 @@ EthniNet) on one phone:
 
 What the co-run does NOT model: two DNNs on the CPU are two accelerators, each with the whole
 CPU cluster (core sharing, and the threads' placement on one cluster, are not modelled: only
-their DRAM traffic contends); boundary copies and conversions are fixed times at the
-delegate's copy bandwidth, not DRAM traffic; a CPU fallback of an accelerator design uses its
-own CPU model, not the CPU a co-running CPU design uses; the loops have the same number of
+their DRAM traffic contends, boundary copies included); a CPU fallback of an accelerator
+design uses its own CPU model, not the CPU a co-running CPU design uses; the loops have the
+same number of
 inferences, so the slower DNN's last inferences run partly alone (its NTT is a lower bound on
 steady-state contention); the background load is the single designs', scaled by NTT. A tuple
 that npusim refuses (memory, a config error) is skipped, counted and reported.
@@ -163,42 +165,47 @@ def _trace_of(specs, x, workdir):
     return path, text, _NAME.search(text).group(1)
 
 
-def _loops(specs, designs, inferences, workdir):
-    """The direct form: DNN i's inferences all arrive at 0 on accelerator dnn<i>r0, which runs
-    them back to back."""
-    models, mix = [], []
-    for i, x in enumerate(designs):
-        path, _, name = _trace_of(specs, x, workdir)
-        models.append({"from": os.path.abspath(path)})
-        mix.append({"model": name, "accelerator": f"dnn{i}r0"})
-    trace = [{"at": "0s", "model": m["model"]} for _ in range(inferences) for m in mix]
-    return {"schema_version": 1, "name": "corun", "models": models,
-            "requests": {"arrivals": "trace", "trace": trace, "mix": mix}}
-
-
 def _workload(specs, designs, starts, workdir):
-    """Request (i, k), DNN i's k-th inference, arrives at starts[i][k] on its own accelerator
-    dnn<i>r<k>, as its own copy of the model (a platform pins a model to one accelerator)."""
+    """DNN i's inferences: a looped DNN (starts[i] is None) has all of them arrive at 0 on
+    accelerator dnn<i>r0, which runs them back to back; an instanced one has inference k arrive
+    at starts[i][k] on its own accelerator dnn<i>r<k>, as its own copy of the model (a
+    platform pins a model to one accelerator)."""
     models, mix, trace = [], [], []
     for i, x in enumerate(designs):
-        _, text, name = _trace_of(specs, x, workdir)
-        for k in range(len(starts[i])):
+        path, text, name = _trace_of(specs, x, workdir)
+        if starts[i] is None:
+            models.append({"from": os.path.abspath(path)})
+            mix.append({"model": name, "accelerator": f"dnn{i}r0"})
+            continue
+        for k, t in enumerate(starts[i]):
             copy = os.path.join(workdir, f"{name}_r{k}.yaml")
             if not os.path.exists(copy):
                 with open(copy, "w") as f:
                     f.write(_NAME.sub(f"  - name: {name}_r{k}", text, count=1))
             models.append({"from": os.path.abspath(copy)})
             mix.append({"model": f"{name}_r{k}", "accelerator": f"dnn{i}r{k}"})
-            trace.append((starts[i][k], f"{name}_r{k}"))
-    trace.sort()
-    return {"schema_version": 1, "name": "corun", "models": models,
-            "requests": {"arrivals": "trace", "mix": mix,
-                         "trace": [{"at": f"{round(t * 1e12)}ps", "model": m} for t, m in trace]}}
+            trace.append((t, f"{name}_r{k}"))
+    return models, mix, trace
 
 
-def platform(device, designs, inferences=1):
-    """The co-run platform: the phone's LPDDR and one soc_engine accelerator per DNN and
-    inference (dnn<i>r<k>)."""
+def _write_workload(specs, designs, starts, inferences, workdir):
+    models, mix, trace = _workload(specs, designs, starts, workdir)
+    looped = [mix[sum(1 if s is None else len(s) for s in starts[:i])]["model"]
+              for i in range(len(designs)) if starts[i] is None]
+    trace = [(0.0, m) for _ in range(inferences) for m in looped] + sorted(trace)
+    trace.sort(key=lambda tm: tm[0])  # stable: the looped inferences keep their order at 0
+    path = os.path.join(workdir, f"corun_{os.getpid()}.yaml")
+    with open(path, "w") as f:
+        yaml.safe_dump({"schema_version": 1, "name": "corun", "models": models, "requests": {
+            "arrivals": "trace", "mix": mix,
+            "trace": [{"at": f"{round(t * 1e12)}ps", "model": m} for t, m in trace]}}, f,
+            sort_keys=False)
+    return path
+
+
+def platform(device, designs, instances=None):
+    """The co-run platform: the phone's LPDDR and, per DNN i, instances[i] (default 1)
+    soc_engine accelerators dnn<i>r<k> of its design."""
     with open(os.path.join(profiler.SOC_DIR, f"{device}_corun.yaml")) as f:
         base = yaml.safe_load(f)
     accs = {}
@@ -209,7 +216,7 @@ def platform(device, designs, inferences=1):
         hw = profiler.design_hw(device, e, t, xnn)
         for k in ("name", "dram", "clock"):
             hw.pop(k, None)
-        for k in range(inferences):
+        for k in range(instances[i] if instances else 1):
             accs[f"dnn{i}r{k}"] = dict(hw)
     return {"name": f"{device}-corun", "type": "platform", "clock": base.get("clock", "1GHz"),
             "dram": base["dram"], "accelerators": accs}
@@ -220,7 +227,7 @@ def _spans(st, designs, inferences):
     seen = [0] * len(designs)
     for r in sorted(st["requests"]["list"], key=lambda r: r["start_s"]):
         i, k = (int(v) for v in r["accelerator"][3:].split("r"))
-        k = max(k, seen[i])  # the direct form: one accelerator, inferences in start order
+        k = max(k, seen[i])  # a looped DNN: one accelerator, inferences in start order
         seen[i] = k + 1
         span[i][k] = (r["start_s"], r["finish_s"])
     return span
@@ -230,53 +237,53 @@ def _mean_ms(span):
     return [sum(f - s for s, f in row) * 1e3 / len(row) for row in span]
 
 
+def _run(npusim, device, specs, designs, inferences, l0, looped, workdir):
+    """One co-run with DNN i looped where looped[i], otherwise instanced and iterated to the
+    fixed point. Returns (per-DNN spans, simulations, converged)."""
+    inst = [1 if lp else inferences for lp in looped]
+    hw = platform(device, designs, inst)
+    starts = [None if lp else [k * (l0[i] if l0 else 0.0) * 1e-3 for k in range(inferences)]
+              for i, lp in enumerate(looped)]
+    moved, it = 0.0, 0
+    for it in range(1, MAX_ITERATIONS + 1):
+        st = npusim.run(hw, _write_workload(specs, designs, starts, inferences, workdir))
+        span = _spans(st, designs, inferences)
+        nxt = [None if s is None else [0.0] + [span[i][k][1] for k in range(inferences - 1)]
+               for i, s in enumerate(starts)]
+        moved = max([abs(a - b) for s0, s1 in zip(starts, nxt) if s0 is not None
+                     for a, b in zip(s0, s1)] or [0.0])
+        starts = nxt
+        if moved <= TOLERANCE_S:
+            break
+    return span, it, moved <= TOLERANCE_S
+
+
 def cosimulate(npusim, device, specs, designs, inferences=INFERENCES, workdir=None, l0=None,
                stats=None, direct=True):
     """Per-DNN L^multi (ms): the mean over each DNN's back-to-back inferences.
 
     The direct form runs DNN i's inferences on one accelerator, all arriving at 0, so it runs
-    them back to back. A second request on one accelerator trips an internal error of the
-    execution engine for some designs (docs/mobile_soc.md); then, or with direct=False, each
-    inference runs on its own accelerator instance and the loop is found as a fixed point:
-    inference k+1 of DNN i arrives when its inference k finished in the previous iteration,
+    them back to back. The fixed-point form (direct=False, or when the direct form stops with
+    an internal error, as a second request on one accelerator did before the engine fix
+    58958b5) runs each inference on its own accelerator instance and finds the loop as a fixed
+    point: inference k+1 arrives when inference k finished in the previous simulation,
     starting from k x L0_i (l0: per-DNN single latencies, ms; default 0), until no arrival
     moves by more than TOLERANCE_S (at most MAX_ITERATIONS simulations). stats, a dict,
     receives `iterations` (simulations), `converged` and `direct` (the form used)."""
     if inferences < 1:
         raise CarinInputError(f"inferences must be >= 1, not {inferences}")
-    if direct:
-        with tempfile.TemporaryDirectory() as tmp:
-            work = workdir or tmp
-            wl = os.path.join(work, f"corun_{os.getpid()}.yaml")
-            with open(wl, "w") as f:
-                yaml.safe_dump(_loops(specs, designs, inferences, work), f, sort_keys=False)
-            try:
-                st = npusim.run(platform(device, designs), wl)
-            except npusim.InternalError:
-                st = None
-        if st is not None:
-            if stats is not None:
-                stats.update(iterations=1, converged=True, direct=True)
-            return _mean_ms(_spans(st, designs, inferences))
-    starts = [[k * (l0[i] if l0 else 0.0) * 1e-3 for k in range(inferences)]
-              for i in range(len(designs))]
-    hw = platform(device, designs, inferences)
     with tempfile.TemporaryDirectory() as tmp:
         work = workdir or tmp
-        for it in range(1, MAX_ITERATIONS + 1):
-            wl = os.path.join(work, f"corun_{os.getpid()}.yaml")
-            with open(wl, "w") as f:
-                yaml.safe_dump(_workload(specs, designs, starts, work), f, sort_keys=False)
-            st = npusim.run(hw, wl)
-            span = _spans(st, designs, inferences)
-            nxt = [[0.0] + [span[i][k][1] for k in range(inferences - 1)]
-                   for i in range(len(designs))]
-            moved = max(abs(a - b) for s0, s1 in zip(starts, nxt) for a, b in zip(s0, s1))
-            starts = nxt
-            if moved <= TOLERANCE_S:
-                break
+        looped = [direct] * len(designs)
+        try:
+            span, it, ok = _run(npusim, device, specs, designs, inferences, l0, looped, work)
+        except npusim.InternalError:
+            if not any(looped):
+                raise
+            looped = [False] * len(designs)
+            span, it, ok = _run(npusim, device, specs, designs, inferences, l0, looped, work)
     if stats is not None:
-        stats.update(iterations=it, converged=moved <= TOLERANCE_S, direct=False)
+        stats.update(iterations=it, converged=ok, direct=all(looped))
     return _mean_ms(span)
 
 
