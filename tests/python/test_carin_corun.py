@@ -173,3 +173,41 @@ def test_profile_multi_small_usecase():
                                                                  row["engines"][i], row["threads"][i],
                                                                  row["xnnpack"][i]))["MF_MB"]
                                                  for i in range(3)))
+
+
+def test_a_tuple_npusim_refuses_is_counted_not_raised():
+    # A stand-in simulator that refuses every co-run as npusim refuses a design that does not
+    # fit: add_tuples records the tuple as failed, with the message's first line, and goes on.
+    class Refusing:
+        class Error(Exception):
+            pass
+
+        class InternalError(Error):
+            pass
+
+        def run(self, hw, workload):
+            raise self.Error("design does not fit the RAM: 7 GiB > 6 GiB\nmore detail")
+
+    sim = Refusing()
+    a = single("y", "yamnet", "DR8", "cpu", 5, 3.7, 0.3756, 25, threads=4, xnn=1)
+    b = single("e", "efficientnet_lite0_mit67", "FFX8", "dsp", 9, 3.4, 69.78, 25)
+    prof = corun.CorunProfile("a71", "uc3", [], [[a], [b]], [[a], [b]], [], l0={"y": 4.0, "e": 8.0},
+                              specs=_specs())
+    assert corun.add_tuples(sim, prof, [[a, b]]) == 0
+    assert prof.rows == [] and prof.failed == [("y+e", "design does not fit the RAM: 7 GiB > 6 GiB")]
+
+
+def test_transferred_tuples_find_their_members_here():
+    npusim = pytest.importorskip("npusim")
+    quiet = {e: (0.0, 0.0) for e in ("cpu", "gpu", "npu", "dsp")}
+    p = corun.profile_multi(npusim, "s20fe", "uc4", keep=1, inferences=1, runs=5, jitter=quiet,
+                            a_goals=["max", "min", "max"])
+    # A tuple made here maps back to its members; co-simulating it again adds nothing.
+    members = corun.transferred_members(p, p.rows[:1])
+    assert [m.design_id for m in members[0]] == p.rows[0].design_id.split("+")
+    assert corun.add_tuples(npusim, p, members) == 0
+    # A tuple on a DSP (which the S20 FE lacks) has no members here: not transferable.
+    dsp = corun.tuple_row("a71", "uc4", [single(f"d{i}", m, "FFX8", "dsp", 1, 1, 1, 1) for i, m in
+                                         enumerate(("gendernet_mnv2", "agenet_mnv2", "ethninet_mnv2"))],
+                          [1.0] * 3, [1.0] * 3)
+    assert corun.transferred_members(p, [dsp]) == []
