@@ -211,3 +211,17 @@ def test_transferred_tuples_find_their_members_here():
                                          enumerate(("gendernet_mnv2", "agenet_mnv2", "ethninet_mnv2"))],
                           [1.0] * 3, [1.0] * 3)
     assert corun.transferred_members(p, [dsp]) == []
+
+
+def test_single_latency_agrees_with_the_runtimes_isolated_latency(tmp_path):
+    npusim = pytest.importorskip("npusim")
+    # corun.py takes L^single from the profiler's single-design runs; the runtime (since it
+    # profiles each pinned model on its own accelerator) reports the same isolated latency for
+    # the GPU DNN of a CPU + GPU co-run, not the CPU's.
+    cpu = single("y", "yamnet", "FP32", "cpu", 1, 1, 1, 1, threads=4, xnn=1)
+    gpu = single("e", "efficientnet_lite0_mit67", "FP16", "gpu", 1, 1, 1, 1)
+    wl = corun._write_workload(_specs(), [cpu, gpu], [None, None], 1, str(tmp_path))
+    st = npusim.run(corun.platform("a71", [cpu, gpu]), wl)
+    iso = {r["accelerator"]: r["isolated_s"] * 1e3 for r in st["requests"]["list"]}
+    assert iso["dnn0r0"] == pytest.approx(_alone_ms(npusim, cpu, tmp_path), rel=1e-6)
+    assert iso["dnn1r0"] == pytest.approx(_alone_ms(npusim, gpu, tmp_path), rel=1e-6)
