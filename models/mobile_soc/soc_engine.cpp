@@ -64,6 +64,10 @@ struct LoweredNode {
   std::string name, op;
   uint64_t dispatch = 0, compute = 0;  // cycles
   uint64_t input = 0, weight = 0, output = 0;
+  // Its engine's active time (ns: dispatch + work, no boundary waits), for the energy table:
+  // on the CPU (`cpu`: the design's cores; `copy`: one core, a boundary copy) or the accelerator.
+  uint64_t busy_ns = 0;
+  bool cpu = false, copy = false;
 };
 
 }  // namespace
@@ -148,6 +152,8 @@ class SocEngine : public sc_core::sc_module, public IAccelerator {
     const CpuOptions cpu{p_.threads, p_.xnnpack};
     const double hz = static_cast<double>(p_.clock.hz);
     auto cycles = [hz](double s) { return static_cast<uint64_t>(std::ceil(s * hz)); };
+    auto ns = [](double s) { return static_cast<uint64_t>(std::llround(s * 1e9)); };
+    name_actions(cpu);
     uint64_t weights = 0, activations = 0;
     for (const Model& m : w.models) {
       const SocGraph g = read_soc_graph(m);
@@ -185,6 +191,8 @@ class SocEngine : public sc_core::sc_module, public IAccelerator {
         l.name = "boundary." + g.tensor(b.tensor).name + ".to_" + b.to;
         l.op = "BOUNDARY_COPY";
         l.compute = cycles(b.copy_s + b.layout_s + b.convert_s);
+        l.busy_ns = ns(b.copy_s + b.layout_s + b.convert_s);
+        l.copy = true;
         l.input = b.bytes;
         l.output = b.bytes;
         activations = std::max(activations, b.bytes);
@@ -211,6 +219,8 @@ class SocEngine : public sc_core::sc_module, public IAccelerator {
           l.op = n.op;
           l.dispatch = cycles(pe.dispatch.seconds() / pe.throttle + before[pos++]);
           l.compute = cycles(node_work(n) / rate / pe.throttle);
+          l.busy_ns = ns((pe.dispatch.seconds() + node_work(n) / rate) / pe.throttle);
+          l.cpu = pe.kind == EngineKind::Cpu;
           l.weight = n.weight_bytes_read();
           l.output = n.out.elements() * soc_dtype_bytes(pe.run_dtype(n.out.dtype));
           l.input = node_bytes(n, g, pe) - l.weight - l.output;
@@ -248,6 +258,13 @@ class SocEngine : public sc_core::sc_module, public IAccelerator {
     }
     for (const LoweredNode& l : graphs_[index]) {
       ctx.boundary();
+      if (l.copy) {
+        active_ns_[cpu_cores_.front().first] += l.busy_ns;
+      } else if (l.cpu) {
+        for (const auto& [action, cores] : cpu_cores_) active_ns_[action] += l.busy_ns * cores;
+      } else {
+        active_ns_[accelerator_action_] += l.busy_ns;
+      }
       const size_t id = acc_.begin_op(l.name, l.op, 0);
       const uint64_t parity = ops_++ % 2;
       const OperandBases bases{weight_at, act_base_[parity], act_base_[1 - parity]};
@@ -275,6 +292,15 @@ class SocEngine : public sc_core::sc_module, public IAccelerator {
       engine_->feed(std::move(units), id, bases, l.dispatch);
     }
     ++inferences_;
+  }
+
+  // The engines' active time for the energy table (docs/mobile_soc.md, "Energy"): CPU work
+  // as core-nanoseconds per cluster (`cpu_<cluster>_core_ns`), an accelerator's as its busy
+  // nanoseconds (`<engine>_active_ns`); at P watts a nanosecond costs P nJ.
+  bool activity(ComponentActivity& out) const override {
+    for (size_t i = 0; i < action_names_.size(); ++i)
+      out.actions.emplace_back(action_names_[i], active_ns_[i]);
+    return true;
   }
 
   ExecEngine& engine() override { return *engine_; }
@@ -339,6 +365,29 @@ class SocEngine : public sc_core::sc_module, public IAccelerator {
     j["partitions"] = std::move(parts);
     return j;
   }
+  // The actions of activity(): the clusters whose cores the design's CPU threads occupy (the
+  // fastest first, as the CPU's rate places them) with the cores used, and the accelerator's.
+  void name_actions(const CpuOptions& cpu) {
+    action_names_.clear();
+    cpu_cores_.clear();
+    std::vector<const CpuCluster*> order;
+    for (const CpuCluster& c : soc_.cpu().clusters) order.push_back(&c);
+    std::stable_sort(order.begin(), order.end(), [](const CpuCluster* a, const CpuCluster* b) {
+      return a->rate(SocDtype::Fp32) > b->rate(SocDtype::Fp32);
+    });
+    int64_t left = cpu.threads;
+    for (const CpuCluster* c : order) {
+      if (left <= 0) break;
+      cpu_cores_.emplace_back(action_names_.size(),
+                              static_cast<uint64_t>(std::min(left, c->cores)));
+      action_names_.push_back("cpu_" + c->name + "_core_ns");
+      left -= c->cores;
+    }
+    accelerator_action_ = action_names_.size();
+    if (engine_spec_->kind != EngineKind::Cpu)
+      action_names_.push_back(engine_spec_->name + "_active_ns");
+    active_ns_.assign(action_names_.size(), 0);
+  }
   static uint64_t ceil_div(uint64_t a, uint64_t b) { return b == 0 ? 0 : (a + b - 1) / b; }
   // Part j of `total` split into k nearly equal parts (the first ones one larger).
   static uint64_t share(uint64_t total, uint64_t k, uint64_t j) {
@@ -364,6 +413,10 @@ class SocEngine : public sc_core::sc_module, public IAccelerator {
   std::vector<Json> delegation_;   // per model: delegation_report
   std::vector<Json> memory_;       // per model: bytes per engine (memory_ledger)
   uint64_t act_base_[2] = {0, 0}, ops_ = 0, inferences_ = 0;
+  std::vector<std::string> action_names_;               // activity()'s actions
+  std::vector<uint64_t> active_ns_;                     // and their counts
+  std::vector<std::pair<size_t, uint64_t>> cpu_cores_;  // (action, cores used) per cluster
+  size_t accelerator_action_ = 0;
 };
 
 NPUSIM_REGISTER_COMPONENT(SocEngine, "accelerator", "soc_engine",

@@ -234,6 +234,10 @@ def test_profile_rows_come_from_the_simulator():
     # S = parameters x 1 B (int8); A is the paper's input for FX8.
     assert cpu["S_MB"][0] == pytest.approx(params / 1e6)
     assert cpu["A"][0] == 91.75
+    # E: the run's energy from the Pixel 7's table (mobile_soc_pixel7: 2 threads on the two
+    # X1 cores at 2 W each, so at most 4 W x the latency plus the LPDDR and buffers).
+    assert cpu["E_mJ"] == pytest.approx(st["energy"]["total_j"] * 1e3)
+    assert 0 < cpu["E_mJ"] < 4.0 * cpu["L_mean_ms"][0] * 1.2
 
 
 @pytest.mark.parametrize("model,gflops,mparams", [

@@ -213,6 +213,25 @@ TEST_CASE("mobile_soc: a GPU design with a CPU fallback runs as the partitioner 
   CHECK(list->at(1).find("latency_s")->as_double() == Approx(2 * 60.134e-6).epsilon(0.002));
   CHECK(o.stats.at_path("soc_engine.delegated_work_fraction")->at(0).as_double() ==
         Approx(1344.0 / 2976.0));
+  // Energy (docs/mobile_soc.md, "Energy"): the engines' active time priced by a table. CPU
+  // core-ns: fc1 1,192 + gelu 1,012 ns on the 2 big cores = 4,408, plus the three boundary
+  // copies on one big core, 736 + 736 + 416 = 1,888: 6,296 at 1 nJ; GPU busy ns (dispatch +
+  // work, no memory waits): fc2 2,036 + add 2,003 + sm 2,003 = 6,042 at 1 uJ (distinct
+  // prices, so the sum tells both counts apart): 6.296 uJ + 6.042 mJ.
+  const fs::path table = fs::temp_directory_path() / "npusim_test_mobile_soc_energy.yaml";
+  std::ofstream(table) << "name: soc_test\ntechnology: test\nsource: test\nbase: horowitz_45nm\n"
+                          "components:\n  soc_engine:\n    actions:\n"
+                          "      cpu_big_core_ns: {energy: 1nJ, source: test}\n"
+                          "      gpu_active_ns: {energy: 1uJ, source: test}\n";
+  const SessionOutput e = run(hw + "energy: {table: " + table.string() + "}\n", wl);
+  const Json* comps = e.stats.at_path("energy.components");
+  REQUIRE(comps != nullptr);
+  double soc_j = -1;
+  for (size_t i = 0; i < comps->size(); ++i) {
+    if (comps->at(i).find("path")->as_string() == "hw")
+      soc_j = comps->at(i).find("dynamic_j")->as_double();
+  }
+  CHECK(soc_j == Approx(6296e-9 + 6042e-6));
   // The memory ledger of test_mobile_soc.cpp: CPU 216 + 896 B, GPU 168 + 576 + 960 B.
   const Json* mem = o.stats.at_path("soc_engine.memory_bytes");
   REQUIRE(mem != nullptr);

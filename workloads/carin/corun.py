@@ -20,8 +20,7 @@ EthniNet) on one phone:
     of `inferences` (default INFERENCES = 3) requests per DNN, all arriving at t = 0 and pinned
     to the DNN's accelerator: each accelerator runs its DNN's inferences back to back, the loops
     independent. L_i^multi = the mean over DNN i's inferences of finish - start. (The
-    fixed-point form of cosimulate, one accelerator per inference, is a cross-check and the
-    fallback should the direct form stop with an internal error.)
+    fixed-point form of cosimulate, one accelerator per inference, is a cross-check.)
  4. Metrics (§3): NTT_i = L_i^multi / L_i^single (both simulated, before the background load),
     STP = sum_i L_i^single / L_i^multi = sum_i 1 / NTT_i, F = min_ij NP_i / NP_j with
     NP_i = 1 / NTT_i (= min NP / max NP). The row's latency statistics of DNN i are its single
@@ -113,7 +112,6 @@ class CorunProfile:
     inferences: int = INFERENCES
     simulations: int = 0       # co-run simulations (fixed-point iterations, all tuples)
     unconverged: list = field(default_factory=list)  # tuples whose loops did not settle
-    fixed_point: int = 0       # tuples co-simulated in the fixed-point form
 
     def single_of(self, dnn, config):
         """DNN dnn's profiled single design with config (model, scheme, engine, threads,
@@ -263,9 +261,8 @@ def cosimulate(npusim, device, specs, designs, inferences=INFERENCES, workdir=No
     """Per-DNN L^multi (ms): the mean over each DNN's back-to-back inferences.
 
     The direct form runs DNN i's inferences on one accelerator, all arriving at 0, so it runs
-    them back to back. The fixed-point form (direct=False, or when the direct form stops with
-    an internal error, as a second request on one accelerator did before the engine fix
-    58958b5) runs each inference on its own accelerator instance and finds the loop as a fixed
+    them back to back. The fixed-point form (direct=False: an independent cross-check, used by
+    the tests) runs each inference on its own accelerator instance and finds the loop as a fixed
     point: inference k+1 arrives when inference k finished in the previous simulation,
     starting from k x L0_i (l0: per-DNN single latencies, ms; default 0), until no arrival
     moves by more than TOLERANCE_S (at most MAX_ITERATIONS simulations). stats, a dict,
@@ -275,23 +272,24 @@ def cosimulate(npusim, device, specs, designs, inferences=INFERENCES, workdir=No
     with tempfile.TemporaryDirectory() as tmp:
         work = workdir or tmp
         looped = [direct] * len(designs)
-        try:
-            span, it, ok = _run(npusim, device, specs, designs, inferences, l0, looped, work)
-        except npusim.InternalError:
-            if not any(looped):
-                raise
-            looped = [False] * len(designs)
-            span, it, ok = _run(npusim, device, specs, designs, inferences, l0, looped, work)
+        span, it, ok = _run(npusim, device, specs, designs, inferences, l0, looped, work)
     if stats is not None:
         stats.update(iterations=it, converged=ok, direct=all(looped))
     return _mean_ms(span)
+
+
+def _sum_energy(singles):
+    """A round's energy: each DNN's inference as its single design spends it (the engines'
+    active time and the bytes moved do not change under contention); empty if one is unknown."""
+    es = [x["E_mJ"] for x in singles]
+    return "" if any(e in ("", None) for e in es) else sum(es)
 
 
 def tuple_row(device, usecase, singles, l0, l_multi):
     """The design-table row of a tuple of single designs with its co-run latencies."""
     ntt, stp, f = metrics(l0, l_multi)
     v = {"device": device, "usecase": usecase, "design_id": "+".join(x.design_id for x in singles),
-         "E_mJ": "", "NTT": ntt, "STP": stp, "F": f,
+         "E_mJ": _sum_energy(singles), "NTT": ntt, "STP": stp, "F": f,
          "MF_MB": sum(x["MF_MB"] for x in singles),
          "W_GFLOPs": sum(x["W_GFLOPs"] for x in singles)}
     for c in ("models", "schemes", "engines", "threads", "xnnpack", "A", "S_MB"):
@@ -322,7 +320,6 @@ def add_tuples(npusim, prof, members, workdir=None):
             prof.failed.append((did, str(err).splitlines()[0]))
             continue
         prof.simulations += it["iterations"]
-        prof.fixed_point += 0 if it["direct"] else 1
         if not it["converged"]:
             prof.unconverged.append(did)
         prof.rows.append(tuple_row(prof.device, prof.usecase, singles, l0, lm))

@@ -19,7 +19,8 @@ with probability p_e, which slows the run by a factor 1 + X, X ~ Exponential(mea
 The mean, standard deviation, maximum and 95th percentile are over those runs; TP = 1 / mean.
 MF is the memory ledger's total (weights, arenas, delegate buffers) plus `runtime_mb` of
 interpreter and app [assumed]; S = parameters x bytes per parameter of the scheme; W = the
-graph's FLOPs; A is an input (the paper's accuracy of that model and scheme).
+graph's FLOPs; A is an input (the paper's accuracy of that model and scheme); E the run's
+energy from the phone's energy table (docs/mobile_soc.md, "Energy"; assumed powers).
 """
 import os
 import random
@@ -79,6 +80,8 @@ def design_hw(device, engine, threads, xnnpack):
     hw.update(name=f"{device}-{engine}", soc=os.path.join(SOC_DIR, f"{device}.yaml"),
               engine=engine, threads=threads, xnnpack=bool(xnnpack), dram=platform["dram"],
               clock=platform.get("clock", "1GHz"))
+    if "energy" in platform:  # the phone's energy table (engines' active power, LPDDR)
+        hw["energy"] = platform["energy"]
     return hw
 
 
@@ -137,5 +140,6 @@ def profile_usecase(npusim, device, usecase, models, runs=100, seed=0, jitter=No
                 "schemes": s, "engines": e, "threads": t, "xnnpack": x, "L_mean_ms": mean,
                 "L_std_ms": std, "L_max_ms": mx, "L_p95_ms": p95, "TP_inf_s": 1e3 / mean,
                 "A": m.accuracy[s], "S_MB": params * BYTES_PER_PARAM[s] / 1e6, "MF_MB": mf,
-                "E_mJ": "", "W_GFLOPs": flops / 1e9, "NTT": "", "STP": "", "F": ""}))
+                "E_mJ": st["energy"]["total_j"] * 1e3 if "energy" in st else "",
+                "W_GFLOPs": flops / 1e9, "NTT": "", "STP": "", "F": ""}))
     return rows, skipped
