@@ -44,7 +44,7 @@ def main(argv=None):
     for i, s in enumerate(prof.singles):
         profile.write_csv(f"{stem}_dnn{i}.csv", s)
     print(f"{args.device} {args.usecase}: {len(prof.rows)} tuples co-simulated "
-          f"({prof.fixed_point} in the fixed-point form, {len(prof.failed)} failed), kept per DNN "
+          f"({len(prof.failed)} failed), kept per DNN "
           f"{[len(s) for s in prof.singles]}, {prof.seconds:.1f} CPU s -> {stem}.csv")
     for did, msg in prof.failed:
         print(f"  failed {did}: {msg}")

@@ -79,20 +79,19 @@ def design_section(R, uc, res, names):
           f"Co-run profiles (workloads/carin/corun.py): per DNN and processor the non-dominated single "
           f"designs on (L, S, A, MF), at most {keep}; every tuple of them co-simulated with {inferences} "
           f"back-to-back inference(s) per DNN on the phone's LPDDR; {runs} background-load runs per single "
-          "design. \"fixed point\": tuples co-simulated one accelerator per inference, the fallback when "
-          "the direct loop stops with an internal error (docs/mobile_soc.md); \"for transfers\": other "
+          "design. \"for transfers\": other "
           "phones' stored tuples co-simulated here.\n\n"]
     lines = []
     for d, p in res["profs"].items():
         ntt = [max(x["NTT"]) for x in p.rows]
         stp = [x["STP"] for x in p.rows]
         lines.append([names[d], " / ".join(str(len(t)) for t in p.tables),
-                      " / ".join(str(len(s)) for s in p.singles), len(p.rows), p.fixed_point,
+                      " / ".join(str(len(s)) for s in p.singles), len(p.rows),
                       len(p.failed), res["added"][d], len(res["sols"][d].feasible),
                       f"{min(ntt):.2f}-{max(ntt):.2f}" if ntt else "-",
                       f"{min(stp):.2f}-{max(stp):.2f}" if stp else "-", f"{p.seconds:.1f}"])
     md.append(R.md_table(["device", "single designs per DNN", "kept per DNN", "tuples co-simulated",
-                    "fixed point", "failed", "for transfers", "feasible", "max NTT range", "STP range",
+                    "failed", "for transfers", "feasible", "max NTT range", "STP range",
                     "CPU s"], lines))
     md.append("\n")
     for d, sol in res["sols"].items():
