@@ -318,6 +318,16 @@ def main():
               "\"models kept\"), so it follows which architectures they use; OODIn's rule (§6.8: the variants "
               "in X') is compared as well as the sum of every variant; the spec's own check (§7) found OODIn's "
               "UC1 A71, UC2 and UC4 figures not reproducible by summing variants.\n")
+    bs = {dev: B.architecture(t, "size") for dev, t in res["uc1"]["tables"].items()}
+    bs_lat = {dev: min((x["L_mean_ms"][0] for x in t if x["models"][0] == bs[dev]), default=float("nan"))
+              for dev, t in res["uc1"]["tables"].items()}
+    _, bs_na, _ = pooled(res["uc1"]["gains"], "B-S")
+    md.append(f"- *C1 against B-S (UC1)*: B-S fixes the architecture with the fewest parameters, "
+              f"{', '.join(sorted(set(bs.values())))}; its fastest design's mean latency is "
+              f"{', '.join(f'{v:.1f}' for v in bs_lat.values())} ms ({', '.join(DEVICES.values())}) against UC1's "
+              f"41.67 ms bound on the maximum latency (background load included), so it has nothing to run in "
+              f"{bs_na} of the device states (N/A) and the few ratios left are large. MobileViT's transformer blocks keep the patch area in the batch dimension, which the GPU "
+              "delegate rejects, and run on the CPU in fp32 / fp16 only (no int8 variant).\n")
     md += m_misses
     md.append("- *CPU DR8*: DR8 designs run at the fp32 rate on the CPU (activations are fp32 in the graph); "
               "TFLite's dynamic-range kernels quantise activations on the fly and run int8 arithmetic, so the "
