@@ -32,6 +32,14 @@ C9_A71 = {"d_0": "{yamnet FP16 CPU2, Lite2 FFX8 DSP} 57 MB, 77.54 %",
 C9_SCENE_PROCS = ("dsp", "gpu", "cpu")  # d_0, d_1, d_2's scene processors in Table 8
 
 
+
+def solution_intro(title, sol, what):
+    """The line above a device's kept designs (feasible count, opt cap, dropped objectives), and
+    the infeasible line when RASS kept none."""
+    head = (f"**{title}** ({len(sol.feasible)} feasible; {sol.at_cap()} at the opt cap; "
+            f"dropped objectives: {', '.join(sol.norm.dropped) or 'none'})\n\n")
+    return head if sol.designs else head + f"infeasible: no {what} meets the SLOs\n\n"
+
 def settings(quick):
     """(keep, inferences, runs): corun's defaults; --quick takes 20 background-load runs per
     single design instead of 100."""
@@ -95,10 +103,8 @@ def design_section(R, uc, res, names):
                     "CPU s"], lines))
     md.append("\n")
     for d, sol in res["sols"].items():
-        md.append(f"**{names[d]}** ({len(sol.feasible)} feasible; {sol.at_cap()} at the opt cap; "
-                  f"dropped objectives: {', '.join(sol.norm.dropped) or 'none'})\n\n")
+        md.append(solution_intro(names[d], sol, "tuple"))
         if not sol.designs:
-            md.append("infeasible: no tuple meets the SLOs\n\n")
             continue
         md.append(R.md_table(["role", "design", "opt", "L mean (ms)", "NTT", "STP", "F", "S (MB)", "MF (MB)",
                         "A (input)"],

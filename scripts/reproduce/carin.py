@@ -138,10 +138,8 @@ def design_section(uc, res):
                            f"{res['cpu'][d]:.1f}"] for d in DEVICES]))
     md.append("\n")
     for dev, sol in res["sols"].items():
-        md.append(f"**{DEVICES[dev]}** ({len(sol.feasible)} feasible; {sol.at_cap()} at the opt cap; "
-                  f"dropped objectives: {', '.join(sol.norm.dropped) or 'none'})\n\n")
+        md.append(M.solution_intro(DEVICES[dev], sol, "design"))
         if not sol.designs:
-            md.append("infeasible: no design meets the SLOs\n\n")
             continue
         md.append(R.md_table(["role", "design", "opt", "L mean (ms)", "S (MB)", "MF (MB)", "A (input)"],
                              [[r, sol.designs[r].label(), f"{sol.opt[sol.designs[r].design_id]:.3f}",
