@@ -331,7 +331,7 @@ def main():
               "TFLite's dynamic-range kernels quantise activations on the fly and run int8 arithmetic, so the "
               "model is pessimistic for DR8.\n\n")
     md.append("## Not run\n\n- C10 (re-solve "
-              "time on the phone): this host's RASS time is in docs/performance.md (42 ms at |X| = 10,000), a "
+              "time on the phone): this host's RASS time is in docs/performance.md, a "
               "trend, not comparable with a phone.\n\n")
     md.append(R.kinds_table(rows))
     setup = ("UC1 and UC2 on three simulated phones (mobile SoC model), UC3 and UC4 on co-simulated multi-DNN "

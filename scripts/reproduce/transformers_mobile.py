@@ -209,6 +209,7 @@ def plot(path, res, seq):
                 cell = res.get((m, seq, variant, dev))
                 if not cell:
                     continue
+                cpu_ms = best(cell["cpu"])["ms"]  # each group relative to its best CPU design
                 bars = [("CPU", best(cell["cpu"]))]
                 bars += [(f"GPU {t[11:15]}", best(cell["acc"], engine="gpu", table=t, sync=1.0)) for t in GPU_TABLES]
                 bars += [(e.upper(), best(cell["acc"], engine=e, sync=1.0)) for e in ("npu", "dsp")]
@@ -217,16 +218,17 @@ def plot(path, res, seq):
                         continue
                     bottom = 0.0
                     for k, c in colors.items():
-                        ax.bar(x, d[k], bottom=bottom, color=c, width=0.8)
-                        bottom += d[k]
+                        ax.bar(x, d[k] / cpu_ms, bottom=bottom, color=c, width=0.8)
+                        bottom += d[k] / cpu_ms
                     labels.append((x, f"{LABEL[m][:12]} {variant[:4]} {name}"))
                     x += 1
                 x += 1
         ax.set_xticks([p for p, _ in labels])
         ax.set_xticklabels([t for _, t in labels], fontsize=5, rotation=70, ha="right")
-        ax.set_yscale("log")
-        ax.set_ylabel("ms (log)")
-        ax.set_title(f"{DEVICES[dev]}, S = {seq}: accelerator (blue), CPU fallback (orange), boundary (red)")
+        ax.axhline(1.0, color="k", lw=0.8)
+        ax.set_ylabel("latency / best CPU design's")
+        ax.set_title(f"{DEVICES[dev]}, S = {seq}: accelerator (blue), CPU fallback (orange), boundary (red), "
+                     "relative to each graph's best CPU design")
     fig.tight_layout()
     fig.savefig(path, dpi=100)
     plt.close(fig)
@@ -447,7 +449,8 @@ def _markdown(args, rows, models, seqs, n_designs, cpu_s, skipped, x2, x3, x4, x
                      [f"GPU {t[11:]} (ms)" for t in GPU_TABLES] + ["GPU current, EXPAND_DIMS mask (ms)"], x4),
           "\n![latency split](transformers_mobile.png)\n\n"
           "Bars: the partitioner's split of the best design per engine (accelerator compute, CPU fallback, "
-          "boundary: sync, copies, layout and dtype conversion), at each engine's own bandwidth.\n\n",
+          "boundary: sync, copies, layout and dtype conversion), at each engine's own bandwidth, relative to the "
+          "graph's best CPU design (the line at 1: a bar above it gains nothing from its accelerator).\n\n",
           "## X5: engines feasible for the text models (friendly graphs, >= 90 % of the work delegated)\n\n",
           R.md_table(["phone", "paper (CARIn Fig. 4)"] + [f"suite, GPU {t[11:]}" for t in GPU_TABLES] +
                      ["max delegated work per accelerator (GPU current)"], x5),
