@@ -31,23 +31,29 @@ double CpuCluster::rate(SocDtype d) const {
 double Engine::rate(SocDtype d, const CpuOptions& cpu) const {
   if (kind == EngineKind::Cpu) {
     // Fastest cores first; the slowest used core paces an evenly split operator.
-    std::vector<const CpuCluster*> order;
-    for (const CpuCluster& c : clusters) order.push_back(&c);
-    std::stable_sort(order.begin(), order.end(), [d](const CpuCluster* a, const CpuCluster* b) {
-      return a->rate(d) > b->rate(d);
-    });
-    int64_t left = cpu.threads;
-    double slowest = 0;
-    for (const CpuCluster* c : order) {
-      if (left <= 0) break;
-      slowest = c->rate(d);
-      left -= c->cores;
-    }
+    const auto used = placement(cpu.threads, d);
+    const double slowest = used.empty() ? 0 : used.back().first->rate(d);
     return static_cast<double>(cpu.threads) * slowest *
            (cpu.xnnpack ? xnnpack_efficiency : reference_efficiency);
   }
   return static_cast<double>(clock.hz) * ops_per_cycle[static_cast<size_t>(run_dtype(d))] *
          efficiency;
+}
+
+std::vector<std::pair<const CpuCluster*, int64_t>> Engine::placement(int64_t threads,
+                                                                     SocDtype d) const {
+  std::vector<const CpuCluster*> order;
+  for (const CpuCluster& c : clusters) order.push_back(&c);
+  std::stable_sort(order.begin(), order.end(), [d](const CpuCluster* a, const CpuCluster* b) {
+    return a->rate(d) > b->rate(d);
+  });
+  std::vector<std::pair<const CpuCluster*, int64_t>> out;
+  for (const CpuCluster* c : order) {
+    if (threads <= 0) break;
+    out.emplace_back(c, std::min(threads, c->cores));
+    threads -= c->cores;
+  }
+  return out;
 }
 
 SocDtype Engine::run_dtype(SocDtype d) const {

@@ -22,6 +22,7 @@
 #include <cstdint>
 #include <memory>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "models/mobile_soc/op_support.h"
@@ -74,6 +75,8 @@ struct Engine {
 
   // Ops per second at `d` (CPU: with `cpu`'s threads and XNNPACK); 0 when it cannot compute it.
   double rate(SocDtype d, const CpuOptions& cpu) const;
+  // CPU: the clusters `threads` occupy, fastest at `d` first, each with the cores it gives.
+  std::vector<std::pair<const CpuCluster*, int64_t>> placement(int64_t threads, SocDtype d) const;
   // The dtype a tensor of dtype `d` is computed at inside this engine.
   SocDtype run_dtype(SocDtype d) const;
 };

@@ -366,22 +366,13 @@ class SocEngine : public sc_core::sc_module, public IAccelerator {
     return j;
   }
   // The actions of activity(): the clusters whose cores the design's CPU threads occupy (the
-  // fastest first, as the CPU's rate places them) with the cores used, and the accelerator's.
+  // CPU's placement, at fp32) with the cores used, and the accelerator's.
   void name_actions(const CpuOptions& cpu) {
     action_names_.clear();
     cpu_cores_.clear();
-    std::vector<const CpuCluster*> order;
-    for (const CpuCluster& c : soc_.cpu().clusters) order.push_back(&c);
-    std::stable_sort(order.begin(), order.end(), [](const CpuCluster* a, const CpuCluster* b) {
-      return a->rate(SocDtype::Fp32) > b->rate(SocDtype::Fp32);
-    });
-    int64_t left = cpu.threads;
-    for (const CpuCluster* c : order) {
-      if (left <= 0) break;
-      cpu_cores_.emplace_back(action_names_.size(),
-                              static_cast<uint64_t>(std::min(left, c->cores)));
-      action_names_.push_back("cpu_" + c->name + "_core_ns");
-      left -= c->cores;
+    for (const auto& [cluster, cores] : soc_.cpu().placement(cpu.threads, SocDtype::Fp32)) {
+      cpu_cores_.emplace_back(action_names_.size(), static_cast<uint64_t>(cores));
+      action_names_.push_back("cpu_" + cluster->name + "_core_ns");
     }
     accelerator_action_ = action_names_.size();
     if (engine_spec_->kind != EngineKind::Cpu)
