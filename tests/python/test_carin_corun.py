@@ -114,7 +114,7 @@ def test_corun_on_two_processors_is_slower_than_alone(tmp_path):
     cpu = single("y", "yamnet", "FP32", "cpu", 1, 1, 1, 1, threads=4, xnn=1)
     gpu = single("e", "efficientnet_lite4_mit67", "FP32", "gpu", 1, 1, 1, 1)
     l0 = [_alone_ms(npusim, x, tmp_path) for x in (cpu, gpu)]
-    lm = corun.cosimulate(npusim, "a71", _specs(), [cpu, gpu], inferences=2, l0=l0)
+    lm = corun.cosimulate(npusim, "a71", _specs(), [cpu, gpu], inferences=2)
     ntt, stp, f = corun.metrics(l0, lm)
     # Both wait for the DRAM the other uses: neither is faster than alone, and the faster one
     # (YAMNet, all of whose inferences overlap the GPU's) is measurably slower.
@@ -123,36 +123,16 @@ def test_corun_on_two_processors_is_slower_than_alone(tmp_path):
     assert stp < 2.0 and 0 < f <= 1.0
 
 
-def test_corun_alone_matches_the_single_run_in_both_forms(tmp_path):
+def test_corun_alone_matches_the_single_run(tmp_path):
     npusim = pytest.importorskip("npusim")
     # Without a co-runner there is no contention: the co-run harness (platform, back-to-back
-    # trace) gives the single run's latency, NTT = 1, in the direct form and in the
-    # fixed-point form (one accelerator per inference).
+    # trace) gives the single run's latency for every inference, NTT = 1.
     x = single("g", "gendernet_mnv2", "FFX8", "cpu", 1, 1, 1, 1, threads=2, xnn=1)
     l0 = _alone_ms(npusim, x, tmp_path)
-    st = {}
-    direct = corun.cosimulate(npusim, "a71", _specs(), [x], inferences=3, l0=[l0], stats=st)
-    assert st["direct"] and direct[0] == pytest.approx(l0, rel=1e-6)
-    fixed = corun.cosimulate(npusim, "a71", _specs(), [x], inferences=3, l0=[l0], stats=st,
-                             direct=False)
-    assert not st["direct"] and st["converged"] and fixed[0] == pytest.approx(l0, rel=1e-3)
+    alone = corun.cosimulate(npusim, "a71", _specs(), [x], inferences=3)
+    assert alone[0] == pytest.approx(l0, rel=1e-6)
     with pytest.raises(CarinInputError, match="inferences must be >= 1"):
         corun.cosimulate(npusim, "a71", _specs(), [x], inferences=0)
-
-
-def test_fixed_point_agrees_with_direct_loops(tmp_path):
-    npusim = pytest.importorskip("npusim")
-    # Two DNNs whose loops overlap (CPU and DSP): the fixed point (inference k+1 arrives when k
-    # finished) reproduces the direct back-to-back loops within 1 %.
-    a = single("y", "yamnet", "DR8", "cpu", 1, 1, 1, 1, threads=8, xnn=1)
-    b = single("e", "efficientnet_lite0_mit67", "FFX8", "dsp", 1, 1, 1, 1)
-    l0 = [_alone_ms(npusim, x, tmp_path) for x in (a, b)]
-    direct = corun.cosimulate(npusim, "a71", _specs(), [a, b], inferences=3, l0=l0)
-    st = {}
-    fixed = corun.cosimulate(npusim, "a71", _specs(), [a, b], inferences=3, l0=l0, stats=st,
-                             direct=False)
-    assert st["converged"]
-    assert fixed == pytest.approx(direct, rel=0.01)
 
 
 def test_profile_multi_small_usecase():
@@ -220,8 +200,8 @@ def test_single_latency_agrees_with_the_runtimes_isolated_latency(tmp_path):
     # the GPU DNN of a CPU + GPU co-run, not the CPU's.
     cpu = single("y", "yamnet", "FP32", "cpu", 1, 1, 1, 1, threads=4, xnn=1)
     gpu = single("e", "efficientnet_lite0_mit67", "FP16", "gpu", 1, 1, 1, 1)
-    wl = corun._write_workload(_specs(), [cpu, gpu], [None, None], 1, str(tmp_path))
+    wl = corun._write_workload(_specs(), [cpu, gpu], 1, str(tmp_path))
     st = npusim.run(corun.platform("a71", [cpu, gpu]), wl)
     iso = {r["accelerator"]: r["isolated_s"] * 1e3 for r in st["requests"]["list"]}
-    assert iso["dnn0r0"] == pytest.approx(_alone_ms(npusim, cpu, tmp_path), rel=1e-6)
-    assert iso["dnn1r0"] == pytest.approx(_alone_ms(npusim, gpu, tmp_path), rel=1e-6)
+    assert iso["dnn0"] == pytest.approx(_alone_ms(npusim, cpu, tmp_path), rel=1e-6)
+    assert iso["dnn1"] == pytest.approx(_alone_ms(npusim, gpu, tmp_path), rel=1e-6)

@@ -19,14 +19,13 @@ EthniNet) on one phone:
     threads, XNNPACK; accelerator designs' CPU fallbacks at 4 threads with XNNPACK) and a trace
     of `inferences` (default INFERENCES = 3) requests per DNN, all arriving at t = 0 and pinned
     to the DNN's accelerator: each accelerator runs its DNN's inferences back to back, the loops
-    independent. L_i^multi = the mean over DNN i's inferences of finish - start. (The
-    fixed-point form of cosimulate, one accelerator per inference, is a cross-check.)
+    independent. L_i^multi = the mean over DNN i's inferences of finish - start.
  4. Metrics (§3): NTT_i = L_i^multi / L_i^single (both simulated, before the background load),
     STP = sum_i L_i^single / L_i^multi = sum_i 1 / NTT_i, F = min_ij NP_i / NP_j with
     NP_i = 1 / NTT_i (= min NP / max NP). The row's latency statistics of DNN i are its single
     design's (background load included) times NTT_i; TP_i = 1000 / L_mean; S_i and A_i are the
     single design's; MF = the sum of the DNNs' MF (each runs its own interpreter, so each
-    carries profiler.RUNTIME_MB); W = the sum of their FLOPs; E unknown.
+    carries profiler.RUNTIME_MB); W = the sum of their FLOPs; E = the sum of their energies.
 
 What the co-run does NOT model: two DNNs on the CPU are two accelerators, each with the whole
 CPU cluster (core sharing, and the threads' placement on one cluster, are not modelled: only
@@ -52,8 +51,6 @@ from .profile import design_from_row
 
 KEEP = 3
 INFERENCES = 3
-TOLERANCE_S = 1e-6      # a loop's arrivals agree with its completions to 1 us
-MAX_ITERATIONS = 12
 _NAME = re.compile(r"^  - name: (\S+)", re.M)
 
 
@@ -110,8 +107,6 @@ class CorunProfile:
     l0: dict = field(default_factory=dict)      # single design_id -> L0 (ms)
     specs: dict = field(default_factory=dict)   # model name -> ModelSpec
     inferences: int = INFERENCES
-    simulations: int = 0       # co-run simulations (fixed-point iterations, all tuples)
-    unconverged: list = field(default_factory=list)  # tuples whose loops did not settle
 
     def single_of(self, dnn, config):
         """DNN dnn's profiled single design with config (model, scheme, engine, threads,
@@ -156,54 +151,33 @@ def _check(device, slots):
         raise CarinInputError(f"a model may be a candidate of one DNN only: {', '.join(names)}")
 
 
-def _trace_of(specs, x, workdir):
+def _model_of(specs, x, workdir):
+    """The trace file of single design x and the name of its model inside."""
     path, _, _ = specs[x["models"][0]].trace(x["schemes"][0], workdir)
     with open(path) as f:
-        text = f.read()
-    return path, text, _NAME.search(text).group(1)
+        return path, _NAME.search(f.read()).group(1)
 
 
-def _workload(specs, designs, starts, workdir):
-    """DNN i's inferences: a looped DNN (starts[i] is None) has all of them arrive at 0 on
-    accelerator dnn<i>r0, which runs them back to back; an instanced one has inference k arrive
-    at starts[i][k] on its own accelerator dnn<i>r<k>, as its own copy of the model (a
-    platform pins a model to one accelerator)."""
-    models, mix, trace = [], [], []
+def _write_workload(specs, designs, inferences, workdir):
+    """DNN i's model pinned to accelerator dnn<i>, its `inferences` requests all arriving at 0:
+    each accelerator runs its DNN's inferences back to back."""
+    models, mix = [], []
     for i, x in enumerate(designs):
-        path, text, name = _trace_of(specs, x, workdir)
-        if starts[i] is None:
-            models.append({"from": os.path.abspath(path)})
-            mix.append({"model": name, "accelerator": f"dnn{i}r0"})
-            continue
-        for k, t in enumerate(starts[i]):
-            copy = os.path.join(workdir, f"{name}_r{k}.yaml")
-            if not os.path.exists(copy):
-                with open(copy, "w") as f:
-                    f.write(_NAME.sub(f"  - name: {name}_r{k}", text, count=1))
-            models.append({"from": os.path.abspath(copy)})
-            mix.append({"model": f"{name}_r{k}", "accelerator": f"dnn{i}r{k}"})
-            trace.append((t, f"{name}_r{k}"))
-    return models, mix, trace
-
-
-def _write_workload(specs, designs, starts, inferences, workdir):
-    models, mix, trace = _workload(specs, designs, starts, workdir)
-    looped = [mix[sum(1 if s is None else len(s) for s in starts[:i])]["model"]
-              for i in range(len(designs)) if starts[i] is None]
-    trace = [(0.0, m) for _ in range(inferences) for m in looped] + sorted(trace)
-    trace.sort(key=lambda tm: tm[0])  # stable: the looped inferences keep their order at 0
+        path, name = _model_of(specs, x, workdir)
+        models.append({"from": os.path.abspath(path)})
+        mix.append({"model": name, "accelerator": f"dnn{i}"})
     path = os.path.join(workdir, f"corun_{os.getpid()}.yaml")
     with open(path, "w") as f:
         yaml.safe_dump({"schema_version": 1, "name": "corun", "models": models, "requests": {
             "arrivals": "trace", "mix": mix,
-            "trace": [{"at": f"{round(t * 1e12)}ps", "model": m} for t, m in trace]}}, f,
-            sort_keys=False)
+            "trace": [{"at": "0ps", "model": m["model"]} for _ in range(inferences) for m in mix]}},
+            f, sort_keys=False)
     return path
 
 
-def platform(device, designs, instances=None):
-    """The co-run platform: the phone's LPDDR and, per DNN i, instances[i] (default 1)
-    soc_engine accelerators dnn<i>r<k> of its design."""
+def platform(device, designs):
+    """The co-run platform: the phone's LPDDR and, per DNN i, a soc_engine accelerator dnn<i>
+    of its design."""
     with open(os.path.join(profiler.SOC_DIR, f"{device}_corun.yaml")) as f:
         base = yaml.safe_load(f)
     accs = {}
@@ -212,70 +186,25 @@ def platform(device, designs, instances=None):
         t, xnn = ((x["threads"][0], x["xnnpack"][0]) if e == "cpu" else
                   (profiler.FALLBACK_THREADS, profiler.FALLBACK_XNNPACK))
         hw = profiler.design_hw(device, e, t, xnn)
-        for k in ("name", "dram", "clock"):
+        for k in ("name", "dram", "clock", "energy"):
             hw.pop(k, None)
-        for k in range(instances[i] if instances else 1):
-            accs[f"dnn{i}r{k}"] = dict(hw)
+        accs[f"dnn{i}"] = hw
     return {"name": f"{device}-corun", "type": "platform", "clock": base.get("clock", "1GHz"),
             "dram": base["dram"], "accelerators": accs}
 
 
-def _spans(st, designs, inferences):
-    span = [[None] * inferences for _ in designs]
-    seen = [0] * len(designs)
-    for r in sorted(st["requests"]["list"], key=lambda r: r["start_s"]):
-        i, k = (int(v) for v in r["accelerator"][3:].split("r"))
-        k = max(k, seen[i])  # a looped DNN: one accelerator, inferences in start order
-        seen[i] = k + 1
-        span[i][k] = (r["start_s"], r["finish_s"])
-    return span
-
-
-def _mean_ms(span):
-    return [sum(f - s for s, f in row) * 1e3 / len(row) for row in span]
-
-
-def _run(npusim, device, specs, designs, inferences, l0, looped, workdir):
-    """One co-run with DNN i looped where looped[i], otherwise instanced and iterated to the
-    fixed point. Returns (per-DNN spans, simulations, converged)."""
-    inst = [1 if lp else inferences for lp in looped]
-    hw = platform(device, designs, inst)
-    starts = [None if lp else [k * (l0[i] if l0 else 0.0) * 1e-3 for k in range(inferences)]
-              for i, lp in enumerate(looped)]
-    moved, it = 0.0, 0
-    for it in range(1, MAX_ITERATIONS + 1):
-        st = npusim.run(hw, _write_workload(specs, designs, starts, inferences, workdir))
-        span = _spans(st, designs, inferences)
-        nxt = [None if s is None else [0.0] + [span[i][k][1] for k in range(inferences - 1)]
-               for i, s in enumerate(starts)]
-        moved = max([abs(a - b) for s0, s1 in zip(starts, nxt) if s0 is not None
-                     for a, b in zip(s0, s1)] or [0.0])
-        starts = nxt
-        if moved <= TOLERANCE_S:
-            break
-    return span, it, moved <= TOLERANCE_S
-
-
-def cosimulate(npusim, device, specs, designs, inferences=INFERENCES, workdir=None, l0=None,
-               stats=None, direct=True):
-    """Per-DNN L^multi (ms): the mean over each DNN's back-to-back inferences.
-
-    The direct form runs DNN i's inferences on one accelerator, all arriving at 0, so it runs
-    them back to back. The fixed-point form (direct=False: an independent cross-check, used by
-    the tests) runs each inference on its own accelerator instance and finds the loop as a fixed
-    point: inference k+1 arrives when inference k finished in the previous simulation,
-    starting from k x L0_i (l0: per-DNN single latencies, ms; default 0), until no arrival
-    moves by more than TOLERANCE_S (at most MAX_ITERATIONS simulations). stats, a dict,
-    receives `iterations` (simulations), `converged` and `direct` (the form used)."""
+def cosimulate(npusim, device, specs, designs, inferences=INFERENCES, workdir=None):
+    """Per-DNN L^multi (ms): the mean over each DNN's back-to-back inferences of finish -
+    start, all DNNs starting at 0 on the phone's shared LPDDR."""
     if inferences < 1:
         raise CarinInputError(f"inferences must be >= 1, not {inferences}")
     with tempfile.TemporaryDirectory() as tmp:
-        work = workdir or tmp
-        looped = [direct] * len(designs)
-        span, it, ok = _run(npusim, device, specs, designs, inferences, l0, looped, work)
-    if stats is not None:
-        stats.update(iterations=it, converged=ok, direct=all(looped))
-    return _mean_ms(span)
+        st = npusim.run(platform(device, designs),
+                        _write_workload(specs, designs, inferences, workdir or tmp))
+    spans = [[] for _ in designs]
+    for r in st["requests"]["list"]:
+        spans[int(r["accelerator"][3:])].append(r["finish_s"] - r["start_s"])
+    return [sum(x) * 1e3 / len(x) for x in spans]
 
 
 def _sum_energy(singles):
@@ -312,16 +241,11 @@ def add_tuples(npusim, prof, members, workdir=None):
         if did in have:
             continue
         l0 = [prof.l0[x.design_id] for x in singles]
-        it = {}
         try:
-            lm = cosimulate(npusim, prof.device, prof.specs, singles, prof.inferences, workdir,
-                            l0, it)
+            lm = cosimulate(npusim, prof.device, prof.specs, singles, prof.inferences, workdir)
         except npusim.Error as err:  # the phone cannot run the tuple (memory, a config error)
             prof.failed.append((did, str(err).splitlines()[0]))
             continue
-        prof.simulations += it["iterations"]
-        if not it["converged"]:
-            prof.unconverged.append(did)
         prof.rows.append(tuple_row(prof.device, prof.usecase, singles, l0, lm))
         have.add(did)
         added += 1
