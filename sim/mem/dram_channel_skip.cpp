@@ -72,9 +72,12 @@ bool DramChannel::skip_periods(std::vector<Entry>& q, size_t wn) {
     for (size_t j = 0; j < wn; ++j) {
       if (per[j] > 0) {
         k = std::min(k, (q[j].left - 1) / per[j]);  // every group keeps a burst
-      } else if (!q[j].blocked) {  // a RD moves with the pattern once its bank and arrival are past
+      } else if (!q[j].blocked) {
+        // A waiting RD moves with the pattern (keeps losing to it) only if it already competed
+        // through the last period: its bank and arrival allowed it before that period began.
+        // One that became ready since may win a tie against a younger group of the pattern.
         const Bank& b = banks_[bank_index(q[j].rank, q[j].bank_group, q[j].bank)];
-        if (q[j].cmd != Cmd::RD || q[j].arrival > now.t || b.rd_ok > now.t)
+        if (q[j].cmd != Cmd::RD || q[j].arrival > then.t || b.rd_ok > then.t)
           limit = std::min(limit, q[j].at);
       }
     }
