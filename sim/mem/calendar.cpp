@@ -2,6 +2,7 @@
 
 #include <algorithm>
 
+#include "sim/core/errors.h"
 #include "sim/core/fast_forward.h"
 
 namespace npusim {
@@ -22,23 +23,33 @@ uint64_t Calendar::probe(uint64_t arrival, uint64_t duration) const {
 }
 
 uint64_t Calendar::reserve(uint64_t arrival, uint64_t duration) {
-  uint64_t start = probe(arrival, duration);
-  if (duration == 0) return start;
-  uint64_t end = start + duration;
+  const uint64_t start = probe(arrival, duration);
+  book(start, duration);
+  return start;
+}
+
+void Calendar::book(uint64_t start, uint64_t duration) {
+  if (duration == 0) return;
+  const uint64_t end = start + duration;
   busy_total_ += duration;
   if (busy_.empty() || start > busy_.back().end) {  // after everything booked
     busy_.push_back({start, end});
-    return start;
+    return;
   }
   if (start == busy_.back().end) {  // right behind the last booking
     busy_.back().end = end;
-    return start;
+    return;
   }
-  auto it = std::lower_bound(busy_.begin(), busy_.end(), start,
+  const auto first = busy_.begin();
+  auto it = std::lower_bound(first, busy_.end(), start,
                              [](const Interval& iv, uint64_t v) { return iv.start < v; });
+  NPUSIM_ASSERT(
+      (it == busy_.end() || end <= it->start) && (it == first || std::prev(it)->end <= start),
+      "calendar: booking [" + std::to_string(start) + ", " + std::to_string(end) +
+          ") overlaps a booked interval");
   // Merge with a neighbour that touches the new interval, so streaming keeps one interval.
   bool merged_prev = false;
-  if (it != busy_.begin() && std::prev(it)->end == start) {
+  if (it != first && std::prev(it)->end == start) {
     std::prev(it)->end = end;
     merged_prev = true;
   }
@@ -49,10 +60,9 @@ uint64_t Calendar::reserve(uint64_t arrival, uint64_t duration) {
     } else {
       it->start = start;
     }
-    return start;
+    return;
   }
   if (!merged_prev) busy_.insert(it, {start, end});
-  return start;
 }
 
 void Calendar::reserve_every(uint64_t arrival, uint64_t duration, uint64_t stride, uint64_t n) {

@@ -18,6 +18,9 @@ class Calendar {
   uint64_t probe(uint64_t arrival, uint64_t duration) const;
   // Reserves the earliest gap and returns its start.
   uint64_t reserve(uint64_t arrival, uint64_t duration);
+  // Books [start, start + duration), which the caller has found free (a DRAM command at a slot
+  // its timing search chose): reserve() without the search. Asserts that the slot is free.
+  void book(uint64_t start, uint64_t duration);
   // Reserves `n` gaps of `duration` at arrival, arrival + stride, ... (stride >= duration), as
   // n calls of reserve() in that order would; in one step when they all follow every booking.
   void reserve_every(uint64_t arrival, uint64_t duration, uint64_t stride, uint64_t n);

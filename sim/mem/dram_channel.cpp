@@ -37,7 +37,8 @@ DramChannel::DramChannel(const DramStandard& s, const DramPolicy& p)
       act_span_(u(std::max({s.t.tFAW, s.t.tRRD_L, s.t.tRRD_S}))),
       col_reach_(u(std::max({s.t.tCCD_L, s.t.tRTW, s.t.CWL + s.t.tBL + s.t.tWTR_L, s.t.CL + s.t.tBL,
                              s.t.CWL + s.t.tBL}))),
-      col_per_record_(col_reach_ / u(s.t.tCCD_L) + 1) {
+      col_per_record_(col_reach_ / u(s.t.tCCD_L) + 1),
+      ccd_shift_((s.t.tCCD_L & (s.t.tCCD_L - 1)) == 0 ? __builtin_ctzll(u(s.t.tCCD_L)) : -1) {
   state_size_ = 2 * (ranks_.size() + groups_.size()) + 2;
   states_.assign(16 * state_size_, 0);
   for (size_t r = 0; r < ranks_.size(); ++r) {
@@ -253,10 +254,10 @@ uint64_t DramChannel::serve(std::vector<Entry>& q, bool write, uint64_t window, 
     // refresh or stop can precede goes as one step.
     const uint64_t s = u(t_.tCCD_L), limit = std::min(second, r.next_ref);
     uint64_t n = limit > bt && (cols_.empty() || bt > col_last_)
-                     ? std::min(e.left, 1 + (limit - 1 - bt) / s)
+                     ? std::min(e.left, 1 + ccds(limit - 1 - bt))
                      : 1;
     if (stop_at != kNever) {  // the i-th next command would stop the loop: at or after stop_at,
-      const uint64_t by_time = stop_at > bt ? (stop_at - bt + s - 1) / s : 1;  // with <= keep left
+      const uint64_t by_time = stop_at > bt ? ccds(stop_at - bt + s - 1) : 1;  // with <= keep left
       const uint64_t by_count = total > keep ? total - keep : 1;
       n = std::min(n, std::max({by_time, by_count, uint64_t{1}}));
     }

@@ -198,7 +198,11 @@ class DramChannel {
   History<ColRecord> cols_;
   uint64_t col_last_ = 0, col_reach_;
   uint64_t col_per_record_;  // commands per record: col_reach_ / tCCD_L + 1 (record_column)
-  Calendar bus_;             // data-bus bookings, to find free slots before checking the rules
+  int ccd_shift_;            // log2(tCCD_L) when it is a power of two (every preset), else -1
+  uint64_t ccds(uint64_t cycles) const {  // whole tCCD_L in `cycles`, without a division
+    return ccd_shift_ >= 0 ? cycles >> ccd_shift_ : cycles / static_cast<uint64_t>(t_.tCCD_L);
+  }
+  Calendar bus_;           // data-bus bookings, to find free slots before checking the rules
   uint64_t gap_[2][2][3];  // col_gap by [1st is WR][2nd is WR][other rank, other group, same group]
   // Their maxima: before a RD / WR (over what follows it), and after one ([WR records exist]).
   uint64_t col_before_max_[2] = {0, 0}, col_after_max_[2][2] = {{0, 0}, {0, 0}};

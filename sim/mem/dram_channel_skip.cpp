@@ -4,10 +4,11 @@
 // groups, all shifted by the same P) and the timing registers stand in the same place relative
 // to the latest RD, the following periods repeat exactly: the scheduler is a function of that
 // state. They are then issued k at a time: registers move k x P, counters add k periods, and
-// the commands of the last periods within the look-ahead horizon are recorded. k stops short of
-// a group finishing, a refresh, or the earliest cycle of any group whose next command does not
-// move with the pattern (an ACT or PRE, or a request not yet arrived). Applied only while the
-// data bus has no gap within the horizon, so later gap searches see what an exact run would.
+// the commands of the first and last periods, those a later gap search can reach, are recorded.
+// k stops short of a group finishing, a refresh, or the earliest cycle of any group whose next
+// command does not move with the pattern (an ACT or PRE, or a request not yet arrived). Applied
+// only while the data bus has no gap within the horizon, so later gap searches see what an
+// exact run would.
 #include <algorithm>
 #include <limits>
 
@@ -103,21 +104,32 @@ bool DramChannel::skip_periods(std::vector<Entry>& q, size_t wn) {
     counts_.rd += k * len;
     counts_.row_hits += k * len;
     for (size_t j = 0; j < wn; ++j) q[j].left -= k * per[j];
-    // The last periods' RDs (those a later search can reach), and their banks' precharge bound.
-    const uint64_t keep = std::min(k, (act_horizon_ + 2 * col_reach_) / period + 2);
+    // The RDs of the first and the last periods. A later column command goes at a free data-bus
+    // slot, so outside the saturated stretch the skip leaves (data from before its first RD to
+    // data_end_): before it, or after col_last_, where only the registers bind. Only the RDs
+    // within reach (col_violation's farthest look either way) of the stretch's two ends can
+    // constrain it; those between are never consulted and are not recorded.
+    const uint64_t near = col_reach_ + std::max({col_before_max_[0], col_before_max_[1],
+                                                 col_after_max_[1][0], col_after_max_[1][1]});
+    const uint64_t edge = near / period + 2;
+    const uint64_t head = std::min(k, edge);  // periods 1 .. head
+    const uint64_t tail_from = std::max(head + 1, k > edge ? k - edge + 1 : 1);  // .. k
     const uint64_t s = static_cast<uint64_t>(t_.tCCD_L);
     if (period == s && len <= wn) {  // each group one RD per period, tCCD_L apart: one run each
       for (size_t i = len; i > 0; --i) {
         const Issued& a = history(h - i);
         const Entry& e = q[a.index];
         if (per[a.index] != 1) break;
-        record_column(e.rank, e.bank_group, false, a.t + (k - keep + 1) * period, keep);
+        record_column(e.rank, e.bank_group, false, a.t + period, head);
+        if (tail_from <= k) {
+          record_column(e.rank, e.bank_group, false, a.t + tail_from * period, k - tail_from + 1);
+        }
         per[a.index] = 0;  // recorded
       }
     }
     bool unrecorded = false;
     for (size_t i = len; i > 0; --i) unrecorded = unrecorded || per[history(h - i).index] != 0;
-    for (uint64_t p = k - keep + 1; unrecorded && p <= k; ++p) {
+    for (uint64_t p = 1; unrecorded && p <= k; p = p == head ? tail_from : p + 1) {
       for (size_t i = len; i > 0; --i) {
         const Issued& a = history(h - i);
         const Entry& e = q[a.index];

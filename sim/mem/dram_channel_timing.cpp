@@ -58,7 +58,10 @@ bool DramChannel::legal(Cmd c, uint32_t rank, uint32_t bg, uint32_t bank, uint64
       const bool w = c == Cmd::WR;
       if (b.open_row == kNoRow || t < (w ? b.wr_ok : b.rd_ok)) return false;
       if (cols_.empty() || t > col_last_) return t >= append_bound(w, rank, bg);
-      return t >= col_floor() && !col_violation(w, rank, bg, t, fix);
+      // The data bus too: a stretch of skipped periods keeps no records inside, only its bus.
+      const uint64_t lat = u(w ? t_.CWL : t_.CL);
+      return t >= col_floor() && bus_.probe(t + lat, u(t_.tBL)) == t + lat &&
+             !col_violation(w, rank, bg, t, fix);
     }
   }
   return false;
@@ -138,6 +141,7 @@ bool DramChannel::act_violation(uint32_t rank, uint32_t bg, uint64_t t, uint64_t
 
 uint64_t DramChannel::act_search(uint32_t rank, uint32_t bg, uint64_t lb) const {
   uint64_t t = std::max(lb, act_floor()), fix = t;
+  if (acts_.empty() || t >= act_latest_ + act_span_) return t;  // no ACT within reach of t
   while (act_violation(rank, bg, t, fix)) t = fix;
   return t;
 }
@@ -193,8 +197,8 @@ bool DramChannel::col_violation(bool w, uint32_t rank, uint32_t bg, uint64_t t,
     if (it->n == 1) {
       if (lo > it->t) continue;
     } else {
-      const uint64_t i_lo = lo > it->t ? (lo - it->t + s - 1) / s : 0;
-      i_hi = std::min(it->n - 1, (hi - it->t) / s);
+      const uint64_t i_lo = lo > it->t ? ccds(lo - it->t + s - 1) : 0;
+      i_hi = std::min(it->n - 1, ccds(hi - it->t));
       if (i_lo > i_hi) continue;
     }
     bad = true;
@@ -242,8 +246,8 @@ uint64_t DramChannel::column_run(uint32_t rank, uint32_t bg, uint32_t bank, bool
   }
   data_end_ = std::max(data_end_, end);
   const uint64_t lat = u(w ? t_.CWL : t_.CL), bl = u(t_.tBL);
-  if (s == bl) {
-    bus_.reserve(t + lat, n * bl);
+  if (s == bl || n == 1) {  // the slots earliest() found free: booked without a search
+    bus_.book(t + lat, n * bl);
   } else {
     bus_.reserve_every(t + lat, bl, s, n);
   }
