@@ -370,7 +370,52 @@ uint64_t DramChannel::read(const RowRun* runs, size_t n, uint64_t arrival) {
   if (!writes_.empty()) serve(writes_, true, p_.write_queue, arrival, p_.write_low - 1, 0, nullptr);
   reads_.clear();
   append(reads_, runs, n, arrival, false);
+  if (n == 1) {
+    uint64_t done = 0;
+    if (read_alone(reads_[0], &done)) return done;
+  }
   return serve(reads_, false, p_.read_queue, kNever, 0, 0, nullptr);
+}
+
+// serve() for a read queue of one group, step for step, while that group's bound is recomputed
+// from its arrival at every step (so every step is what serve() would take): its PRE and ACT
+// (each leaves the group dirty), refreshes, and a row hit that takes every burst in one run (no
+// other group: the run is bounded by refresh alone). A run that cannot take them all (a gap
+// between committed commands) is left to serve(), which starts from the same state.
+bool DramChannel::read_alone(Entry& e, uint64_t* done) {
+  while (true) {
+    const Bank& b = banks_[bank_index(e.rank, e.bank_group, e.bank)];
+    const Cmd c = b.open_row == e.row ? Cmd::RD : b.open_row != kNoRow ? Cmd::PRE : Cmd::ACT;
+    const uint64_t t = earliest(c, e.rank, e.bank_group, e.bank, e.arrival);
+    Rank& r = ranks_[e.rank];
+    if (t >= r.next_ref) {
+      refresh(e.rank, t);
+      continue;
+    }
+    if (c != Cmd::RD) {
+      if (e.first_kind == 0) e.first_kind = c == Cmd::ACT ? 1 : 2;
+      apply(c, e.rank, e.bank_group, e.bank, e.row, t);
+      if (c == Cmd::ACT) ++act_epoch_;
+      continue;
+    }
+    if (!(r.next_ref > t && (cols_.empty() || t > col_last_)) ||
+        1 + ccds(r.next_ref - 1 - t) < e.left) {
+      return false;  // one RD at a time: serve() from here
+    }
+    ++col_epoch_;
+    const uint64_t n = e.left;
+    if (e.first_kind == 1) ++counts_.row_misses;
+    if (e.first_kind == 2) ++counts_.row_conflicts;
+    counts_.row_hits += n - (e.first_kind != 0 ? 1 : 0);
+    *done = column_run(e.rank, e.bank_group, e.bank, false, t, n);
+    if (!p_.open_page) {  // closed page: auto-precharge (no other group hits the row)
+      Bank& ob = banks_[bank_index(e.rank, e.bank_group, e.bank)];
+      ob.open_row = kNoRow;
+      ob.act_ok = std::max(ob.act_ok, ob.pre_ok + u(t_.tRP));
+      ++counts_.pre;
+    }
+    return true;
+  }
 }
 
 uint64_t DramChannel::write(const RowRun* runs, size_t n, uint64_t arrival) {
