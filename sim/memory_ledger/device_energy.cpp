@@ -24,8 +24,7 @@ std::string names(const std::vector<std::string>& v) {
 }  // namespace
 
 const std::vector<std::string>& ondevice_energy_actions(const std::string& type) {
-  static const std::vector<std::string> cpu = {"compute_core_ns", "memory_core_ns",
-                                               "framework_ns"};
+  static const std::vector<std::string> cpu = {"compute_core_ns", "memory_core_ns", "framework_ns"};
   static const std::vector<std::string> memory = {"read_byte", "write_byte"};
   static const std::vector<std::string> none;
   if (type == "cpu") return cpu;
@@ -45,8 +44,8 @@ void check_ondevice_energy_table(const EnergyTable& t, const OnDeviceTarget& d,
     for (const auto& [action, price] : prices.actions) {
       if (std::find(known.begin(), known.end(), action) == known.end()) {
         throw ConfigError(table + ": unknown action `" + action + "` of `" + key + "`" +
-                          price.where + did_you_mean(action, known) + " (" + key +
-                          " performs " + names(known) + ")");
+                          price.where + did_you_mean(action, known) + " (" + key + " performs " +
+                          names(known) + ")");
       }
     }
   }
@@ -57,8 +56,8 @@ void check_ondevice_energy_table(const EnergyTable& t, const OnDeviceTarget& d,
   for (const std::string& key : needed) {
     auto it = t.components.find(key);
     if (it == t.components.end()) {
-      throw ConfigError(table + ", named" + where + ", has no `" + key + ":` entry, which device `" +
-                        d.name + "` needs");
+      throw ConfigError(table + ", named" + where + ", has no `" + key +
+                        ":` entry, which device `" + d.name + "` needs");
     }
     for (const std::string& action : ondevice_energy_actions(key)) {
       if (!it->second.actions.count(action)) {
