@@ -109,9 +109,9 @@ TEST_CASE("every device preset prices an iteration with its own table", "[ondevi
 TEST_CASE("bad on-device energy tables are ConfigErrors naming file, line and key",
           "[ondevice][energy]") {
   // the preset names a table that does not exist: the preset's `energy` line (8)
-  CHECK_THROWS_WITH(load_ondevice_target(write_case("missing", "no_such_table", kGoodTable)),
-                    Catch::Contains("unknown energy table `no_such_table`") &&
-                        Catch::Contains("missing.yaml:8"));
+  CHECK_THROWS_WITH(
+      load_ondevice_target(write_case("missing", "no_such_table", kGoodTable)),
+      Catch::Contains("unknown energy table `no_such_table`") && Catch::Contains("missing.yaml:8"));
   // a good table loads, from a file next to the preset
   CHECK(load_ondevice_target(write_case("good", "table.yaml", kGoodTable)).energy_table != nullptr);
   std::string t = kGoodTable;
@@ -136,18 +136,19 @@ TEST_CASE("bad on-device energy tables are ConfigErrors naming file, line and ke
   // a component no device has
   std::string comp = t;
   comp.replace(comp.find("  sram:"), 7, "  sramm:");
-  CHECK_THROWS_WITH(load_ondevice_target(write_case("comp", "table.yaml", comp)),
-                    Catch::Contains("unknown on-device component `sramm`") &&
-                        Catch::Contains("table.yaml:10"));
+  CHECK_THROWS_WITH(
+      load_ondevice_target(write_case("comp", "table.yaml", comp)),
+      Catch::Contains("unknown on-device component `sramm`") && Catch::Contains("table.yaml:10"));
   // the device has SRAM, the table prices none of it
   std::string nosram = t.substr(0, t.find("  sram:"));
   CHECK_THROWS_WITH(load_ondevice_target(write_case("nosram", "table.yaml", nosram)),
                     Catch::Contains("has no `sram:` entry") && Catch::Contains("nosram.yaml:8"));
   // the board's static power is required
   std::string noboard = t;
-  noboard.replace(noboard.find("    leakage: {value: 10mW, per: instance}\n"), 42, "    actions: {}\n");
+  noboard.replace(noboard.find("    leakage: {value: 10mW, per: instance}\n"), 42,
+                  "    actions: {}\n");
   CHECK_THROWS_WITH(load_ondevice_target(write_case("noboard", "table.yaml", noboard)),
                     Catch::Contains("`board`") && Catch::Contains("needs `leakage"));
-  std::filesystem::remove_all(std::filesystem::path(write_case("good", "table.yaml", kGoodTable))
-                                  .parent_path());
+  std::filesystem::remove_all(
+      std::filesystem::path(write_case("good", "table.yaml", kGoodTable)).parent_path());
 }
