@@ -13,23 +13,24 @@ void walk(const Component& c, const std::function<void(const Component&)>& f) {
   for (const Component* k : c.children()) walk(*k, f);
 }
 
-const ComponentPrices& entry(const EnergyTable& t, const Component& c) {
-  const ComponentPrices* p = t.find(c.path(), c.type());
+const ComponentPrices& entry(const EnergyTable& t, const std::string& path,
+                             const std::string& type) {
+  const ComponentPrices* p = t.find(path, type);
   if (!p) {
-    throw ConfigError("energy table `" + t.name + "` (" + t.file + ") has no entry for " +
-                      c.path() + " (" + c.type() + "): add `" + c.type() + ":` (or `" + c.path() +
+    throw ConfigError("energy table `" + t.name + "` (" + t.file + ") has no entry for " + path +
+                      " (" + type + "): add `" + type + ":` (or `" + path +
                       ":`) under `components:`");
   }
   return *p;
 }
 
-double sized(const SizedValue& v, const ComponentActivity& a, const Component& c,
-             const EnergyTable& t, const char* what) {
+double sized(const SizedValue& v, const ComponentActivity& a, const std::string& path,
+             const std::string& type, const EnergyTable& t, const char* what) {
   if (!v.given) return 0;
   if (v.per != a.size_unit) {
-    throw ConfigError("energy table `" + t.name + "` gives the " + what + " of " + c.type() +
-                      " per `" + v.per + "`" + v.where + ", but " + c.path() + " is sized in `" +
-                      a.size_unit + "` (" + std::to_string(a.size) + " of them)");
+    throw ConfigError("energy table `" + t.name + "` gives the " + what + " of " + type + " per `" +
+                      v.per + "`" + v.where + ", but " + path + " is sized in `" + a.size_unit +
+                      "` (" + std::to_string(a.size) + " of them)");
   }
   return v.value * a.size;
 }
@@ -39,7 +40,7 @@ double sized(const SizedValue& v, const ComponentActivity& a, const Component& c
 void EnergyReport::check_covers(const EnergyTable& table, const Component& root) {
   walk(root, [&](const Component& c) {
     ComponentActivity a;
-    if (c.activity(a)) entry(table, c);
+    if (c.activity(a)) entry(table, c.path(), c.type());
   });
 }
 
@@ -47,41 +48,53 @@ EnergyReport::EnergyReport(const EnergyTable& table, const Component& root, doub
     : table_(table), seconds_(seconds) {
   walk(root, [&](const Component& c) {
     ComponentActivity a;
-    if (!c.activity(a)) return;
-    const ComponentPrices& p = entry(table, c);
-    ComponentEnergy e;
-    e.component = &c;
-    e.counts = a.actions;
-    for (const auto& [action, count] : a.actions) {
-      auto it = p.actions.find(action);
-      if (it == p.actions.end()) {
-        if (count > 0) {
-          throw ConfigError("energy table `" + table.name + "` (" + table.file +
-                            ") has no energy for action `" + action + "` of " + c.path() + " (" +
-                            c.type() + "), which performed it " + std::to_string(count) +
-                            " times: add it under `components: " + c.type() + ": actions:`");
-        }
-        e.action_each_j.push_back(0);
-        e.action_j.push_back(0);
-        continue;
-      }
-      const double each = it->second.at(static_cast<double>(a.capacity_bytes));
-      e.action_each_j.push_back(each);
-      e.action_j.push_back(each * static_cast<double>(count));
-      e.dynamic_j += e.action_j.back();
-    }
-    e.static_j = sized(p.leakage, a, c, table, "leakage") * seconds;
-    e.area_m2 = sized(p.area, a, c, table, "area");
-    dynamic_j_ += e.dynamic_j;
-    static_j_ += e.static_j;
-    area_m2_ += e.area_m2;
-    components_.push_back(std::move(e));
+    if (c.activity(a)) add(c.path(), c.type(), a, &c);
   });
+}
+
+EnergyReport::EnergyReport(const EnergyTable& table, const std::vector<ActivityRecord>& records,
+                           double seconds)
+    : table_(table), seconds_(seconds) {
+  for (const ActivityRecord& r : records) add(r.path, r.type, r.activity, nullptr);
+}
+
+void EnergyReport::add(const std::string& path, const std::string& type, const ComponentActivity& a,
+                       const Component* c) {
+  const ComponentPrices& p = entry(table_, path, type);
+  ComponentEnergy e;
+  e.component = c;
+  e.path = path;
+  e.type = type;
+  e.counts = a.actions;
+  for (const auto& [action, count] : a.actions) {
+    auto it = p.actions.find(action);
+    if (it == p.actions.end()) {
+      if (count > 0) {
+        throw ConfigError("energy table `" + table_.name + "` (" + table_.file +
+                          ") has no energy for action `" + action + "` of " + path + " (" + type +
+                          "), which performed it " + std::to_string(count) +
+                          " times: add it under `components: " + type + ": actions:`");
+      }
+      e.action_each_j.push_back(0);
+      e.action_j.push_back(0);
+      continue;
+    }
+    const double each = it->second.at(static_cast<double>(a.capacity_bytes));
+    e.action_each_j.push_back(each);
+    e.action_j.push_back(each * static_cast<double>(count));
+    e.dynamic_j += e.action_j.back();
+  }
+  e.static_j = sized(p.leakage, a, path, type, table_, "leakage") * seconds_;
+  e.area_m2 = sized(p.area, a, path, type, table_, "area");
+  dynamic_j_ += e.dynamic_j;
+  static_j_ += e.static_j;
+  area_m2_ += e.area_m2;
+  components_.push_back(std::move(e));
 }
 
 const ComponentEnergy* EnergyReport::find(const Component* c) const {
   for (const auto& e : components_)
-    if (e.component == c) return &e;
+    if (c != nullptr && e.component == c) return &e;
   return nullptr;
 }
 
@@ -170,8 +183,8 @@ Json EnergyReport::to_json() const {
   Json comps = Json::array();
   for (const auto& e : components_) {
     Json c = Json::object();
-    c["path"] = e.component->path();
-    c["type"] = e.component->type();
+    c["path"] = e.path;
+    c["type"] = e.type;
     c["energy_j"] = e.dynamic_j + e.static_j;
     c["dynamic_j"] = e.dynamic_j;
     c["static_j"] = e.static_j;

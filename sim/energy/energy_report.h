@@ -23,10 +23,19 @@
 namespace npusim {
 
 struct ComponentEnergy {
-  const Component* component = nullptr;
+  const Component* component = nullptr;  // null for a record without a component tree
+  std::string path, type;
   std::vector<std::pair<std::string, uint64_t>> counts;
   std::vector<double> action_j, action_each_j;  // per entry of `counts`
   double dynamic_j = 0, static_j = 0, area_m2 = 0;
+};
+
+// One priced record of a model that has no component tree (the on-device cost model,
+// sim/memory_ledger/device_energy.h): the table entry is looked up by `path`, then `type`,
+// exactly as for a component.
+struct ActivityRecord {
+  std::string path, type;
+  ComponentActivity activity;
 };
 
 class EnergyReport {
@@ -36,6 +45,9 @@ class EnergyReport {
   EnergyReport(const EnergyTable& table, const Component& root, double seconds);
   // Checks before a run that the table has an entry for every priced component.
   static void check_covers(const EnergyTable& table, const Component& root);
+  // Prices records instead of a component tree, by the same rules.
+  EnergyReport(const EnergyTable& table, const std::vector<ActivityRecord>& records,
+               double seconds);
 
   double dynamic_j() const { return dynamic_j_; }
   double static_j() const { return static_j_; }
@@ -59,6 +71,8 @@ class EnergyReport {
   Json to_json() const;
 
  private:
+  void add(const std::string& path, const std::string& type, const ComponentActivity& a,
+           const Component* c);
   const ComponentEnergy* find(const Component* c) const;
   double price(const Component* c, const std::string& action) const;  // joules per action
   double exact_row(const OpActivity& act, const ExecEngine::Config& engine) const;

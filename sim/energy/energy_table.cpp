@@ -164,6 +164,7 @@ void load_into(EnergyTable& t, const std::string& path, std::set<std::string>& s
     const ConfigNode c = comps.child(key);
     c.check_keys({"actions", "area", "leakage"});
     ComponentPrices& cp = t.components[key];
+    cp.where = comps.where(it->first, key);
     const ConfigNode actions = c.child("actions");
     if (actions.present()) {
       actions.require_map();

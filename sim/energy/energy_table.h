@@ -34,6 +34,7 @@ struct SizedValue {  // area (m^2) or leakage (W) per `per` of the component's s
 struct ComponentPrices {
   std::map<std::string, EnergyPrice> actions;
   SizedValue area, leakage;
+  std::string where;  // " at file:line" of its key, for messages
 };
 
 struct EnergyTable {

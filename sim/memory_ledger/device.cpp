@@ -1,7 +1,10 @@
 #include "sim/memory_ledger/device.h"
 
+#include <filesystem>
+
 #include "sim/core/config.h"
 #include "sim/core/errors.h"
+#include "sim/memory_ledger/device_energy.h"
 
 namespace npusim {
 
@@ -10,7 +13,7 @@ const ParamTable& ondevice_target_table() {
   static const ParamTable t =
       ParamTable("ondevice_target",
                  "An on-device learning target (hw_configs/ondevice): memory spaces, CPU rate, "
-                 "power and the calibrated per-iteration framework overhead.")
+                 "the calibrated per-iteration framework overhead and its energy table.")
           .param("name", &D::name, "device name")
           .param("description", &D::description, "free text")
           .def("")
@@ -31,15 +34,15 @@ const ParamTable& ondevice_target_table() {
           .def("0B")
           .param("memory_bandwidth", &D::memory_bandwidth,
                  "sustained bandwidth of the working memory")
-          .param("power", &D::power_w, "mean board power while training")
-          .min(ParamValue(0.0))
-          .unit("W")
           .param("framework_overhead", &D::framework_overhead,
                  "per sample-iteration overhead of the software stack (calibrated)")
           .def("0ns")
           .param("calibration", &D::calibration,
                  "which paper row calibrated framework_overhead (empty: not calibrated)")
           .def("")
+          .param("energy", &D::energy,
+                 "energy table pricing the device's activity: a shipped table's name "
+                 "(hw_configs/energy) or a .yaml file next to this one")
           .param("npu", &D::npu,
                  "optional micro-NPU: a hardware YAML (e.g. a generic_npu) next to this file")
           .def("")
@@ -59,7 +62,21 @@ OnDeviceTarget load_ondevice_target(const std::string& path) {
   root.require_map();
   OnDeviceTarget d;
   ondevice_target_table().load(root, &d);
+  // A .yaml table is relative to the preset, after following symbolic links; a name is shipped.
+  std::error_code ec;
+  const std::filesystem::path real = std::filesystem::canonical(doc->file, ec);
+  const YAML::Node& e = doc->root["energy"];
+  auto table = std::make_shared<const EnergyTable>(load_energy_table(
+      d.energy, ec ? doc->dir : real.parent_path().string(), root.where(e, "energy")));
+  check_ondevice_energy_table(*table, d, root.where(e, "energy"));
+  d.energy_table = std::move(table);
   return d;
+}
+
+uint64_t MemoryTraffic::total() const {
+  uint64_t n = 0;
+  for (size_t s = 0; s < kMemorySpaces; ++s) n += read[s] + written[s];
+  return n;
 }
 
 std::array<SpaceLimit, kMemorySpaces> memory_limits(const OnDeviceTarget& d) {
@@ -69,8 +86,10 @@ std::array<SpaceLimit, kMemorySpaces> memory_limits(const OnDeviceTarget& d) {
   return l;
 }
 
-IterationCost iteration_cost(const OnDeviceTarget& d, uint64_t macs, uint64_t bytes) {
+IterationCost iteration_cost(const OnDeviceTarget& d, uint64_t macs, const MemoryTraffic& traffic) {
   IterationCost c;
+  c.traffic = traffic;
+  const uint64_t bytes = traffic.total();
   const double rate =
       static_cast<double>(d.cores) * static_cast<double>(d.clock.hz) * d.macs_per_cycle;
   c.compute_s = static_cast<double>(macs) / rate;

@@ -6,14 +6,17 @@
 //
 // Time of one training iteration (docs/ondevice_learning.md):
 //   t = MACs / (cores · clock · macs_per_cycle) + bytes / memory_bandwidth + framework_overhead
-// Energy = power · t (a device-level power: the papers measured at the USB / board supply).
+// Energy: the iteration's activity priced by the energy table the preset names (`energy:`,
+// hw_configs/energy/ondevice_*.yaml) through the suite's energy model (device_energy.h).
 #pragma once
 
 #include <array>
+#include <memory>
 #include <string>
 
 #include "sim/core/params.h"
 #include "sim/core/units.h"
+#include "sim/energy/energy_table.h"
 #include "sim/memory_ledger/ledger.h"
 
 namespace npusim {
@@ -25,8 +28,10 @@ struct OnDeviceTarget {
   double macs_per_cycle = 1.0;  // sustained fp32 MACs per cycle and core
   Bytes sram{0}, flash{0}, dram{0};
   Bandwidth memory_bandwidth{};
-  double power_w = 0.0;
   Time framework_overhead{};  // per sample-iteration
+  std::string energy;         // the energy table, as the preset names it
+  // Loaded and checked with the preset (load_ondevice_target); null for a target built in code.
+  std::shared_ptr<const EnergyTable> energy_table;
 };
 
 const ParamTable& ondevice_target_table();
@@ -37,10 +42,19 @@ OnDeviceTarget load_ondevice_target(const std::string& path);
 // The ledger's limits: each space present iff its capacity is above 0.
 std::array<SpaceLimit, kMemorySpaces> memory_limits(const OnDeviceTarget& d);
 
+// Bytes read and written per memory space (MemorySpace order).
+struct MemoryTraffic {
+  std::array<uint64_t, kMemorySpaces> read{}, written{};
+  uint64_t total() const;
+};
+
+// One iteration: its time split by what bounds it, and the traffic behind memory_s (all of it
+// at memory_bandwidth, whichever space it is in).
 struct IterationCost {
   double compute_s = 0, memory_s = 0, overhead_s = 0;
+  MemoryTraffic traffic;
   double seconds() const { return compute_s + memory_s + overhead_s; }
 };
-IterationCost iteration_cost(const OnDeviceTarget& d, uint64_t macs, uint64_t bytes);
+IterationCost iteration_cost(const OnDeviceTarget& d, uint64_t macs, const MemoryTraffic& traffic);
 
 }  // namespace npusim

@@ -6,6 +6,7 @@
 #include "sim/core/config.h"
 #include "sim/core/errors.h"
 #include "sim/core/text.h"
+#include "sim/memory_ledger/device_energy.h"
 #include "sim/workload/op_math.h"
 
 namespace npusim {
@@ -222,11 +223,15 @@ MemoryLedger replay_training(const TrainingSpec& t,
 IterationCost training_iteration_cost(const OnDeviceTarget& d, const TrainingCosts& c,
                                       const TrainingSpec& t) {
   const auto batch = static_cast<uint64_t>(t.batch);
-  uint64_t runtime_bytes = 0;
-  for (const LedgerEvent& e : t.tensors)
-    if (e.alloc && e.step > 0) runtime_bytes += e.bytes;
-  return iteration_cost(d, batch * (c.fwd_macs + c.bwd_macs() + c.fisher_macs),
-                        batch * 2 * runtime_bytes);
+  const MemoryLedger spaces(memory_limits(d));  // where each tensor lands (SRAM falls to DRAM)
+  MemoryTraffic traffic;
+  for (const LedgerEvent& e : t.tensors) {
+    if (!e.alloc || e.step == 0) continue;
+    const auto s = static_cast<size_t>(spaces.resolve(e.space, e.source));
+    traffic.written[s] += batch * e.bytes;
+    traffic.read[s] += batch * e.bytes;
+  }
+  return iteration_cost(d, batch * (c.fwd_macs + c.bwd_macs() + c.fisher_macs), traffic);
 }
 
 Json training_report_json(const Model& m, const TrainingSpec& t, const MemoryLedger& ledger,
@@ -255,8 +260,18 @@ Json training_report_json(const Model& m, const TrainingSpec& t, const MemoryLed
     d["compute_s"] = ic.compute_s;
     d["memory_s"] = ic.memory_s;
     d["overhead_s"] = ic.overhead_s;
+    Json read = Json::object(), written = Json::object();
+    for (size_t s = 0; s < kMemorySpaces; ++s) {
+      const char* space = memory_space_name(static_cast<MemorySpace>(s));
+      if (ic.traffic.read[s] > 0) read[space] = ic.traffic.read[s];
+      if (ic.traffic.written[s] > 0) written[space] = ic.traffic.written[s];
+    }
+    d["read_bytes"] = read;
+    d["written_bytes"] = written;
     d["iteration_s"] = ic.seconds();
-    d["iteration_j"] = ic.seconds() * device->power_w;
+    Json energy = ondevice_energy_json(*device, ic);
+    d["iteration_j"] = energy["total_j"];
+    d["energy"] = std::move(energy);
     d["calibration"] = device->calibration;
     out["device"] = d;
   }

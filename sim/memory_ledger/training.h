@@ -78,9 +78,9 @@ TrainingCosts training_costs(const Model& m, const TrainingSpec& t);
 MemoryLedger replay_training(const TrainingSpec& t,
                              const std::array<SpaceLimit, kMemorySpaces>& limits = {});
 
-// Time and energy of one iteration on a device (device.h): the phases' MACs per sample times
-// the batch, and as memory traffic every byte allocated at run time (step > 0) written once
-// and read once [I].
+// Time of one iteration on a device (device.h): the phases' MACs per sample times the batch,
+// and as memory traffic every byte allocated at run time (step > 0) written once and read once
+// [I], in the space it is allocated in (its energy: device_energy.h).
 IterationCost training_iteration_cost(const OnDeviceTarget& d, const TrainingCosts& c,
                                       const TrainingSpec& t);
 

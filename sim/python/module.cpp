@@ -21,6 +21,7 @@
 #include <pybind11/stl.h>
 
 #include <chrono>
+#include <cmath>
 #include <mutex>
 #include <new>
 
@@ -29,8 +30,10 @@
 #include "sim/core/component.h"
 #include "sim/core/errors.h"
 #include "sim/core/host_callback.h"
+#include "sim/core/text.h"
 #include "sim/core/version.h"
 #include "sim/memory_ledger/device.h"
+#include "sim/memory_ledger/device_energy.h"
 #include "sim/memory_ledger/training.h"
 #include "sim/workload/op_math.h"
 #include "sim/workload/trace.h"
@@ -372,6 +375,60 @@ PYBIND11_MODULE(npusim, m) {
       "Per model with a `training:` section: its phase MACs, optimiser state and the memory\n"
       "ledger (peak and breakdown per space, OOM events, timeline) on the device's caps;\n"
       "with a device preset, also one iteration's time and energy on it.");
+
+  // The suite's energy model on a device preset's table, for costs computed in Python (a
+  // LifeLearner episode): the same records and pricing as training_report's iteration.
+  m.def(
+      "ondevice_energy",
+      [](const py::object& device, const py::dict& cost) {
+        const OnDeviceTarget target = load_ondevice_target(path_text(device, "device"));
+        IterationCost c;
+        auto seconds = [](const py::handle& v, const std::string& key) {
+          const double s = py::cast<double>(v);
+          if (!(s >= 0) || !std::isfinite(s))
+            throw ConfigError("ondevice_energy: `" + key + "` must be seconds >= 0, not " +
+                              std::string(py::str(v)));
+          return s;
+        };
+        auto spaces = [](const py::handle& v, const std::string& key,
+                         std::array<uint64_t, kMemorySpaces>& out) {
+          for (const auto& [space, n] : py::cast<py::dict>(v)) {
+            const std::string name = py::str(space);
+            size_t s = 0;
+            while (s < kMemorySpaces && name != memory_space_name(static_cast<MemorySpace>(s))) ++s;
+            if (s == kMemorySpaces)
+              throw ConfigError("ondevice_energy: unknown memory space `" + name + "` in `" + key +
+                                "` (sram, flash, dram)");
+            const auto bytes = py::cast<int64_t>(n);
+            if (bytes < 0)
+              throw ConfigError("ondevice_energy: negative bytes for " + name + " in `" + key +
+                                "`");
+            out[s] = static_cast<uint64_t>(bytes);
+          }
+        };
+        for (const auto& [k, v] : cost) {
+          const std::string key = py::str(k);
+          if (key == "compute_s")
+            c.compute_s = seconds(v, key);
+          else if (key == "memory_s")
+            c.memory_s = seconds(v, key);
+          else if (key == "overhead_s")
+            c.overhead_s = seconds(v, key);
+          else if (key == "read_bytes")
+            spaces(v, key, c.traffic.read);
+          else if (key == "written_bytes")
+            spaces(v, key, c.traffic.written);
+          else
+            throw ConfigError("ondevice_energy: unknown key `" + key + "`" +
+                              did_you_mean(key, {"compute_s", "memory_s", "overhead_s",
+                                                 "read_bytes", "written_bytes"}));
+        }
+        return json_to_python(ondevice_energy_json(target, c));
+      },
+      py::arg("device"), py::arg("cost"),
+      "A device preset's energy table pricing one cost: {compute_s, memory_s, overhead_s,\n"
+      "read_bytes: {space: n}, written_bytes: {space: n}} (docs/ondevice_learning.md, Energy).\n"
+      "Returns the energy report: total_j, dynamic_j, static_j, average_power_w, components.");
 
   m.def("list_types", [] {
     py::list out;

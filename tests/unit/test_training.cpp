@@ -184,7 +184,7 @@ TEST_CASE("device presets load, and the Pi Zero 2's calibrated iteration is 526 
   //   compute = 28,963,504 / (4 cores x 1 GHz x 2 MAC/cycle) = 3.6204 ms
   //   + framework_overhead 522.380 ms (calibrated) = 526.000 ms; x 25 x 40 = 526 s (Table 9)
   const OnDeviceTarget pi = load_ondevice_target(dir + "pi_zero2.yaml");
-  const IterationCost c = iteration_cost(pi, 28963504, 0);
+  const IterationCost c = iteration_cost(pi, 28963504, {});
   CHECK(c.compute_s == Approx(0.0036204380).epsilon(1e-9));
   CHECK(c.seconds() * 1000 == Approx(526.0).margin(0.001));
   // the H747's caps become the ledger's limits; it has no DRAM
@@ -199,7 +199,7 @@ TEST_CASE("a device preset with a misspelt key is a ConfigError naming the key",
   const std::string path =
       (std::filesystem::temp_directory_path() / "npusim_test_bad_device.yaml").string();
   std::ofstream(path) << "name: x\nsource: s\ncores: 1\nclock: 1GHz\nmacs_per_cycle: 1\n"
-                         "sram: 1KiB\nmemory_bandwith: 1GB/s\npower: 0\n";
+                         "sram: 1KiB\nmemory_bandwith: 1GB/s\nenergy: ondevice_stm32h747\n";
   CHECK_THROWS_WITH(
       load_ondevice_target(path),
       Catch::Contains("memory_bandwith") && Catch::Contains("npusim_test_bad_device.yaml:7"));

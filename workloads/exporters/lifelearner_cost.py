@@ -13,7 +13,10 @@ Per class t, unless the scheme is "none" (ANML: no rehearsal):
   replay      E·ceil(S·t / 8) minibatches: FC fwd + dW 2·8·n·C MACs, Adam 28 B per classifier
               parameter (read w, g, m, v; write w, m, v: 7 fp32 words) [I]
   decode      E·S·(t-1) stored latents: dense reads 4n B; bitmap 4·nnz + n/8 B read and 4n B
-              scattered; bitmap+PQ n/8 + M B read, 4d B of codebook gathered, 4n B scattered
+              scattered; bitmap+PQ n/8 + M B read, 4n B scattered, and (`codebook`) 4d B of
+              codebook gathered
+Bytes written (for the energy of each space): the bitmap's n/8 B per compressed latent, the
+scattered 4n B per decoded one, and Adam's 3 of its 7 words.
 Time = a·(new samples) + MACs · s_mac / eta (x f_int8 on the int8 FE's MACs) + bytes · s_byte,
 where s_mac and s_byte are the preset's roofline (cores · clock · macs_per_cycle and
 memory_bandwidth) and the calibrated constants are:
@@ -21,14 +24,19 @@ memory_bandwidth) and the calibrated constants are:
             per-sample framework cost and PyTorch's share of the roofline;
   f_int8    the int8 (QNNPACK) FE's time per MAC relative to fp32, from the CIFAR-100 difference
             LifeLearner - Latent+Bit+PQ (the two rows differ only in the FE precision, Q7).
-Energy = time x the preset's board power (the papers measured at the supply).
+Energy: the same parts as the on-device cost model's activity (framework = overhead_s, MAC
+parts = compute_s, byte parts = memory_s, bytes per memory space: DRAM on a board computer;
+on an MCU the codebook in flash and the rest in SRAM), priced by the energy table the preset
+names through the suite's energy model (ondevice_energy.py, npusim.ondevice_energy).
 """
 import math
 
 from . import lifelearner as ll
 from . import ondevice as od
+from . import ondevice_energy as oe
 
 ADAM_BYTES_PER_PARAM = 28
+ADAM_WRITTEN_BYTES_PER_PARAM = 12  # w, m, v written back: 3 of the 7 fp32 words
 BATCH = 8
 
 
@@ -44,35 +52,39 @@ def class_counts(dataset, scheme, t, samples=30, epochs=1, batch=BATCH, m=ll.M, 
     nnz = round(c["density"] * n)
     fc = 2 * n * cls
     macs = {"fe_fwd": samples * net["fe_macs"], "fc_inner": samples * fc}
-    byts = {}
+    byts, written = {}, {}
     if scheme != "none":
         mb = epochs * math.ceil(samples * t / batch)
         decoded = epochs * samples * (t - 1)
         macs["replay"] = mb * batch * fc
         byts["adam"] = mb * net["classifier_params"] * ADAM_BYTES_PER_PARAM
+        written["adam"] = mb * net["classifier_params"] * ADAM_WRITTEN_BYTES_PER_PARAM
         if scheme == "dense":
             byts["decode"] = decoded * 4 * n
         elif scheme == "bitmap":
             byts["compress"] = samples * (4 * n + n // 8)
             byts["decode"] = decoded * (4 * nnz + n // 8 + 4 * n)
+            written["compress"], written["decode"] = samples * (n // 8), decoded * 4 * n
         elif scheme == "bitmap_pq":
             byts["compress"] = samples * (4 * n + n // 8)
             macs["pq_encode"] = samples * d * ll.K
-            byts["decode"] = decoded * (n // 8 + m + 4 * d + 4 * n)
+            byts["decode"] = decoded * (n // 8 + m + 4 * n)
+            byts["codebook"] = decoded * 4 * d
+            written["compress"], written["decode"] = samples * (n // 8), decoded * 4 * n
         else:
             raise ValueError(scheme)
-    return {"new_samples": samples, "macs": macs, "bytes": byts}
+    return {"new_samples": samples, "macs": macs, "bytes": byts, "written": written}
 
 
 def episode_counts(dataset, scheme, classes=None, samples=30, epochs=1, batch=BATCH):
     """The episode's counts: the sum of class_counts over classes 1..T (T = the meta-test
     classes unless given)."""
     T = classes or ll.META_TEST_CLASSES[dataset]
-    out = {"new_samples": 0, "macs": {}, "bytes": {}}
+    out = {"new_samples": 0, "macs": {}, "bytes": {}, "written": {}}
     for t in range(1, T + 1):
         c = class_counts(dataset, scheme, t, samples, epochs, batch)
         out["new_samples"] += c["new_samples"]
-        for key in ("macs", "bytes"):
+        for key in ("macs", "bytes", "written"):
             for k, v in c[key].items():
                 out[key][k] = out[key].get(k, 0) + v
     return out
@@ -83,18 +95,20 @@ def simulated_episode(npusim, dataset, device, cal, scheme="bitmap_pq", classes=
     (class_counts, episode_time) and the C++ ledger's replay of the episode's allocations on the
     preset's caps. Returns per-class seconds and joules, the totals and the ledger's peak."""
     rates = device_rates(npusim, device)
-    per = [episode_time(class_counts(dataset, scheme, t, samples), rates, cal, fe_bits)["total"]
-           for t in range(1, classes + 1)]
+    per_s, per_j = [], []
+    for t in range(1, classes + 1):
+        c = class_counts(dataset, scheme, t, samples)
+        per_s.append(episode_time(c, rates, cal, fe_bits)["total"])
+        per_j.append(episode_energy(npusim, device, c, rates, cal, fe_bits)["total_j"])
     tr = ll.episode_trace(dataset, scheme, classes=classes, samples=samples, fe_bits=fe_bits)
     rep = npusim.training_report(tr, str(device))[0]
-    return {"class_s": per, "class_j": [s * rates["power_w"] for s in per], "total_s": sum(per),
-            "total_j": sum(per) * rates["power_w"], "peak_bytes": rep["ledger"]["spaces"]["dram"]["peak_bytes"],
-            "oom": rep["ledger"]["oom"]}
+    return {"class_s": per_s, "class_j": per_j, "total_s": sum(per_s), "total_j": sum(per_j),
+            "peak_bytes": rep["ledger"]["spaces"]["dram"]["peak_bytes"], "oom": rep["ledger"]["oom"]}
 
 
 def device_rates(npusim, device):
-    """Seconds per MAC and per byte of the preset's roofline and its board power, as the C++ cost
-    model computes them (training_report of a small episode trace on `device`)."""
+    """Seconds per MAC and per byte of the preset's roofline, as the C++ cost model computes them
+    (training_report of a small episode trace on `device`), and whether it is an MCU."""
     import yaml
 
     with open(device) as f:
@@ -106,21 +120,44 @@ def device_rates(npusim, device):
     macs = t["batch"] * (m["fwd"] + m["bwd"] + m["fisher"])
     runtime = sum(int(e["bytes"][:-1]) for e in t["tensors"] if e["event"] == "alloc" and e["step"] > 0)
     dev = rep["device"]
-    power = dev["iteration_j"] / dev["iteration_s"] if dev["iteration_s"] else 0.0
     return {"s_mac": dev["compute_s"] / macs, "s_byte": dev["memory_s"] / (t["batch"] * 2 * runtime),
-            "power_w": power, "device": dev["name"]}
+            "mcu": mcu, "device": dev["name"]}
 
 
 def episode_time(counts, rates, cal, fe_bits=32):
-    """Seconds per macro-op and in total: {"parts": {...}, "total": s}."""
+    """Seconds per macro-op and in total, and the total split as the cost model splits an
+    iteration: {"parts": {...}, "total": s, "compute_s", "memory_s", "overhead_s"}."""
     s_mac = rates["s_mac"] / cal["eta"]
     parts = {"framework": cal["a"] * counts["new_samples"]}
+    compute = memory = 0.0
     for k, v in counts["macs"].items():
         f = cal["f_int8"] if (k == "fe_fwd" and fe_bits == 8) else 1.0
         parts[k] = v * s_mac * f
+        compute += parts[k]
     for k, v in counts["bytes"].items():
         parts[k] = parts.get(k, 0.0) + v * rates["s_byte"]
-    return {"parts": parts, "total": sum(parts.values())}
+        memory += v * rates["s_byte"]
+    return {"parts": parts, "total": sum(parts.values()), "compute_s": compute, "memory_s": memory,
+            "overhead_s": parts["framework"]}
+
+
+def episode_cost(counts, rates, cal, fe_bits=32):
+    """The episode as the on-device cost model's activity (ondevice_energy.cost): episode_time's
+    split, and its bytes read and written per space: all in DRAM on a board computer; on an MCU
+    (rates["mcu"]) the codebook gathered from flash, the rest in SRAM."""
+    t = episode_time(counts, rates, cal, fe_bits)
+    read, written = {}, {}
+    for k, v in counts["bytes"].items():
+        space = "dram" if not rates.get("mcu") else ("flash" if k == "codebook" else "sram")
+        w = counts.get("written", {}).get(k, 0)
+        read[space] = read.get(space, 0) + v - w
+        written[space] = written.get(space, 0) + w
+    return oe.cost(t["compute_s"], t["memory_s"], t["overhead_s"], read, written)
+
+
+def episode_energy(npusim, device, counts, rates, cal, fe_bits=32):
+    """The episode's energy report on `device` (the preset's energy table, the suite's model)."""
+    return oe.energy(npusim, device, episode_cost(counts, rates, cal, fe_bits))
 
 
 def calibrate(rates, anml_rows, int8_row):
