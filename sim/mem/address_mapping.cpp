@@ -82,6 +82,20 @@ AddressMapping::AddressMapping(const std::string& spec, const DramStandard& s) :
       shift += bits_[j].width;
     }
   }
+  for (int k = 0; k <= 64; ++k) {
+    int nv = 0, col = 0;
+    for (int f = 0; f < kFields; ++f) {
+      for (int b = bits_[f].shift; b < bits_[f].shift + bits_[f].width && b < k; ++b) {
+        if (f == Co)
+          ++col;
+        else
+          varying_[k][nv++] = static_cast<uint8_t>(b);
+      }
+    }
+    varying_count_[k] = static_cast<uint8_t>(nv);
+    column_below_[k] = static_cast<uint8_t>(col);
+  }
+  if (pow2(bank_groups_)) group_shift_ = log2u(bank_groups_);
 }
 
 DramCoord AddressMapping::coord(uint64_t burst) const {
@@ -90,8 +104,8 @@ DramCoord AddressMapping::coord(uint64_t burst) const {
   d.rank = static_cast<uint32_t>(field(burst, Ra));
   if (flat_banks_) {
     const auto b = static_cast<uint32_t>(field(burst, Ba));
-    d.bank_group = b % bank_groups_;
-    d.bank = b / bank_groups_;
+    d.bank_group = group_shift_ >= 0 ? b & (bank_groups_ - 1) : b % bank_groups_;
+    d.bank = group_shift_ >= 0 ? b >> group_shift_ : b / bank_groups_;
   } else {
     d.bank_group = static_cast<uint32_t>(field(burst, Bg));
     d.bank = static_cast<uint32_t>(field(burst, Ba));
@@ -109,17 +123,9 @@ DramCoord AddressMapping::decode(uint64_t addr) const {
 // non-column bits below k is one row run of 2^(column bits below k) bursts. (Runs of different
 // blocks may share a row; they stay separate entries, which the scheduler serves as row hits.)
 void AddressMapping::add_block(uint64_t base, int k, std::vector<RowRun>& out) const {
-  int varying[64];
-  int nv = 0, col_bits = 0;
-  for (int f = 0; f < kFields; ++f) {
-    for (int b = bits_[f].shift; b < bits_[f].shift + bits_[f].width && b < k; ++b) {
-      if (f == Co)
-        ++col_bits;
-      else
-        varying[nv++] = b;
-    }
-  }
-  const uint64_t each = uint64_t{1} << col_bits;
+  const int nv = varying_count_[k];
+  const uint8_t* varying = varying_[k];
+  const uint64_t each = uint64_t{1} << column_below_[k];
   for (uint64_t i = 0; i < (uint64_t{1} << nv); ++i) {
     uint64_t burst = base;
     for (int v = 0; v < nv; ++v) burst |= ((i >> v) & 1) << varying[v];

@@ -42,7 +42,8 @@ class AddressMapping {
 
   DramCoord decode(uint64_t addr) const;
   // The bursts of [addr, addr + len) as runs on one (channel, rank, bank, row) each, per aligned
-  // power-of-two block, in address order of their first burst; O(runs), not O(bursts).
+  // power-of-two block in address order (within a block, by the varying bits of Ch, Ra, Bg, Ba
+  // and Ro in that order); O(runs), not O(bursts).
   void split(uint64_t addr, uint64_t len, std::vector<RowRun>& out) const;
   uint64_t burst_bytes() const { return burst_bytes_; }
   const std::string& spec() const { return spec_; }
@@ -60,6 +61,11 @@ class AddressMapping {
 
   std::string spec_;
   Bits bits_[kFields];
+  // For an aligned block of 2^k bursts: the bits below k of every field but the column (in
+  // field order, then ascending), and how many column bits lie below k (add_block's tables).
+  uint8_t varying_[65][64] = {};
+  uint8_t varying_count_[65] = {}, column_below_[65] = {};
+  int group_shift_ = -1;     // log2(bank groups) when a power of two (a flat bank index splits)
   bool flat_banks_ = false;  // no Bg field: Ba is the bank index within the rank
   uint32_t bank_groups_ = 1;
   int offset_bits_ = 0;
