@@ -276,9 +276,9 @@ uint64_t DramChannel::serve(std::vector<Entry>& q, bool write, uint64_t window, 
     total -= n;
     e.at = bt + (n - 1) * s + 1;  // its next command comes after the last one (stale: col_epoch_)
     if (e.left > 0) {
-      if (write || n > 1 || !p_.skip_periods) {
+      if (n > 1 || !p_.skip_periods) {
         history_size_ = 0;
-      } else {  // a steady state of the read queue repeats exactly: skip whole periods of it
+      } else {  // a steady state of the queue repeats exactly: skip whole periods of it
         if (history_size_ == 16) {
           history_start_ = (history_start_ + 1) % 16;
           --history_size_;
@@ -289,7 +289,13 @@ uint64_t DramChannel::serve(std::vector<Entry>& q, bool write, uint64_t window, 
         h.t = bt;
         h.index = best;
         snapshot(slot);
-        if (history_size_ >= 2 && skip_periods(q, wn)) {  // a period needs two of it
+        // The stop rule and the write acceptance level bound the commands a skip may issue:
+        // every one before stop_at or with more than `keep` bursts left, none that makes room.
+        SkipBounds lim{stop_at, keep, total, kNever};
+        if (write && accept_at != nullptr && *accept_at == kNever)
+          lim.room = write_occupancy_ - accept_level - 1;
+        if (history_size_ >= 2 && skip_periods(q, wn, write, lim)) {  // a period needs two of it
+          if (write) write_occupancy_ -= total - lim.total;
           total = 0;
           for (Entry& o : q) {
             total += o.left;

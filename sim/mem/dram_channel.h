@@ -164,9 +164,14 @@ class DramChannel {
   // issue() without re-checking legality: for a command at the cycle earliest() returned.
   void apply(Cmd c, uint32_t rank, uint32_t bg, uint32_t bank, uint64_t row, uint64_t t);
   void refresh(uint32_t rank, uint64_t t);
-  // Periodic steady state of a read queue (dram_channel_skip.cpp).
+  // Periodic steady state of a queue (dram_channel_skip.cpp). `total` comes back as the bursts
+  // left after the skip.
+  struct SkipBounds {
+    uint64_t stop_at, keep, total;  // serve()'s stop rule and the bursts left in the queue
+    uint64_t room;                  // commands the skip may issue before making room (writes)
+  };
   void snapshot(size_t slot);
-  bool skip_periods(std::vector<Entry>& q, size_t wn);
+  bool skip_periods(std::vector<Entry>& q, size_t wn, bool write, SkipBounds& lim);
   void record_column(uint32_t rank, uint32_t bg, bool w, uint64_t t, uint64_t n);
   uint64_t act_floor() const { return act_latest_ > act_horizon_ ? act_latest_ - act_horizon_ : 0; }
   bool act_violation(uint32_t rank, uint32_t bg, uint64_t t, uint64_t& fix) const;

@@ -1,4 +1,5 @@
-// Closed-form steady state of a read queue. A queue of row hits settles into a periodic pattern:
+// Closed-form steady state of a read or write queue. A queue of row hits settles into a periodic
+// pattern:
 // e.g. two groups of different bank groups alternating RDs every tCCD_S, the bus saturated, the
 // other groups waiting on FR-FCFS ties. Once the last L RDs repeat the L before them (same
 // groups, all shifted by the same P) and the timing registers stand in the same place relative
@@ -49,7 +50,7 @@ bool DramChannel::same_state(const Issued& a, const Issued& b) const {
   return true;
 }
 
-bool DramChannel::skip_periods(std::vector<Entry>& q, size_t wn) {
+bool DramChannel::skip_periods(std::vector<Entry>& q, size_t wn, bool write, SkipBounds& lim) {
   const size_t h = history_size_;
   const uint64_t bl = static_cast<uint64_t>(t_.tBL);
   if (bus_.pending() > 1) return false;  // a gap in the bus: not a steady state
@@ -78,12 +79,19 @@ bool DramChannel::skip_periods(std::vector<Entry>& q, size_t wn) {
         // through the last period: its bank and arrival allowed it before that period began.
         // One that became ready since may win a tie against a younger group of the pattern.
         const Bank& b = banks_[bank_index(q[j].rank, q[j].bank_group, q[j].bank)];
-        if (q[j].cmd != Cmd::RD || q[j].arrival > then.t || b.rd_ok > then.t)
+        if (q[j].cmd != (write ? Cmd::WR : Cmd::RD) || q[j].arrival > then.t ||
+            (write ? b.wr_ok : b.rd_ok) > then.t)
           limit = std::min(limit, q[j].at);
       }
     }
     if (limit <= now.t) return false;
     k = std::min(k, (limit - 1 - now.t) / period);
+    if (lim.stop_at != kNever) {  // all before stop_at, or all with more than `keep` left
+      const uint64_t by_time = lim.stop_at > now.t ? (lim.stop_at - 1 - now.t) / period : 0;
+      const uint64_t by_count = lim.total > lim.keep ? (lim.total - lim.keep) / len : 0;
+      k = std::min(k, std::max(by_time, by_count));
+    }
+    if (lim.room != kNever) k = std::min(k, lim.room / len);
     if (k == 0) return false;
     const uint64_t shift = k * period, t = now.t;
     auto move = [&](uint64_t& x) {
@@ -101,8 +109,9 @@ bool DramChannel::skip_periods(std::vector<Entry>& q, size_t wn) {
     bus_.reserve(data_end_, shift);
     data_end_ += shift;
     col_last_ += shift;
-    counts_.rd += k * len;
+    (write ? counts_.wr : counts_.rd) += k * len;
     counts_.row_hits += k * len;
+    lim.total -= k * len;
     for (size_t j = 0; j < wn; ++j) q[j].left -= k * per[j];
     // The RDs of the first and the last periods. A later column command goes at a free data-bus
     // slot, so outside the saturated stretch the skip leaves (data from before its first RD to
@@ -120,9 +129,9 @@ bool DramChannel::skip_periods(std::vector<Entry>& q, size_t wn) {
         const Issued& a = history(h - i);
         const Entry& e = q[a.index];
         if (per[a.index] != 1) break;
-        record_column(e.rank, e.bank_group, false, a.t + period, head);
+        record_column(e.rank, e.bank_group, write, a.t + period, head);
         if (tail_from <= k) {
-          record_column(e.rank, e.bank_group, false, a.t + tail_from * period, k - tail_from + 1);
+          record_column(e.rank, e.bank_group, write, a.t + tail_from * period, k - tail_from + 1);
         }
         per[a.index] = 0;  // recorded
       }
@@ -133,13 +142,14 @@ bool DramChannel::skip_periods(std::vector<Entry>& q, size_t wn) {
       for (size_t i = len; i > 0; --i) {
         const Issued& a = history(h - i);
         const Entry& e = q[a.index];
-        if (per[a.index] != 0) record_column(e.rank, e.bank_group, false, a.t + p * period, 1);
+        if (per[a.index] != 0) record_column(e.rank, e.bank_group, write, a.t + p * period, 1);
       }
     }
     for (size_t i = 0; i < len; ++i) {
       const Entry& e = q[history(h - 1 - i).index];
       Bank& b = banks_[bank_index(e.rank, e.bank_group, e.bank)];
-      b.pre_ok = std::max(b.pre_ok, history(h - 1 - i).t + shift + static_cast<uint64_t>(t_.tRTP));
+      const uint64_t after = static_cast<uint64_t>(write ? t_.CWL + t_.tBL + t_.tWR : t_.tRTP);
+      b.pre_ok = std::max(b.pre_ok, history(h - 1 - i).t + shift + after);
     }
     drop_columns();
     bus_.retire(col_floor());
