@@ -97,16 +97,26 @@ void DramChannel::refresh(uint32_t rank, uint64_t t) {
 
 void DramChannel::append(std::vector<Entry>& q, const RowRun* runs, size_t n, uint64_t arrival,
                          bool merge) {
+  const size_t first = q.size();
   for (size_t i = 0; i < n; ++i) {
     const DramCoord& c = runs[i].at;
+    auto same_row = [&](const Entry& e) {
+      return e.rank == c.rank && e.bank_group == c.bank_group && e.bank == c.bank && e.row == c.row;
+    };
     bool merged = false;
     for (Entry& e : q) {
       if (!merge) break;
-      if (e.rank == c.rank && e.bank_group == c.bank_group && e.bank == c.bank && e.row == c.row) {
+      if (same_row(e)) {
         e.left += runs[i].bursts;  // coalesces with a queued write to the same row
         merged = true;
         break;
       }
+    }
+    // One request's runs on one row are one entry (the mapping cuts a transfer at aligned
+    // blocks, so a row can come in several runs, adjacent in address order).
+    if (!merged && q.size() > first && same_row(q.back())) {
+      q.back().left += runs[i].bursts;
+      merged = true;
     }
     if (!merged) {
       Entry e{};
@@ -376,7 +386,7 @@ uint64_t DramChannel::read(const RowRun* runs, size_t n, uint64_t arrival) {
   if (!writes_.empty()) serve(writes_, true, p_.write_queue, arrival, p_.write_low - 1, 0, nullptr);
   reads_.clear();
   append(reads_, runs, n, arrival, false);
-  if (n == 1) {
+  if (reads_.size() == 1) {
     uint64_t done = 0;
     if (read_alone(reads_[0], &done)) return done;
   }
