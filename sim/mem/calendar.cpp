@@ -7,10 +7,7 @@
 
 namespace npusim {
 
-uint64_t Calendar::probe(uint64_t arrival, uint64_t duration) const {
-  // Common cases first: nothing booked after the arrival, or a request queued behind the
-  // last booking (streaming).
-  if (busy_.empty() || arrival >= busy_.back().end) return arrival;
+uint64_t Calendar::probe_gaps(uint64_t arrival, uint64_t duration) const {
   uint64_t t = arrival;
   // First interval that ends after the arrival; gaps before it are too early.
   auto it = std::upper_bound(busy_.begin(), busy_.end(), t,
@@ -28,7 +25,7 @@ uint64_t Calendar::reserve(uint64_t arrival, uint64_t duration) {
   return start;
 }
 
-void Calendar::book(uint64_t start, uint64_t duration) {
+void Calendar::book_inside(uint64_t start, uint64_t duration) {
   if (duration == 0) return;
   const uint64_t end = start + duration;
   busy_total_ += duration;
@@ -104,7 +101,7 @@ void Calendar::shift(uint64_t from, uint64_t delta, uint64_t busy) {
   busy_total_ += busy;
 }
 
-void Calendar::retire(uint64_t now) {
+void Calendar::retire_ended(uint64_t now) {
   auto it = busy_.begin();
   while (it != busy_.end() && it->end <= now) ++it;
   busy_.erase(busy_.begin(), it);

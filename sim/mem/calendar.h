@@ -14,18 +14,31 @@ namespace npusim {
 
 class Calendar {
  public:
-  // Earliest start >= arrival of a gap of `duration`, without reserving it.
-  uint64_t probe(uint64_t arrival, uint64_t duration) const;
+  // Earliest start >= arrival of a gap of `duration`, without reserving it. (The common cases,
+  // nothing booked after the arrival or a request queued behind the last booking, inline.)
+  uint64_t probe(uint64_t arrival, uint64_t duration) const {
+    if (busy_.empty() || arrival >= busy_.back().end) return arrival;
+    return probe_gaps(arrival, duration);
+  }
   // Reserves the earliest gap and returns its start.
   uint64_t reserve(uint64_t arrival, uint64_t duration);
   // Books [start, start + duration), which the caller has found free (a DRAM command at a slot
   // its timing search chose): reserve() without the search. Asserts that the slot is free.
-  void book(uint64_t start, uint64_t duration);
+  void book(uint64_t start, uint64_t duration) {
+    if (duration != 0 && !busy_.empty() && start == busy_.back().end) {  // behind the last one
+      busy_.back().end += duration;
+      busy_total_ += duration;
+      return;
+    }
+    book_inside(start, duration);
+  }
   // Reserves `n` gaps of `duration` at arrival, arrival + stride, ... (stride >= duration), as
   // n calls of reserve() in that order would; in one step when they all follow every booking.
   void reserve_every(uint64_t arrival, uint64_t duration, uint64_t stride, uint64_t n);
   // Drops intervals that ended at or before `now` (called with the current time).
-  void retire(uint64_t now);
+  void retire(uint64_t now) {
+    if (!busy_.empty() && busy_.front().end <= now) retire_ended(now);
+  }
   uint64_t busy_total() const { return busy_total_; }
   size_t pending() const { return busy_.size(); }
   // Fast-forward support (sim/core/fast_forward.h): the bookings that end after `from`, as
@@ -38,6 +51,9 @@ class Calendar {
   struct Interval {
     uint64_t start, end;
   };
+  uint64_t probe_gaps(uint64_t arrival, uint64_t duration) const;
+  void book_inside(uint64_t start, uint64_t duration);
+  void retire_ended(uint64_t now);
   std::vector<Interval> busy_;  // sorted, disjoint, non-adjacent (adjacent ones are merged)
   uint64_t busy_total_ = 0;
 };

@@ -299,13 +299,8 @@ uint64_t DramChannel::serve(std::vector<Entry>& q, bool write, uint64_t window, 
         h.t = bt;
         h.index = best;
         snapshot(slot);
-        // The stop rule and the write acceptance level bound the commands a skip may issue:
-        // every one before stop_at or with more than `keep` bursts left, none that makes room.
-        SkipBounds lim{stop_at, keep, total, kNever};
-        if (write && accept_at != nullptr && *accept_at == kNever)
-          lim.room = write_occupancy_ - accept_level - 1;
-        if (history_size_ >= 2 && skip_periods(q, wn, write, lim)) {  // a period needs two of it
-          if (write) write_occupancy_ -= total - lim.total;
+        if (history_size_ >= 2 && skip_bounded(q, wn, write, stop_at, keep, total, accept_level,
+                                               accept_at)) {  // a period needs two of it
           total = 0;
           for (Entry& o : q) {
             total += o.left;
@@ -338,6 +333,19 @@ uint64_t DramChannel::serve(std::vector<Entry>& q, bool write, uint64_t window, 
     q.erase(q.begin() + static_cast<std::ptrdiff_t>(best));
   }
   return last_data;
+}
+
+// skip_periods() within what serve() may issue: every command before stop_at or with more than
+// `keep` bursts left, and (a write drain tracking acceptance) none that makes room in the queue.
+bool DramChannel::skip_bounded(std::vector<Entry>& q, size_t wn, bool write, uint64_t stop_at,
+                               uint64_t keep, uint64_t total, uint64_t accept_level,
+                               const uint64_t* accept_at) {
+  SkipBounds lim{stop_at, keep, total, kNever};
+  if (write && accept_at != nullptr && *accept_at == kNever)
+    lim.room = write_occupancy_ - accept_level - 1;
+  if (!skip_periods(q, wn, write, lim)) return false;
+  if (write) write_occupancy_ -= total - lim.total;
+  return true;
 }
 
 // Whether a queued group's next command may come before `stop_at` (if none can, the scheduler

@@ -172,6 +172,8 @@ class DramChannel {
   };
   void snapshot(size_t slot);
   bool skip_periods(std::vector<Entry>& q, size_t wn, bool write, SkipBounds& lim);
+  bool skip_bounded(std::vector<Entry>& q, size_t wn, bool write, uint64_t stop_at, uint64_t keep,
+                    uint64_t total, uint64_t accept_level, const uint64_t* accept_at);
   void record_column(uint32_t rank, uint32_t bg, bool w, uint64_t t, uint64_t n);
   uint64_t act_floor() const { return act_latest_ > act_horizon_ ? act_latest_ - act_horizon_ : 0; }
   bool act_violation(uint32_t rank, uint32_t bg, uint64_t t, uint64_t& fix) const;

@@ -11,6 +11,7 @@
 // only while the data bus has no gap within the horizon, so later gap searches see what an
 // exact run would.
 #include <algorithm>
+#include <cstring>
 #include <limits>
 
 #include "sim/mem/dram_channel.h"
@@ -32,10 +33,9 @@ void DramChannel::snapshot(size_t slot) {
     *o++ = r.rd_ok;
     *o++ = r.wr_ok;
   }
-  for (const Group& g : groups_) {
-    *o++ = g.rd_ok;
-    *o++ = g.wr_ok;
-  }
+  static_assert(sizeof(Group) == 2 * sizeof(uint64_t), "a group is its two registers");
+  std::memcpy(o, groups_.data(), groups_.size() * sizeof(Group));  // rd_ok, wr_ok of each
+  o += 2 * groups_.size();
   *o++ = wr_after_rd_;
   *o = data_end_;
 }
