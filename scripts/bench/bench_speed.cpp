@@ -11,6 +11,7 @@
 #include <cstdio>
 #include <cstring>
 #include <ctime>
+#include <exception>
 #include <functional>
 #include <string>
 #include <vector>
@@ -328,7 +329,13 @@ int main(int argc, char** argv) {
   for (const Case& c : cases) {
     if (!only.empty() && c.name != only) continue;
     std::vector<Sample> runs;
-    for (int r = 0; r < repeat; ++r) runs.push_back(c.run());
+    try {
+      for (int r = 0; r < repeat; ++r) runs.push_back(c.run());
+    } catch (const std::exception& e) {  // a missing input (e.g. Dysta's generated traces)
+      std::fprintf(stderr, "npusim_bench: case %s: %s\n(scripts/bench_speed prepares the inputs)\n",
+                   c.name.c_str(), e.what());
+      return 2;
+    }
     std::sort(runs.begin(), runs.end(),
               [](const Sample& a, const Sample& b) { return a.cpu_s < b.cpu_s; });
     const Sample& s = runs[runs.size() / 2];
