@@ -33,10 +33,7 @@ void Calendar::book_inside(uint64_t start, uint64_t duration) {
     busy_.push_back({start, end});
     return;
   }
-  if (start == busy_.back().end) {  // right behind the last booking
-    busy_.back().end = end;
-    return;
-  }
+  // (Right behind the last booking is book()'s inline case.)
   const auto first = busy_.begin();
   auto it = std::lower_bound(first, busy_.end(), start,
                              [](const Interval& iv, uint64_t v) { return iv.start < v; });

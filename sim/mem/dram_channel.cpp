@@ -103,22 +103,23 @@ void DramChannel::append(std::vector<Entry>& q, const RowRun* runs, size_t n, ui
     auto same_row = [&](const Entry& e) {
       return e.rank == c.rank && e.bank_group == c.bank_group && e.bank == c.bank && e.row == c.row;
     };
-    bool merged = false;
-    for (Entry& e : q) {
-      if (!merge) break;
-      if (same_row(e)) {
-        e.left += runs[i].bursts;  // coalesces with a queued write to the same row
-        merged = true;
-        break;
+    // A write coalesces with any queued write to its row. One request's runs on one row are one
+    // entry either way (the mapping cuts a transfer at aligned blocks, so a row can come in
+    // several runs, adjacent in address order).
+    Entry* row = nullptr;
+    if (merge) {
+      for (Entry& e : q) {
+        if (same_row(e)) {
+          row = &e;
+          break;
+        }
       }
+    } else if (q.size() > first && same_row(q.back())) {
+      row = &q.back();
     }
-    // One request's runs on one row are one entry (the mapping cuts a transfer at aligned
-    // blocks, so a row can come in several runs, adjacent in address order).
-    if (!merged && q.size() > first && same_row(q.back())) {
-      q.back().left += runs[i].bursts;
-      merged = true;
-    }
-    if (!merged) {
+    if (row != nullptr) {
+      row->left += runs[i].bursts;
+    } else {
       Entry e{};
       e.rank = c.rank;
       e.bank_group = c.bank_group;
@@ -131,6 +132,29 @@ void DramChannel::append(std::vector<Entry>& q, const RowRun* runs, size_t n, ui
       q.push_back(e);
     }
   }
+}
+
+// A group's PRE or ACT at t (from earliest()); its first burst is then a conflict or a miss.
+void DramChannel::row_command(Entry& e, Cmd c, uint64_t t) {
+  if (e.first_kind == 0) e.first_kind = c == Cmd::ACT ? 1 : 2;
+  apply(c, e.rank, e.bank_group, e.bank, e.row, t);
+  if (c == Cmd::ACT) ++act_epoch_;
+}
+
+// `n` bursts of group `e` issued: the first as it found its bank, the rest as row hits.
+void DramChannel::count_bursts(Entry& e, uint64_t n) {
+  if (e.first_kind == 1) ++counts_.row_misses;
+  if (e.first_kind == 2) ++counts_.row_conflicts;
+  counts_.row_hits += n - (e.first_kind != 0 ? 1 : 0);
+  e.first_kind = 0;
+}
+
+// Closed page: the row closes after its last queued hit, as a precharge once the bank allows.
+void DramChannel::auto_precharge(const Entry& e) {
+  Bank& b = banks_[bank_index(e.rank, e.bank_group, e.bank)];
+  b.open_row = kNoRow;
+  b.act_ok = std::max(b.act_ok, b.pre_ok + u(t_.tRP));
+  ++counts_.pre;
 }
 
 uint64_t DramChannel::serve(std::vector<Entry>& q, bool write, uint64_t window, uint64_t stop_at,
@@ -252,9 +276,7 @@ uint64_t DramChannel::serve(std::vector<Entry>& q, bool write, uint64_t window, 
       }
     };
     if (bc == Cmd::ACT || bc == Cmd::PRE) {
-      if (e.first_kind == 0) e.first_kind = bc == Cmd::ACT ? 1 : 2;
-      apply(bc, e.rank, e.bank_group, e.bank, e.row, bt);  // bt came from earliest()
-      if (bc == Cmd::ACT) ++act_epoch_;
+      row_command(e, bc, bt);  // bt came from earliest()
       touch_bank();
       history_size_ = 0;
       continue;
@@ -271,10 +293,7 @@ uint64_t DramChannel::serve(std::vector<Entry>& q, bool write, uint64_t window, 
       const uint64_t by_count = total > keep ? total - keep : 1;
       n = std::min(n, std::max({by_time, by_count, uint64_t{1}}));
     }
-    if (e.first_kind == 1) ++counts_.row_misses;
-    if (e.first_kind == 2) ++counts_.row_conflicts;
-    counts_.row_hits += n - (e.first_kind != 0 ? 1 : 0);
-    e.first_kind = 0;
+    count_bursts(e, n);
     if (write) {
       if (accept_at != nullptr && *accept_at == kNever && write_occupancy_ - n <= accept_level) {
         *accept_at = bt + (write_occupancy_ - accept_level - 1) * s;  // the burst that makes room
@@ -299,8 +318,12 @@ uint64_t DramChannel::serve(std::vector<Entry>& q, bool write, uint64_t window, 
         h.t = bt;
         h.index = best;
         snapshot(slot);
-        if (history_size_ >= 2 && skip_bounded(q, wn, write, stop_at, keep, total, accept_level,
-                                               accept_at)) {  // a period needs two of it
+        // A skip issues only what this loop would: every command before stop_at or with more
+        // than `keep` bursts left, and none that makes room while acceptance is tracked.
+        const bool tracking = write && accept_at != nullptr && *accept_at == kNever;
+        const SkipBounds lim{stop_at, keep, total,
+                             tracking ? write_occupancy_ - accept_level - 1 : kNever};
+        if (history_size_ >= 2 && skip_periods(q, wn, write, lim)) {  // a period needs two of it
           total = 0;
           for (Entry& o : q) {
             total += o.left;
@@ -323,29 +346,11 @@ uint64_t DramChannel::serve(std::vector<Entry>& q, bool write, uint64_t window, 
         more = j != best && q[j].rank == e.rank && q[j].bank_group == e.bank_group &&
                q[j].bank == e.bank && q[j].row == e.row;
       }
-      if (!more) {
-        Bank& b = banks_[bank_index(e.rank, e.bank_group, e.bank)];
-        b.open_row = kNoRow;
-        b.act_ok = std::max(b.act_ok, b.pre_ok + u(t_.tRP));
-        ++counts_.pre;
-      }
+      if (!more) auto_precharge(e);
     }
     q.erase(q.begin() + static_cast<std::ptrdiff_t>(best));
   }
   return last_data;
-}
-
-// skip_periods() within what serve() may issue: every command before stop_at or with more than
-// `keep` bursts left, and (a write drain tracking acceptance) none that makes room in the queue.
-bool DramChannel::skip_bounded(std::vector<Entry>& q, size_t wn, bool write, uint64_t stop_at,
-                               uint64_t keep, uint64_t total, uint64_t accept_level,
-                               const uint64_t* accept_at) {
-  SkipBounds lim{stop_at, keep, total, kNever};
-  if (write && accept_at != nullptr && *accept_at == kNever)
-    lim.room = write_occupancy_ - accept_level - 1;
-  if (!skip_periods(q, wn, write, lim)) return false;
-  if (write) write_occupancy_ -= total - lim.total;
-  return true;
 }
 
 // Whether a queued group's next command may come before `stop_at` (if none can, the scheduler
@@ -417,9 +422,7 @@ bool DramChannel::read_alone(Entry& e, uint64_t* done) {
       continue;
     }
     if (c != Cmd::RD) {
-      if (e.first_kind == 0) e.first_kind = c == Cmd::ACT ? 1 : 2;
-      apply(c, e.rank, e.bank_group, e.bank, e.row, t);
-      if (c == Cmd::ACT) ++act_epoch_;
+      row_command(e, c, t);
       continue;
     }
     if (!(r.next_ref > t && (cols_.empty() || t > col_last_)) ||
@@ -428,16 +431,9 @@ bool DramChannel::read_alone(Entry& e, uint64_t* done) {
     }
     ++col_epoch_;
     const uint64_t n = e.left;
-    if (e.first_kind == 1) ++counts_.row_misses;
-    if (e.first_kind == 2) ++counts_.row_conflicts;
-    counts_.row_hits += n - (e.first_kind != 0 ? 1 : 0);
+    count_bursts(e, n);
     *done = column_run(e.rank, e.bank_group, e.bank, false, t, n);
-    if (!p_.open_page) {  // closed page: auto-precharge (no other group hits the row)
-      Bank& ob = banks_[bank_index(e.rank, e.bank_group, e.bank)];
-      ob.open_row = kNoRow;
-      ob.act_ok = std::max(ob.act_ok, ob.pre_ok + u(t_.tRP));
-      ++counts_.pre;
-    }
+    if (!p_.open_page) auto_precharge(e);  // closed page: no other group hits the row
     return true;
   }
 }

@@ -161,19 +161,21 @@ class DramChannel {
   // Whether group `best`, evaluated exactly, precedes every other group of the window whose
   // bound is stale (after a column command of `best` only; see serve()).
   bool wins_gap(const std::vector<Entry>& q, size_t wn, size_t best, bool write) const;
+  // Steps shared by serve() and read_alone(): a PRE or ACT for a group, its bursts' row counts,
+  // and a closed page's precharge after the row's last hit.
+  void row_command(Entry& e, Cmd c, uint64_t t);
+  void count_bursts(Entry& e, uint64_t n);
+  void auto_precharge(const Entry& e);
   // issue() without re-checking legality: for a command at the cycle earliest() returned.
   void apply(Cmd c, uint32_t rank, uint32_t bg, uint32_t bank, uint64_t row, uint64_t t);
   void refresh(uint32_t rank, uint64_t t);
-  // Periodic steady state of a queue (dram_channel_skip.cpp). `total` comes back as the bursts
-  // left after the skip.
+  // Periodic steady state of a queue (dram_channel_skip.cpp), issued within `lim`.
   struct SkipBounds {
     uint64_t stop_at, keep, total;  // serve()'s stop rule and the bursts left in the queue
     uint64_t room;                  // commands the skip may issue before making room (writes)
   };
   void snapshot(size_t slot);
-  bool skip_periods(std::vector<Entry>& q, size_t wn, bool write, SkipBounds& lim);
-  bool skip_bounded(std::vector<Entry>& q, size_t wn, bool write, uint64_t stop_at, uint64_t keep,
-                    uint64_t total, uint64_t accept_level, const uint64_t* accept_at);
+  bool skip_periods(std::vector<Entry>& q, size_t wn, bool write, const SkipBounds& lim);
   void record_column(uint32_t rank, uint32_t bg, bool w, uint64_t t, uint64_t n);
   uint64_t act_floor() const { return act_latest_ > act_horizon_ ? act_latest_ - act_horizon_ : 0; }
   bool act_violation(uint32_t rank, uint32_t bg, uint64_t t, uint64_t& fix) const;

@@ -50,7 +50,8 @@ bool DramChannel::same_state(const Issued& a, const Issued& b) const {
   return true;
 }
 
-bool DramChannel::skip_periods(std::vector<Entry>& q, size_t wn, bool write, SkipBounds& lim) {
+bool DramChannel::skip_periods(std::vector<Entry>& q, size_t wn, bool write,
+                               const SkipBounds& lim) {
   const size_t h = history_size_;
   const uint64_t bl = static_cast<uint64_t>(t_.tBL);
   if (bus_.pending() > 1) return false;  // a gap in the bus: not a steady state
@@ -111,7 +112,7 @@ bool DramChannel::skip_periods(std::vector<Entry>& q, size_t wn, bool write, Ski
     col_last_ += shift;
     (write ? counts_.wr : counts_.rd) += k * len;
     counts_.row_hits += k * len;
-    lim.total -= k * len;
+    if (write) write_occupancy_ -= k * len;
     for (size_t j = 0; j < wn; ++j) q[j].left -= k * per[j];
     // The RDs of the first and the last periods. A later column command goes at a free data-bus
     // slot, so outside the saturated stretch the skip leaves (data from before its first RD to
