@@ -1,7 +1,8 @@
 // banked_dram: every timing gate tight (one cycle earlier illegal, legal at the bound), closed-form
 // row-hit / miss / conflict latencies, refresh, bandwidth of sequential and random streams against
-// their analytic limits, the write queue, and the configuration errors. DDR4-3200AA numbers
-// (hw_configs/dram/ddr4_3200.yaml): tCK 0.625 ns, tBL 4, CL 22, CWL 16, tRCD 22, tRP 22,
+// their analytic limits, the write queue, and the configuration errors (the scheduler's shortcuts
+// are checked against the schedule without them in test_banked_dram_shortcuts.cpp). DDR4-3200AA
+// numbers (hw_configs/dram/ddr4_3200.yaml): tCK 0.625 ns, tBL 4, CL 22, CWL 16, tRCD 22, tRP 22,
 // tRAS 52, tRC 74, tCCD_S/L 4/8, tRRD_S/L 4/8, tFAW 34, tWTR_S/L 4/12, tRTP 12, tWR 24, tRTW 12,
 // tREFI 12480, tRFC 560; a burst is 64 B.
 #include <catch2/catch.hpp>
@@ -12,6 +13,7 @@
 #include <random>
 #include <vector>
 
+#include "dram_test.h"
 #include "harness.h"
 #include "sim/mem/address_mapping.h"
 #include "sim/mem/dram_channel.h"
@@ -22,11 +24,6 @@ using namespace npusim::test;
 using Cmd = DramChannel::Cmd;
 
 namespace {
-
-DramStandard standard(const std::string& name) {
-  auto doc = load_yaml_text("{}", "test.yaml", ErrorKind::Config, "hw");
-  return load_standard(name, ConfigNode(doc, doc->root, "hw.dram"));
-}
 
 // The gate is tight: at `bound - 1` the command is illegal, at `bound` legal.
 void tight(const DramChannel& ch, Cmd c, uint32_t bg, uint32_t bank, uint64_t bound) {
@@ -81,7 +78,7 @@ TEST_CASE("banked_dram is registered and the presets load with their peaks", "[d
         Row{"hbm2", 16 * 32 * 1e9 / 2, 8ull << 30},             // 256 GB/s; 16x16x32Kx1KiB
         Row{"hbm3", 32 * 32 * 1.6e9 / 2, 16ull << 30}}) {       // 819 GB/s; 32x2x16x16Kx1KiB
     INFO(r.name);
-    const DramStandard s = standard(r.name);
+    const DramStandard s = dram_standard(r.name);
     CHECK(s.channel_peak() * static_cast<double>(s.channels) == Approx(r.peak));
     CHECK(s.capacity_bytes() == r.capacity);
     CHECK(check_standard(s).empty());
@@ -90,8 +87,9 @@ TEST_CASE("banked_dram is registered and the presets load with their peaks", "[d
 }
 
 TEST_CASE("address mappings cut the burst index into fields", "[dram]") {
-  const DramStandard s = standard("ddr4_3200");  // 1 channel, 1 rank, 4 x 4 banks, 128 bursts/row
-  const AddressMapping m("RoBaRaCoCh", s);       // bits: offset 6 | Co 7 | Ba 4 | Ro 16
+  const DramStandard s =
+      dram_standard("ddr4_3200");           // 1 channel, 1 rank, 4 x 4 banks, 128 bursts/row
+  const AddressMapping m("RoBaRaCoCh", s);  // bits: offset 6 | Co 7 | Ba 4 | Ro 16
   DramCoord c = m.decode((5ull << 17) | (9ull << 13) | (3ull << 6));
   CHECK(c.row == 5);
   CHECK(c.bank_group == 1);  // flat bank 9: group 9 % 4 = 1, bank 9 / 4 = 2
@@ -116,7 +114,7 @@ TEST_CASE("address mappings cut the burst index into fields", "[dram]") {
 }
 
 TEST_CASE("every timing gate is tight", "[dram]") {
-  DramStandard s = standard("ddr4_3200");
+  DramStandard s = dram_standard("ddr4_3200");
   s.t.tRC = 80;  // above tRAS + tRP = 74, so that the tRC and tRP gates can be told apart
   DramChannel ch(s, DramPolicy{});
   // ACT bank (bg 0, bank 0) at 0.
@@ -158,7 +156,7 @@ TEST_CASE("every timing gate is tight", "[dram]") {
 }
 
 TEST_CASE("commands fill gaps between committed ones, gated on both sides", "[dram]") {
-  DramChannel ch(standard("ddr4_3200"), DramPolicy{});
+  DramChannel ch(dram_standard("ddr4_3200"), DramPolicy{});
   // ACTs at 0, 4, 8, 12 (groups 0..3, bank 0) and 40 (group 0, bank 1: 0 + tFAW 34 <= 40).
   for (uint32_t g = 0; g < 4; ++g) ch.issue(Cmd::ACT, 0, g, 0, 1, 4 * g);
   ch.issue(Cmd::ACT, 0, 0, 1, 1, 40);
@@ -223,7 +221,7 @@ TEST_CASE("closed page precharges after the last hit", "[dram]") {
 }
 
 TEST_CASE("refresh blocks the rank for tRFC every tREFI", "[dram]") {
-  DramChannel ch(standard("ddr4_3200"), DramPolicy{});
+  DramChannel ch(dram_standard("ddr4_3200"), DramPolicy{});
   // A read arriving at tREFI = 12480 finds the refresh due: REF at 12480 (banks closed), ACT at
   // 12480 + tRFC 560 = 13040, RD at 13062, data until 13062 + CL + tBL = 13088.
   const DramCoord at{};
@@ -286,83 +284,11 @@ TEST_CASE("a sequential stream reaches the data-bus peak when reads span bank gr
   }
 }
 
-TEST_CASE("skipping steady-state periods gives the cycles of issuing every RD", "[dram]") {
-  // The same 2048 reads of 64 KiB (bank groups pair up and alternate every tCCD_S), plus
-  // scattered 256 B reads, on two channels of state: one skipping periods in closed form, one
-  // issuing each RD. Every completion and every count must agree.
-  const DramStandard s = standard("ddr4_3200");
-  const AddressMapping m("RoBaRaCoCh", s);
-  DramPolicy slow;
-  slow.skip_periods = false;
-  DramChannel fast_ch(s, DramPolicy{}), slow_ch(s, slow);
-  std::vector<RowRun> runs;
-  std::mt19937_64 rng(7);
-  for (uint64_t i = 0; i < 2048; ++i) {
-    const uint64_t addr = i % 5 == 4 ? (rng() % (1ull << 27)) * 64 : i * 65536 % (8ull << 30);
-    m.split(addr, i % 5 == 4 ? 256 : 65536, runs);
-    const uint64_t arrival = (i / 8) * 20000;  // eight at a time
-    REQUIRE(fast_ch.read(runs.data(), runs.size(), arrival) ==
-            slow_ch.read(runs.data(), runs.size(), arrival));
-  }
-  CHECK(fast_ch.counts().rd == slow_ch.counts().rd);
-  CHECK(fast_ch.counts().act == slow_ch.counts().act);
-  CHECK(fast_ch.counts().ref == slow_ch.counts().ref);
-  CHECK(fast_ch.counts().row_hits == slow_ch.counts().row_hits);
-}
-
-TEST_CASE("skipped periods leave later gap fills and writes exact on every standard", "[dram]") {
-  // A skip records only the commands within reach of its stretch's two ends (its data bus is
-  // busy in between, so no later command can land there), and write drains skip too, bounded by
-  // their stop rule and acceptance level. Stress that: long row streams (skipped), then reads and
-  // writes arriving earlier than commands already committed (they fill the gaps before and after
-  // a stretch), on two channels of state, one skipping and one issuing each command.
-  for (const char* name : {"ddr4_3200", "lpddr4x_4266", "lpddr5_6400", "hbm3"}) {
-    for (const char* mapping : {"RoBaRaCoCh", "RoCoBaRaCh"}) {
-      const DramStandard s = standard(name);
-      const AddressMapping m(mapping, s);
-      DramPolicy slow;
-      slow.skip_periods = false;
-      DramChannel fast_ch(s, DramPolicy{}), slow_ch(s, slow);
-      std::vector<RowRun> runs;
-      std::mt19937_64 rng(11);
-      uint64_t now = 0;
-      for (uint64_t i = 0; i < 1500; ++i) {
-        const uint64_t kind = rng() % 6;
-        const bool write = kind == 5, stream = kind < 2 || (write && rng() % 2 == 0);
-        const uint64_t bytes = stream ? 32768 : 64 * (1 + rng() % 8);
-        const uint64_t addr = (rng() % (1ull << 22)) * 64 % ((1ull << 30) - bytes);
-        m.split(addr, bytes, runs);
-        runs.erase(std::remove_if(runs.begin(), runs.end(),
-                                  [](const RowRun& r) { return r.at.channel != 0; }),
-                   runs.end());
-        if (runs.empty()) continue;
-        now += stream ? 0 : rng() % 40;
-        const uint64_t back = rng() % 2000;
-        const uint64_t arrival = now > 2000 && rng() % 3 == 0 ? now - back : now;
-        INFO(name << " " << mapping << " request " << i);
-        if (write) {
-          REQUIRE(fast_ch.write(runs.data(), runs.size(), arrival) ==
-                  slow_ch.write(runs.data(), runs.size(), arrival));
-        } else {
-          REQUIRE(fast_ch.read(runs.data(), runs.size(), arrival) ==
-                  slow_ch.read(runs.data(), runs.size(), arrival));
-        }
-      }
-      INFO(name << " " << mapping);
-      CHECK(fast_ch.counts().rd == slow_ch.counts().rd);
-      CHECK(fast_ch.counts().wr == slow_ch.counts().wr);
-      CHECK(fast_ch.counts().act == slow_ch.counts().act);
-      CHECK(fast_ch.counts().pre == slow_ch.counts().pre);
-      CHECK(fast_ch.counts().row_hits == slow_ch.counts().row_hits);
-    }
-  }
-}
-
 TEST_CASE("random reads are bounded by tFAW across banks and by tRC within one", "[dram]") {
   SECTION("one bank, a new row each time: one access per tRC") {
     // Read k to row k of bank 0: PRE at tRAS after the previous ACT, ACT at k x tRC = 74k
     // (tRP 22 after the PRE at 74k - 22); data ends at 74k + tRCD + CL + tBL = 74k + 48.
-    DramChannel ch(standard("ddr4_3200"), DramPolicy{});
+    DramChannel ch(dram_standard("ddr4_3200"), DramPolicy{});
     for (uint64_t k = 0; k < 20; ++k) {
       RowRun r{DramCoord{0, 0, 0, 0, k, 0}, 1};
       CHECK(ch.read(&r, 1, 0) == 74 * k + 48);
@@ -371,7 +297,7 @@ TEST_CASE("random reads are bounded by tFAW across banks and by tRC within one",
   SECTION("sixteen banks round robin: four ACTs per tFAW") {
     // Read k to bank group k % 4, bank k / 4, each a new row: ACTs at 34 x (k / 4) + 4 x (k % 4)
     // (tRRD_S between groups, tFAW for every fifth); data ends 48 cycles after each ACT.
-    DramChannel ch(standard("ddr4_3200"), DramPolicy{});
+    DramChannel ch(dram_standard("ddr4_3200"), DramPolicy{});
     for (uint32_t k = 0; k < 16; ++k) {
       RowRun r{DramCoord{0, 0, k % 4, k / 4, 1, 0}, 1};
       CHECK(ch.read(&r, 1, 0) == 34 * (k / 4) + 4 * (k % 4) + 48);
@@ -380,7 +306,7 @@ TEST_CASE("random reads are bounded by tFAW across banks and by tRC within one",
   SECTION("uniformly random 64 B reads stay under the tFAW limit") {
     // Peak for random row misses: 4 ACTs per tFAW = 4 x 64 B / 34 cycles (tRC allows 16 banks /
     // 74 cycles, more). 20000 reads from 0 on: bytes / time <= 4 x 64 / 34 B per cycle.
-    DramChannel ch(standard("ddr4_3200"), DramPolicy{});
+    DramChannel ch(dram_standard("ddr4_3200"), DramPolicy{});
     std::mt19937_64 rng(1);
     uint64_t end = 0;
     const uint64_t n = 20000;
@@ -398,7 +324,7 @@ TEST_CASE("random reads are bounded by tFAW across banks and by tRC within one",
 }
 
 TEST_CASE("writes post into the queue and drain between watermarks", "[dram]") {
-  DramChannel ch(standard("ddr4_3200"), DramPolicy{});
+  DramChannel ch(dram_standard("ddr4_3200"), DramPolicy{});
   // 64 bursts to one row fill the queue (capacity 64 >= 64: accepted on arrival) and reach the
   // high watermark 48: the drain issues WRs until 16 remain.
   RowRun w{DramCoord{}, 64};
@@ -444,7 +370,7 @@ namespace {
 // (RoBaRaCoCh on one channel) and (b) 20000 reads of one burst to uniformly random rows and
 // banks, all queued at cycle 0. docs/dram.md quotes these numbers; the test below pins them.
 std::pair<double, double> efficiencies(const std::string& name) {
-  DramStandard s = standard(name);
+  DramStandard s = dram_standard(name);
   s.channels = 1;
   const AddressMapping m("RoBaRaCoCh", s);
   const double per_cycle = static_cast<double>(s.burst_bytes()) / static_cast<double>(s.t.tBL);
@@ -491,7 +417,7 @@ TEST_CASE("documented stream and random efficiencies", "[dram]") {
     const auto [seq, rnd] = efficiencies(r.name);
     CHECK(seq == Approx(r.sequential).margin(0.0005));
     CHECK(rnd == Approx(r.random).margin(0.0005));
-    const DramStandard s = standard(r.name);
+    const DramStandard s = dram_standard(r.name);
     const DramTimings& t = s.t;
     const double bl = static_cast<double>(t.tBL), ranks = static_cast<double>(s.ranks);
     const double bound = std::min(
@@ -548,55 +474,11 @@ TEST_CASE("sequential efficiency against Ramulator 2's refresh-limited streaming
   for (const Row& r : {Row{"ddr4_3200", 0.9506}, Row{"lpddr4x_4266", 0.9426},
                        Row{"lpddr5_6400", 0.9341}, Row{"hbm2", 0.9018}, Row{"hbm3", 0.8997}}) {
     INFO(r.name);
-    const DramTimings t = standard(r.name).t;
+    const DramTimings t = dram_standard(r.name).t;
     const double bound =
         1.0 - static_cast<double>(t.tRTP + t.tRP + t.tRFC + t.tRCD) / static_cast<double>(t.tREFI);
     CHECK(bound == Approx(r.bound).margin(0.00005));
     const double seq = efficiencies(r.name).first;
     CHECK(seq == Approx(bound).margin(0.005));
-  }
-}
-
-TEST_CASE("bus-slot bounds of waiting commands give the cycles of full searches", "[dram]") {
-  // The scheduler may raise a waiting column command's lower bound to the next free data-bus
-  // slot instead of searching its earliest cycle again (speed only). Mixed traffic — 64 KiB
-  // sequential reads, 256 B reads and 4 KiB writes at scattered rows, eight requests at a time —
-  // on three standards (DDR4: tCCD_L = 2 tBL; LPDDR4X: one bank group; HBM3: two ranks): every
-  // completion and every count must equal those of a channel doing full searches only.
-  for (const char* name : {"ddr4_3200", "lpddr4x_4266", "hbm3"}) {
-    INFO(name);
-    DramStandard s = standard(name);
-    s.channels = 1;
-    const AddressMapping m("RoBaRaCoCh", s);
-    DramPolicy full;
-    full.bus_bounds = false;
-    DramChannel fast_ch(s, DramPolicy{}), full_ch(s, full);
-    std::vector<RowRun> runs;
-    std::mt19937_64 rng(11);
-    const uint64_t cap = s.capacity_bytes();
-    for (uint64_t i = 0; i < 1536; ++i) {
-      const uint64_t kind = i % 3;  // 0: sequential read, 1: scattered read, 2: scattered write
-      const uint64_t len = kind == 0 ? 65536 : kind == 1 ? 256 : 4096;
-      const uint64_t addr = kind == 0 ? i * 65536 % cap : rng() % (cap / len) * len;
-      m.split(addr, len, runs);
-      const uint64_t arrival = (i / 8) * 6000;
-      if (kind == 2) {
-        REQUIRE(fast_ch.write(runs.data(), runs.size(), arrival) ==
-                full_ch.write(runs.data(), runs.size(), arrival));
-      } else {
-        REQUIRE(fast_ch.read(runs.data(), runs.size(), arrival) ==
-                full_ch.read(runs.data(), runs.size(), arrival));
-      }
-    }
-    const DramCommandCounts &a = fast_ch.counts(), &b = full_ch.counts();
-    CHECK(a.act == b.act);
-    CHECK(a.pre == b.pre);
-    CHECK(a.rd == b.rd);
-    CHECK(a.wr == b.wr);
-    CHECK(a.ref == b.ref);
-    CHECK(a.row_hits == b.row_hits);
-    CHECK(a.row_misses == b.row_misses);
-    CHECK(a.row_conflicts == b.row_conflicts);
-    CHECK(fast_ch.pending_writes() == full_ch.pending_writes());
   }
 }

@@ -14,17 +14,14 @@
 #include <string>
 #include <vector>
 
+#include "dram_test.h"
 #include "sim/mem/address_mapping.h"
 #include "sim/mem/dram_channel.h"
 
 using namespace npusim;
+using npusim::test::dram_standard;
 
 namespace {
-
-DramStandard standard(const std::string& name) {
-  auto doc = load_yaml_text("{}", "test.yaml", ErrorKind::Config, "hw");
-  return load_standard(name, ConfigNode(doc, doc->root, "hw.dram"));
-}
 
 // Replays `ops` requests of one traffic pattern through one channel of standard `name` with
 // address mapping `mapping` and policy variant `policy`, and returns an FNV-1a checksum of every
@@ -36,7 +33,7 @@ DramStandard standard(const std::string& name) {
 // write queue.
 uint64_t replay(const std::string& name, const std::string& mapping, int policy, int pattern,
                 int ops, uint64_t seed) {
-  DramStandard s = standard(name);
+  DramStandard s = dram_standard(name);
   s.channels = 1;
   const AddressMapping m(mapping, s);
   DramPolicy p;
