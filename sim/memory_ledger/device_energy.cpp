@@ -50,9 +50,9 @@ void check_ondevice_energy_table(const EnergyTable& t, const OnDeviceTarget& d,
     }
   }
   std::vector<std::string> needed = {"cpu", "board"};
-  const Bytes caps[] = {d.sram, d.flash, d.dram};  // MemorySpace order
+  const auto spaces = memory_limits(d);
   for (size_t s = 0; s < kMemorySpaces; ++s)
-    if (caps[s].n > 0) needed.push_back(memory_space_name(static_cast<MemorySpace>(s)));
+    if (spaces[s].present) needed.push_back(memory_space_name(static_cast<MemorySpace>(s)));
   for (const std::string& key : needed) {
     auto it = t.components.find(key);
     if (it == t.components.end()) {
@@ -80,10 +80,10 @@ std::vector<ActivityRecord> ondevice_activity(const OnDeviceTarget& d, const Ite
                           {"memory_core_ns", nanoseconds(cores * c.memory_s)},
                           {"framework_ns", nanoseconds(c.overhead_s)}};
   out.push_back(cpu);
-  const Bytes caps[] = {d.sram, d.flash, d.dram};
+  const auto spaces = memory_limits(d);
   for (size_t s = 0; s < kMemorySpaces; ++s) {
     const std::string space = memory_space_name(static_cast<MemorySpace>(s));
-    if (caps[s].n == 0) {
+    if (!spaces[s].present) {
       if (c.traffic.read[s] + c.traffic.written[s] > 0) {
         throw ConfigError("traffic in " + space + " on device `" + d.name + "`, which has no " +
                           space);
@@ -92,7 +92,7 @@ std::vector<ActivityRecord> ondevice_activity(const OnDeviceTarget& d, const Ite
     }
     ActivityRecord r{d.name + "." + space, space, {}};
     r.activity.actions = {{"read_byte", c.traffic.read[s]}, {"write_byte", c.traffic.written[s]}};
-    r.activity.capacity_bytes = caps[s].n;
+    r.activity.capacity_bytes = spaces[s].capacity;
     out.push_back(r);
   }
   out.push_back({d.name + ".board", "board", {}});
