@@ -35,8 +35,8 @@ void Calendar::book_inside(uint64_t start, uint64_t duration) {
   }
   // (Right behind the last booking is book()'s inline case.)
   const auto first = busy_.begin();
-  auto it = std::lower_bound(first, busy_.end(), start,
-                             [](const Interval& iv, uint64_t v) { return iv.start < v; });
+  Interval* it = std::lower_bound(first, busy_.end(), start,
+                                  [](const Interval& iv, uint64_t v) { return iv.start < v; });
   NPUSIM_ASSERT(
       (it == busy_.end() || end <= it->start) && (it == first || std::prev(it)->end <= start),
       "calendar: booking [" + std::to_string(start) + ", " + std::to_string(end) +
@@ -67,14 +67,22 @@ void Calendar::reserve_every(uint64_t arrival, uint64_t duration, uint64_t strid
   // Each one starts at its arrival, at or after the end of the one before: appended (or, where
   // it touches the previous one, merged into it), exactly as reserve() places it.
   busy_total_ += n * duration;
-  for (uint64_t i = 0; i < n; ++i) {
-    const uint64_t start = arrival + i * stride;
-    if (!busy_.empty() && start == busy_.back().end) {
-      busy_.back().end = start + duration;
-    } else {
-      busy_.push_back({start, start + duration});
-    }
+  uint64_t start = arrival;
+  if (n > 0 && !busy_.empty() && start == busy_.back().end) {  // the first touches the last
+    busy_.back().end = start + duration;
+    start += stride;
+    --n;
   }
+  if (stride == duration) {  // back to back: one interval (merged into the last if it touches)
+    if (n == 0) return;
+    if (!busy_.empty() && start == busy_.back().end) {
+      busy_.back().end = start + n * duration;
+    } else {
+      busy_.push_back({start, start + n * duration});
+    }
+    return;
+  }
+  for (; n > 0; --n, start += stride) busy_.push_back({start, start + duration});  // apart
 }
 
 void Calendar::state(uint64_t from, uint64_t ref, std::vector<int64_t>& out) const {
@@ -90,7 +98,7 @@ void Calendar::state(uint64_t from, uint64_t ref, std::vector<int64_t>& out) con
 void Calendar::shift(uint64_t from, uint64_t delta, uint64_t busy) {
   auto it = std::upper_bound(busy_.begin(), busy_.end(), from,
                              [](uint64_t v, const Interval& iv) { return v < iv.end; });
-  busy_.erase(busy_.begin(), it);  // history: no request can reach it any more
+  busy_.drop_until(it);  // history: no request can reach it any more
   for (Interval& iv : busy_) {
     iv.start = std::max(iv.start, from) + delta;
     iv.end += delta;
@@ -99,9 +107,9 @@ void Calendar::shift(uint64_t from, uint64_t delta, uint64_t busy) {
 }
 
 void Calendar::retire_ended(uint64_t now) {
-  auto it = busy_.begin();
+  const Interval* it = busy_.begin();
   while (it != busy_.end() && it->end <= now) ++it;
-  busy_.erase(busy_.begin(), it);
+  busy_.drop_until(it);
 }
 
 }  // namespace npusim

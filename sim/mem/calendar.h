@@ -10,6 +10,8 @@
 #include <cstdint>
 #include <vector>
 
+#include "sim/mem/history.h"
+
 namespace npusim {
 
 class Calendar {
@@ -54,7 +56,7 @@ class Calendar {
   uint64_t probe_gaps(uint64_t arrival, uint64_t duration) const;
   void book_inside(uint64_t start, uint64_t duration);
   void retire_ended(uint64_t now);
-  std::vector<Interval> busy_;  // sorted, disjoint, non-adjacent (adjacent ones are merged)
+  History<Interval> busy_;  // sorted, disjoint, non-adjacent (adjacent ones are merged)
   uint64_t busy_total_ = 0;
 };
 
