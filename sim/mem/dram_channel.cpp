@@ -8,17 +8,12 @@
 #include "sim/mem/dram_channel.h"
 
 #include <algorithm>
-#include <limits>
 
 #include "sim/core/errors.h"
 
 namespace npusim {
 
 namespace {
-constexpr uint64_t kNever = std::numeric_limits<uint64_t>::max();
-uint64_t u(int64_t v) {
-  return static_cast<uint64_t>(v);
-}
 bool is_column(DramChannel::Cmd c) {
   return c == DramChannel::Cmd::RD || c == DramChannel::Cmd::WR;
 }
@@ -120,7 +115,7 @@ void DramChannel::append(std::vector<Entry>& q, const RowRun* runs, size_t n, ui
     if (row != nullptr) {
       row->left += runs[i].bursts;
     } else {
-      Entry e{};
+      Entry& e = q.emplace_back();  // value-initialized, filled in place
       e.rank = c.rank;
       e.bank_group = c.bank_group;
       e.bank = c.bank;
@@ -129,7 +124,6 @@ void DramChannel::append(std::vector<Entry>& q, const RowRun* runs, size_t n, ui
       e.seq = seq_++;
       e.arrival = arrival;
       e.dirty = true;
-      q.push_back(e);
     }
   }
 }
@@ -412,21 +406,27 @@ uint64_t DramChannel::read(const RowRun* runs, size_t n, uint64_t arrival) {
 // other group: the run is bounded by refresh alone). A run that cannot take them all (a gap
 // between committed commands) is left to serve(), which starts from the same state.
 bool DramChannel::read_alone(Entry& e, uint64_t* done) {
+  Bank& b = banks_[bank_index(e.rank, e.bank_group, e.bank)];
+  const Rank& r = ranks_[e.rank];
   while (true) {
-    const Bank& b = banks_[bank_index(e.rank, e.bank_group, e.bank)];
-    const Cmd c = b.open_row == e.row ? Cmd::RD : b.open_row != kNoRow ? Cmd::PRE : Cmd::ACT;
-    const uint64_t t = earliest(c, e.rank, e.bank_group, e.bank, e.arrival);
-    Rank& r = ranks_[e.rank];
+    // earliest() of the group's next command, by kind.
+    if (b.open_row != e.row) {
+      const bool conflict = b.open_row != kNoRow;
+      const uint64_t t = conflict ? std::max(e.arrival, b.pre_ok)
+                                  : act_search(e.rank, e.bank_group, std::max(e.arrival, b.act_ok));
+      if (t >= r.next_ref) {
+        refresh(e.rank, t);
+        continue;
+      }
+      row_command(e, conflict ? Cmd::PRE : Cmd::ACT, t);
+      continue;
+    }
+    const uint64_t t = col_search(false, e.rank, e.bank_group, std::max(e.arrival, b.rd_ok));
     if (t >= r.next_ref) {
       refresh(e.rank, t);
       continue;
     }
-    if (c != Cmd::RD) {
-      row_command(e, c, t);
-      continue;
-    }
-    if (!(r.next_ref > t && (cols_.empty() || t > col_last_)) ||
-        1 + ccds(r.next_ref - 1 - t) < e.left) {
+    if (!(cols_.empty() || t > col_last_) || 1 + ccds(r.next_ref - 1 - t) < e.left) {
       return false;  // one RD at a time: serve() from here
     }
     ++col_epoch_;

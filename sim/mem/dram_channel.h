@@ -28,6 +28,7 @@
 #include "sim/mem/address_mapping.h"
 #include "sim/mem/calendar.h"
 #include "sim/mem/dram_standard.h"
+#include "sim/mem/history.h"
 
 namespace npusim {
 
@@ -46,46 +47,11 @@ struct DramCommandCounts {
   uint64_t row_hits = 0, row_misses = 0, row_conflicts = 0;  // per burst
 };
 
-// A sorted history that grows at the back and is dropped from the front: a vector and the
-// index of its first live element (compacted when half is dead), so scans and binary searches
-// run on plain pointers and nothing is allocated once it has reached its working size.
-template <class T>
-class History {
- public:
-  T* begin() { return buf_.data() + head_; }
-  T* end() { return buf_.data() + buf_.size(); }
-  const T* begin() const { return buf_.data() + head_; }
-  const T* end() const { return buf_.data() + buf_.size(); }
-  bool empty() const { return head_ == buf_.size(); }
-  T& front() { return buf_[head_]; }
-  T& back() { return buf_.back(); }
-  const T& back() const { return buf_.back(); }
-  void pop_front() {
-    if (++head_ >= 64 && 2 * head_ >= buf_.size()) {
-      buf_.erase(buf_.begin(), buf_.begin() + static_cast<std::ptrdiff_t>(head_));
-      head_ = 0;
-    }
-  }
-  T* insert(T* at, const T& v) {  // returns the inserted element
-    const auto i = at - buf_.data();
-    return &*buf_.insert(buf_.begin() + i, v);
-  }
-  // A value-initialized element inserted at `at`, for the caller to fill in place (a record
-  // built on the stack field by field and then copied whole stalls on store forwarding).
-  T* emplace(T* at) {
-    const auto i = at - buf_.data();
-    return &*buf_.emplace(buf_.begin() + i);
-  }
-
- private:
-  std::vector<T> buf_;
-  size_t head_ = 0;
-};
-
 class DramChannel {
  public:
   enum class Cmd { ACT, PRE, RD, WR };
   static constexpr uint64_t kNoRow = ~uint64_t{0};
+  static constexpr uint64_t kNever = ~uint64_t{0};  // a cycle that never comes
 
   DramChannel(const DramStandard& s, const DramPolicy& p);
 
@@ -143,6 +109,7 @@ class DramChannel {
     bool blocked;    // a conflict waiting for the queued hits to its bank's open row
   };
 
+  static uint64_t u(int64_t v) { return static_cast<uint64_t>(v); }  // a timing, as a cycle count
   size_t bank_index(uint32_t rank, uint32_t bg, uint32_t bank) const {
     return (static_cast<size_t>(rank) * bank_groups_ + bg) * banks_per_group_ + bank;
   }

@@ -12,14 +12,12 @@
 // exact run would.
 #include <algorithm>
 #include <cstring>
-#include <limits>
 
 #include "sim/mem/dram_channel.h"
 
 namespace npusim {
 
 namespace {
-constexpr uint64_t kNever = std::numeric_limits<uint64_t>::max();
 uint64_t rel(uint64_t x, uint64_t t) {
   return x > t ? x - t : 0;  // a register at or before t no longer constrains anything after t
 }

@@ -22,12 +22,6 @@
 
 namespace npusim {
 
-namespace {
-uint64_t u(int64_t v) {
-  return static_cast<uint64_t>(v);
-}
-}  // namespace
-
 uint64_t DramChannel::earliest(Cmd c, uint32_t rank, uint32_t bg, uint32_t bank,
                                uint64_t from) const {
   const Bank& b = banks_[bank_index(rank, bg, bank)];
@@ -82,13 +76,20 @@ void DramChannel::apply(Cmd c, uint32_t rank, uint32_t bg, uint32_t bank, uint64
     b.pre_ok = std::max(b.pre_ok, t + u(t_.tRAS));
     b.rd_ok = std::max(b.rd_ok, t + u(t_.tRCD));
     b.wr_ok = std::max(b.wr_ok, t + u(t_.tRCD));
-    ActRecord* a = acts_.emplace(std::upper_bound(
-        acts_.begin(), acts_.end(), t, [](uint64_t v, const ActRecord& r) { return v < r.t; }));
-    a->t = t;
-    a->rank = rank;
-    a->bank_group = bg;
-    act_latest_ = std::max(act_latest_, t);
-    while (acts_.front().t + act_horizon_ + act_span_ < act_latest_) acts_.pop_front();
+    if (acts_.empty() || t >= act_latest_) {  // the latest ACT (the common case): appended
+      ActRecord* a = acts_.emplace_back();
+      a->t = t;
+      a->rank = rank;
+      a->bank_group = bg;
+      act_latest_ = t;
+      while (acts_.front().t + act_horizon_ + act_span_ < act_latest_) acts_.pop_front();
+    } else {  // filling a gap: in time order among the ACTs kept
+      ActRecord* a = acts_.emplace(std::upper_bound(
+          acts_.begin(), acts_.end(), t, [](uint64_t v, const ActRecord& r) { return v < r.t; }));
+      a->t = t;
+      a->rank = rank;
+      a->bank_group = bg;
+    }
     ++counts_.act;
   } else if (c == Cmd::PRE) {
     b.open_row = kNoRow;
@@ -270,20 +271,15 @@ void DramChannel::drop_columns() {
 // Records span at most col_reach_ cycles, so a search scans only the few near its cycle.
 void DramChannel::record_column(uint32_t rank, uint32_t bg, bool w, uint64_t t, uint64_t n) {
   const uint64_t s = u(t_.tCCD_L), per_record = col_per_record_;
-  const bool tail = cols_.empty() || t > col_last_;
-  if (tail && !cols_.empty() && n == 1 && cols_.back().rank == rank &&
-      cols_.back().bank_group == bg && cols_.back().write == w &&
-      cols_.back().t + cols_.back().n * s == t && cols_.back().n < per_record) {
-    ++cols_.back().n;  // continues the last run
-    return;
-  }
-  ColRecord* at = tail ? cols_.end()  // every record starts at or before col_last_
+  const bool tail = cols_.empty() || t > col_last_;  // every record starts at or before col_last_
+  ColRecord* at = tail ? cols_.end()
                        : std::upper_bound(cols_.begin(), cols_.end(), t,
                                           [](uint64_t v, const ColRecord& a) { return v < a.t; });
   if (n == 1) {
-    // A command filling a gap continues its bank group's run among the records starting within
-    // reach before it (a run's records stay sorted by their first command and span at most
-    // col_reach_, all col_violation relies on), instead of a record inserted mid-history.
+    // A single command continues its bank group's run among the records starting within reach
+    // before it (a run's records stay sorted by their first command and span at most
+    // col_reach_, all col_violation relies on), instead of a new record (inserted mid-history
+    // when it fills a gap).
     for (ColRecord* c = at; c != cols_.begin() && (c - 1)->t + col_reach_ >= t;) {
       --c;
       if (c->rank == rank && c->bank_group == bg && c->write == w && c->t + c->n * s == t &&
@@ -294,7 +290,7 @@ void DramChannel::record_column(uint32_t rank, uint32_t bg, bool w, uint64_t t, 
     }
   }
   for (uint64_t i = 0; i < n; i += per_record) {
-    ColRecord* c = cols_.emplace(at);
+    ColRecord* c = tail ? cols_.emplace_back() : cols_.emplace(at);
     c->t = t + i * s;
     c->n = std::min(per_record, n - i);
     c->rank = rank;
