@@ -1,5 +1,7 @@
 #include "sim/mem/address_mapping.h"
 
+#include <algorithm>
+
 #include "sim/core/errors.h"
 
 namespace npusim {
@@ -96,6 +98,17 @@ AddressMapping::AddressMapping(const std::string& spec, const DramStandard& s) :
     column_below_[k] = static_cast<uint8_t>(col);
   }
   if (pow2(bank_groups_)) group_shift_ = log2u(bank_groups_);
+  const Target targets[kFields] = {kChannel, kRank, kBankGroup, kBank, kRow, kColumn};
+  for (int f = 0; f < kFields; ++f) {
+    for (int j = 0; j < bits_[f].width; ++j) {
+      BitTarget& t = bit_target_[bits_[f].shift + j];
+      t = {targets[f], static_cast<uint8_t>(j)};
+      if (f == Ba && flat_banks_ && group_shift_ >= 0) {  // low bits: the group; then the bank
+        t = j < group_shift_ ? BitTarget{kBankGroup, static_cast<uint8_t>(j)}
+                             : BitTarget{kBank, static_cast<uint8_t>(j - group_shift_)};
+      }
+    }
+  }
 }
 
 DramCoord AddressMapping::coord(uint64_t burst) const {
@@ -126,10 +139,44 @@ void AddressMapping::add_block(uint64_t base, int k, std::vector<RowRun>& out) c
   const int nv = varying_count_[k];
   const uint8_t* varying = varying_[k];
   const uint64_t each = uint64_t{1} << column_below_[k];
+  if (flat_banks_ && group_shift_ < 0) {  // a bank index split by division: decode each burst
+    for (uint64_t i = 0; i < (uint64_t{1} << nv); ++i) {
+      uint64_t burst = base;
+      for (int v = 0; v < nv; ++v) burst |= ((i >> v) & 1) << varying[v];
+      out.push_back({coord(burst), each});
+    }
+    return;
+  }
+  // The block's first burst has every varying bit clear (it is aligned): each run's coordinates
+  // are its coordinates with that run's varying bits set.
+  const DramCoord first = coord(base);
   for (uint64_t i = 0; i < (uint64_t{1} << nv); ++i) {
-    uint64_t burst = base;
-    for (int v = 0; v < nv; ++v) burst |= ((i >> v) & 1) << varying[v];
-    out.push_back({coord(burst), each});
+    RowRun& r = out.emplace_back();
+    r.at = first;
+    r.bursts = each;
+    for (int v = 0; v < nv; ++v) {
+      if (((i >> v) & 1) == 0) continue;
+      const BitTarget t = bit_target_[varying[v]];
+      switch (t.target) {
+        case kChannel:
+          r.at.channel |= uint32_t{1} << t.bit;
+          break;
+        case kRank:
+          r.at.rank |= uint32_t{1} << t.bit;
+          break;
+        case kBankGroup:
+          r.at.bank_group |= uint32_t{1} << t.bit;
+          break;
+        case kBank:
+          r.at.bank |= uint32_t{1} << t.bit;
+          break;
+        case kRow:
+          r.at.row |= uint64_t{1} << t.bit;
+          break;
+        case kColumn:
+          break;  // never varying: a run spans the column bits below k
+      }
+    }
   }
 }
 
@@ -138,10 +185,10 @@ void AddressMapping::split(uint64_t addr, uint64_t len, std::vector<RowRun>& out
   uint64_t b0 = addr >> offset_bits_;
   const uint64_t b1 = (addr + len + burst_bytes_ - 1) >> offset_bits_;
   while (b0 < b1) {
-    int k = 0;
-    while (k < 63 && (b0 & ((uint64_t{1} << (k + 1)) - 1)) == 0 &&
-           b0 + (uint64_t{1} << (k + 1)) <= b1)
-      ++k;
+    // The largest aligned block at b0 that fits: 2^k with k at most b0's trailing zeros and
+    // log2 of what is left (both below 64).
+    const int align = b0 == 0 ? 63 : __builtin_ctzll(b0), fit = 63 - __builtin_clzll(b1 - b0);
+    const int k = std::min(align, fit);
     add_block(b0, k, out);
     b0 += uint64_t{1} << k;
   }

@@ -10,7 +10,9 @@
 #include <tlm_utils/simple_initiator_socket.h>
 
 #include <algorithm>
+#include <map>
 #include <random>
+#include <tuple>
 #include <vector>
 
 #include "dram_test.h"
@@ -480,5 +482,37 @@ TEST_CASE("sequential efficiency against Ramulator 2's refresh-limited streaming
     CHECK(bound == Approx(r.bound).margin(0.00005));
     const double seq = efficiencies(r.name).first;
     CHECK(seq == Approx(bound).margin(0.005));
+  }
+}
+
+// split() sets a block's varying bits on the coordinates of its first burst instead of decoding
+// every run: per (channel, rank, bank group, bank, row), its runs must hold exactly the bursts
+// that decode() puts there, for mappings with and without a Bg field, channel and rank bits
+// below, within and above the column, and unaligned transfers.
+TEST_CASE("split's runs hold exactly the bursts decode() maps to each row", "[dram]") {
+  DramStandard s = dram_standard("ddr4_3200");
+  s.channels = 4;
+  s.ranks = 2;
+  std::mt19937_64 rng(7);
+  for (const char* spec : {"RoBaRaCoCh", "RoRaBaChCo", "ChRaBaRoCo", "RoCoBaRaCh", "RoBaRaCoBgCh",
+                           "RoCoBgBaChRa", "RoRaChBgCoBa"}) {
+    const AddressMapping m(spec, s);
+    std::vector<RowRun> runs;
+    for (int i = 0; i < 200; ++i) {
+      const uint64_t addr = rng() % (s.capacity_bytes() - (1 << 20));
+      const uint64_t len = 1 + rng() % (i % 3 == 0 ? 256 : 300000);
+      m.split(addr, len, runs);
+      std::map<std::tuple<uint32_t, uint32_t, uint32_t, uint32_t, uint64_t>, uint64_t> got, want;
+      for (const RowRun& r : runs) {
+        got[{r.at.channel, r.at.rank, r.at.bank_group, r.at.bank, r.at.row}] += r.bursts;
+      }
+      const uint64_t b = m.burst_bytes();
+      for (uint64_t a = addr / b * b; a < addr + len; a += b) {
+        const DramCoord c = m.decode(a);
+        ++want[{c.channel, c.rank, c.bank_group, c.bank, c.row}];
+      }
+      INFO(spec << " [" << addr << ", +" << len << ")");
+      REQUIRE(got == want);
+    }
   }
 }
