@@ -242,20 +242,18 @@ class BankedDram : public sc_core::sc_module, public IDram {
     const uint64_t now = time_to_ps(sc_core::sc_time_stamp());
     const uint64_t arrival_ps = now + time_to_ps(delay), arrival = cycle_of(arrival_ps);
     mapping_.split(addr, len, runs_);
-    for (const RowRun& r : runs_) by_channel_[r.at.channel].push_back(r);
+    group_by_channel(runs_);
     const bool read = trans.is_read();
     uint64_t done = arrival;
-    for (size_t c = 0; c < by_channel_.size(); ++c) {
-      std::vector<RowRun>& runs = by_channel_[c];
-      if (runs.empty()) continue;
+    for (size_t i = 0, j = 0; i < runs_.size(); i = j) {  // each channel's runs, in channel order
+      const uint32_t c = runs_[i].at.channel;
       uint64_t bursts = 0;
-      for (const RowRun& r : runs) bursts += r.bursts;
+      for (j = i; j < runs_.size() && runs_[j].at.channel == c; ++j) bursts += runs_[j].bursts;
       queue_.sample(static_cast<double>(bursts));
       DramChannel& ch = channels_[c];
-      done = std::max(done, read ? ch.read(runs.data(), runs.size(), arrival)
-                                 : ch.write(runs.data(), runs.size(), arrival));
+      done = std::max(
+          done, read ? ch.read(&runs_[i], j - i, arrival) : ch.write(&runs_[i], j - i, arrival));
       if (!read) write_queue_.sample(static_cast<double>(ch.pending_writes()));
-      runs.clear();
     }
     const uint64_t done_ps = std::max(ps_of(done), arrival_ps);
     first_ps_ = std::min(first_ps_, arrival_ps);
@@ -272,6 +270,27 @@ class BankedDram : public sc_core::sc_module, public IDram {
     }
     delay = ps_to_time(done_ps - now);
     trans.set_response_status(tlm::TLM_OK_RESPONSE);
+  }
+
+  // Orders runs by channel, keeping address order within each: in place by insertion for the
+  // few runs of a typical transaction (often sorted already), else through per-channel buckets.
+  void group_by_channel(std::vector<RowRun>& runs) {
+    if (runs.size() <= 16) {
+      for (size_t i = 1; i < runs.size(); ++i) {
+        if (runs[i].at.channel >= runs[i - 1].at.channel) continue;
+        const RowRun r = runs[i];
+        size_t j = i;
+        for (; j > 0 && runs[j - 1].at.channel > r.at.channel; --j) runs[j] = runs[j - 1];
+        runs[j] = r;
+      }
+      return;
+    }
+    for (const RowRun& r : runs) by_channel_[r.at.channel].push_back(r);
+    runs.clear();
+    for (std::vector<RowRun>& b : by_channel_) {
+      runs.insert(runs.end(), b.begin(), b.end());
+      b.clear();
+    }
   }
 
   void declare_stats() {
