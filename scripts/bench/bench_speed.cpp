@@ -13,6 +13,7 @@
 #include <ctime>
 #include <exception>
 #include <functional>
+#include <map>
 #include <string>
 #include <vector>
 
@@ -106,8 +107,13 @@ constexpr const char* kBankedDram = "{type: banked_dram, standard: ddr4_3200, ch
 // with 64 KiB transactions, 16 outstanding. With `random_rows`, each 1 MiB descriptor instead
 // reads `random_rows` rows of (1 MiB / random_rows) bytes, 12289 x 256 B apart (a prime number of
 // 256 B blocks: every row lands on another DRAM row and bank), from a random base.
+//
+// `decoupled`: the same descriptors moved as the execution engine moves its tiles (sim/exec/
+// engine.cpp): transfer_decoupled() at the queue's cursor, then a wait until that cursor, so one
+// process wake-up per descriptor instead of one per transaction; the simulated cycles are the
+// same (the DMA's window and set-up rules are the same; the bench checks the two agree).
 Sample dram_stream(uint64_t bytes, const char* transaction, const char* dram_yaml = kSimpleDram,
-                   uint64_t random_rows = 0) {
+                   uint64_t random_rows = 0, bool decoupled = false) {
   return measure([&](Sample& s) {
     SimKernel kernel;
     ClockDomain clock(Frequency{1000000000ull});
@@ -137,18 +143,25 @@ Sample dram_stream(uint64_t bytes, const char* transaction, const char* dram_yam
     auto done = std::make_shared<Completion>();
     // Descriptors of 1 MiB, the scratchpad reused as a ring (its contents are not modelled).
     sc_core::sc_spawn([&] {
-      uint64_t seed = 1;
+      uint64_t seed = 1, end_ps = 0;
       for (uint64_t off = 0; off < bytes; off += 1 << 20) {
         uint64_t len = std::min<uint64_t>(1 << 20, bytes - off);
         std::shared_ptr<Completion> last = off + len >= bytes ? done : nullptr;
-        if (random_rows == 0) {
-          e->submit(0, {off % (8ull << 30), 1ull << 40, len, 1, 0, 0, ""}, last);
+        DmaDescriptor d{off % (8ull << 30), 1ull << 40, len, 1, 0, 0, ""};
+        if (random_rows != 0) {
+          const uint64_t stride = 12289ull * 256, span = random_rows * stride;
+          seed = seed * 6364136223846793005ull + 1442695040888963407ull;  // LCG: deterministic
+          const uint64_t base = (seed >> 20) % (((16ull << 30) - span) / 256) * 256;
+          d = {base, 1ull << 40, len / random_rows, random_rows, stride, 0, ""};
+        }
+        if (!decoupled) {
+          e->submit(0, d, last);
           continue;
         }
-        const uint64_t stride = 12289ull * 256, span = random_rows * stride;
-        seed = seed * 6364136223846793005ull + 1442695040888963407ull;  // LCG: deterministic
-        const uint64_t base = (seed >> 20) % (((16ull << 30) - span) / 256) * 256;
-        e->submit(0, {base, 1ull << 40, len / random_rows, random_rows, stride, 0, ""}, last);
+        const uint64_t now = time_to_ps(sc_core::sc_time_stamp());
+        end_ps = std::max(end_ps, e->transfer_decoupled(0, d, now));
+        if (e->queue_cursor_ps(0) > now) sim_wait(ps_to_time(e->queue_cursor_ps(0) - now));
+        if (last) last->complete_at_ps(end_ps);
       }
     });
     kernel.run();
@@ -290,6 +303,15 @@ int main(int argc, char** argv) {
        [] { return dram_stream(1ull << 30, "64KiB", kSimpleDram, 4096); }},
       {"banked_random_1GiB", "1 GiB of 256 B reads at scattered rows, banked_dram 2 x DDR4-3200",
        [] { return dram_stream(1ull << 30, "64KiB", kBankedDram, 4096); }},
+      // The same streams driven as the execution engine drives memory (decoupled DMA).
+      {"dram_stream_10GiB_lt", "dram_stream_10GiB, decoupled DMA (one wake-up per 1 MiB)",
+       [] { return dram_stream(10ull << 30, "64KiB", kSimpleDram, 0, true); }},
+      {"banked_stream_10GiB_lt", "banked_stream_10GiB, decoupled DMA (one wake-up per 1 MiB)",
+       [] { return dram_stream(10ull << 30, "64KiB", kBankedDram, 0, true); }},
+      {"dram_random_1GiB_lt", "dram_random_1GiB, decoupled DMA (one wake-up per 1 MiB)",
+       [] { return dram_stream(1ull << 30, "64KiB", kSimpleDram, 4096, true); }},
+      {"banked_random_1GiB_lt", "banked_random_1GiB, decoupled DMA (one wake-up per 1 MiB)",
+       [] { return dram_stream(1ull << 30, "64KiB", kBankedDram, 4096, true); }},
       {"dysta_attnn_1000",
        "Dysta multi-AttNN, 1,000 requests at 30/s, sanger_like (target < 0.1 s)",
        [] {
@@ -326,6 +348,7 @@ int main(int argc, char** argv) {
   std::printf("npusim %s speed benchmark (median of %d runs by CPU time)\n\n", build_id(), repeat);
   std::printf("%-24s %12s %9s %9s %14s %12s   %s\n", "case", "sim cycles", "wall s", "cpu s",
               "cycles/cpu-s", "events/s", "what");
+  std::map<std::string, uint64_t> cycles_of;
   for (const Case& c : cases) {
     if (!only.empty() && c.name != only) continue;
     std::vector<Sample> runs;
@@ -344,6 +367,17 @@ int main(int argc, char** argv) {
                 static_cast<double>(s.cycles) / s.cpu_s, static_cast<double>(s.events) / s.cpu_s,
                 c.what.c_str());
     std::fflush(stdout);
+    cycles_of[c.name] = s.cycles;
+    // A decoupled variant (name_lt) simulates exactly what its threaded case does.
+    const size_t lt = c.name.size() - 3;
+    if (c.name.size() > 3 && c.name.compare(lt, 3, "_lt") == 0 &&
+        cycles_of.count(c.name.substr(0, lt)) != 0 && cycles_of[c.name.substr(0, lt)] != s.cycles) {
+      std::fprintf(stderr, "npusim_bench: %s simulated %llu cycles, %s %llu: they must agree\n",
+                   c.name.c_str(), static_cast<unsigned long long>(s.cycles),
+                   c.name.substr(0, lt).c_str(),
+                   static_cast<unsigned long long>(cycles_of[c.name.substr(0, lt)]));
+      return 1;
+    }
   }
   struct rusage ru;
   getrusage(RUSAGE_SELF, &ru);
