@@ -98,17 +98,9 @@ AddressMapping::AddressMapping(const std::string& spec, const DramStandard& s) :
     column_below_[k] = static_cast<uint8_t>(col);
   }
   if (pow2(bank_groups_)) group_shift_ = log2u(bank_groups_);
-  const Target targets[kFields] = {kChannel, kRank, kBankGroup, kBank, kRow, kColumn};
-  for (int f = 0; f < kFields; ++f) {
-    for (int j = 0; j < bits_[f].width; ++j) {
-      BitTarget& t = bit_target_[bits_[f].shift + j];
-      t = {targets[f], static_cast<uint8_t>(j)};
-      if (f == Ba && flat_banks_ && group_shift_ >= 0) {  // low bits: the group; then the bank
-        t = j < group_shift_ ? BitTarget{kBankGroup, static_cast<uint8_t>(j)}
-                             : BitTarget{kBank, static_cast<uint8_t>(j - group_shift_)};
-      }
-    }
-  }
+  NPUSIM_ASSERT(!flat_banks_ || group_shift_ >= 0,
+                "a flat bank count is a power of two (check()), so its bank groups are");
+  for (int b = 0; b < 64; ++b) bit_coord_[b] = coord(uint64_t{1} << b);
 }
 
 DramCoord AddressMapping::coord(uint64_t burst) const {
@@ -117,8 +109,8 @@ DramCoord AddressMapping::coord(uint64_t burst) const {
   d.rank = static_cast<uint32_t>(field(burst, Ra));
   if (flat_banks_) {
     const auto b = static_cast<uint32_t>(field(burst, Ba));
-    d.bank_group = group_shift_ >= 0 ? b & (bank_groups_ - 1) : b % bank_groups_;
-    d.bank = group_shift_ >= 0 ? b >> group_shift_ : b / bank_groups_;
+    d.bank_group = b & (bank_groups_ - 1);
+    d.bank = b >> group_shift_;
   } else {
     d.bank_group = static_cast<uint32_t>(field(burst, Bg));
     d.bank = static_cast<uint32_t>(field(burst, Ba));
@@ -139,14 +131,6 @@ void AddressMapping::add_block(uint64_t base, int k, std::vector<RowRun>& out) c
   const int nv = varying_count_[k];
   const uint8_t* varying = varying_[k];
   const uint64_t each = uint64_t{1} << column_below_[k];
-  if (flat_banks_ && group_shift_ < 0) {  // a bank index split by division: decode each burst
-    for (uint64_t i = 0; i < (uint64_t{1} << nv); ++i) {
-      uint64_t burst = base;
-      for (int v = 0; v < nv; ++v) burst |= ((i >> v) & 1) << varying[v];
-      out.push_back({coord(burst), each});
-    }
-    return;
-  }
   // The block's first burst has every varying bit clear (it is aligned): each run's coordinates
   // are its coordinates with that run's varying bits set.
   const DramCoord first = coord(base);
@@ -156,26 +140,12 @@ void AddressMapping::add_block(uint64_t base, int k, std::vector<RowRun>& out) c
     r.bursts = each;
     for (int v = 0; v < nv; ++v) {
       if (((i >> v) & 1) == 0) continue;
-      const BitTarget t = bit_target_[varying[v]];
-      switch (t.target) {
-        case kChannel:
-          r.at.channel |= uint32_t{1} << t.bit;
-          break;
-        case kRank:
-          r.at.rank |= uint32_t{1} << t.bit;
-          break;
-        case kBankGroup:
-          r.at.bank_group |= uint32_t{1} << t.bit;
-          break;
-        case kBank:
-          r.at.bank |= uint32_t{1} << t.bit;
-          break;
-        case kRow:
-          r.at.row |= uint64_t{1} << t.bit;
-          break;
-        case kColumn:
-          break;  // never varying: a run spans the column bits below k
-      }
+      const DramCoord& d = bit_coord_[varying[v]];
+      r.at.channel |= d.channel;
+      r.at.rank |= d.rank;
+      r.at.bank_group |= d.bank_group;
+      r.at.bank |= d.bank;
+      r.at.row |= d.row;
     }
   }
 }

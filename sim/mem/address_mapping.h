@@ -65,15 +65,10 @@ class AddressMapping {
   // field order, then ascending), and how many column bits lie below k (add_block's tables).
   uint8_t varying_[65][64] = {};
   uint8_t varying_count_[65] = {}, column_below_[65] = {};
-  // Where each bit of the burst index lands in a DramCoord (field, bit), for add_block to set the
-  // varying bits of a block's runs on the coordinates of its first burst.
-  enum Target : uint8_t { kChannel, kRank, kBankGroup, kBank, kRow, kColumn };
-  struct BitTarget {
-    Target target = kColumn;
-    uint8_t bit = 0;
-  };
-  BitTarget bit_target_[64];
-  int group_shift_ = -1;     // log2(bank groups) when a power of two (a flat bank index splits)
+  // The coordinates each bit of the burst index sets alone: every field is a bit field (a flat
+  // bank index splits at a power of two), so a burst's coordinates are the OR of its bits'.
+  DramCoord bit_coord_[64];
+  int group_shift_ = -1;     // log2(bank groups), where a flat bank index splits (a power of two)
   bool flat_banks_ = false;  // no Bg field: Ba is the bank index within the rank
   uint32_t bank_groups_ = 1;
   int offset_bits_ = 0;

@@ -67,22 +67,22 @@ void Calendar::reserve_every(uint64_t arrival, uint64_t duration, uint64_t strid
   // Each one starts at its arrival, at or after the end of the one before: appended (or, where
   // it touches the previous one, merged into it), exactly as reserve() places it.
   busy_total_ += n * duration;
-  uint64_t start = arrival;
-  if (n > 0 && !busy_.empty() && start == busy_.back().end) {  // the first touches the last
-    busy_.back().end = start + duration;
-    start += stride;
-    --n;
-  }
-  if (stride == duration) {  // back to back: one interval (merged into the last if it touches)
-    if (n == 0) return;
-    if (!busy_.empty() && start == busy_.back().end) {
-      busy_.back().end = start + n * duration;
-    } else {
-      busy_.push_back({start, start + n * duration});
+  const bool touches = n > 0 && !busy_.empty() && arrival == busy_.back().end;
+  if (stride == duration) {  // back to back: one interval
+    if (touches) {
+      busy_.back().end += n * duration;
+    } else if (n > 0) {
+      busy_.push_back({arrival, arrival + n * duration});
     }
     return;
   }
-  for (; n > 0; --n, start += stride) busy_.push_back({start, start + duration});  // apart
+  uint64_t start = arrival;  // apart: only the first can touch the last booking
+  if (touches) {
+    busy_.back().end += duration;
+    start += stride;
+    --n;
+  }
+  for (; n > 0; --n, start += stride) busy_.push_back({start, start + duration});
 }
 
 void Calendar::state(uint64_t from, uint64_t ref, std::vector<int64_t>& out) const {

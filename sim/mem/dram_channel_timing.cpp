@@ -76,20 +76,17 @@ void DramChannel::apply(Cmd c, uint32_t rank, uint32_t bg, uint32_t bank, uint64
     b.pre_ok = std::max(b.pre_ok, t + u(t_.tRAS));
     b.rd_ok = std::max(b.rd_ok, t + u(t_.tRCD));
     b.wr_ok = std::max(b.wr_ok, t + u(t_.tRCD));
-    if (acts_.empty() || t >= act_latest_) {  // the latest ACT (the common case): appended
-      ActRecord* a = acts_.emplace_back();
-      a->t = t;
-      a->rank = rank;
-      a->bank_group = bg;
-      act_latest_ = t;
-      while (acts_.front().t + act_horizon_ + act_span_ < act_latest_) acts_.pop_front();
-    } else {  // filling a gap: in time order among the ACTs kept
-      ActRecord* a = acts_.emplace(std::upper_bound(
-          acts_.begin(), acts_.end(), t, [](uint64_t v, const ActRecord& r) { return v < r.t; }));
-      a->t = t;
-      a->rank = rank;
-      a->bank_group = bg;
-    }
+    // In time order among the ACTs kept: appended when it is the latest (the common case).
+    ActRecord* a = acts_.empty() || t >= act_latest_
+                       ? acts_.emplace_back()
+                       : acts_.emplace(std::upper_bound(
+                             acts_.begin(), acts_.end(), t,
+                             [](uint64_t v, const ActRecord& r) { return v < r.t; }));
+    a->t = t;
+    a->rank = rank;
+    a->bank_group = bg;
+    act_latest_ = std::max(act_latest_, t);
+    while (acts_.front().t + act_horizon_ + act_span_ < act_latest_) acts_.pop_front();
     ++counts_.act;
   } else if (c == Cmd::PRE) {
     b.open_row = kNoRow;
@@ -271,8 +268,8 @@ void DramChannel::drop_columns() {
 // Records span at most col_reach_ cycles, so a search scans only the few near its cycle.
 void DramChannel::record_column(uint32_t rank, uint32_t bg, bool w, uint64_t t, uint64_t n) {
   const uint64_t s = u(t_.tCCD_L), per_record = col_per_record_;
-  const bool tail = cols_.empty() || t > col_last_;  // every record starts at or before col_last_
-  ColRecord* at = tail ? cols_.end()
+  const bool tail = cols_.empty() || t > col_last_;
+  ColRecord* at = tail ? cols_.end()  // every record starts at or before col_last_
                        : std::upper_bound(cols_.begin(), cols_.end(), t,
                                           [](uint64_t v, const ColRecord& a) { return v < a.t; });
   if (n == 1) {
@@ -290,7 +287,7 @@ void DramChannel::record_column(uint32_t rank, uint32_t bg, bool w, uint64_t t, 
     }
   }
   for (uint64_t i = 0; i < n; i += per_record) {
-    ColRecord* c = tail ? cols_.emplace_back() : cols_.emplace(at);
+    ColRecord* c = cols_.emplace(at);
     c->t = t + i * s;
     c->n = std::min(per_record, n - i);
     c->rank = rank;
