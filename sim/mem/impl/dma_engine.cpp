@@ -176,12 +176,31 @@ class DmaEngine : public sc_core::sc_module, public IDma, public IFastForward {
     return now + time_to_ps(std::max(delay, write_delay));
   }
 
+  // Whether no other process can run before `ps` (> now), nor at it: nothing runnable now and
+  // no timed notification until after `ps`.
+  static bool alone_until(uint64_t ps, uint64_t now) {
+    return !sc_core::sc_pending_activity_at_current_time() &&
+           sc_core::sc_time_to_pending_activity() > ps_to_time(ps - now);
+  }
+
   // Moves one descriptor starting no earlier than `t` and returns its completion. Threaded
   // (decoupled == false): the calling process waits in simulated time for the set-up and for
-  // window slots. Decoupled: the same times are computed without waiting.
+  // window slots, so other processes' transactions reach the memories in time order among its
+  // own. A wait within which no other process could run (nothing pending until after its end)
+  // is not taken: the process runs ahead on its own clock (`ahead`; issue() annotates the
+  // difference) and catches up once at the end, so the memories see the same calls in the same
+  // order with one wake-up per descriptor instead of one per window slot. Decoupled: the same
+  // times are computed without waiting.
   uint64_t process(Queue& q, const DmaDescriptor& d, uint64_t t, bool decoupled) {
+    uint64_t ahead = 0;
     auto advance = [&](uint64_t target) {
-      if (!decoupled && target > now_ps()) sim_wait(ps_to_time(target - now_ps()));
+      const uint64_t now = now_ps();
+      if (decoupled || target <= now) return;
+      if (alone_until(target, now)) {
+        ahead = std::max(ahead, target);
+      } else {
+        sim_wait(ps_to_time(target - now));
+      }
     };
     t = std::max(t, q.cursor);  // the queue handles one descriptor at a time
     if (p_.setup_cycles > 0) {
@@ -209,6 +228,7 @@ class DmaEngine : public sc_core::sc_module, public IDma, public IFastForward {
         last = std::max(last, done);
       }
     }
+    if (ahead > now_ps()) sim_wait(ps_to_time(ahead - now_ps()));  // where the waits would end
     last = std::max(last, q.last_done);
     q.last_done = last;
     q.cursor = t;
