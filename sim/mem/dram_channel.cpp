@@ -263,15 +263,9 @@ uint64_t DramChannel::serve(std::vector<Entry>& q, bool write, uint64_t window, 
       history_size_ = 0;
       continue;
     }
-    auto touch_bank = [&] {  // the groups of e's bank need a new next command
-      for (size_t j = 0; j < wn; ++j) {
-        Entry& o = q[j];
-        if (o.rank == e.rank && o.bank_group == e.bank_group && o.bank == e.bank) o.dirty = true;
-      }
-    };
     if (bc == Cmd::ACT || bc == Cmd::PRE) {
       row_command(e, bc, bt);  // bt came from earliest()
-      touch_bank();
+      touch_bank(q, wn, e);
       history_size_ = 0;
       continue;
     }
@@ -319,13 +313,16 @@ uint64_t DramChannel::serve(std::vector<Entry>& q, bool write, uint64_t window, 
                              tracking ? write_occupancy_ - accept_level - 1 : kNever};
         if (history_size_ >= 2 && skip_periods(q, wn, write, lim)) {  // a period needs two of it
           total = 0;
-          for (Entry& o : q) {
-            total += o.left;
-            o.dirty = true;
+          size_t finished = q.size();  // a group whose last burst the skip issued
+          for (size_t j = 0; j < q.size(); ++j) {
+            total += q[j].left;
+            q[j].dirty = true;
+            if (q[j].left == 0) finished = j;
           }
           ++col_epoch_;
           last_data = std::max(last_data, data_end_);
           history_size_ = 0;
+          if (finished < q.size()) retire(q, wn, finished);
           continue;
         }
       }
@@ -333,18 +330,30 @@ uint64_t DramChannel::serve(std::vector<Entry>& q, bool write, uint64_t window, 
       continue;
     }
     history_size_ = 0;
-    touch_bank();
-    if (!p_.open_page) {  // closed page: auto-precharge unless a queued group hits the row
-      bool more = false;
-      for (size_t j = 0; j < q.size() && !more; ++j) {
-        more = j != best && q[j].rank == e.rank && q[j].bank_group == e.bank_group &&
-               q[j].bank == e.bank && q[j].row == e.row;
-      }
-      if (!more) auto_precharge(e);
-    }
-    q.erase(q.begin() + static_cast<std::ptrdiff_t>(best));
+    retire(q, wn, best);
   }
   return last_data;
+}
+
+void DramChannel::touch_bank(std::vector<Entry>& q, size_t wn, const Entry& e) {
+  for (size_t j = 0; j < wn; ++j) {
+    Entry& o = q[j];
+    if (o.rank == e.rank && o.bank_group == e.bank_group && o.bank == e.bank) o.dirty = true;
+  }
+}
+
+void DramChannel::retire(std::vector<Entry>& q, size_t wn, size_t i) {
+  const Entry& e = q[i];
+  touch_bank(q, wn, e);
+  if (!p_.open_page) {  // closed page: auto-precharge unless a queued group hits the row
+    bool more = false;
+    for (size_t j = 0; j < q.size() && !more; ++j) {
+      more = j != i && q[j].rank == e.rank && q[j].bank_group == e.bank_group &&
+             q[j].bank == e.bank && q[j].row == e.row;
+    }
+    if (!more) auto_precharge(e);
+  }
+  q.erase(q.begin() + static_cast<std::ptrdiff_t>(i));
 }
 
 // Whether a queued group's next command may come before `stop_at` (if none can, the scheduler

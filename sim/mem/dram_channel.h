@@ -133,6 +133,11 @@ class DramChannel {
   void row_command(Entry& e, Cmd c, uint64_t t);
   void count_bursts(Entry& e, uint64_t n);
   void auto_precharge(const Entry& e);
+  // The groups of the window on e's bank need a new next command (the bank changed).
+  void touch_bank(std::vector<Entry>& q, size_t wn, const Entry& e);
+  // Group i issued its last burst: its bank's groups are re-evaluated, a closed page precharges
+  // unless a queued group hits the row, and the group leaves the queue.
+  void retire(std::vector<Entry>& q, size_t wn, size_t i);
   // issue() without re-checking legality: for a command at the cycle earliest() returned.
   void apply(Cmd c, uint32_t rank, uint32_t bg, uint32_t bank, uint64_t row, uint64_t t);
   void refresh(uint32_t rank, uint64_t t);
@@ -143,6 +148,8 @@ class DramChannel {
   };
   void snapshot(size_t slot);
   bool skip_periods(std::vector<Entry>& q, size_t wn, bool write, const SkipBounds& lim);
+  void skip_whole(std::vector<Entry>& q, size_t wn, bool write, size_t len, uint64_t period,
+                  uint64_t k);
   void record_column(uint32_t rank, uint32_t bg, bool w, uint64_t t, uint64_t n);
   uint64_t act_floor() const { return act_latest_ > act_horizon_ ? act_latest_ - act_horizon_ : 0; }
   bool act_violation(uint32_t rank, uint32_t bg, uint64_t t, uint64_t& fix) const;

@@ -7,9 +7,10 @@
 // state. They are then issued k at a time: registers move k x P, counters add k periods, and
 // the commands of the first and last periods, those a later gap search can reach, are recorded.
 // k stops short of a group finishing, a refresh, or the earliest cycle of any group whose next
-// command does not move with the pattern (an ACT or PRE, or a request not yet arrived). Applied
-// only while the data bus has no gap within the horizon, so later gap searches see what an
-// exact run would.
+// command does not move with the pattern (an ACT or PRE, or a request not yet arrived); when a
+// group finishes in period k + 1, that period's RDs up to its last burst follow one by one at
+// their periodic cycles, and serve() retires the group. Applied only while the data bus has no
+// gap within the horizon, so later gap searches see what an exact run would.
 #include <algorithm>
 #include <cstring>
 
@@ -91,70 +92,104 @@ bool DramChannel::skip_periods(std::vector<Entry>& q, size_t wn, bool write,
       k = std::min(k, std::max(by_time, by_count));
     }
     if (lim.room != kNever) k = std::min(k, lim.room / len);
-    if (k == 0) return false;
-    const uint64_t shift = k * period, t = now.t;
-    auto move = [&](uint64_t& x) {
-      if (x > t) x += shift;
-    };
-    for (Rank& r : ranks_) {
-      move(r.rd_ok);
-      move(r.wr_ok);
+    // A group finishing in period k + 1: that period's RDs up to its last burst go too. Each is
+    // decided while the group is still queued, as in every period before (the queue differs only
+    // in bursts left, which moves no decision of a one-RD step), so they come at their periodic
+    // cycles; serve() then retires the group as it would after that RD.
+    size_t prefix = 0;
+    for (size_t i = 0, j; i < len && prefix == 0; ++i) {
+      const Issued& a = history(h - len + i);
+      const uint64_t at = a.t + (k + 1) * period, before = k * len + i;  // commands before it
+      if (at >= limit || (at >= lim.stop_at && lim.total - before <= lim.keep) ||
+          (lim.room != kNever && before + 1 > lim.room))
+        break;  // serve() would stop before it, or another group may come first
+      j = a.index;
+      uint64_t seen = 0;  // its RDs in the prefix, this one included
+      for (size_t x = 0; x <= i; ++x) seen += history(h - len + x).index == j ? 1 : 0;
+      if (q[j].left - k * per[j] == seen) prefix = i + 1;
     }
-    for (Group& g : groups_) {
-      move(g.rd_ok);
-      move(g.wr_ok);
+    if (k == 0 && prefix == 0) return false;
+    if (k > 0) skip_whole(q, wn, write, len, period, k);
+    for (size_t i = 0; i < prefix; ++i) {
+      const Issued& a = history(h - len + i);
+      Entry& e = q[a.index];
+      count_bursts(e, 1);
+      if (write) --write_occupancy_;
+      column_run(e.rank, e.bank_group, e.bank, write, a.t + (k + 1) * period, 1);
+      --e.left;
     }
-    move(wr_after_rd_);
-    bus_.reserve(data_end_, shift);
-    data_end_ += shift;
-    col_last_ += shift;
-    (write ? counts_.wr : counts_.rd) += k * len;
-    counts_.row_hits += k * len;
-    if (write) write_occupancy_ -= k * len;
-    for (size_t j = 0; j < wn; ++j) q[j].left -= k * per[j];
-    // The RDs of the first and the last periods. A later column command goes at a free data-bus
-    // slot, so outside the saturated stretch the skip leaves (data from before its first RD to
-    // data_end_): before it, or after col_last_, where only the registers bind. Only the RDs
-    // within reach (col_violation's farthest look either way) of the stretch's two ends can
-    // constrain it; those between are never consulted and are not recorded.
-    const uint64_t near = col_reach_ + std::max({col_before_max_[0], col_before_max_[1],
-                                                 col_after_max_[1][0], col_after_max_[1][1]});
-    const uint64_t edge = near / period + 2;
-    const uint64_t head = std::min(k, edge);  // periods 1 .. head
-    const uint64_t tail_from = std::max(head + 1, k > edge ? k - edge + 1 : 1);  // .. k
-    const uint64_t s = static_cast<uint64_t>(t_.tCCD_L);
-    if (period == s && len <= wn) {  // each group one RD per period, tCCD_L apart: one run each
-      for (size_t i = len; i > 0; --i) {
-        const Issued& a = history(h - i);
-        const Entry& e = q[a.index];
-        if (per[a.index] != 1) break;
-        record_column(e.rank, e.bank_group, write, a.t + period, head);
-        if (tail_from <= k) {
-          record_column(e.rank, e.bank_group, write, a.t + tail_from * period, k - tail_from + 1);
-        }
-        per[a.index] = 0;  // recorded
-      }
-    }
-    bool unrecorded = false;
-    for (size_t i = len; i > 0; --i) unrecorded = unrecorded || per[history(h - i).index] != 0;
-    for (uint64_t p = 1; unrecorded && p <= k; p = p == head ? tail_from : p + 1) {
-      for (size_t i = len; i > 0; --i) {
-        const Issued& a = history(h - i);
-        const Entry& e = q[a.index];
-        if (per[a.index] != 0) record_column(e.rank, e.bank_group, write, a.t + p * period, 1);
-      }
-    }
-    for (size_t i = 0; i < len; ++i) {
-      const Entry& e = q[history(h - 1 - i).index];
-      Bank& b = banks_[bank_index(e.rank, e.bank_group, e.bank)];
-      const uint64_t after = static_cast<uint64_t>(write ? t_.CWL + t_.tBL + t_.tWR : t_.tRTP);
-      b.pre_ok = std::max(b.pre_ok, history(h - 1 - i).t + shift + after);
-    }
-    drop_columns();
-    bus_.retire(col_floor());
     return true;
   }
   return false;
+}
+
+// k periods of the pattern of the last `len` column commands, `period` cycles long, in closed
+// form (per_group_: each window group's commands per period).
+void DramChannel::skip_whole(std::vector<Entry>& q, size_t wn, bool write, size_t len,
+                             uint64_t period, uint64_t k) {
+  const size_t h = history_size_;
+  const Issued& now = history(h - 1);
+  std::vector<uint64_t>& per = per_group_;
+  const uint64_t shift = k * period, t = now.t;
+  auto move = [&](uint64_t& x) {
+    if (x > t) x += shift;
+  };
+  for (Rank& r : ranks_) {
+    move(r.rd_ok);
+    move(r.wr_ok);
+  }
+  for (Group& g : groups_) {
+    move(g.rd_ok);
+    move(g.wr_ok);
+  }
+  move(wr_after_rd_);
+  bus_.reserve(data_end_, shift);
+  data_end_ += shift;
+  col_last_ += shift;
+  (write ? counts_.wr : counts_.rd) += k * len;
+  counts_.row_hits += k * len;
+  if (write) write_occupancy_ -= k * len;
+  for (size_t j = 0; j < wn; ++j) q[j].left -= k * per[j];
+  // The RDs of the first and the last periods. A later column command goes at a free data-bus
+  // slot, so outside the saturated stretch the skip leaves (data from before its first RD to
+  // data_end_): before it, or after col_last_, where only the registers bind. Only the RDs
+  // within reach (col_violation's farthest look either way) of the stretch's two ends can
+  // constrain it; those between are never consulted and are not recorded.
+  const uint64_t near = col_reach_ + std::max({col_before_max_[0], col_before_max_[1],
+                                               col_after_max_[1][0], col_after_max_[1][1]});
+  const uint64_t edge = near / period + 2;
+  const uint64_t head = std::min(k, edge);                                     // periods 1 .. head
+  const uint64_t tail_from = std::max(head + 1, k > edge ? k - edge + 1 : 1);  // .. k
+  const uint64_t s = static_cast<uint64_t>(t_.tCCD_L);
+  if (period == s && len <= wn) {  // each group one RD per period, tCCD_L apart: one run each
+    for (size_t i = len; i > 0; --i) {
+      const Issued& a = history(h - i);
+      const Entry& e = q[a.index];
+      if (per[a.index] != 1) break;
+      record_column(e.rank, e.bank_group, write, a.t + period, head);
+      if (tail_from <= k) {
+        record_column(e.rank, e.bank_group, write, a.t + tail_from * period, k - tail_from + 1);
+      }
+      per[a.index] = 0;  // recorded
+    }
+  }
+  bool unrecorded = false;
+  for (size_t i = len; i > 0; --i) unrecorded = unrecorded || per[history(h - i).index] != 0;
+  for (uint64_t p = 1; unrecorded && p <= k; p = p == head ? tail_from : p + 1) {
+    for (size_t i = len; i > 0; --i) {
+      const Issued& a = history(h - i);
+      const Entry& e = q[a.index];
+      if (per[a.index] != 0) record_column(e.rank, e.bank_group, write, a.t + p * period, 1);
+    }
+  }
+  for (size_t i = 0; i < len; ++i) {
+    const Entry& e = q[history(h - 1 - i).index];
+    Bank& b = banks_[bank_index(e.rank, e.bank_group, e.bank)];
+    const uint64_t after = static_cast<uint64_t>(write ? t_.CWL + t_.tBL + t_.tWR : t_.tRTP);
+    b.pre_ok = std::max(b.pre_ok, history(h - 1 - i).t + shift + after);
+  }
+  drop_columns();
+  bus_.retire(col_floor());
 }
 
 }  // namespace npusim
