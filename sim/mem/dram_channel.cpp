@@ -273,9 +273,8 @@ uint64_t DramChannel::serve(std::vector<Entry>& q, bool write, uint64_t window, 
     // Beyond every committed command, a run of column commands that no other queued command,
     // refresh or stop can precede goes as one step.
     const uint64_t s = u(t_.tCCD_L), limit = std::min(second, r.next_ref);
-    uint64_t n = limit > bt && (cols_.empty() || bt > col_last_)
-                     ? std::min(e.left, 1 + ccds(limit - 1 - bt))
-                     : 1;
+    const bool in_gap = !cols_.empty() && bt <= col_last_;  // between committed commands
+    uint64_t n = limit > bt && !in_gap ? std::min(e.left, 1 + ccds(limit - 1 - bt)) : 1;
     if (stop_at != kNever) {  // the i-th next command would stop the loop: at or after stop_at,
       const uint64_t by_time = stop_at > bt ? ccds(stop_at - bt + s - 1) : 1;  // with <= keep left
       const uint64_t by_count = total > keep ? total - keep : 1;
@@ -296,16 +295,7 @@ uint64_t DramChannel::serve(std::vector<Entry>& q, bool write, uint64_t window, 
       if (n > 1 || !p_.skip_periods) {
         history_size_ = 0;
       } else {  // a steady state of the queue repeats exactly: skip whole periods of it
-        if (history_size_ == 16) {
-          history_start_ = (history_start_ + 1) % 16;
-          --history_size_;
-        }
-        const size_t slot = (history_start_ + history_size_++) % 16;
-        Issued& h = history_[slot];
-        h.seq = e.seq;
-        h.t = bt;
-        h.index = best;
-        snapshot(slot);
+        remember(e, best, bt);
         // A skip issues only what this loop would: every command before stop_at or with more
         // than `keep` bursts left, and none that makes room while acceptance is tracked.
         const bool tracking = write && accept_at != nullptr && *accept_at == kNever;
@@ -326,6 +316,9 @@ uint64_t DramChannel::serve(std::vector<Entry>& q, bool write, uint64_t window, 
           continue;
         }
       }
+      if (in_gap && !write && p_.gap_runs) {
+        last_data = std::max(last_data, fill_gap(q, wn, best, second, total));
+      }
       again = true;
       continue;
     }
@@ -333,6 +326,49 @@ uint64_t DramChannel::serve(std::vector<Entry>& q, bool write, uint64_t window, 
     retire(q, wn, best);
   }
   return last_data;
+}
+
+void DramChannel::remember(const Entry& e, size_t index, uint64_t t) {
+  if (history_size_ == 16) {
+    history_start_ = (history_start_ + 1) % 16;
+    --history_size_;
+  }
+  const size_t slot = (history_start_ + history_size_++) % 16;
+  Issued& h = history_[slot];
+  h.seq = e.seq;
+  h.t = t;
+  h.index = index;
+  snapshot(slot);
+}
+
+uint64_t DramChannel::fill_gap(std::vector<Entry>& q, size_t wn, size_t best, uint64_t second,
+                               uint64_t& total) {
+  Entry& e = q[best];
+  const uint64_t own = col_gap(false, e.rank, e.bank_group, false, e.rank, e.bank_group);
+  const uint64_t lat = u(t_.CL), bl = u(t_.tBL), next_ref = ranks_[e.rank].next_ref;
+  const uint64_t first = e.at - 1;  // the RD just issued (e.at is one past it)
+  uint64_t last = first, data = 0;
+  while (e.left > 1) {
+    const uint64_t t = last + own;  // no earlier than its own tCCD_L: the earliest if legal
+    uint64_t fix = t;
+    if (t > col_last_ || t >= next_ref || bus_.probe(t + lat, bl) != t + lat ||
+        col_violation(false, e.rank, e.bank_group, t, fix))
+      break;
+    e.at = t;
+    if (t >= second && !(p_.bus_bounds && wins_gap(q, wn, best, false))) break;
+    ++col_epoch_;
+    count_bursts(e, 1);
+    data = std::max(data, column_run(e.rank, e.bank_group, e.bank, false, t, 1));
+    --e.left;
+    --total;
+    last = t;
+  }
+  e.at = last + 1;
+  if (last != first && p_.skip_periods) {  // the history holds consecutive RDs: from this one
+    history_size_ = 0;
+    remember(e, best, last);
+  }
+  return data;
 }
 
 void DramChannel::touch_bank(std::vector<Entry>& q, size_t wn, const Entry& e) {

@@ -40,6 +40,7 @@ struct DramPolicy {
   uint64_t write_low = 16;
   bool skip_periods = true;  // issue a steady state's periods in closed form (off: one by one)
   bool bus_bounds = true;    // raise stale bounds to the next free bus slot (off: full searches)
+  bool gap_runs = true;      // fill a gap's slots one RD after another without a scan each
 };
 
 struct DramCommandCounts {
@@ -128,6 +129,15 @@ class DramChannel {
   // Whether group `best`, evaluated exactly, precedes every other group of the window whose
   // bound is stale (after a column command of `best` only; see serve()).
   bool wins_gap(const std::vector<Entry>& q, size_t wn, size_t best, bool write) const;
+  // After a RD of group `best` between committed commands: its next RDs, each at the earliest
+  // legal cycle (its own tCCD_L after the last, the data-bus slot free, no rule broken by a
+  // committed command) and one a scan would pick again (before every other group's bound, or
+  // proven by wins_gap), issued without a scan while they stay in the gap; the group keeps its
+  // last burst. Returns the end of their data.
+  uint64_t fill_gap(std::vector<Entry>& q, size_t wn, size_t best, uint64_t second,
+                    uint64_t& total);
+  // Appends a RD of q[index] at t to the history of consecutive RDs, with the state after it.
+  void remember(const Entry& e, size_t index, uint64_t t);
   // Steps shared by serve() and read_alone(): a PRE or ACT for a group, its bursts' row counts,
   // and a closed page's precharge after the row's last hit.
   void row_command(Entry& e, Cmd c, uint64_t t);
