@@ -225,6 +225,7 @@ class ParamTable {
   ParamTable& def(const ParamValue& v);
   ParamTable& def(const char* text);  // parsed with the parameter's type ("100ns", "fp16")
   ParamTable& def(int v) { return def(ParamValue(int64_t{v})); }
+  ParamTable& def(bool v) { return def(ParamValue(v)); }  // not def(int)
   ParamTable& min(const ParamValue& v);
   ParamTable& max(const ParamValue& v);
   ParamTable& min(int v) { return min(ParamValue(int64_t{v})); }

@@ -1,6 +1,6 @@
 // Descriptor-driven DMA engine (see i_dma.h for the contract). One SystemC thread per queue;
 // the thread sleeps while its queue is empty and while its window of outstanding transactions
-// is full, so an engine waiting on a slow memory costs one wake-up per transaction.
+// is full, except where no other process could run meanwhile (run_ahead; process()).
 #include <tlm_utils/simple_initiator_socket.h>
 
 #include <algorithm>
@@ -21,6 +21,7 @@ struct DmaParams {
   int64_t max_outstanding;
   Bytes transaction_bytes;
   int64_t setup_cycles;
+  bool run_ahead;
 };
 
 }  // namespace
@@ -48,7 +49,11 @@ class DmaEngine : public sc_core::sc_module, public IDma, public IFastForward {
             .param("setup_cycles", &P::setup_cycles, "per-descriptor fetch and decode time")
             .def(16)
             .min(0)
-            .unit("cycles");
+            .unit("cycles")
+            .param("run_ahead", &P::run_ahead,
+                   "a queue skips the waits within which no other process could run (same "
+                   "results, fewer wake-ups); false: it waits for every window slot")
+            .def(true);
     return t;
   }
 
@@ -176,11 +181,10 @@ class DmaEngine : public sc_core::sc_module, public IDma, public IFastForward {
     return now + time_to_ps(std::max(delay, write_delay));
   }
 
-  // Whether no other process can run before `ps` (> now), nor at it: nothing runnable now and
-  // no timed notification until after `ps`.
+  // Whether no other process can run before `ps` (> now), nor at it: no timed notification
+  // until after `ps` (the time to the next activity is zero while anything is runnable now).
   static bool alone_until(uint64_t ps, uint64_t now) {
-    return !sc_core::sc_pending_activity_at_current_time() &&
-           sc_core::sc_time_to_pending_activity() > ps_to_time(ps - now);
+    return time_to_ps(sc_core::sc_time_to_pending_activity()) > ps - now;
   }
 
   // Moves one descriptor starting no earlier than `t` and returns its completion. Threaded
@@ -196,7 +200,7 @@ class DmaEngine : public sc_core::sc_module, public IDma, public IFastForward {
     auto advance = [&](uint64_t target) {
       const uint64_t now = now_ps();
       if (decoupled || target <= now) return;
-      if (alone_until(target, now)) {
+      if (p_.run_ahead && alone_until(target, now)) {
         ahead = std::max(ahead, target);
       } else {
         sim_wait(ps_to_time(target - now));
