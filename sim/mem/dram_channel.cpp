@@ -347,8 +347,8 @@ uint64_t DramChannel::fill_gap(std::vector<Entry>& q, size_t wn, size_t best, ui
   const uint64_t own = col_gap(false, e.rank, e.bank_group, false, e.rank, e.bank_group);
   const uint64_t lat = u(t_.CL), bl = u(t_.tBL), next_ref = ranks_[e.rank].next_ref;
   const uint64_t first = e.at - 1;  // the RD just issued (e.at is one past it)
-  uint64_t last = first, data = 0;
-  while (e.left > 1) {
+  uint64_t last = first, m = 0;
+  while (e.left > m + 1) {
     const uint64_t t = last + own;  // no earlier than its own tCCD_L: the earliest if legal
     uint64_t fix = t;
     if (t > col_last_ || t >= next_ref || bus_.probe(t + lat, bl) != t + lat ||
@@ -356,15 +356,26 @@ uint64_t DramChannel::fill_gap(std::vector<Entry>& q, size_t wn, size_t best, ui
       break;
     e.at = t;
     if (t >= second && !(p_.bus_bounds && wins_gap(q, wn, best, false))) break;
-    ++col_epoch_;
-    count_bursts(e, 1);
-    data = std::max(data, column_run(e.rank, e.bank_group, e.bank, false, t, 1));
-    --e.left;
-    --total;
+    bus_.book(t + lat, bl);
     last = t;
+    ++m;
   }
   e.at = last + 1;
-  if (last != first && p_.skip_periods) {  // the history holds consecutive RDs: from this one
+  if (m == 0) return 0;
+  ++col_epoch_;
+  count_bursts(e, m);
+  e.left -= m;
+  total -= m;
+  const uint64_t data = column_registers(e.rank, e.bank_group, e.bank, false, last, m);
+  if (own == u(t_.tCCD_L)) {  // one run of records
+    record_column(e.rank, e.bank_group, false, first + own, m);
+  } else {
+    for (uint64_t i = 1; i <= m; ++i)
+      record_column(e.rank, e.bank_group, false, first + i * own, 1);
+  }
+  drop_columns();
+  bus_.retire(col_floor());
+  if (p_.skip_periods) {  // the history holds consecutive RDs: from the last one
     history_size_ = 0;
     remember(e, best, last);
   }

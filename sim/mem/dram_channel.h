@@ -23,6 +23,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <string>
 #include <vector>
 
 #include "sim/mem/address_mapping.h"
@@ -73,6 +74,10 @@ class DramChannel {
   }
 
   const DramCommandCounts& counts() const { return counts_; }
+  // "" or the first broken invariant of the command histories that the searches rely on: ACT
+  // and column records sorted by their first command, a column record spanning at most the
+  // farthest one command constrains another (tests call it after every request).
+  std::string check_histories() const;
   uint64_t pending_writes() const { return write_occupancy_; }
   uint64_t data_busy_cycles() const {
     return (counts_.rd + counts_.wr) * static_cast<uint64_t>(t_.tBL);
@@ -133,7 +138,9 @@ class DramChannel {
   // legal cycle (its own tCCD_L after the last, the data-bus slot free, no rule broken by a
   // committed command) and one a scan would pick again (before every other group's bound, or
   // proven by wins_gap), issued without a scan while they stay in the gap; the group keeps its
-  // last burst. Returns the end of their data.
+  // last burst. Each books its bus slot as it goes (the next proof probes the bus); registers
+  // and records follow once for the run (no search of this group's own can be moved by them
+  // beyond its tCCD_L, which each next RD keeps). Returns the end of their data.
   uint64_t fill_gap(std::vector<Entry>& q, size_t wn, size_t best, uint64_t second,
                     uint64_t& total);
   // Appends a RD of q[index] at t to the history of consecutive RDs, with the state after it.
@@ -176,6 +183,9 @@ class DramChannel {
   bool col_violation(bool w, uint32_t rank, uint32_t bg, uint64_t t, uint64_t& fix) const;
   uint64_t col_search(bool w, uint32_t rank, uint32_t bg, uint64_t lb) const;
   uint64_t column_run(uint32_t rank, uint32_t bg, uint32_t bank, bool w, uint64_t t, uint64_t n);
+  // column_run()'s registers and counts for `n` commands, the last at `last` (no bus, records).
+  uint64_t column_registers(uint32_t rank, uint32_t bg, uint32_t bank, bool w, uint64_t last,
+                            uint64_t n);
 
   DramStandard s_;
   DramTimings t_;

@@ -221,10 +221,26 @@ uint64_t DramChannel::col_search(bool w, uint32_t rank, uint32_t bg, uint64_t lb
 // command, where nothing else intervenes). Returns when the last one's data has moved.
 uint64_t DramChannel::column_run(uint32_t rank, uint32_t bg, uint32_t bank, bool w, uint64_t t,
                                  uint64_t n) {
+  const uint64_t s = u(t_.tCCD_L), end = column_registers(rank, bg, bank, w, t + (n - 1) * s, n);
+  const uint64_t lat = u(w ? t_.CWL : t_.CL), bl = u(t_.tBL);
+  if (s == bl || n == 1) {  // the slots earliest() found free: booked without a search
+    bus_.book(t + lat, n * bl);
+  } else {
+    bus_.reserve_every(t + lat, bl, s, n);
+  }
+  record_column(rank, bg, w, t, n);
+  col_last_ = std::max(col_last_, t + (n - 1) * s);
+  drop_columns();
+  bus_.retire(col_floor());
+  return end;
+}
+
+uint64_t DramChannel::column_registers(uint32_t rank, uint32_t bg, uint32_t bank, bool w,
+                                       uint64_t last, uint64_t n) {
   Bank& b = banks_[bank_index(rank, bg, bank)];
   Group& g = groups_[static_cast<size_t>(rank) * bank_groups_ + bg];
   Rank& r = ranks_[rank];
-  const uint64_t s = u(t_.tCCD_L), last = t + (n - 1) * s;
+  const uint64_t s = u(t_.tCCD_L);
   uint64_t end;
   if (!w) {
     end = last + u(t_.CL + t_.tBL);
@@ -243,17 +259,27 @@ uint64_t DramChannel::column_run(uint32_t rank, uint32_t bg, uint32_t bank, bool
     counts_.wr += n;
   }
   data_end_ = std::max(data_end_, end);
-  const uint64_t lat = u(w ? t_.CWL : t_.CL), bl = u(t_.tBL);
-  if (s == bl || n == 1) {  // the slots earliest() found free: booked without a search
-    bus_.book(t + lat, n * bl);
-  } else {
-    bus_.reserve_every(t + lat, bl, s, n);
-  }
-  record_column(rank, bg, w, t, n);
-  col_last_ = std::max(col_last_, last);
-  drop_columns();
-  bus_.retire(col_floor());
   return end;
+}
+
+std::string DramChannel::check_histories() const {
+  for (const ActRecord* a = acts_.begin(); a != acts_.end(); ++a) {
+    if (a != acts_.begin() && a->t < (a - 1)->t) {
+      return "ACT at " + std::to_string(a->t) + " recorded after one at " +
+             std::to_string((a - 1)->t);
+    }
+  }
+  for (const ColRecord* c = cols_.begin(); c != cols_.end(); ++c) {
+    if (c != cols_.begin() && c->t < (c - 1)->t) {
+      return "column record at " + std::to_string(c->t) + " after one at " +
+             std::to_string((c - 1)->t);
+    }
+    if (c->n == 0 || (c->n - 1) * u(t_.tCCD_L) > col_reach_) {
+      return "column record at " + std::to_string(c->t) + " spans " + std::to_string(c->n) +
+             " commands";
+    }
+  }
+  return "";
 }
 
 // Column records no later command can reach (beyond the horizon) are dropped.
@@ -287,6 +313,10 @@ void DramChannel::record_column(uint32_t rank, uint32_t bg, bool w, uint64_t t, 
     }
   }
   for (uint64_t i = 0; i < n; i += per_record) {
+    if (!tail && i > 0) {  // between committed commands: each record at its place in time order
+      at = std::upper_bound(at, cols_.end(), t + i * s,
+                            [](uint64_t v, const ColRecord& a) { return v < a.t; });
+    }
     ColRecord* c = cols_.emplace(at);
     c->t = t + i * s;
     c->n = std::min(per_record, n - i);

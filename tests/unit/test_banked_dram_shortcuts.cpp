@@ -31,10 +31,16 @@ class Twin {
   uint64_t read(const std::vector<RowRun>& r, uint64_t arrival) {
     const uint64_t done = fast_.read(r.data(), r.size(), arrival);
     REQUIRE(done == slow_.read(r.data(), r.size(), arrival));
+    histories_hold();
     return done;
   }
   void write(const std::vector<RowRun>& r, uint64_t arrival) {
     REQUIRE(fast_.write(r.data(), r.size(), arrival) == slow_.write(r.data(), r.size(), arrival));
+    histories_hold();
+  }
+  void histories_hold() const {
+    REQUIRE(fast_.check_histories() == "");
+    REQUIRE(slow_.check_histories() == "");
   }
   void same_counts() const {
     const DramCommandCounts &a = fast_.counts(), &b = slow_.counts();
