@@ -158,7 +158,12 @@ void DramChannel::skip_whole(std::vector<Entry>& q, size_t wn, bool write, size_
   const uint64_t near = col_reach_ + std::max({col_before_max_[0], col_before_max_[1],
                                                col_after_max_[1][0], col_after_max_[1][1]});
   const uint64_t edge = near / period + 2;
-  const uint64_t head = std::min(k, edge);                                     // periods 1 .. head
+  // The first periods are out of reach too when the bus is busy from `near` before them (its
+  // one booking, which only grows, covers the stretch): no later command lands before them
+  // within reach. And so are they from the last periods' side when the stretch is long.
+  const bool head_hidden =
+      k >= 2 * edge && bus_.first_start() + near <= history(h - len).t + period;
+  const uint64_t head = head_hidden ? 0 : std::min(k, edge);                   // periods 1 .. head
   const uint64_t tail_from = std::max(head + 1, k > edge ? k - edge + 1 : 1);  // .. k
   const uint64_t s = static_cast<uint64_t>(t_.tCCD_L);
   if (period == s && len <= wn) {  // each group one RD per period, tCCD_L apart: one run each
@@ -166,7 +171,7 @@ void DramChannel::skip_whole(std::vector<Entry>& q, size_t wn, bool write, size_
       const Issued& a = history(h - i);
       const Entry& e = q[a.index];
       if (per[a.index] != 1) break;
-      record_column(e.rank, e.bank_group, write, a.t + period, head);
+      if (head > 0) record_column(e.rank, e.bank_group, write, a.t + period, head);
       if (tail_from <= k) {
         record_column(e.rank, e.bank_group, write, a.t + tail_from * period, k - tail_from + 1);
       }
@@ -175,7 +180,8 @@ void DramChannel::skip_whole(std::vector<Entry>& q, size_t wn, bool write, size_
   }
   bool unrecorded = false;
   for (size_t i = len; i > 0; --i) unrecorded = unrecorded || per[history(h - i).index] != 0;
-  for (uint64_t p = 1; unrecorded && p <= k; p = p == head ? tail_from : p + 1) {
+  for (uint64_t p = head > 0 ? 1 : tail_from; unrecorded && p <= k;
+       p = p == head ? tail_from : p + 1) {
     for (size_t i = len; i > 0; --i) {
       const Issued& a = history(h - i);
       const Entry& e = q[a.index];
