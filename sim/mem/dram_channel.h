@@ -203,6 +203,7 @@ class DramChannel {
   // Column commands likewise (runs); col_reach_: the farthest one command constrains another.
   History<ColRecord> cols_;
   uint64_t col_last_ = 0, col_reach_;
+  size_t drop_at_ = 0;       // drop_columns() looks again once cols_ holds this many records
   uint64_t col_per_record_;  // commands per record: col_reach_ / tCCD_L + 1 (record_column)
   int ccd_shift_;            // log2(tCCD_L) when it is a power of two (every preset), else -1
   uint64_t ccds(uint64_t cycles) const {  // whole tCCD_L in `cycles`, without a division

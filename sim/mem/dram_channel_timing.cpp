@@ -282,13 +282,19 @@ std::string DramChannel::check_histories() const {
   return "";
 }
 
-// Column records no later command can reach (beyond the horizon) are dropped.
+// Column records no later command can reach (beyond the horizon) are dropped, eight at a time
+// at most once per eight new records (those kept meanwhile are never consulted: every search
+// stops at records out of its reach).
 void DramChannel::drop_columns() {
+  if (cols_.size() < drop_at_) return;
   const uint64_t s = u(t_.tCCD_L);
-  while (cols_.front().t + (cols_.front().n - 1) * s + col_reach_ + act_horizon_ < col_last_) {
-    col_writes_ -= cols_.front().write ? 1 : 0;
-    cols_.pop_front();
+  const ColRecord* it = cols_.begin();
+  for (; it != cols_.end() && it->t + (it->n - 1) * s + col_reach_ + act_horizon_ < col_last_;
+       ++it) {
+    col_writes_ -= it->write ? 1 : 0;
   }
+  cols_.drop_until(it);
+  drop_at_ = cols_.size() + 8;
 }
 
 // Records span at most col_reach_ cycles, so a search scans only the few near its cycle.
