@@ -282,9 +282,9 @@ std::string DramChannel::check_histories() const {
   return "";
 }
 
-// Column records no later command can reach (beyond the horizon) are dropped, eight at a time
-// at most once per eight new records (those kept meanwhile are never consulted: every search
-// stops at records out of its reach).
+// Column records no later command can reach (beyond the horizon) are dropped in one pass once
+// eight records have been added since the last (those kept meanwhile are never consulted:
+// every search stops at records out of its reach).
 void DramChannel::drop_columns() {
   if (cols_.size() < drop_at_) return;
   const uint64_t s = u(t_.tCCD_L);

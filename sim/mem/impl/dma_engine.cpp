@@ -191,20 +191,15 @@ class DmaEngine : public sc_core::sc_module, public IDma, public IFastForward {
   // (decoupled == false): the calling process waits in simulated time for the set-up and for
   // window slots, so other processes' transactions reach the memories in time order among its
   // own. A wait within which no other process could run (nothing pending until after its end)
-  // is not taken: the process runs ahead on its own clock (`ahead`; issue() annotates the
-  // difference) and catches up once at the end, so the memories see the same calls in the same
-  // order with one wake-up per descriptor instead of one per window slot. Decoupled: the same
-  // times are computed without waiting.
+  // is not taken: the process runs ahead on its own clock (`t`; issue() annotates the
+  // difference) and catches up to it once at the end, where the last wait would have left it,
+  // so the memories see the same calls in the same order with one wake-up per descriptor
+  // instead of one per window slot. Decoupled: the same times are computed without waiting.
   uint64_t process(Queue& q, const DmaDescriptor& d, uint64_t t, bool decoupled) {
-    uint64_t ahead = 0;
     auto advance = [&](uint64_t target) {
       const uint64_t now = now_ps();
-      if (decoupled || target <= now) return;
-      if (p_.run_ahead && alone_until(target, now)) {
-        ahead = std::max(ahead, target);
-      } else {
-        sim_wait(ps_to_time(target - now));
-      }
+      if (decoupled || target <= now || (p_.run_ahead && alone_until(target, now))) return;
+      sim_wait(ps_to_time(target - now));
     };
     t = std::max(t, q.cursor);  // the queue handles one descriptor at a time
     if (p_.setup_cycles > 0) {
@@ -232,7 +227,8 @@ class DmaEngine : public sc_core::sc_module, public IDma, public IFastForward {
         last = std::max(last, done);
       }
     }
-    if (ahead > now_ps()) sim_wait(ps_to_time(ahead - now_ps()));  // where the waits would end
+    // Catch up with the local clock: every value of t was waited for, or skipped.
+    if (!decoupled && t > now_ps()) sim_wait(ps_to_time(t - now_ps()));
     last = std::max(last, q.last_done);
     q.last_done = last;
     q.cursor = t;
