@@ -77,9 +77,9 @@ const ParamTable& Cascade::param_table() {
               "prediction trace (YAML header, relative to this file; models/cascade/predictions.h)")
           .def(ParamValue(std::string("../../workloads/cascade/multitasc_predictions.yaml")))
           .param_enum("latency_source", &P::latency_source,
-                      {{"npu", LatencySource::Npu},
-                       {"analytic", LatencySource::Analytic},
-                       {"table", LatencySource::Table}},
+                      {{"npu", TierLatencySource::Npu},
+                       {"analytic", TierLatencySource::Analytic},
+                       {"table", TierLatencySource::Table}},
                       "where L(b) comes from: the server accelerator running the heavy model at "
                       "each batch size, the analytic L(1)(a + (1-a)b), or `latency_table`")
           .def("npu")
@@ -151,7 +151,8 @@ Cascade::Cascade(const ComponentArgs& a)
   server_ = make_child<IAccelerator>("server");
   controller_ = make_child<ICascadeController>("controller");
   sizes_ = profiled_batch_sizes(p_.max_batch);
-  if (p_.latency_source == LatencySource::Table && p_.latency_table_ms.size() != sizes_.size()) {
+  if (p_.latency_source == TierLatencySource::Table &&
+      p_.latency_table_ms.size() != sizes_.size()) {
     std::string want;
     for (int64_t b : sizes_) want += (want.empty() ? "" : ", ") + std::to_string(b);
     config().fail("latency_table has " + std::to_string(p_.latency_table_ms.size()) +
@@ -196,7 +197,7 @@ void Cascade::prepare(const Workload& w, const RunOptions& options) {
     const size_t l = predictions_->model(tp.light_model, " (" + path_of_tier(t) + ".light_model)");
     baseline_[t] = baseline_threshold(*predictions_, l, h, p_.forward_share, p_.accuracy_tolerance);
   }
-  if (p_.latency_source == LatencySource::Npu) {
+  if (p_.latency_source == TierLatencySource::Npu) {
     batched_ = w;
     batched_.models.clear();
     for (int64_t b : sizes_) batched_.models.push_back(batched_model(heavy, b));
@@ -210,7 +211,7 @@ std::string Cascade::path_of_tier(size_t t) const {
 
 void Cascade::measure_latency(IRequestContext& ctx) {
   std::vector<uint64_t> ps;
-  if (p_.latency_source == LatencySource::Npu) {
+  if (p_.latency_source == TierLatencySource::Npu) {
     for (size_t i = 0; i < sizes_.size(); ++i) {
       const uint64_t start = time_to_ps(sc_core::sc_time_stamp());
       server_->run_model(i, ctx);
@@ -222,7 +223,7 @@ void Cascade::measure_latency(IRequestContext& ctx) {
                   : 1.0;
     for (uint64_t x : npu_ps_)
       ps.push_back(static_cast<uint64_t>(std::llround(static_cast<double>(x) * factor_)));
-  } else if (p_.latency_source == LatencySource::Analytic) {
+  } else if (p_.latency_source == TierLatencySource::Analytic) {
     ps = analytic_latency(sizes_, p_.batch1_latency.ps, p_.analytic_a).ps;
   } else {
     for (double ms : p_.latency_table_ms)

@@ -24,7 +24,7 @@
 
 namespace npusim {
 
-enum class LatencySource { Npu, Analytic, Table };
+enum class TierLatencySource { Npu, Analytic, Table };
 enum class BaselineMode { Calibrated, Fixed };
 
 struct CascadeTierParams {
@@ -41,7 +41,7 @@ struct CascadeParams {
   bool aligned_start;
   Time slo, network_delay;
   std::string predictions;
-  LatencySource latency_source;
+  TierLatencySource latency_source;
   Time batch1_latency;
   double analytic_a;
   std::vector<double> latency_table_ms;
