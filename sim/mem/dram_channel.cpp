@@ -449,21 +449,24 @@ uint64_t DramChannel::read(const RowRun* runs, size_t n, uint64_t arrival) {
   if (!writes_.empty()) serve(writes_, true, p_.write_queue, arrival, p_.write_low - 1, 0, nullptr);
   reads_.clear();
   append(reads_, runs, n, arrival, false);
-  if (reads_.size() == 1) {
-    uint64_t done = 0;
-    if (read_alone(reads_[0], &done)) return done;
-  }
-  return serve(reads_, false, p_.read_queue, kNever, 0, 0, nullptr);
+  uint64_t done = 0;
+  if (reads_.size() == 1 && read_alone(reads_[0], &done)) return done;
+  return std::max(done, serve(reads_, false, p_.read_queue, kNever, 0, 0, nullptr));
 }
 
 // serve() for a read queue of one group, step for step, while that group's bound is recomputed
-// from its arrival at every step (so every step is what serve() would take): its PRE and ACT
-// (each leaves the group dirty), refreshes, and a row hit that takes every burst in one run (no
-// other group: the run is bounded by refresh alone). A run that cannot take them all (a gap
-// between committed commands) is left to serve(), which starts from the same state.
+// at every step (so every step is what serve() would take): its PRE and ACT (each leaves the
+// group dirty), refreshes, a RD in a gap between committed commands (serve() issues those one
+// at a time too, and with no other group fill_gap() takes each at its earliest legal cycle; a
+// search from one past the previous RD finds it, since no cycle before that RD was legal and
+// commands only add constraints), and a row hit beyond every committed command that takes the
+// remaining bursts in one run (no other group: the run is bounded by refresh alone). A run that
+// refresh cuts short is left to serve(), which starts from the same state; `done` holds the end
+// of the data moved so far.
 bool DramChannel::read_alone(Entry& e, uint64_t* done) {
   Bank& b = banks_[bank_index(e.rank, e.bank_group, e.bank)];
   const Rank& r = ranks_[e.rank];
+  uint64_t from = e.arrival;  // a lower bound on the next RD: one past the last one
   while (true) {
     // earliest() of the group's next command, by kind.
     if (b.open_row != e.row) {
@@ -477,18 +480,21 @@ bool DramChannel::read_alone(Entry& e, uint64_t* done) {
       row_command(e, conflict ? Cmd::PRE : Cmd::ACT, t);
       continue;
     }
-    const uint64_t t = col_search(false, e.rank, e.bank_group, std::max(e.arrival, b.rd_ok));
+    const uint64_t t = col_search(false, e.rank, e.bank_group, std::max(from, b.rd_ok));
     if (t >= r.next_ref) {
       refresh(e.rank, t);
       continue;
     }
-    if (!(cols_.empty() || t > col_last_) || 1 + ccds(r.next_ref - 1 - t) < e.left) {
-      return false;  // one RD at a time: serve() from here
-    }
+    const bool in_gap = !cols_.empty() && t <= col_last_;
+    if (in_gap && !p_.gap_runs) return false;  // the scanning path, step for step: serve()
+    const uint64_t n = in_gap ? 1 : e.left;
+    if (!in_gap && 1 + ccds(r.next_ref - 1 - t) < n) return false;  // refresh cuts the run
     ++col_epoch_;
-    const uint64_t n = e.left;
     count_bursts(e, n);
-    *done = column_run(e.rank, e.bank_group, e.bank, false, t, n);
+    *done = std::max(*done, column_run(e.rank, e.bank_group, e.bank, false, t, n));
+    e.left -= n;
+    from = t + 1;
+    if (e.left > 0) continue;
     if (!p_.open_page) auto_precharge(e);  // closed page: no other group hits the row
     return true;
   }

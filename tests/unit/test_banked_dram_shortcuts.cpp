@@ -5,7 +5,8 @@
 //     queues and write drains, with requests arriving before commands already committed;
 //   - raising a waiting column command's bound to the next free data-bus slot instead of a full
 //     search (DramPolicy::bus_bounds);
-//   - filling a gap between committed commands RD by RD without a scan (DramPolicy::gap_runs).
+//   - filling a gap between committed commands RD by RD without a scan (DramPolicy::gap_runs),
+//     both a run of one group among others and a lone group's read (read_alone).
 // (Shortcuts without a switch, such as the one-run read path, are held to the schedule recorded
 // before them by test_banked_dram_replay.cpp.)
 #include <catch2/catch.hpp>

@@ -5,7 +5,6 @@
 
 #include <algorithm>
 #include <deque>
-#include <functional>
 #include <vector>
 
 #include "sim/core/fast_forward.h"
@@ -109,7 +108,7 @@ class DmaEngine : public sc_core::sc_module, public IDma, public IFastForward {
       out.times.push_back(offset_from(q.last_done, from_ps, ref_ps));
       const size_t count_at = out.times.size();
       out.times.push_back(0);
-      for (uint64_t t : q.in_flight) {
+      for (uint64_t t : q.in_flight.times()) {
         if (t > from_ps) out.times.push_back(offset_from(t, from_ps, ref_ps));
       }
       out.times[count_at] = static_cast<int64_t>(out.times.size() - count_at - 1);
@@ -123,11 +122,7 @@ class DmaEngine : public sc_core::sc_module, public IDma, public IFastForward {
       q.cursor = later(q.cursor);
       q.last_done = later(q.last_done);
       q.last_issue = later(q.last_issue);
-      auto& f = q.in_flight;
-      f.erase(std::remove_if(f.begin(), f.end(), [&](uint64_t t) { return t <= from_ps; }),
-              f.end());
-      for (uint64_t& t : f) t += delta_ps;
-      std::make_heap(f.begin(), f.end(), std::greater<uint64_t>());
+      q.in_flight.shift(from_ps, delta_ps);
     }
   }
 
@@ -144,11 +139,47 @@ class DmaEngine : public sc_core::sc_module, public IDma, public IFastForward {
     DmaDescriptor d;
     std::shared_ptr<Completion> done;
   };
+  // Completion times of the transactions in flight, ascending. A transaction mostly completes
+  // after those issued before it, so an insertion moves few entries (the window is small).
+  class InFlight {
+   public:
+    bool empty() const { return head_ == t_.size(); }
+    size_t size() const { return t_.size() - head_; }
+    uint64_t earliest() const { return t_[head_]; }
+    void pop_earliest() {
+      if (++head_ == t_.size()) t_.clear(), head_ = 0;
+    }
+    void insert(uint64_t t) {
+      if (head_ >= 64 && 2 * head_ >= t_.size()) {  // reuse the popped front
+        t_.erase(t_.begin(), t_.begin() + static_cast<std::ptrdiff_t>(head_));
+        head_ = 0;
+      }
+      auto at = t_.end();
+      const auto first = t_.begin() + static_cast<std::ptrdiff_t>(head_);
+      while (at != first && *(at - 1) > t) --at;
+      t_.insert(at, t);
+    }
+    std::vector<uint64_t> times() const {
+      return {t_.begin() + static_cast<std::ptrdiff_t>(head_), t_.end()};
+    }
+    // Fast-forward: drops those done by `from`, moves the rest `delta` later (order kept).
+    void shift(uint64_t from, uint64_t delta) {
+      std::vector<uint64_t> later;
+      for (uint64_t t : times()) {
+        if (t > from) later.push_back(t + delta);
+      }
+      t_ = std::move(later);
+      head_ = 0;
+    }
+
+   private:
+    std::vector<uint64_t> t_;
+    size_t head_ = 0;
+  };
   struct Queue {
     std::deque<Item> pending;
     sc_core::sc_event wake;
-    // Completion times of transactions in flight (min-heap).
-    std::vector<uint64_t> in_flight;  // min-heap (std::greater)
+    InFlight in_flight;
     uint64_t last_done = 0;   // completion of the previous descriptor (completions are in order)
     uint64_t last_issue = 0;  // decoupled use: issue times must not go back
     uint64_t cursor = 0;      // when the queue issued its last transaction
@@ -212,18 +243,14 @@ class DmaEngine : public sc_core::sc_module, public IDma, public IFastForward {
       for (uint64_t off = 0; off < d.bytes; off += chunk) {
         const uint64_t len = std::min(chunk, d.bytes - off);
         while (true) {  // a free slot in the window of outstanding transactions
-          while (!q.in_flight.empty() && q.in_flight.front() <= t) {
-            std::pop_heap(q.in_flight.begin(), q.in_flight.end(), std::greater<uint64_t>());
-            q.in_flight.pop_back();
-          }
+          while (!q.in_flight.empty() && q.in_flight.earliest() <= t) q.in_flight.pop_earliest();
           if (q.in_flight.size() < static_cast<size_t>(p_.max_outstanding)) break;
-          t = q.in_flight.front();
+          t = q.in_flight.earliest();
           advance(t);
         }
         const uint64_t done =
             issue(t, d.src + r * d.src_stride + off, d.dst + r * d.dst_stride + off, len);
-        q.in_flight.push_back(done);
-        std::push_heap(q.in_flight.begin(), q.in_flight.end(), std::greater<uint64_t>());
+        q.in_flight.insert(done);
         last = std::max(last, done);
       }
     }
