@@ -5,6 +5,7 @@
 //
 // Each case runs N times (default 3) and the run with the median CPU time is reported.
 #include <sys/resource.h>
+#include <yaml-cpp/yaml.h>
 
 #include <algorithm>
 #include <chrono>
@@ -53,6 +54,21 @@ Sample run_files(const std::string& hw, const std::string& wl) {
   return measure([&](Sample& s) {
     SessionInput in;
     in.hw = load_yaml_file(std::string(NPUSIM_SOURCE_DIR) + "/" + hw, ErrorKind::Config, "hw");
+    in.workload =
+        load_yaml_file(std::string(NPUSIM_SOURCE_DIR) + "/" + wl, ErrorKind::Workload, "workload");
+    SessionOutput out = run_session(std::move(in));
+    s.cycles = out.total_cycles;
+    s.events = out.activations;
+  });
+}
+
+// run_files() with the hardware's DRAM replaced by `dram` (a YAML mapping): the same machine on
+// another memory model.
+Sample run_with_dram(const std::string& hw, const std::string& wl, const std::string& dram) {
+  return measure([&](Sample& s) {
+    SessionInput in;
+    in.hw = load_yaml_file(std::string(NPUSIM_SOURCE_DIR) + "/" + hw, ErrorKind::Config, "hw");
+    in.hw->root["dram"] = YAML::Load(dram);
     in.workload =
         load_yaml_file(std::string(NPUSIM_SOURCE_DIR) + "/" + wl, ErrorKind::Workload, "workload");
     SessionOutput out = run_session(std::move(in));
@@ -266,6 +282,13 @@ int main(int argc, char** argv) {
          return run_files("hw_configs/generic_npu/server_128x128.yaml",
                           "workloads/gemm/gemm_4096.yaml");
        }},
+      {"gemm4096_server_hbm2",
+       "gemm4096_server on banked HBM2 (16 pseudo channels, 256 GB/s peak as simple_dram's)",
+       [] {
+         return run_with_dram("hw_configs/generic_npu/server_128x128.yaml",
+                              "workloads/gemm/gemm_4096.yaml",
+                              "{type: banked_dram, standard: hbm2, mapping: RoBaRaCoCh}");
+       }},
       {"resnet50_edge", "ResNet-50, int8, edge 32x32",
        [] {
          return run_files("hw_configs/generic_npu/edge_32x32.yaml", "workloads/cnn/resnet50.yaml");
@@ -286,6 +309,11 @@ int main(int argc, char** argv) {
       {"bert_base_edge", "BERT-base seq 128, int8, edge 32x32",
        [] {
          return run_files("hw_configs/generic_npu/edge_32x32.yaml",
+                          "workloads/transformer/bert_base_seq128.yaml");
+       }},
+      {"bert_base_edge_lpddr4x", "BERT-base seq 128, int8, edge 32x32 on banked LPDDR4X-4266",
+       [] {
+         return run_files("hw_configs/generic_npu/edge_32x32_lpddr4x.yaml",
                           "workloads/transformer/bert_base_seq128.yaml");
        }},
       {"vicuna7b_pmpd_16k", "Vicuna-7B, prompt 512 + 256 tokens, PMPD static 3->2 bit, pmpd_16k",
