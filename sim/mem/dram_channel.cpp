@@ -450,20 +450,21 @@ uint64_t DramChannel::read(const RowRun* runs, size_t n, uint64_t arrival) {
   reads_.clear();
   append(reads_, runs, n, arrival, false);
   uint64_t done = 0;
-  if (reads_.size() == 1 && read_alone(reads_[0], &done)) return done;
+  if (reads_.size() == 1 && read_alone(&done)) return done;
   return std::max(done, serve(reads_, false, p_.read_queue, kNever, 0, 0, nullptr));
 }
 
 // serve() for a read queue of one group, step for step, while that group's bound is recomputed
 // at every step (so every step is what serve() would take): its PRE and ACT (each leaves the
-// group dirty), refreshes, a RD in a gap between committed commands (serve() issues those one
-// at a time too, and with no other group fill_gap() takes each at its earliest legal cycle; a
-// search from one past the previous RD finds it, since no cycle before that RD was legal and
-// commands only add constraints), and a row hit beyond every committed command that takes the
-// remaining bursts in one run (no other group: the run is bounded by refresh alone). A run that
-// refresh cuts short is left to serve(), which starts from the same state; `done` holds the end
-// of the data moved so far.
-bool DramChannel::read_alone(Entry& e, uint64_t* done) {
+// group dirty), refreshes, a RD in a gap between committed commands and the next ones that
+// fill_gap() proves free (as serve() goes on; with no other group each is at its earliest legal
+// cycle, and a search from one past the last RD finds the next, since no cycle before that RD
+// was legal and commands only add constraints), and a row hit beyond every committed command that
+// takes the remaining bursts in one run (no other group: the run is bounded by refresh alone). A
+// run that refresh cuts short is left to serve(), which starts from the same state; `done` holds
+// the end of the data moved so far.
+bool DramChannel::read_alone(uint64_t* done) {
+  Entry& e = reads_[0];
   Bank& b = banks_[bank_index(e.rank, e.bank_group, e.bank)];
   const Rank& r = ranks_[e.rank];
   uint64_t from = e.arrival;  // a lower bound on the next RD: one past the last one
@@ -493,7 +494,12 @@ bool DramChannel::read_alone(Entry& e, uint64_t* done) {
     count_bursts(e, n);
     *done = std::max(*done, column_run(e.rank, e.bank_group, e.bank, false, t, n));
     e.left -= n;
-    from = t + 1;
+    e.at = t + 1;
+    if (in_gap && e.left > 0) {  // its next RDs in the gap's free slots, as serve() goes on
+      uint64_t left = e.left;
+      *done = std::max(*done, fill_gap(reads_, 1, 0, kNever, left));
+    }
+    from = e.at;  // one past the last RD
     if (e.left > 0) continue;
     if (!p_.open_page) auto_precharge(e);  // closed page: no other group hits the row
     return true;

@@ -125,10 +125,10 @@ class DramChannel {
   // when the queue occupancy first falls to `accept_level` (into `accept_at`).
   uint64_t serve(std::vector<Entry>& q, bool write, uint64_t window, uint64_t stop_at,
                  uint64_t keep, uint64_t accept_level, uint64_t* accept_at);
-  // serve() of a read queue holding only `e`, as far as it can go without a scan; false:
+  // serve() of a read queue holding one group, as far as it can go without a scan; false:
   // serve() must take over (the state is what serve() would have reached, `done` the end of
   // the data moved so far).
-  bool read_alone(Entry& e, uint64_t* done);
+  bool read_alone(uint64_t* done);
   // Whether some group of the window may issue before `stop_at`, by bounds needing no search.
   bool may_issue_before(const std::vector<Entry>& q, bool write, uint64_t window,
                         uint64_t stop_at) const;
