@@ -50,25 +50,13 @@ Sample measure(F&& body) {
   return s;
 }
 
-Sample run_files(const std::string& hw, const std::string& wl) {
+// `dram` (a YAML mapping), if given, replaces the hardware's DRAM: the same machine on another
+// memory model.
+Sample run_files(const std::string& hw, const std::string& wl, const std::string& dram = "") {
   return measure([&](Sample& s) {
     SessionInput in;
     in.hw = load_yaml_file(std::string(NPUSIM_SOURCE_DIR) + "/" + hw, ErrorKind::Config, "hw");
-    in.workload =
-        load_yaml_file(std::string(NPUSIM_SOURCE_DIR) + "/" + wl, ErrorKind::Workload, "workload");
-    SessionOutput out = run_session(std::move(in));
-    s.cycles = out.total_cycles;
-    s.events = out.activations;
-  });
-}
-
-// run_files() with the hardware's DRAM replaced by `dram` (a YAML mapping): the same machine on
-// another memory model.
-Sample run_with_dram(const std::string& hw, const std::string& wl, const std::string& dram) {
-  return measure([&](Sample& s) {
-    SessionInput in;
-    in.hw = load_yaml_file(std::string(NPUSIM_SOURCE_DIR) + "/" + hw, ErrorKind::Config, "hw");
-    in.hw->root["dram"] = YAML::Load(dram);
+    if (!dram.empty()) in.hw->root["dram"] = YAML::Load(dram);
     in.workload =
         load_yaml_file(std::string(NPUSIM_SOURCE_DIR) + "/" + wl, ErrorKind::Workload, "workload");
     SessionOutput out = run_session(std::move(in));
@@ -285,9 +273,9 @@ int main(int argc, char** argv) {
       {"gemm4096_server_hbm2",
        "gemm4096_server on banked HBM2 (16 pseudo channels, 256 GB/s peak as simple_dram's)",
        [] {
-         return run_with_dram("hw_configs/generic_npu/server_128x128.yaml",
-                              "workloads/gemm/gemm_4096.yaml",
-                              "{type: banked_dram, standard: hbm2, mapping: RoBaRaCoCh}");
+         return run_files("hw_configs/generic_npu/server_128x128.yaml",
+                          "workloads/gemm/gemm_4096.yaml",
+                          "{type: banked_dram, standard: hbm2, mapping: RoBaRaCoCh}");
        }},
       {"resnet50_edge", "ResNet-50, int8, edge 32x32",
        [] {
