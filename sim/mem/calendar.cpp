@@ -85,6 +85,64 @@ void Calendar::reserve_every(uint64_t arrival, uint64_t duration, uint64_t strid
   for (; n > 0; --n, start += stride) busy_.push_back({start, start + duration});
 }
 
+uint64_t Calendar::first_busy_every(uint64_t start, uint64_t duration, uint64_t stride,
+                                    uint64_t n) const {
+  // Bookings in time order from the first that ends after slot 0 begins. Slot i overlaps
+  // [s, e) if start + i x stride < e and start + i x stride + duration > s; the first slot to
+  // reach past s is the only candidate for this booking, and later bookings' candidates come
+  // no earlier, so the first overlap found is the first overall.
+  auto it = std::upper_bound(busy_.begin(), busy_.end(), start,
+                             [](uint64_t v, const Interval& iv) { return v < iv.end; });
+  for (; it != busy_.end(); ++it) {
+    const uint64_t i =
+        it->start < start + duration ? 0 : (it->start - start - duration) / stride + 1;
+    if (i >= n) return n;
+    if (start + i * stride < it->end) return i;
+  }
+  return n;
+}
+
+void Calendar::book_every(uint64_t start, uint64_t duration, uint64_t stride, uint64_t n) {
+  if (n == 0 || duration == 0) return;
+  if (busy_.empty() || start >= busy_.back().end) {  // after everything: appended
+    reserve_every(start, duration, stride, n);
+    return;
+  }
+  busy_total_ += n * duration;
+  // The bookings the slots fall among, with the one before that may touch the first slot and
+  // the one after that may touch the last, merged with the slots into merged_ (touching
+  // intervals joined, as book() leaves them), then put in their place at once.
+  Interval* lo = std::lower_bound(busy_.begin(), busy_.end(), start,
+                                  [](const Interval& iv, uint64_t v) { return iv.start < v; });
+  if (lo != busy_.begin() && std::prev(lo)->end >= start) --lo;
+  const uint64_t last_end = start + (n - 1) * stride + duration;
+  Interval* hi = lo;
+  while (hi != busy_.end() && hi->start <= last_end) ++hi;
+  merged_.clear();
+  auto add = [&](uint64_t s, uint64_t e) {
+    NPUSIM_ASSERT(merged_.empty() || merged_.back().end <= s,
+                  "calendar: booking [" + std::to_string(s) + ", " + std::to_string(e) +
+                      ") overlaps a booked interval");
+    if (!merged_.empty() && merged_.back().end == s) {
+      merged_.back().end = e;
+    } else {
+      merged_.push_back({s, e});
+    }
+  };
+  uint64_t i = 0, slot = start;
+  for (const Interval* it = lo; i < n || it != hi;) {
+    if (it == hi || (i < n && slot < it->start)) {
+      add(slot, slot + duration);
+      ++i;
+      slot += stride;
+    } else {
+      add(it->start, it->end);
+      ++it;
+    }
+  }
+  busy_.replace(lo, hi, merged_.data(), merged_.size());
+}
+
 void Calendar::state(uint64_t from, uint64_t ref, std::vector<int64_t>& out) const {
   auto it = std::upper_bound(busy_.begin(), busy_.end(), from,
                              [](uint64_t v, const Interval& iv) { return v < iv.end; });

@@ -37,6 +37,11 @@ class Calendar {
   // Reserves `n` gaps of `duration` at arrival, arrival + stride, ... (stride >= duration), as
   // n calls of reserve() in that order would; in one step when they all follow every booking.
   void reserve_every(uint64_t arrival, uint64_t duration, uint64_t stride, uint64_t n);
+  // Slots [start + i x stride, + duration), i = 0 .. n - 1 (stride >= duration > 0): the first
+  // that overlaps a booking, or n if all are free; and booking them, found free by the caller,
+  // as n calls of book() would leave the calendar, in one pass.
+  uint64_t first_busy_every(uint64_t start, uint64_t duration, uint64_t stride, uint64_t n) const;
+  void book_every(uint64_t start, uint64_t duration, uint64_t stride, uint64_t n);
   // Drops intervals that ended at or before `now` (called with the current time).
   void retire(uint64_t now) {
     if (!busy_.empty() && busy_.front().end <= now) retire_ended(now);
@@ -57,7 +62,8 @@ class Calendar {
   uint64_t probe_gaps(uint64_t arrival, uint64_t duration) const;
   void book_inside(uint64_t start, uint64_t duration);
   void retire_ended(uint64_t now);
-  History<Interval> busy_;  // sorted, disjoint, non-adjacent (adjacent ones are merged)
+  History<Interval> busy_;        // sorted, disjoint, non-adjacent (adjacent ones are merged)
+  std::vector<Interval> merged_;  // scratch of book_every()
   uint64_t busy_total_ = 0;
 };
 

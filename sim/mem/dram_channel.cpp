@@ -348,17 +348,41 @@ uint64_t DramChannel::fill_gap(std::vector<Entry>& q, size_t wn, size_t best, ui
   const uint64_t lat = u(t_.CL), bl = u(t_.tBL), next_ref = ranks_[e.rank].next_ref;
   const uint64_t first = e.at - 1;  // the RD just issued (e.at is one past it)
   uint64_t last = first, m = 0;
-  while (e.left > m + 1) {
-    const uint64_t t = last + own;  // no earlier than its own tCCD_L: the earliest if legal
-    uint64_t fix = t;
-    if (t > col_last_ || t >= next_ref || bus_.probe(t + lat, bl) != t + lat ||
-        col_violation(false, e.rank, e.bank_group, t, fix))
-      break;
-    e.at = t;
-    if (t >= second && !(p_.bus_bounds && wins_gap(q, wn, best, false))) break;
-    bus_.book(t + lat, bl);
-    last = t;
-    ++m;
+  if (p_.gap_closed_form && own == u(t_.tCCD_L) && own >= bl) {
+    // The per-RD loop below with its checks made once for the run. RD j, at first + j x own,
+    // stays at or before the last committed command and before refresh, finds its bus slot
+    // free (the run's own slots never overlap a later one: own >= tBL) and no committed
+    // command in conflict (the records do not change during the run). RDs before `second`
+    // need no more proof; from there on each must win the gap, as in the loop.
+    uint64_t cap = e.left - 1;  // the group keeps its last burst
+    cap = std::min(cap, first <= col_last_ ? (col_last_ - first) / own : 0);
+    cap = std::min(cap, next_ref > first ? (next_ref - first - 1) / own : 0);
+    if (cap > 0) cap = bus_.first_busy_every(first + own + lat, bl, own, cap);
+    if (cap > 0) cap = col_run_bound(e.rank, e.bank_group, first, cap) - 1;
+    m = std::min(cap, second > first ? (second - first - 1) / own : 0);
+    bus_.book_every(first + own + lat, bl, own, m);
+    last = first + m * own;
+    while (m < cap) {
+      const uint64_t t = last + own;
+      e.at = t;
+      if (!(p_.bus_bounds && wins_gap(q, wn, best, false))) break;
+      bus_.book(t + lat, bl);
+      last = t;
+      ++m;
+    }
+  } else {
+    while (e.left > m + 1) {
+      const uint64_t t = last + own;  // no earlier than its own tCCD_L: the earliest if legal
+      uint64_t fix = t;
+      if (t > col_last_ || t >= next_ref || bus_.probe(t + lat, bl) != t + lat ||
+          col_violation(false, e.rank, e.bank_group, t, fix))
+        break;
+      e.at = t;
+      if (t >= second && !(p_.bus_bounds && wins_gap(q, wn, best, false))) break;
+      bus_.book(t + lat, bl);
+      last = t;
+      ++m;
+    }
   }
   e.at = last + 1;
   if (m == 0) return 0;

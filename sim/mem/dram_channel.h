@@ -39,9 +39,10 @@ struct DramPolicy {
   uint64_t write_queue = 64;
   uint64_t write_high = 48;
   uint64_t write_low = 16;
-  bool skip_periods = true;  // issue a steady state's periods in closed form (off: one by one)
-  bool bus_bounds = true;    // raise stale bounds to the next free bus slot (off: full searches)
-  bool gap_runs = true;      // fill a gap's slots one RD after another without a scan each
+  bool skip_periods = true;     // issue a steady state's periods in closed form (off: one by one)
+  bool bus_bounds = true;       // raise stale bounds to the next free bus slot (off: full searches)
+  bool gap_runs = true;         // fill a gap's slots one RD after another without a scan each
+  bool gap_closed_form = true;  // prove a gap run's RDs legal per record, not per RD (gap_runs)
 };
 
 struct DramCommandCounts {
@@ -183,6 +184,9 @@ class DramChannel {
   uint64_t append_bound(bool w, uint32_t rank, uint32_t bg) const;
   bool col_violation(bool w, uint32_t rank, uint32_t bg, uint64_t t, uint64_t& fix) const;
   uint64_t col_search(bool w, uint32_t rank, uint32_t bg, uint64_t lb) const;
+  // The first j in [1, n] for which a RD at t0 + j x tCCD_L would break a rule against a
+  // committed column command (col_violation() of each), or n + 1: per record, in closed form.
+  uint64_t col_run_bound(uint32_t rank, uint32_t bg, uint64_t t0, uint64_t n) const;
   uint64_t column_run(uint32_t rank, uint32_t bg, uint32_t bank, bool w, uint64_t t, uint64_t n);
   // column_run()'s registers and counts for `n` commands, the last at `last` (no bus, records).
   uint64_t column_registers(uint32_t rank, uint32_t bg, uint32_t bank, bool w, uint64_t last,

@@ -205,6 +205,45 @@ bool DramChannel::col_violation(bool w, uint32_t rank, uint32_t bg, uint64_t t,
   return bad;
 }
 
+namespace {
+int64_t floor_div(int64_t a, int64_t b) {
+  return a / b - (a % b != 0 && a < 0 ? 1 : 0);
+}  // b > 0
+int64_t ceil_div(int64_t a, int64_t b) {
+  return a / b + (a % b != 0 && a > 0 ? 1 : 0);
+}  // b > 0
+}  // namespace
+
+// A RD at t_j = t0 + j s (s = tCCD_L) conflicts with command i of a record, a_i = R.t + i s, when
+// t_j - after < a_i < t_j + before (col_violation). With c = t0 - R.t and k = i - j that is
+// k s in [c - after + 1, c + before - 1], i.e. k in [k_lo, k_hi], the same for every j: the
+// record conflicts with the j in [-k_hi, R.n - 1 - k_lo], or with none when k_lo > k_hi.
+// Records are scanned in time order from the first that can reach t_1 (col_violation's window)
+// and no further than one that can reach the earliest conflict found.
+uint64_t DramChannel::col_run_bound(uint32_t rank, uint32_t bg, uint64_t t0, uint64_t n) const {
+  const auto s = static_cast<int64_t>(t_.tCCD_L);
+  const uint64_t before_max = col_before_max_[0], after_max = col_after_max_[col_writes_ > 0][0];
+  const uint64_t t1 = t0 + u(s), reach = col_reach_ + after_max;
+  const ColRecord* it =
+      t1 <= reach ? cols_.begin()
+                  : std::upper_bound(cols_.begin(), cols_.end(), t1 - reach,
+                                     [](uint64_t v, const ColRecord& a) { return v < a.t; });
+  uint64_t best = n + 1;
+  for (; it != cols_.end() && it->t < t0 + (best - 1) * u(s) + before_max; ++it) {
+    const auto after =
+        static_cast<int64_t>(col_gap(it->write, it->rank, it->bank_group, false, rank, bg));
+    const auto before =
+        static_cast<int64_t>(col_gap(false, rank, bg, it->write, it->rank, it->bank_group));
+    const int64_t c = static_cast<int64_t>(t0) - static_cast<int64_t>(it->t);
+    const int64_t k_lo = ceil_div(c - after + 1, s), k_hi = floor_div(c + before - 1, s);
+    if (k_lo > k_hi) continue;
+    const int64_t j_lo = std::max<int64_t>(1, -k_hi);
+    const int64_t j_hi = static_cast<int64_t>(it->n) - 1 - k_lo;
+    if (j_lo <= j_hi && static_cast<uint64_t>(j_lo) < best) best = static_cast<uint64_t>(j_lo);
+  }
+  return best;
+}
+
 uint64_t DramChannel::col_search(bool w, uint32_t rank, uint32_t bg, uint64_t lb) const {
   const uint64_t lat = u(w ? t_.CWL : t_.CL);
   uint64_t t = std::max(lb, col_floor()), fix = t;

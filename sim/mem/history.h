@@ -4,6 +4,7 @@
 // has reached its working size. (The DRAM channel's command records, the calendars' bookings.)
 #pragma once
 
+#include <algorithm>
 #include <cstddef>
 #include <vector>
 
@@ -38,6 +39,18 @@ class History {
     return &*buf_.emplace(buf_.begin() + i);
   }
   void erase(T* at) { buf_.erase(buf_.begin() + (at - buf_.data())); }
+  // Replaces the live elements [from, to) with the n elements at `src` (outside this history).
+  void replace(T* from, T* to, const T* src, size_t n) {
+    const auto i = from - buf_.data(), j = to - buf_.data();
+    const auto old = static_cast<size_t>(j - i);
+    const size_t common = n < old ? n : old;
+    std::copy(src, src + common, from);
+    if (n > old) {
+      buf_.insert(buf_.begin() + j, src + common, src + n);
+    } else if (n < old) {
+      buf_.erase(buf_.begin() + i + static_cast<std::ptrdiff_t>(n), buf_.begin() + j);
+    }
+  }
 
  private:
   void drop_front(size_t n) {

@@ -6,7 +6,8 @@
 //   - raising a waiting column command's bound to the next free data-bus slot instead of a full
 //     search (DramPolicy::bus_bounds);
 //   - filling a gap between committed commands RD by RD without a scan (DramPolicy::gap_runs),
-//     both a run of one group among others and a lone group's read (read_alone).
+//     both a run of one group among others and a lone group's read (read_alone), and proving
+//     such a run legal per committed record instead of per RD (DramPolicy::gap_closed_form).
 // (Shortcuts without a switch, such as the one-run read path, are held to the schedule recorded
 // before them by test_banked_dram_replay.cpp.)
 #include <catch2/catch.hpp>
@@ -84,17 +85,17 @@ TEST_CASE("skipping steady-state periods gives the cycles of issuing every RD", 
   twin.same_counts();
 }
 
-TEST_CASE("skipped periods leave later gap fills and writes exact on every standard", "[dram]") {
-  // A skip records only the commands within reach of its stretch's two ends (its data bus is
-  // busy in between, so no later command can land there), and write drains skip too, bounded by
-  // their stop rule and acceptance level. Stress that: long row streams (skipped), then reads and
-  // writes arriving earlier than commands already committed (they fill the gaps before and after
-  // a stretch). A waiting row that became ready during a period once made a skip wrong here.
+namespace {
+
+// Long row streams (skipped), then reads and writes arriving earlier than commands already
+// committed (they fill the gaps before and after a stretch), on four standards and two
+// mappings; `slow` is the policy compared with the default.
+void mixed_traffic(const DramPolicy& slow) {
   for (const char* name : {"ddr4_3200", "lpddr4x_4266", "lpddr5_6400", "hbm3"}) {
     for (const char* mapping : {"RoBaRaCoCh", "RoCoBaRaCh"}) {
       const DramStandard s = dram_standard(name);
       const AddressMapping m(mapping, s);
-      Twin twin(s, without_skips());
+      Twin twin(s, slow);
       std::vector<RowRun> runs;
       std::mt19937_64 rng(11);
       uint64_t now = 0;
@@ -122,6 +123,16 @@ TEST_CASE("skipped periods leave later gap fills and writes exact on every stand
       twin.same_counts();
     }
   }
+}
+
+}  // namespace
+
+TEST_CASE("skipped periods leave later gap fills and writes exact on every standard", "[dram]") {
+  // A skip records only the commands within reach of its stretch's two ends (its data bus is
+  // busy in between, so no later command can land there), and write drains skip too, bounded by
+  // their stop rule and acceptance level. A waiting row that became ready during a period once
+  // made a skip wrong here.
+  mixed_traffic(without_skips());
 }
 
 TEST_CASE("bus-slot bounds of waiting commands give the cycles of full searches", "[dram]") {
@@ -155,21 +166,21 @@ TEST_CASE("bus-slot bounds of waiting commands give the cycles of full searches"
   }
 }
 
-TEST_CASE("filling a gap RD by RD without a scan gives the cycles of scanning each", "[dram]") {
-  // As a DMA drives memory: 16 requests in flight, each issued when the oldest completes, so a
-  // request arrives long before the commands of those ahead of it and its first RDs fill the
-  // data-bus slots they leave (a 64 KiB read ends with one bank group alone, every tCCD_L).
-  // Sequential reads of 64, 32 and 4 KiB, every seventh a scattered 256 B read, on every
-  // standard and two mappings.
+namespace {
+
+// As a DMA drives memory: 16 requests in flight, each issued when the oldest completes, so a
+// request arrives long before the commands of those ahead of it and its first RDs fill the
+// data-bus slots they leave (a 64 KiB read ends with one bank group alone, every tCCD_L).
+// Sequential reads of 64, 32 and 4 KiB, every seventh a scattered 256 B read, on every
+// standard and two mappings; `slow` is the policy compared with the default.
+void gaps_filled_as(const DramPolicy& slow) {
   for (const char* name : {"ddr4_3200", "lpddr4x_4266", "lpddr5_6400", "hbm2", "hbm3"}) {
     for (const char* mapping : {"RoBaRaCoCh", "RoCoBaRaCh"}) {
       INFO(name << " " << mapping);
       DramStandard s = dram_standard(name);
       s.channels = 1;
       const AddressMapping m(mapping, s);
-      DramPolicy scan;
-      scan.gap_runs = false;
-      Twin twin(s, scan);
+      Twin twin(s, slow);
       std::vector<RowRun> runs;
       std::mt19937_64 rng(5);
       std::priority_queue<uint64_t, std::vector<uint64_t>, std::greater<uint64_t>> in_flight;
@@ -189,4 +200,23 @@ TEST_CASE("filling a gap RD by RD without a scan gives the cycles of scanning ea
       twin.same_counts();
     }
   }
+}
+
+}  // namespace
+
+TEST_CASE("filling a gap RD by RD without a scan gives the cycles of scanning each", "[dram]") {
+  DramPolicy scan;
+  scan.gap_runs = false;
+  gaps_filled_as(scan);
+}
+
+TEST_CASE("a gap run proven per record gives the cycles of proving each RD", "[dram]") {
+  // DramPolicy::gap_closed_form: fill_gap() bounds its run by the first bus booking and the
+  // first committed command that a RD of it would meet, found per booking and per record
+  // (col_run_bound()), and books the run's slots in one pass, instead of probing, checking and
+  // booking RD by RD.
+  DramPolicy per_rd;
+  per_rd.gap_closed_form = false;
+  gaps_filled_as(per_rd);
+  mixed_traffic(per_rd);  // with writes (tWTR, tRTW) and two ranks (HBM3)
 }

@@ -6,6 +6,7 @@
 #include <algorithm>
 #include <functional>
 #include <memory>
+#include <random>
 #include <string>
 #include <vector>
 
@@ -60,6 +61,52 @@ TEST_CASE("calendar fills gaps and never overlaps", "[mem]") {
   c.retire(106);
   CHECK(c.pending() == 0);
   CHECK(c.busy_total() == 10 + 10 + 5 + 80 + 1);
+}
+
+TEST_CASE("calendar slots at a stride: first busy one, and booking them in one pass", "[mem]") {
+  // A worked case: bookings [10, 12), [16, 18), [22, 24), a run every 6 cycles. Slots of 2
+  // every 6 from 12 ([12, 14), [18, 20), [24, 26), [30, 32)) are all free; from 11 slot 0
+  // ([11, 13)) meets [10, 12); from 15 slot 0 ([15, 17)) meets [16, 18); from 4 slot 1 is
+  // [10, 12) itself.
+  Calendar c;
+  for (uint64_t t : {10, 16, 22}) c.book(t, 2);
+  CHECK(c.first_busy_every(12, 2, 6, 4) == 4);
+  CHECK(c.first_busy_every(11, 2, 6, 4) == 0);
+  CHECK(c.first_busy_every(15, 2, 6, 4) == 0);
+  CHECK(c.first_busy_every(14, 2, 6, 4) == 4);  // [14, 16), [20, 22), [26, 28), [32, 34)
+  CHECK(c.first_busy_every(4, 2, 6, 4) == 1);   // [4, 6) free, [10, 12) taken
+  c.book_every(12, 2, 6, 4);                    // [10, 14), [16, 20), [22, 26), [30, 32)
+  CHECK(c.pending() == 4);
+  CHECK(c.busy_total() == 3 * 2 + 4 * 2);
+  CHECK(c.first_busy_every(14, 2, 6, 3) == 3);  // the holes [14, 16), [20, 22), [26, 28)
+  c.book_every(14, 2, 6, 3);                    // close them: [10, 28), then [30, 32)
+  CHECK(c.pending() == 2);
+  CHECK(c.reserve(0, 2) == 0);
+  CHECK(c.reserve(10, 3) == 32);  // the first gap of 3 at or after 10
+
+  // Random bookings, then slots at a stride: the first busy one is what probing each finds, and
+  // booking them leaves the calendar as booking each (same gaps found afterwards, same total).
+  std::mt19937_64 rng(3);
+  for (int round = 0; round < 300; ++round) {
+    Calendar a, b;
+    for (int i = 0; i < 40; ++i) {
+      const uint64_t at = rng() % 400, len = 1 + rng() % 6;
+      a.reserve(at, len);
+      b.reserve(at, len);
+    }
+    const uint64_t d = 1 + rng() % 4, stride = d + rng() % 8, start = rng() % 420, n = rng() % 30;
+    uint64_t busy = n;
+    for (uint64_t i = 0; i < n && busy == n; ++i) {
+      if (a.probe(start + i * stride, d) != start + i * stride) busy = i;
+    }
+    INFO("round " << round);
+    REQUIRE(a.first_busy_every(start, d, stride, n) == busy);
+    a.book_every(start, d, stride, busy);
+    for (uint64_t i = 0; i < busy; ++i) b.book(start + i * stride, d);
+    REQUIRE(a.pending() == b.pending());
+    REQUIRE(a.busy_total() == b.busy_total());
+    for (uint64_t t = 0; t < 700; t += 7) REQUIRE(a.probe(t, 3) == b.probe(t, 3));
+  }
 }
 
 TEST_CASE("calendar state and shift for fast-forward", "[mem]") {
