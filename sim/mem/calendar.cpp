@@ -88,19 +88,30 @@ void Calendar::reserve_every(uint64_t arrival, uint64_t duration, uint64_t strid
 uint64_t Calendar::first_busy_every(uint64_t start, uint64_t duration, uint64_t stride,
                                     uint64_t n) const {
   // Bookings in time order from the first that ends after slot 0 begins. Slot i overlaps
-  // [s, e) if start + i x stride < e and start + i x stride + duration > s; the first slot to
-  // reach past s is the only candidate for this booking, and later bookings' candidates come
-  // no earlier, so the first overlap found is the first overall.
+  // [s, e) if it begins before e and ends after s: the first slot to end after s is the only
+  // candidate for this booking, and later bookings' candidates come no earlier, so the first
+  // overlap found is the first overall.
+  if (n == 0) return 0;
   auto it = std::upper_bound(busy_.begin(), busy_.end(), start,
                              [](uint64_t v, const Interval& iv) { return v < iv.end; });
+  uint64_t i = 0, slot = start;
   for (; it != busy_.end(); ++it) {
-    const uint64_t i =
-        it->start < start + duration ? 0 : (it->start - start - duration) / stride + 1;
-    if (i >= n) return n;
-    if (start + i * stride < it->end) return i;
+    while (slot + duration <= it->start) {  // slots wholly before this booking are free
+      if (++i == n) return n;
+      slot += stride;
+    }
+    if (slot < it->end) return i;
   }
   return n;
 }
+
+namespace {
+[[noreturn]] void overlap_failure(uint64_t start, uint64_t end) {
+  internal_failure(__FILE__, __LINE__,
+                   "calendar: booking [" + std::to_string(start) + ", " + std::to_string(end) +
+                       ") overlaps a booked interval");
+}
+}  // namespace
 
 void Calendar::book_every(uint64_t start, uint64_t duration, uint64_t stride, uint64_t n) {
   if (n == 0 || duration == 0) return;
@@ -110,7 +121,7 @@ void Calendar::book_every(uint64_t start, uint64_t duration, uint64_t stride, ui
   }
   busy_total_ += n * duration;
   // The bookings the slots fall among, with the one before that may touch the first slot and
-  // the one after that may touch the last, merged with the slots into merged_ (touching
+  // the one after that may touch the last, merged with the slots in time order (touching
   // intervals joined, as book() leaves them), then put in their place at once.
   Interval* lo = std::lower_bound(busy_.begin(), busy_.end(), start,
                                   [](const Interval& iv, uint64_t v) { return iv.start < v; });
@@ -118,15 +129,16 @@ void Calendar::book_every(uint64_t start, uint64_t duration, uint64_t stride, ui
   const uint64_t last_end = start + (n - 1) * stride + duration;
   Interval* hi = lo;
   while (hi != busy_.end() && hi->start <= last_end) ++hi;
-  merged_.clear();
-  auto add = [&](uint64_t s, uint64_t e) {
-    NPUSIM_ASSERT(merged_.empty() || merged_.back().end <= s,
-                  "calendar: booking [" + std::to_string(s) + ", " + std::to_string(e) +
-                      ") overlaps a booked interval");
-    if (!merged_.empty() && merged_.back().end == s) {
-      merged_.back().end = e;
+  const size_t most = static_cast<size_t>(hi - lo) + n;
+  if (merged_.size() < most) merged_.resize(most);
+  Interval* const first = merged_.data();
+  Interval* out = first;  // one past the last merged interval
+  auto add = [&out, first](uint64_t s, uint64_t e) {
+    if (out != first && (out - 1)->end >= s) {
+      if ((out - 1)->end > s) overlap_failure(s, e);
+      (out - 1)->end = e;
     } else {
-      merged_.push_back({s, e});
+      *out++ = {s, e};
     }
   };
   uint64_t i = 0, slot = start;
@@ -140,7 +152,7 @@ void Calendar::book_every(uint64_t start, uint64_t duration, uint64_t stride, ui
       ++it;
     }
   }
-  busy_.replace(lo, hi, merged_.data(), merged_.size());
+  busy_.replace(lo, hi, first, static_cast<size_t>(out - first));
 }
 
 void Calendar::state(uint64_t from, uint64_t ref, std::vector<int64_t>& out) const {
