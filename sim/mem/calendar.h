@@ -48,7 +48,7 @@ class Calendar {
   }
   uint64_t busy_total() const { return busy_total_; }
   size_t pending() const { return busy_.size(); }
-  uint64_t first_start() const { return busy_.front().start; }  // with pending() > 0
+  uint64_t last_start() const { return busy_.back().start; }  // with pending() > 0
   // Fast-forward support (sim/core/fast_forward.h): the bookings that end after `from`, as
   // offsets from `ref` (a booking under way at `from` counts from `from`); and moving them
   // `delta` later while adding `busy` to the total.

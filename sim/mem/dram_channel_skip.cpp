@@ -9,8 +9,9 @@
 // k stops short of a group finishing, a refresh, or the earliest cycle of any group whose next
 // command does not move with the pattern (an ACT or PRE, or a request not yet arrived); when a
 // group finishes in period k + 1, that period's RDs up to its last burst follow one by one at
-// their periodic cycles, and serve() retires the group. Applied only while the data bus has no
-// gap within the horizon, so later gap searches see what an exact run would.
+// their periodic cycles, and serve() retires the group. Applied only to a pattern beyond every
+// committed column command whose data bus is saturated (older gaps in the bus may remain: the
+// records kept near the stretch's start let a later gap search see what an exact run would).
 #include <algorithm>
 #include <cstring>
 
@@ -53,7 +54,12 @@ bool DramChannel::skip_periods(std::vector<Entry>& q, size_t wn, bool write,
                                const SkipBounds& lim) {
   const size_t h = history_size_;
   const uint64_t bl = static_cast<uint64_t>(t_.tBL);
-  if (bus_.pending() > 1) return false;  // a gap in the bus: not a steady state
+  // The pattern must run beyond every committed column command, its data in the bus's last
+  // booking (checked below: its bus is saturated). Gaps in the bus before that booking stay
+  // as they are: nothing the queue issues from here on can land in them (its commands come in
+  // time order, each at its earliest legal cycle, which was later), and a later call's command
+  // that does finds the records within reach of the stretch's start (skip_whole()).
+  if (bus_.pending() == 0 || col_last_ != history(h - 1).t) return false;
   for (size_t len = 1; len <= 8 && 2 * len <= h; ++len) {
     const Issued& now = history(h - 1);
     const Issued& then = history(h - 1 - len);
@@ -159,10 +165,9 @@ void DramChannel::skip_whole(std::vector<Entry>& q, size_t wn, bool write, size_
                                                col_after_max_[1][0], col_after_max_[1][1]});
   const uint64_t edge = near / period + 2;
   // The first periods are out of reach too when the bus is busy from `near` before them (its
-  // one booking, which only grows, covers the stretch): no later command lands before them
+  // last booking, which only grows, covers the stretch): no later command lands before them
   // within reach. And so are they from the last periods' side when the stretch is long.
-  const bool head_hidden =
-      k >= 2 * edge && bus_.first_start() + near <= history(h - len).t + period;
+  const bool head_hidden = k >= 2 * edge && bus_.last_start() + near <= history(h - len).t + period;
   const uint64_t head = head_hidden ? 0 : std::min(k, edge);                   // periods 1 .. head
   const uint64_t tail_from = std::max(head + 1, k > edge ? k - edge + 1 : 1);  // .. k
   const uint64_t s = static_cast<uint64_t>(t_.tCCD_L);
