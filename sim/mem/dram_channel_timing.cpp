@@ -206,12 +206,13 @@ bool DramChannel::col_violation(bool w, uint32_t rank, uint32_t bg, uint64_t t,
 }
 
 namespace {
+// Rounded division of a signed value by b > 0, down and up.
 int64_t floor_div(int64_t a, int64_t b) {
   return a / b - (a % b != 0 && a < 0 ? 1 : 0);
-}  // b > 0
+}
 int64_t ceil_div(int64_t a, int64_t b) {
   return a / b + (a % b != 0 && a > 0 ? 1 : 0);
-}  // b > 0
+}
 }  // namespace
 
 // A RD at t_j = t0 + j s (s = tCCD_L) conflicts with command i of a record, a_i = R.t + i s, when
