@@ -82,7 +82,11 @@ void Calendar::reserve_every(uint64_t arrival, uint64_t duration, uint64_t strid
     start += stride;
     --n;
   }
-  for (; n > 0; --n, start += stride) busy_.push_back({start, start + duration});
+  Interval* const out = busy_.grow(n);  // filled in place: no interval copied off the stack
+  for (uint64_t i = 0; i < n; ++i, start += stride) {
+    out[i].start = start;
+    out[i].end = start + duration;
+  }
 }
 
 uint64_t Calendar::first_busy_every(uint64_t start, uint64_t duration, uint64_t stride,

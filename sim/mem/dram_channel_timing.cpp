@@ -206,11 +206,14 @@ bool DramChannel::col_violation(bool w, uint32_t rank, uint32_t bg, uint64_t t,
 }
 
 namespace {
-// Rounded division of a signed value by b > 0, down and up.
-int64_t floor_div(int64_t a, int64_t b) {
+// Rounded division of a signed value by b > 0, down and up; by 2^shift when shift >= 0 (an
+// arithmetic right shift rounds down; up is minus the floor of the negation).
+int64_t floor_div(int64_t a, int64_t b, int shift) {
+  if (shift >= 0) return a >> shift;
   return a / b - (a % b != 0 && a < 0 ? 1 : 0);
 }
-int64_t ceil_div(int64_t a, int64_t b) {
+int64_t ceil_div(int64_t a, int64_t b, int shift) {
+  if (shift >= 0) return -((-a) >> shift);
   return a / b + (a % b != 0 && a > 0 ? 1 : 0);
 }
 }  // namespace
@@ -236,7 +239,8 @@ uint64_t DramChannel::col_run_bound(uint32_t rank, uint32_t bg, uint64_t t0, uin
     const auto before =
         static_cast<int64_t>(col_gap(false, rank, bg, it->write, it->rank, it->bank_group));
     const int64_t c = static_cast<int64_t>(t0) - static_cast<int64_t>(it->t);
-    const int64_t k_lo = ceil_div(c - after + 1, s), k_hi = floor_div(c + before - 1, s);
+    const int64_t k_lo = ceil_div(c - after + 1, s, ccd_shift_),
+                  k_hi = floor_div(c + before - 1, s, ccd_shift_);
     if (k_lo > k_hi) continue;
     const int64_t j_lo = std::max<int64_t>(1, -k_hi);
     const int64_t j_hi = static_cast<int64_t>(it->n) - 1 - k_lo;

@@ -25,6 +25,12 @@ class History {
   const T& back() const { return buf_.back(); }
   void push_back(const T& v) { buf_.push_back(v); }
   T* emplace_back() { return &buf_.emplace_back(); }  // value-initialized, filled in place
+  // n value-initialized elements appended, for the caller to fill in place (see emplace()).
+  T* grow(size_t n) {
+    const size_t i = buf_.size();
+    buf_.resize(i + n);
+    return buf_.data() + i;
+  }
   void pop_front() { drop_front(1); }
   // Drops the live elements before `to`.
   void drop_until(const T* to) { drop_front(static_cast<size_t>(to - begin())); }
