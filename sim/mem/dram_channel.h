@@ -214,6 +214,9 @@ class DramChannel {
   uint64_t ccds(uint64_t cycles) const {  // whole tCCD_L in `cycles`, without a division
     return ccd_shift_ >= 0 ? cycles >> ccd_shift_ : cycles / static_cast<uint64_t>(t_.tCCD_L);
   }
+  // A signed cycle count in tCCD_L, rounded down and up (dram_channel_timing.cpp).
+  int64_t floor_ccds(int64_t cycles) const;
+  int64_t ceil_ccds(int64_t cycles) const;
   Calendar bus_;           // data-bus bookings, to find free slots before checking the rules
   uint64_t gap_[2][2][3];  // col_gap by [1st is WR][2nd is WR][other rank, other group, same group]
   // Their maxima: before a RD / WR (over what follows it), and after one ([WR records exist]).

@@ -205,18 +205,18 @@ bool DramChannel::col_violation(bool w, uint32_t rank, uint32_t bg, uint64_t t,
   return bad;
 }
 
-namespace {
-// Rounded division of a signed value by b > 0, down and up; by 2^shift when shift >= 0 (an
-// arithmetic right shift rounds down; up is minus the floor of the negation).
-int64_t floor_div(int64_t a, int64_t b, int shift) {
-  if (shift >= 0) return a >> shift;
+// With tCCD_L a power of two, an arithmetic right shift rounds down, and rounding up is minus the
+// floor of the negation; otherwise a division, corrected where it truncated the other way.
+int64_t DramChannel::floor_ccds(int64_t a) const {
+  if (ccd_shift_ >= 0) return a >> ccd_shift_;
+  const auto b = static_cast<int64_t>(t_.tCCD_L);
   return a / b - (a % b != 0 && a < 0 ? 1 : 0);
 }
-int64_t ceil_div(int64_t a, int64_t b, int shift) {
-  if (shift >= 0) return -((-a) >> shift);
+int64_t DramChannel::ceil_ccds(int64_t a) const {
+  if (ccd_shift_ >= 0) return -((-a) >> ccd_shift_);
+  const auto b = static_cast<int64_t>(t_.tCCD_L);
   return a / b + (a % b != 0 && a > 0 ? 1 : 0);
 }
-}  // namespace
 
 // A RD at t_j = t0 + j s (s = tCCD_L) conflicts with command i of a record, a_i = R.t + i s, when
 // t_j - after < a_i < t_j + before (col_violation). With c = t0 - R.t and k = i - j that is
@@ -239,8 +239,7 @@ uint64_t DramChannel::col_run_bound(uint32_t rank, uint32_t bg, uint64_t t0, uin
     const auto before =
         static_cast<int64_t>(col_gap(false, rank, bg, it->write, it->rank, it->bank_group));
     const int64_t c = static_cast<int64_t>(t0) - static_cast<int64_t>(it->t);
-    const int64_t k_lo = ceil_div(c - after + 1, s, ccd_shift_),
-                  k_hi = floor_div(c + before - 1, s, ccd_shift_);
+    const int64_t k_lo = ceil_ccds(c - after + 1), k_hi = floor_ccds(c + before - 1);
     if (k_lo > k_hi) continue;
     const int64_t j_lo = std::max<int64_t>(1, -k_hi);
     const int64_t j_hi = static_cast<int64_t>(it->n) - 1 - k_lo;
